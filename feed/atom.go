@@ -1,0 +1,73 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/xml"
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+// gorilla/feeds' Atom structs, extended: xml:lang, several links (self and
+// alternate), categories with a term, published dates, and entries
+// encoded elsewhere and spliced in.
+type atomDoc struct {
+	feeds.AtomFeed
+	Lang    string           `xml:"xml:lang,attr"`
+	Link    []feeds.AtomLink `xml:"link"`
+	Entries []byte           `xml:",innerxml"`
+}
+
+type atomEntryXML struct {
+	feeds.AtomEntry
+	Category []atomCategory `xml:"category"`
+}
+
+type atomCategory struct {
+	Term  string `xml:"term,attr"`
+	Label string `xml:"label,attr,omitempty"`
+}
+
+func rfc3339(c *Config, t time.Time) string { return t.In(c.Location).Format(time.RFC3339) }
+
+func atomEntry(c *Config, it *item) ([]byte, error) {
+	x := atomEntryXML{AtomEntry: feeds.AtomEntry{
+		Title:     it.post.Title,
+		Id:        it.id,
+		Updated:   rfc3339(c, it.post.Updated),
+		Published: rfc3339(c, it.post.Date),
+		Links:     []feeds.AtomLink{{Href: it.link, Rel: "alternate", Type: "text/html"}},
+		Summary:   &feeds.AtomSummary{Content: it.summary, Type: "text"},
+		Content:   &feeds.AtomContent{Content: it.content, Type: "html"},
+		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{
+			Name: it.author.Name, Email: it.author.Email, Uri: it.author.URL,
+		}},
+	}}
+	if it.image != "" {
+		x.Links = append(x.Links, feeds.AtomLink{Href: it.image, Rel: "enclosure", Type: it.imageType})
+	}
+	for _, cat := range it.categories {
+		x.Category = append(x.Category, atomCategory{Term: cat.name, Label: cat.name})
+	}
+	return xml.Marshal(x)
+}
+
+func atomFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error) {
+	doc := atomDoc{
+		AtomFeed: feeds.AtomFeed{
+			Xmlns:    "http://www.w3.org/2005/Atom",
+			Title:    ch.title,
+			Id:       self,
+			Updated:  rfc3339(c, ch.updated),
+			Subtitle: ch.description,
+			Author:   &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: c.Author}},
+		},
+		Lang: c.Language,
+		Link: []feeds.AtomLink{
+			{Href: self, Rel: "self", Type: "application/atom+xml"},
+			{Href: c.homeURL(ch), Rel: "alternate", Type: "text/html"},
+		},
+		Entries: bytes.Join(items, nil),
+	}
+	return marshalXML(doc)
+}

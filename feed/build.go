@@ -1,0 +1,405 @@
+package feed
+
+import (
+	"crypto/sha1"
+	"fmt"
+	"net/url"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"feedpub/loader"
+)
+
+// An item is a post prepared for publishing: absolute links, sanitised
+// content, summary, and its encoding in each format, made once and reused
+// by every feed that holds it and by later builds while the post is the
+// same.
+type item struct {
+	post       *loader.Post
+	slug       string // of the post's page, /posts/<slug>/
+	id         string // stable: from the post's link, else from its path
+	link       string
+	content    string // sanitised HTML with absolute URLs
+	summary    string // plain text
+	image      string // absolute URL, or ""
+	imageType  string
+	author     loader.Author
+	categories []category
+	enc        [nFormats][]byte
+}
+
+type category struct{ name, slug string }
+
+// A channel is one feed: all posts, or one category.
+type channel struct {
+	name        string // category name; "" for all posts
+	slug        string
+	dir         string // "" or "categories/<slug>/"
+	title       string
+	description string
+	items       []*item // newest first, all of them; feeds hold the first Limit
+	updated     time.Time
+}
+
+// Builder builds Sites. It remembers the items and files of its last
+// build, so that a rebuild prepares only the posts that changed and keeps
+// the bytes (and so the ETag) of every feed whose items did not change. A
+// Builder is safe for concurrent use; builds run one at a time.
+type Builder struct {
+	cfg  Config
+	base *url.URL
+
+	mu    sync.Mutex
+	items map[*loader.Post]*item
+	files map[string]*File // by path
+}
+
+// NewBuilder checks cfg, fills its defaults and returns a Builder for it.
+func NewBuilder(cfg Config) (*Builder, error) {
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
+		return nil, err
+	}
+	base, _ := url.Parse(cfg.URL)
+	return &Builder{cfg: cfg, base: base, items: map[*loader.Post]*item{}, files: map[string]*File{}}, nil
+}
+
+// Config returns the configuration in use, defaults filled.
+func (b *Builder) Config() Config { return b.cfg }
+
+// Build is a pure function of its arguments: the same posts, config and
+// due posts give the same bytes. now only decides which posts are due
+// (drafts and posts dated after now are left out); it never appears in
+// the output.
+func Build(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return b.Build(posts, now)
+}
+
+// Build makes the Site for posts as of now.
+func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+
+	slugs := b.postSlugs(posts)
+	var due []*loader.Post
+	var next time.Time
+	for _, p := range posts {
+		switch {
+		case p.Draft:
+		case p.Date.After(now):
+			if next.IsZero() || p.Date.Before(next) {
+				next = p.Date
+			}
+		default:
+			due = append(due, p)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool {
+		if !due[i].Date.Equal(due[j].Date) {
+			return due[i].Date.After(due[j].Date)
+		}
+		return due[i].Path < due[j].Path
+	})
+
+	items := make([]*item, len(due))
+	parallel(len(due), func(i int) { items[i] = b.item(due[i], slugs[due[i]]) })
+	cache := make(map[*loader.Post]*item, len(items))
+	for _, it := range items {
+		cache[it.post] = it
+	}
+	b.items = cache
+
+	chans := b.channels(items)
+	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans}
+	if err := b.encodeFeeds(site, chans); err != nil {
+		return nil, err
+	}
+	if err := b.renderPages(site, items); err != nil {
+		return nil, err
+	}
+	b.files = site.Files
+	return site, nil
+}
+
+// postSlugs gives each post the slug of its page, from its file name. Where
+// two posts' names give one slug, the later path (in path order) takes its
+// folder into its slug as well, then a hash: deterministic, and unchanged
+// by other posts coming due.
+func (b *Builder) postSlugs(posts []*loader.Post) map[*loader.Post]string {
+	out := make(map[*loader.Post]string, len(posts))
+	taken := make(map[string]bool, len(posts))
+	sorted := append([]*loader.Post(nil), posts...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
+	for _, p := range sorted {
+		name := strings.TrimSuffix(p.Path, path.Ext(p.Path))
+		s := Slug(path.Base(name))
+		if taken[s] {
+			s = Slug(strings.ReplaceAll(name, "/", "-"))
+		}
+		if taken[s] {
+			s = Slug(name + "-" + hash8(p.Path))
+		}
+		taken[s] = true
+		out[p] = s
+	}
+	return out
+}
+
+// item prepares a post, or reuses what the last build prepared for it.
+func (b *Builder) item(p *loader.Post, slug string) *item {
+	link := b.postLink(p, slug)
+	if it, ok := b.items[p]; ok && it.link == link && it.slug == slug {
+		return it
+	}
+	it := &item{post: p, slug: slug, link: link, author: p.Author}
+	linkURL, _ := url.Parse(link)
+	it.id = link
+	if p.Link == "" {
+		it.id = uuid5(b.cfg.URL + "#" + p.Path)
+	}
+	it.content = Policy.Sanitize(absolutize(p.Body, linkURL))
+	if p.Summary != "" {
+		it.summary = plainText(p.Summary, 4*b.cfg.Summary)
+	} else {
+		it.summary = plainText(it.content, b.cfg.Summary)
+	}
+	if p.Image != "" {
+		if u, ok := resolveURL(linkURL, p.Image); ok {
+			it.image = u
+		} else if isWebURL(p.Image) {
+			it.image = p.Image
+		}
+		it.imageType = imageType(it.image)
+	}
+	if it.author.Name == "" {
+		it.author.Name = b.cfg.Author
+	}
+	if !strings.Contains(it.author.Email, "@") {
+		it.author.Email = ""
+	}
+	if !isWebURL(it.author.URL) {
+		it.author.URL = ""
+	}
+	for _, c := range p.Categories {
+		it.categories = append(it.categories, category{name: c, slug: Slug(c)})
+	}
+	return it
+}
+
+// postLink is the post's own link made absolute, or its page on this site.
+func (b *Builder) postLink(p *loader.Post, slug string) string {
+	if p.Link != "" {
+		if u, err := url.Parse(p.Link); err == nil {
+			if abs := b.base.ResolveReference(u); abs.Scheme == "http" || abs.Scheme == "https" {
+				return abs.String()
+			}
+		}
+	}
+	return b.cfg.abs("posts/" + slug + "/")
+}
+
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func imageType(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "image/jpeg"
+	}
+	switch strings.ToLower(path.Ext(p.Path)) {
+	case ".png":
+		return "image/png"
+	case ".gif":
+		return "image/gif"
+	case ".webp":
+		return "image/webp"
+	case ".svg":
+		return "image/svg+xml"
+	case ".avif":
+		return "image/avif"
+	}
+	return "image/jpeg"
+}
+
+// uuid5 makes a name-based (SHA-1) UUID in the URL namespace: the same name
+// always gives the same id.
+func uuid5(name string) string {
+	ns := [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(name))
+	s := h.Sum(nil)
+	s[6] = s[6]&0x0f | 0x50
+	s[8] = s[8]&0x3f | 0x80
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16])
+}
+
+// channels groups items into the all-posts feed and one feed per category
+// slug, in a fixed order: all posts first, then categories by slug.
+func (b *Builder) channels(items []*item) []*channel {
+	all := &channel{title: b.cfg.Title, description: b.cfg.Description, items: items}
+	bySlug := map[string]*channel{}
+	for _, it := range items {
+		for _, c := range it.categories {
+			ch := bySlug[c.slug]
+			if ch == nil {
+				ch = &channel{name: c.name, slug: c.slug, dir: "categories/" + c.slug + "/"}
+				bySlug[c.slug] = ch
+			}
+			if c.name < ch.name { // names that share a slug: the smallest names the feed
+				ch.name = c.name
+			}
+			if n := len(ch.items); n == 0 || ch.items[n-1] != it {
+				ch.items = append(ch.items, it)
+			}
+		}
+	}
+	out := []*channel{all}
+	for _, ch := range bySlug {
+		ch.title = b.cfg.Title + " · " + ch.name
+		ch.description = fmt.Sprintf("%s: %s", b.cfg.Description, ch.name)
+		out = append(out, ch)
+	}
+	sort.Slice(out[1:], func(i, j int) bool { return out[1+i].slug < out[1+j].slug })
+	for _, ch := range out {
+		ch.updated = newest(ch.items, b.cfg.Limit)
+	}
+	return out
+}
+
+// newest is the latest update among the first n items: a feed's updated
+// date, never the build time.
+func newest(items []*item, n int) time.Time {
+	var t time.Time
+	for _, it := range items[:min(n, len(items))] {
+		if it.post.Updated.After(t) {
+			t = it.post.Updated
+		}
+	}
+	if t.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return t
+}
+
+// encodeFeeds writes every channel in every format into site. Items are
+// encoded once each; a feed whose bytes are those of the last build keeps
+// the last build's File (and ETag).
+func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
+	need := map[*item]bool{}
+	var todo []*item
+	for _, ch := range chans {
+		for _, it := range ch.items[:min(b.cfg.Limit, len(ch.items))] {
+			if !need[it] && it.enc[0] == nil {
+				need[it] = true
+				todo = append(todo, it)
+			}
+		}
+	}
+	errs := make([]error, len(todo))
+	parallel(len(todo), func(i int) {
+		for f := range formatList {
+			enc, err := formatList[f].item(&b.cfg, todo[i])
+			if err != nil {
+				errs[i] = fmt.Errorf("feed: %s: %s: %w", todo[i].post.Path, formatList[f].name, err)
+				return
+			}
+			todo[i].enc[f] = enc
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+
+	type job struct {
+		ch *channel
+		f  int
+	}
+	jobs := make([]job, 0, len(chans)*len(formatList))
+	for _, ch := range chans {
+		for f := range formatList {
+			jobs = append(jobs, job{ch, f})
+		}
+	}
+	files := make([]*File, len(jobs))
+	errs = make([]error, len(jobs))
+	parallel(len(jobs), func(i int) {
+		files[i], errs[i] = b.encodeFeed(jobs[i].ch, jobs[i].f, jobs[i].ch.items)
+	})
+	for i, j := range jobs {
+		p := "/" + j.ch.dir + formatList[j.f].file
+		if errs[i] != nil {
+			return fmt.Errorf("feed: %s: %w", p, errs[i])
+		}
+		if old := b.files[p]; old != nil && old.ETag == files[i].ETag {
+			files[i] = old
+		}
+		site.Files[p] = files[i]
+	}
+	return nil
+}
+
+// encodeFeed encodes the first Limit of items as one feed of format f.
+func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, error) {
+	items = items[:min(b.cfg.Limit, len(items))]
+	parts := make([][]byte, len(items))
+	for i, it := range items {
+		if it.enc[f] == nil {
+			enc, err := formatList[f].item(&b.cfg, it)
+			if err != nil {
+				return nil, err
+			}
+			parts[i] = enc
+			continue
+		}
+		parts[i] = it.enc[f]
+	}
+	body, err := formatList[f].feed(&b.cfg, ch, b.cfg.feedURL(ch, &formatList[f]), parts)
+	if err != nil {
+		return nil, err
+	}
+	return newFile(body, formatList[f].mediaType, newest(items, len(items))), nil
+}
+
+// parallel calls fn(0..n-1) on GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next sync.Mutex
+	i := 0
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				next.Lock()
+				j := i
+				i++
+				next.Unlock()
+				if j >= n {
+					return
+				}
+				fn(j)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,95 @@
+// Package feed turns posts into a Site: every feed (RSS 2.0, Atom 1.0 and
+// JSON Feed 1.1, for all posts and for each category) and page we publish,
+// as prepared bytes. It serves a Site over HTTP and writes it to a folder.
+// It knows nothing of the file system beyond WriteDir.
+package feed
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is what a Site needs to know about itself. The zero value is
+// usable: Defaults fills what is missing.
+type Config struct {
+	Title       string
+	Description string
+	URL         string // base of every absolute link, ending in "/"
+	Language    string // BCP 47, e.g. zh-CN
+	Author      string // for posts that name none; Title when empty
+	Limit       int    // items per feed
+	// TTL is how often feeds are regenerated: RSS ttl and Cache-Control
+	// max-age follow it.
+	TTL      time.Duration
+	Location *time.Location // zone of dates written in Atom and JSON Feed
+	Summary  int            // characters of text in a summary made from the body
+}
+
+// Defaults for the fields of Config.
+const (
+	DefaultTitle   = "feedpub"
+	DefaultURL     = "http://127.0.0.1:8080/"
+	DefaultLimit   = 50
+	DefaultTTL     = time.Minute
+	DefaultSummary = 200
+)
+
+// WithDefaults returns c with every empty field set to its default, and an
+// error if a field is set to something that cannot work.
+func (c Config) WithDefaults() (Config, error) {
+	if c.Title == "" {
+		c.Title = DefaultTitle
+	}
+	if c.Description == "" {
+		c.Description = c.Title
+	}
+	if c.URL == "" {
+		c.URL = DefaultURL
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("site url %q: want an absolute http(s) URL such as https://news.example.com/", c.URL)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	u.RawQuery, u.Fragment = "", ""
+	c.URL = u.String()
+	if c.Language == "" {
+		c.Language = "zh-CN"
+	}
+	if c.Author == "" {
+		c.Author = c.Title
+	}
+	switch {
+	case c.Limit < 0:
+		return c, fmt.Errorf("limit %d: want a positive number of items per feed", c.Limit)
+	case c.Limit == 0:
+		c.Limit = DefaultLimit
+	}
+	switch {
+	case c.TTL < 0:
+		return c, fmt.Errorf("ttl %v: want a positive duration", c.TTL)
+	case c.TTL == 0:
+		c.TTL = DefaultTTL
+	}
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
+	if c.Summary <= 0 {
+		c.Summary = DefaultSummary
+	}
+	return c, nil
+}
+
+// abs returns the absolute URL of a site path such as "categories/金融/rss.xml",
+// with every segment percent-encoded.
+func (c *Config) abs(path string) string {
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return c.URL + strings.Join(segs, "/")
+}

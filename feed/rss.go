@@ -1,0 +1,107 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/xml"
+	"math"
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+// gorilla/feeds' RSS structs, extended: an atom:link to the feed itself,
+// one category element per category, dc:creator for authors without an
+// e-mail address, and items encoded elsewhere and spliced in.
+type rssDoc struct {
+	XMLName   xml.Name `xml:"rss"`
+	Version   string   `xml:"version,attr"`
+	ContentNS string   `xml:"xmlns:content,attr"`
+	AtomNS    string   `xml:"xmlns:atom,attr"`
+	DCNS      string   `xml:"xmlns:dc,attr"`
+	Channel   rssChannel
+}
+
+type rssChannel struct {
+	feeds.RssFeed
+	Self  rssSelf `xml:"atom:link"`
+	Items []byte  `xml:",innerxml"`
+}
+
+type rssSelf struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr"`
+}
+
+type rssItemXML struct {
+	feeds.RssItem
+	Category []string `xml:"category"`
+	Creator  string   `xml:"dc:creator,omitempty"`
+}
+
+// rfc822 is RFC 822 with a four-digit year, in GMT, as RSS wants.
+func rfc822(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:05") + " GMT" }
+
+func rssItem(c *Config, it *item) ([]byte, error) {
+	x := rssItemXML{RssItem: feeds.RssItem{
+		Title:       it.post.Title,
+		Link:        it.link,
+		Description: it.summary,
+		Guid:        &feeds.RssGuid{Id: it.id, IsPermaLink: "false"},
+		PubDate:     rfc822(it.post.Date),
+	}}
+	if it.id == it.link {
+		x.Guid.IsPermaLink = "true"
+	}
+	if it.content != "" {
+		x.Content = &feeds.RssContent{Content: it.content}
+	}
+	if it.author.Email != "" {
+		x.Author = it.author.Email + " (" + it.author.Name + ")"
+	} else {
+		x.Creator = it.author.Name
+	}
+	if it.image != "" {
+		x.Enclosure = &feeds.RssEnclosure{Url: it.image, Length: "0", Type: it.imageType}
+	}
+	for _, cat := range it.categories {
+		x.Category = append(x.Category, cat.name)
+	}
+	return xml.Marshal(x)
+}
+
+func rssFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error) {
+	doc := rssDoc{
+		Version:   "2.0",
+		ContentNS: "http://purl.org/rss/1.0/modules/content/",
+		AtomNS:    "http://www.w3.org/2005/Atom",
+		DCNS:      "http://purl.org/dc/elements/1.1/",
+		Channel: rssChannel{
+			RssFeed: feeds.RssFeed{
+				Title:         ch.title,
+				Link:          c.homeURL(ch),
+				Description:   ch.description,
+				Language:      c.Language,
+				PubDate:       rfc822(ch.updated),
+				LastBuildDate: rfc822(ch.updated),
+				Generator:     "feedpub",
+				Docs:          "https://www.rssboard.org/rss-specification",
+				Ttl:           int(math.Ceil(c.TTL.Minutes())),
+			},
+			Self:  rssSelf{Href: self, Rel: "self", Type: "application/rss+xml"},
+			Items: bytes.Join(items, nil),
+		},
+	}
+	return marshalXML(doc)
+}
+
+func marshalXML(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(xmlHeader)
+	enc := xml.NewEncoder(&buf)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}

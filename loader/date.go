@@ -1,0 +1,75 @@
+package loader
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Layouts that carry their own zone or offset.
+var zonedLayouts = []string{
+	time.RFC1123,  // Sat, 16 Oct 2021 17:55:00 GMT (the seed's form)
+	time.RFC1123Z, // Sat, 16 Oct 2021 17:55:00 +0800
+	"Mon, 2 Jan 2006 15:04:05 MST",
+	"Mon, 2 Jan 2006 15:04:05 -0700",
+	"2 Jan 2006 15:04:05 MST",
+	"2 Jan 2006 15:04:05 -0700",
+	time.RFC3339Nano,
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05 -0700",
+	"2006-01-02 15:04:05 -07:00",
+}
+
+// Layouts read in the configured zone.
+var localLayouts = []string{
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04",
+	"2006-01-02",
+	"2006/01/02 15:04:05",
+	"2006/01/02 15:04",
+	"2006/01/02",
+}
+
+// ParseDate reads a date in one of the forms posts use: RFC 1123, RFC 3339,
+// 2006-01-02 15:04:05, 2006-01-02 15:04 or 2006-01-02. A date without a
+// zone is read in loc (UTC when nil). Years outside 1000-9999 are refused:
+// RSS wants four digits.
+func ParseDate(s string, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	s = strings.TrimSpace(s)
+	t, err := parseDate(s, loc)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if y := t.Year(); y < 1000 || y > 9999 {
+		return time.Time{}, fmt.Errorf("year %d out of range 1000-9999", y)
+	}
+	return t, nil
+}
+
+func parseDate(s string, loc *time.Location) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, fmt.Errorf("empty date")
+	}
+	for _, layout := range zonedLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			if name, off := t.Zone(); off == 0 && strings.HasSuffix(layout, " MST") && name != "UTC" && name != "GMT" {
+				// time.Parse gives an unknown abbreviation (CST, EST...) offset 0;
+				// such a date is ambiguous, so read it in loc instead.
+				return time.ParseInLocation(layout[:len(layout)-4], strings.TrimSpace(s[:len(s)-len(name)]), loc)
+			}
+			return t, nil
+		}
+	}
+	for _, layout := range localLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read date %q: use RFC 1123 (Sat, 16 Oct 2021 17:55:00 GMT), RFC 3339 or 2006-01-02 15:04:05", clip(s, 60))
+}

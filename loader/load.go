@@ -1,0 +1,300 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultMaxSize is the largest post file read, in bytes.
+const DefaultMaxSize = 4 << 20
+
+// Config says where the posts are and how to read them.
+type Config struct {
+	Root     string
+	Location *time.Location // zone for dates written without one; UTC when nil
+	MaxSize  int64          // files larger than this are rejected unread; DefaultMaxSize when 0
+	// ModTimeDates lets a post without a date take its file's modification
+	// time (with a warning) instead of being rejected.
+	ModTimeDates bool
+	Workers      int // parallel parsers; GOMAXPROCS when 0
+}
+
+// A Loader reads the seed folder and remembers what it read, so that a
+// later Scan re-reads only the files whose size or modification time
+// changed. It is safe for use by one goroutine at a time.
+type Loader struct {
+	cfg   Config
+	cache map[string]*cached // by slash path relative to Root
+}
+
+type cached struct {
+	size     int64
+	mtime    time.Time
+	post     *Post
+	problems []*Problem
+}
+
+// Result is the state of the folder after a scan.
+type Result struct {
+	Posts    []*Post    // every accepted post (drafts too), sorted by Path
+	Problems []*Problem // rejections and warnings, sorted by path
+	Read     int        // files (re)read by this scan
+	Files    int        // post files seen
+}
+
+// New returns a Loader for cfg.
+func New(cfg Config) *Loader {
+	if cfg.MaxSize <= 0 {
+		cfg.MaxSize = DefaultMaxSize
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	return &Loader{cfg: cfg, cache: map[string]*cached{}}
+}
+
+// A file found by the walk.
+type found struct {
+	rel  string // slash path relative to the root, as the user sees it
+	abs  string // path to read (the link's target for a symbolic link)
+	info fs.FileInfo
+}
+
+// Scan walks the folder and returns every post in it. Problems with single
+// files never stop the scan; only a folder that cannot be read at all is an
+// error.
+func (l *Loader) Scan(ctx context.Context) (*Result, error) {
+	root, err := filepath.Abs(l.cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("loader: %w", err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("loader: seed folder: %w", err)
+	}
+	if fi, err := os.Stat(realRoot); err != nil {
+		return nil, fmt.Errorf("loader: seed folder: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("loader: seed folder %s is not a folder", root)
+	}
+	w := walker{realRoot: realRoot, visited: map[string]bool{}}
+	w.walk(realRoot, "")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	now := time.Now()
+	res := &Result{Files: len(w.files), Problems: w.problems}
+	next := make(map[string]*cached, len(w.files))
+	var todo []found
+	for _, f := range w.files {
+		c := l.cache[f.rel]
+		// A file written in the last two seconds may change again within the
+		// file system's timestamp resolution: read it again to be sure.
+		if c != nil && c.size == f.info.Size() && c.mtime.Equal(f.info.ModTime()) && now.Sub(c.mtime) > 2*time.Second {
+			next[f.rel] = c
+			continue
+		}
+		todo = append(todo, f)
+	}
+	res.Read = len(todo)
+	read := l.readAll(ctx, todo)
+	for i, f := range todo {
+		next[f.rel] = read[i]
+	}
+	l.cache = next
+
+	for _, f := range w.files {
+		c := next[f.rel]
+		if c.post != nil {
+			res.Posts = append(res.Posts, c.post)
+		}
+		res.Problems = append(res.Problems, c.problems...)
+	}
+	sort.Slice(res.Posts, func(i, j int) bool { return res.Posts[i].Path < res.Posts[j].Path })
+	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Path < res.Problems[j].Path })
+	return res, ctx.Err()
+}
+
+// readAll reads and parses files on a bounded pool of workers. The result
+// is in the order of files, whatever order the workers finish in.
+func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
+	out := make([]*cached, len(files))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(l.cfg.Workers, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				out[i] = l.read(files[i])
+			}
+		}()
+	}
+	for i := range files {
+		if ctx.Err() != nil {
+			out[i] = &cached{problems: []*Problem{{Path: files[i].rel, Msg: "not read: scan cancelled"}}}
+			continue
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return out
+}
+
+func (l *Loader) read(f found) *cached {
+	c := &cached{size: f.info.Size(), mtime: f.info.ModTime()}
+	if c.size > l.cfg.MaxSize {
+		c.problems = []*Problem{{Path: f.rel, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, l.cfg.MaxSize)}}
+		return c
+	}
+	data, err := readFile(f.abs, l.cfg.MaxSize)
+	if err != nil {
+		c.problems = []*Problem{{Path: f.rel, Msg: err.Error()}}
+		return c
+	}
+	opt := Options{Location: l.cfg.Location}
+	if l.cfg.ModTimeDates {
+		opt.ModTime = f.info.ModTime().In(l.cfg.Location).Truncate(time.Second)
+	}
+	post, warnings, err := Parse(f.rel, data, opt)
+	c.problems = warnings
+	if err != nil {
+		c.problems = append(c.problems, err.(*Problem))
+		return c
+	}
+	c.post = post
+	return c
+}
+
+// readFile reads at most limit bytes: a file that grew since it was
+// measured is still refused rather than read whole.
+func readFile(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("file is over the limit of %d bytes", limit)
+	}
+	return data, nil
+}
+
+type walker struct {
+	realRoot string
+	visited  map[string]bool // real paths of folders already walked: link loops end
+	files    []found
+	problems []*Problem
+}
+
+func (w *walker) walk(dir, rel string) {
+	w.visited[dir] = true
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		w.problems = append(w.problems, &Problem{Path: relOrDot(rel), Msg: err.Error()})
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if Ignored(name) {
+			continue
+		}
+		abs := filepath.Join(dir, name)
+		r := path.Join(rel, name)
+		if e.Type()&fs.ModeSymlink != 0 {
+			w.link(abs, r)
+			continue
+		}
+		if e.IsDir() {
+			w.walk(abs, r)
+			continue
+		}
+		if !e.Type().IsRegular() || !IsPostFile(name) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // removed since ReadDir
+		}
+		w.files = append(w.files, found{rel: r, abs: abs, info: info})
+	}
+}
+
+// link follows a symbolic link that stays inside the seed folder.
+func (w *walker) link(abs, rel string) {
+	target, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		w.problems = append(w.problems, &Problem{Path: rel, Msg: "broken symbolic link: " + err.Error(), Warn: true})
+		return
+	}
+	if !within(w.realRoot, target) {
+		w.problems = append(w.problems, &Problem{Path: rel, Msg: "symbolic link points outside the seed folder: not followed", Warn: true})
+		return
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		return
+	}
+	switch {
+	case info.IsDir():
+		if !w.visited[target] {
+			w.walk(target, rel)
+		}
+	case info.Mode().IsRegular() && IsPostFile(path.Base(rel)):
+		w.files = append(w.files, found{rel: rel, abs: target, info: info})
+	}
+}
+
+func within(root, p string) bool {
+	r, err := filepath.Rel(root, p)
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r)
+}
+
+func relOrDot(rel string) string {
+	if rel == "" {
+		return "."
+	}
+	return rel
+}
+
+// Ignored reports whether a file or folder name is skipped whatever its
+// kind: hidden names and editors' leftovers (x~, .x.swp, #x#).
+func Ignored(name string) bool {
+	switch {
+	case name == "" || strings.HasPrefix(name, "."):
+		return true
+	case strings.HasSuffix(name, "~"):
+		return true
+	case strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#"):
+		return true
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".swp", ".swo", ".swx", ".tmp", ".bak", ".part", ".crdownload":
+		return true
+	}
+	return false
+}
+
+// IsPostFile reports whether a file name is read as a post.
+func IsPostFile(name string) bool {
+	return !Ignored(name) && Extensions[strings.ToLower(path.Ext(name))]
+}

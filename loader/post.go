@@ -1,0 +1,57 @@
+// Package loader reads a folder of posts (YAML front matter followed by an
+// HTML or Markdown body) and keeps it in sync with the file system. It knows
+// files and front matter, nothing of feeds.
+package loader
+
+import (
+	"fmt"
+	"time"
+)
+
+// A Post is one parsed file of the seed folder. Its fields are plain text
+// (title, summary) or HTML (Body) exactly as the author wrote them, with
+// characters that XML cannot carry already removed.
+type Post struct {
+	Path       string // slash-separated path relative to the seed folder
+	Title      string
+	Date       time.Time
+	Updated    time.Time // equal to Date when the post gives no update
+	Categories []string  // in the order the post names them, without duplicates
+	Tags       []string
+	Author     Author
+	Image      string // URL of the post's picture, as written
+	Summary    string // the post's own description, if it has one
+	Link       string // canonical URL, if the post has one
+	Lang       string
+	Draft      bool   // draft: true or published: false
+	Body       string // HTML; Markdown files are already rendered
+	Sum        string // hex digest of the file's bytes: changes when the file does
+}
+
+// Author is who wrote a post.
+type Author struct {
+	Name  string
+	Email string
+	URL   string
+}
+
+// A Problem is a reason a file was rejected (or, with Warn, a note about a
+// file that was still accepted). It prints as path:line: message, the form
+// compilers use, so editors can jump to it.
+type Problem struct {
+	Path string
+	Line int // 1-based; 0 when unknown
+	Msg  string
+	Warn bool
+}
+
+func (p *Problem) Error() string {
+	kind := ""
+	if p.Warn {
+		kind = "warning: "
+	}
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s%s", p.Path, p.Line, kind, p.Msg)
+	}
+	return fmt.Sprintf("%s: %s%s", p.Path, kind, p.Msg)
+}
