@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"feedpub/feed"
@@ -81,38 +79,3 @@ func printProblems(w io.Writer, probs []*loader.Problem) int {
 	return n
 }
 
-// checkOut refuses an output folder that build could damage the posts or
-// the system with: /, the seed folder, a folder holding it, or one inside it.
-func checkOut(seeds, out string) error {
-	if strings.TrimSpace(out) == "" {
-		return fmt.Errorf("build: empty output folder")
-	}
-	s, err1 := filepath.Abs(seeds)
-	o, err2 := filepath.Abs(out)
-	if err1 != nil || err2 != nil {
-		return fmt.Errorf("build: cannot resolve folders %q and %q", seeds, out)
-	}
-	if real, err := filepath.EvalSymlinks(s); err == nil {
-		s = real
-	}
-	if real, err := filepath.EvalSymlinks(o); err == nil {
-		o = real
-	}
-	switch {
-	case o == filepath.Dir(o):
-		return fmt.Errorf("build: refusing to write into %s", o)
-	case o == s:
-		return fmt.Errorf("build: output folder %s is the seed folder", out)
-	case isWithin(o, s):
-		return fmt.Errorf("build: output folder %s contains the seed folder %s", out, seeds)
-	case isWithin(s, o):
-		return fmt.Errorf("build: output folder %s is inside the seed folder %s (its pages would be read as posts)", out, seeds)
-	}
-	return nil
-}
-
-// isWithin reports whether p is strictly inside dir.
-func isWithin(dir, p string) bool {
-	rel, err := filepath.Rel(dir, p)
-	return err == nil && rel != "." && filepath.IsLocal(rel)
-}
