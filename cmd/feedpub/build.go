@@ -78,4 +78,3 @@ func printProblems(w io.Writer, probs []*loader.Problem) int {
 	}
 	return n
 }
-

@@ -104,4 +104,3 @@ func countRejected(probs []*loader.Problem) int {
 	}
 	return n
 }
-
