@@ -108,12 +108,12 @@ func TestGolden(t *testing.T) {
 // newest first. The future post, the draft and the broken post are not in
 // any feed; "open source"/"Open Source" and "ＧＯ"/"Go" share feeds.
 var wantFeeds = map[string][]string{
-	"":                       {"沪指收涨 0.8%，成交额回升", "Release notes: version 2.0 & friends", "城市书展开幕", "Same category, other case"},
-	"categories/金融/":         {"沪指收涨 0.8%，成交额回升"},
-	"categories/要闻/":         {"沪指收涨 0.8%，成交额回升", "Release notes: version 2.0 & friends"},
+	"":                        {"沪指收涨 0.8%，成交额回升", "Release notes: version 2.0 & friends", "城市书展开幕", "Same category, other case"},
+	"categories/金融/":          {"沪指收涨 0.8%，成交额回升"},
+	"categories/要闻/":          {"沪指收涨 0.8%，成交额回升", "Release notes: version 2.0 & friends"},
 	"categories/open-source/": {"Release notes: version 2.0 & friends", "Same category, other case"},
 	"categories/go/":          {"Release notes: version 2.0 & friends", "Same category, other case"},
-	"categories/文化/":         {"城市书展开幕"},
+	"categories/文化/":          {"城市书展开幕"},
 }
 
 func TestFeedsParseBack(t *testing.T) {
