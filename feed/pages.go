@@ -88,7 +88,7 @@ type pageDate struct{ ISO, Text string }
 // pageBase is what every page's head and foot show.
 type pageBase struct {
 	Lang, Title, Description, SiteTitle, Root, Home, AllLabel string
-	Alternates                                          []pageLink
+	Alternates                                                []pageLink
 }
 
 type feedView struct {
