@@ -30,6 +30,7 @@ type item struct {
 	author     loader.Author
 	categories []category
 	enc        [nFormats][]byte
+	page       *File // its page for people, made once (pages.go)
 }
 
 type category struct{ name, slug string }

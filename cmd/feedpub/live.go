@@ -21,6 +21,7 @@ type server struct {
 	handler *feed.Handler
 	kick    chan struct{} // a rebuild is wanted; holds at most one
 	seen    map[string]bool
+	refused int        // files rejected by the last scan, for metrics
 	mu      sync.Mutex // held by a rebuild
 }
 
@@ -66,6 +67,7 @@ func (s *server) rebuild(ctx context.Context) (err error) {
 		return err
 	}
 	s.logProblems(res.Problems)
+	s.refused = countRejected(res.Problems)
 	site, err := s.builder.Build(res.Posts, time.Now())
 	if err != nil {
 		return err
