@@ -18,7 +18,7 @@ type rssXML struct {
 	XMLName xml.Name `xml:"rss"`
 	Version string   `xml:"version,attr"`
 	Channel struct {
-		Title         string `xml:"title"`
+		Title string `xml:"title"`
 		// <link> and <atom:link> both match "link": they are told apart
 		// by namespace.
 		Links []struct {
@@ -33,7 +33,7 @@ type rssXML struct {
 		PubDate       string `xml:"pubDate"`
 		LastBuildDate string `xml:"lastBuildDate"`
 		TTL           string `xml:"ttl"`
-		Items []struct {
+		Items         []struct {
 			Title       []string `xml:"title"`
 			Link        []string `xml:"link"`
 			Description []string `xml:"description"`
