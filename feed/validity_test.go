@@ -94,7 +94,7 @@ func TestFeedsValid(t *testing.T) {
 				}
 			}
 			opt := validate.Options{TTL: 60, Language: "zh-CN"}
-			validate.Site(t, files, want, "https://news.example.com/blog/", opt, "testdata/atom.rnc")
+			validate.Site(t, files, want, "https://news.example.com/blog/", opt)
 		})
 	}
 }

@@ -27,10 +27,10 @@ func URL(base, p string) string {
 // the posts call for (want, from Expect): each feed present in all three
 // formats and no other, each read back by Check and Compared, the same ids
 // in every format. Then, as subtests that skip when the tool is missing,
-// jing validates the Atom feeds against schema and Python's feedparser
+// jing validates the Atom feeds against RFC 4287's schema and Python's feedparser
 // reads the RSS and Atom feeds. opt gives TTL and Language; SelfURL is
 // worked out from base. It returns the feeds as read.
-func Site(t *testing.T, files map[string][]byte, want map[string]*Want, base string, opt Options, schema string) map[string]*Feed {
+func Site(t *testing.T, files map[string][]byte, want map[string]*Want, base string, opt Options) map[string]*Feed {
 	t.Helper()
 	if got, w := len(files), 3*len(want); got != w {
 		t.Errorf("got %d feed files, want %d (3 formats × %d feeds)", got, w, len(want))
@@ -71,7 +71,7 @@ func Site(t *testing.T, files map[string][]byte, want map[string]*Want, base str
 	t.Run("jing", func(t *testing.T) {
 		Tool(t, "jing")
 		names := writeFiles(t, files, "atom")
-		errs := Jing(t, schema, sortedValues(names))
+		errs := Jing(t, sortedValues(names))
 		for _, e := range errs {
 			t.Error(e)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -66,12 +67,21 @@ func Python(t testing.TB) string {
 // jingLine is one error jing reports: file:line:col: error: message.
 var jingLine = regexp.MustCompile(`(?m)^(.*?):(\d+):(\d+): (error|fatal): (.*)$`)
 
-// Jing validates files against the RELAX NG compact schema with one run of
+// atomSchema is RFC 4287's RELAX NG compact schema (its Appendix B).
+//
+//go:embed atom.rnc
+var atomSchema []byte
+
+// Jing validates Atom files against RFC 4287's schema with one run of
 // jing, and returns its errors (file:line:col: message), none when all
 // are valid.
-func Jing(t testing.TB, schema string, files []string) []string {
+func Jing(t testing.TB, files []string) []string {
 	t.Helper()
 	jing := Tool(t, "jing")
+	schema := filepath.Join(t.TempDir(), "atom.rnc")
+	if err := os.WriteFile(schema, atomSchema, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(jing, append([]string{"-c", schema}, files...)...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
