@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"encoding/xml"
+	"html"
 	"math"
 	"strings"
 	"time"
@@ -48,7 +49,9 @@ func rssItem(c *Config, it *item) ([]byte, error) {
 	x := rssItemXML{RssItem: feeds.RssItem{
 		Title:       it.post.Title,
 		Link:        u.link,
-		Description: it.summary,
+		// A reader shows description as HTML, and the summary is plain
+		// text: escaped, markup written as text in a post stays text.
+		Description: html.EscapeString(it.summary),
 		Guid:        &feeds.RssGuid{Id: u.id, IsPermaLink: "false"},
 		PubDate:     rfc822(it.post.Date),
 	}}

@@ -286,3 +286,26 @@ func TestIDsStable(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileCategories: names that differ only in case or width share one
+// feed, and non-ASCII slugs are percent-encoded in the feed's own URL.
+func TestHostileCategories(t *testing.T) {
+	cfg := testConfig(t)
+	site, err := feed.Build(loadPosts(t, "../cmd/feedpub/testdata/hostile"), cfg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ai []feed.FeedInfo
+	for _, f := range site.Feeds() {
+		if slices.Contains([]string{"AI", "ai", "ＡＩ", "Ai", "ａｉ"}, f.Name) {
+			ai = append(ai, f)
+		}
+	}
+	if len(ai) != 1 || ai[0].Slug != "ai" || ai[0].Items != 2 {
+		t.Errorf("got feeds %+v for AI, ai, ＡＩ, Ai and ａｉ; want one, slug ai, 2 items", ai)
+	}
+	body := string(site.Files["/categories/عربي/atom.xml"].Body)
+	if want := `href="https://news.example.com/blog/categories/%D8%B9%D8%B1%D8%A8%D9%8A/atom.xml"`; !strings.Contains(body, want) {
+		t.Errorf("Arabic category feed: no %s", want)
+	}
+}

@@ -135,8 +135,8 @@ func TestBuildRejectsHostile(t *testing.T) {
 	if got := strings.Count(stderr.String(), "\n") - strings.Count(stderr.String(), "warning:"); got != 2 {
 		t.Errorf("stderr:\n%s\ngot %d rejections, want 2", stderr.String(), got)
 	}
-	if !strings.Contains(stdout.String(), "12 posts published (2 rejected)") {
-		t.Errorf("stdout %q, want 12 posts published (2 rejected)", stdout.String())
+	if !strings.Contains(stdout.String(), "13 posts published (2 rejected)") {
+		t.Errorf("stdout %q, want 13 posts published (2 rejected)", stdout.String())
 	}
 }
 
