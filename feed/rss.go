@@ -47,8 +47,8 @@ func rfc822(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:
 func rssItem(c *Config, it *item) ([]byte, error) {
 	u := it.urls()
 	x := rssItemXML{RssItem: feeds.RssItem{
-		Title:       it.post.Title,
-		Link:        u.link,
+		Title: it.post.Title,
+		Link:  u.link,
 		// A reader shows description as HTML, and the summary is plain
 		// text: escaped, markup written as text in a post stays text.
 		Description: html.EscapeString(it.summary),
