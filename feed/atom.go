@@ -20,6 +20,7 @@ type atomDoc struct {
 
 type atomEntryXML struct {
 	feeds.AtomEntry
+	Lang     string         `xml:"xml:lang,attr,omitempty"`
 	Category []atomCategory `xml:"category"`
 }
 
@@ -31,20 +32,27 @@ type atomCategory struct {
 func rfc3339(c *Config, t time.Time) string { return t.In(c.Location).Format(time.RFC3339) }
 
 func atomEntry(c *Config, it *item) ([]byte, error) {
+	u := it.urls()
 	x := atomEntryXML{AtomEntry: feeds.AtomEntry{
 		Title:     it.post.Title,
-		Id:        it.id,
+		Id:        u.id,
 		Updated:   rfc3339(c, it.post.Updated),
 		Published: rfc3339(c, it.post.Date),
-		Links:     []feeds.AtomLink{{Href: it.link, Rel: "alternate", Type: "text/html"}},
+		Links:     []feeds.AtomLink{{Href: u.link, Rel: "alternate", Type: "text/html"}},
 		Summary:   &feeds.AtomSummary{Content: it.summary, Type: "text"},
 		Content:   &feeds.AtomContent{Content: it.content, Type: "html"},
-		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{
-			Name: it.author.Name, Email: it.author.Email, Uri: it.author.URL,
-		}},
+		// Every entry names its author, so that it stands alone when a
+		// reader copies it out of the feed.
+		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: it.author.Name, Uri: u.author}},
 	}}
-	if it.image != "" {
-		x.Links = append(x.Links, feeds.AtomLink{Href: it.image, Rel: "enclosure", Type: it.imageType})
+	if validEmail(it.author.Email) {
+		x.Author.Email = it.author.Email
+	}
+	if validLang(it.post.Lang) {
+		x.Lang = it.post.Lang
+	}
+	if u.image != "" {
+		x.Links = append(x.Links, feeds.AtomLink{Href: u.image, Rel: "enclosure", Type: it.imageType})
 	}
 	for _, cat := range it.categories {
 		x.Category = append(x.Category, atomCategory{Term: cat.name, Label: cat.name})

@@ -2,13 +2,19 @@ package feed
 
 import (
 	"bytes"
+	"net/mail"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/idna"
+
+	"feedpub/loader"
 )
 
 // Policy is the sanitiser for every piece of post HTML we publish, in feeds
@@ -187,4 +193,97 @@ func truncate(s string, max int) string {
 		}
 	}
 	return strings.TrimRightFunc(string(r[:cut]), unicode.IsSpace) + "…"
+}
+
+// webURL returns s as an absolute http(s) URL written in ASCII, as feeds
+// want in href, link and url values: a non-ASCII host in its IDNA form,
+// spaces and other characters outside URIs percent-encoded. It returns ""
+// when s is not an http(s) URL.
+func webURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	if host := u.Hostname(); !isASCII(host) {
+		a, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return ""
+		}
+		if port := u.Port(); port != "" {
+			a += ":" + port
+		}
+		u.Host = a
+	}
+	return escapeLoose(u.String())
+}
+
+// escapeLoose percent-encodes the bytes that may not stand in a URI
+// (controls, space, non-ASCII and "<>\^`{|}), leaving escapes already
+// made as they are. url.URL.String leaves a raw query unescaped.
+func escapeLoose(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
+			if b.Len() == 0 {
+				b.Grow(len(s) + 16)
+				b.WriteString(s[:i])
+			}
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(c)
+		}
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// validEmail reports whether s is a bare e-mail address (an RFC 5322
+// addr-spec), the only thing RSS author and Atom email may hold.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s && !strings.ContainsAny(s, " ()<>")
+}
+
+// validLang reports whether s is shaped like a language tag (RFC 3066 /
+// BCP 47), the form xml:lang takes in Atom.
+var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
+
+func validLang(s string) bool { return langTag.MatchString(s) }
+
+// xmlText makes s safe to place in XML character data or CDATA: characters
+// outside the XML 1.0 Char range are removed. Posts from the loader are
+// clean already; this keeps an encoder from ever writing ill-formed XML.
+func xmlText(s string) string { return loader.StripInvalidXML(s) }
+
+// urls are an item's URLs as feeds write them.
+type itemURLs struct {
+	id, link, image, author string
+}
+
+func (it *item) urls() itemURLs {
+	u := itemURLs{id: it.id, link: webURL(it.link), image: webURL(it.image), author: webURL(it.author.URL)}
+	if u.link == "" {
+		u.link = it.link
+	}
+	if it.id == it.link {
+		u.id = u.link
+	}
+	return u
 }

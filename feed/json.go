@@ -3,34 +3,52 @@ package feed
 import (
 	"bytes"
 	"encoding/json"
-	"time"
 
 	"github.com/gorilla/feeds"
 )
 
 const jsonFeedVersion = "https://jsonfeed.org/version/1.1"
 
-// gorilla/feeds' JSON Feed item, extended with the item's language.
+// jsonItemJSON is a JSON Feed 1.1 item. content_html is always written,
+// empty for an empty post, since an item must have content_html or
+// content_text.
 type jsonItemJSON struct {
-	feeds.JSONItem
-	Language string `json:"language,omitempty"`
+	ID            string        `json:"id"`
+	URL           string        `json:"url,omitempty"`
+	Title         string        `json:"title"`
+	ContentHTML   string        `json:"content_html"`
+	Summary       string        `json:"summary,omitempty"`
+	Image         string        `json:"image,omitempty"`
+	DatePublished string        `json:"date_published"`
+	DateModified  string        `json:"date_modified"`
+	Authors       []*jsonAuthor `json:"authors"`
+	Tags          []string      `json:"tags,omitempty"`
+	Language      string        `json:"language,omitempty"`
+}
+
+type jsonAuthor struct {
+	Name string `json:"name"`
+	URL  string `json:"url,omitempty"`
 }
 
 func jsonItem(c *Config, it *item) ([]byte, error) {
-	pub, mod := it.post.Date.In(c.Location).Truncate(time.Second), it.post.Updated.In(c.Location).Truncate(time.Second)
-	x := jsonItemJSON{JSONItem: feeds.JSONItem{
-		Id:            it.id,
-		Url:           it.link,
+	u := it.urls()
+	x := jsonItemJSON{
+		ID:            u.id,
+		URL:           u.link,
 		Title:         it.post.Title,
 		ContentHTML:   it.content,
 		Summary:       it.summary,
-		Image:         it.image,
-		PublishedDate: &pub,
-		ModifiedDate:  &mod,
-		Authors:       []*feeds.JSONAuthor{{Name: it.author.Name, Url: it.author.URL}},
-	}, Language: it.post.Lang}
+		Image:         u.image,
+		DatePublished: rfc3339(c, it.post.Date),
+		DateModified:  rfc3339(c, it.post.Updated),
+		Authors:       []*jsonAuthor{{Name: it.author.Name, URL: u.author}},
+	}
+	if validLang(it.post.Lang) {
+		x.Language = it.post.Lang
+	}
 	for _, cat := range it.categories {
-		x.Tags = append(x.Tags, cat.name)
+		x.Tags = appendNew(x.Tags, cat.name)
 	}
 	for _, t := range it.post.Tags {
 		x.Tags = appendNew(x.Tags, t)

@@ -3,7 +3,9 @@ package feed
 import (
 	"bytes"
 	"encoding/xml"
+	"html"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -43,31 +45,42 @@ type rssItemXML struct {
 func rfc822(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:05") + " GMT" }
 
 func rssItem(c *Config, it *item) ([]byte, error) {
+	u := it.urls()
 	x := rssItemXML{RssItem: feeds.RssItem{
-		Title:       it.post.Title,
-		Link:        it.link,
-		Description: it.summary,
-		Guid:        &feeds.RssGuid{Id: it.id, IsPermaLink: "false"},
+		Title: it.post.Title,
+		Link:  u.link,
+		// A reader shows description as HTML, and the summary is plain
+		// text: escaped, markup written as text in a post stays text.
+		Description: html.EscapeString(it.summary),
+		Guid:        &feeds.RssGuid{Id: u.id, IsPermaLink: "false"},
 		PubDate:     rfc822(it.post.Date),
 	}}
-	if it.id == it.link {
+	// A guid is a permalink only when it is the item's own web address.
+	if u.id == u.link && webURL(u.id) == u.id {
 		x.Guid.IsPermaLink = "true"
 	}
 	if it.content != "" {
-		x.Content = &feeds.RssContent{Content: it.content}
+		x.Content = &feeds.RssContent{Content: xmlText(it.content)}
 	}
-	if it.author.Email != "" {
-		x.Author = it.author.Email + " (" + it.author.Name + ")"
+	// RSS author is an e-mail address with the name in parentheses; an
+	// author without a usable address goes in dc:creator instead.
+	if validEmail(it.author.Email) {
+		x.Author = it.author.Email + " (" + rssName(it.author.Name) + ")"
 	} else {
 		x.Creator = it.author.Name
 	}
-	if it.image != "" {
-		x.Enclosure = &feeds.RssEnclosure{Url: it.image, Length: "0", Type: it.imageType}
+	if u.image != "" {
+		x.Enclosure = &feeds.RssEnclosure{Url: u.image, Length: "0", Type: it.imageType}
 	}
 	for _, cat := range it.categories {
 		x.Category = append(x.Category, cat.name)
 	}
 	return xml.Marshal(x)
+}
+
+// rssName makes a name fit inside the parentheses of an RFC 822 comment.
+func rssName(s string) string {
+	return strings.NewReplacer("(", "[", ")", "]", "\\", "/").Replace(s)
 }
 
 func rssFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error) {
