@@ -103,9 +103,8 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 
-	logger := cron.PrintfLogger(slog.NewLogLogger(s.log.Handler(), slog.LevelWarn))
-	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)))
-	c.Schedule(s.cfg.schedule, cron.FuncJob(s.trigger))
+	c := cron.New(cronChain(s.log))
+	c.Schedule(s.cfg.schedule, s.scheduled(ctx))
 	c.Start()
 
 	var err error
