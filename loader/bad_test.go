@@ -384,3 +384,29 @@ func TestScanSeedFolderIsLink(t *testing.T) {
 		t.Fatalf("got posts %v, problems %v; want a.md alone", res.Posts, res.Problems)
 	}
 }
+
+func TestParseDateOffsets(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Thu, 02 Sep 2021 06:40:00 +0000", "2021-09-02T06:40:00Z"},
+		{"Thu, 02 Sep 2021 06:40:00 +0100", "2021-09-02T05:40:00Z"},
+		{"Thu, 02 Sep 2021 06:40:00 -0500", "2021-09-02T11:40:00Z"},
+		{"Thu, 2 Sep 2021 06:40:00 +0000", "2021-09-02T06:40:00Z"},
+		{"2 Sep 2021 06:40:00 +0000", "2021-09-02T06:40:00Z"},
+		{"Thu, 02 Sep 2021 06:40:00 GMT", "2021-09-02T06:40:00Z"},
+		{"Thu, 02 Sep 2021 06:40:00 UTC", "2021-09-02T06:40:00Z"},
+		{"Thu, 02 Sep 2021 06:40:00 CST", "2021-09-01T22:40:00Z"}, // ambiguous: read in the configured zone
+		{"2021-09-02 06:40", "2021-09-01T22:40:00Z"},
+		{"2021-09-02T06:40:00+02:00", "2021-09-02T04:40:00Z"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			d, err := ParseDate(tc.in, time.FixedZone("CST", 8*3600))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.UTC().Format(time.RFC3339); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -58,7 +58,13 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 	}
 	for _, layout := range zonedLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			if name, off := t.Zone(); off == 0 && strings.HasSuffix(layout, " MST") && name != "UTC" && name != "GMT" {
+			name, off := t.Zone()
+			if strings.HasSuffix(layout, " MST") && (strings.HasPrefix(name, "+") || strings.HasPrefix(name, "-")) {
+				// time.Parse takes "+0100" for an unknown abbreviation with
+				// offset 0; the -0700 layouts read it right.
+				continue
+			}
+			if off == 0 && strings.HasSuffix(layout, " MST") && name != "UTC" && name != "GMT" {
 				// time.Parse gives an unknown abbreviation (CST, EST...) offset 0;
 				// such a date is ambiguous, so read it in loc instead.
 				return time.ParseInLocation(layout[:len(layout)-4], strings.TrimSpace(s[:len(s)-len(name)]), loc)
