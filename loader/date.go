@@ -35,8 +35,8 @@ var localLayouts = []string{
 
 // ParseDate reads a date in one of the forms posts use: RFC 1123, RFC 3339,
 // 2006-01-02 15:04:05, 2006-01-02 15:04 or 2006-01-02. A date without a
-// zone is read in loc (UTC when nil). Years outside 1000-9999 are refused:
-// RSS wants four digits.
+// zone is read in loc (UTC when nil). Years outside 1000-9999, in loc or
+// in UTC, are refused: RSS wants four digits.
 func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -46,8 +46,11 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	if y := t.Year(); y < 1000 || y > 9999 {
-		return time.Time{}, fmt.Errorf("year %d out of range 1000-9999", y)
+	// Feeds write dates in UTC too: the year must have four digits in both.
+	for _, y := range []int{t.Year(), t.UTC().Year()} {
+		if y < 1000 || y > 9999 {
+			return time.Time{}, fmt.Errorf("year %d out of range 1000-9999", y)
+		}
 	}
 	return t, nil
 }
