@@ -42,16 +42,20 @@ func Slug(name string) string {
 			dash = true
 		}
 	}
-	out := strings.Trim(b.String(), ".")
+	// The hash is of the folded name, so that names sharing a slug when
+	// short still share one when long.
+	out := strings.Trim(b.String(), ".-")
 	if len(out) > maxSlug {
 		cut := maxSlug - 9
 		for cut > 0 && !utf8.RuneStart(out[cut]) {
 			cut--
 		}
-		out = strings.Trim(out[:cut], ".-") + "-" + hash8(name)
+		if out = strings.Trim(out[:cut], ".-"); out != "" {
+			return out + "-" + hash8(s)
+		}
 	}
 	if out == "" {
-		return "c-" + hash8(name)
+		return "c-" + hash8(s)
 	}
 	return out
 }

@@ -176,12 +176,12 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 func (l *Loader) read(f found) *cached {
 	c := &cached{size: f.info.Size(), mtime: f.info.ModTime()}
 	if c.size > l.cfg.MaxSize {
-		c.problems = []*Problem{{Path: f.rel, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, l.cfg.MaxSize)}}
+		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, l.cfg.MaxSize)}}
 		return c
 	}
 	data, err := readFile(f.abs, l.cfg.MaxSize)
 	if err != nil {
-		c.problems = []*Problem{{Path: f.rel, Msg: err.Error()}}
+		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
 		return c
 	}
 	opt := Options{Location: l.cfg.Location}
