@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-var shanghai = mustZone("Asia/Shanghai")
+var testZone = mustZone("Asia/Shanghai")
 
 func mustZone(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
@@ -29,17 +29,17 @@ func TestParseDate(t *testing.T) {
 		{"Sat, 2 Oct 2021 17:55:00 GMT", time.Date(2021, 10, 2, 17, 55, 0, 0, time.UTC)},
 		{"2023-03-14T09:30:00+08:00", time.Date(2023, 3, 14, 1, 30, 0, 0, time.UTC)},
 		{"2023-03-14T09:30:00Z", time.Date(2023, 3, 14, 9, 30, 0, 0, time.UTC)},
-		{"2022-05-01 08:15:00", time.Date(2022, 5, 1, 8, 15, 0, 0, shanghai)},
-		{"2022-05-01 08:15", time.Date(2022, 5, 1, 8, 15, 0, 0, shanghai)},
-		{"2024-01-20", time.Date(2024, 1, 20, 0, 0, 0, 0, shanghai)},
-		{"  2024-01-20  ", time.Date(2024, 1, 20, 0, 0, 0, 0, shanghai)},
-		{"2023-03-14T09:30:00", time.Date(2023, 3, 14, 9, 30, 0, 0, shanghai)},
+		{"2022-05-01 08:15:00", time.Date(2022, 5, 1, 8, 15, 0, 0, testZone)},
+		{"2022-05-01 08:15", time.Date(2022, 5, 1, 8, 15, 0, 0, testZone)},
+		{"2024-01-20", time.Date(2024, 1, 20, 0, 0, 0, 0, testZone)},
+		{"  2024-01-20  ", time.Date(2024, 1, 20, 0, 0, 0, 0, testZone)},
+		{"2023-03-14T09:30:00", time.Date(2023, 3, 14, 9, 30, 0, 0, testZone)},
 		// An abbreviation Go does not know is read in the configured zone.
-		{"Sat, 16 Oct 2021 17:55:00 CST", time.Date(2021, 10, 16, 17, 55, 0, 0, shanghai)},
+		{"Sat, 16 Oct 2021 17:55:00 CST", time.Date(2021, 10, 16, 17, 55, 0, 0, testZone)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseDate(tt.in, shanghai)
+			got, err := ParseDate(tt.in, testZone)
 			if err != nil {
 				t.Fatalf("ParseDate(%q): %v", tt.in, err)
 			}
@@ -49,7 +49,7 @@ func TestParseDate(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{"", "yesterday", "2021-13-01", "16/10/2021", "0999-01-01", "Sat, 16 Oct 21 17:55:00 GMT"} {
-		if got, err := ParseDate(bad, shanghai); err == nil {
+		if got, err := ParseDate(bad, testZone); err == nil {
 			t.Errorf("ParseDate(%q) = %v, want an error", bad, got)
 		}
 	}
@@ -82,7 +82,7 @@ func TestParseCategories(t *testing.T) {
 
 func mustParse(t *testing.T, name, text string) *Post {
 	t.Helper()
-	p, _, err := Parse(name, []byte(text), Options{Location: shanghai})
+	p, _, err := Parse(name, []byte(text), Options{Location: testZone})
 	if err != nil {
 		t.Fatalf("Parse(%s): %v", name, err)
 	}
@@ -109,7 +109,7 @@ func TestParseFrontMatter(t *testing.T) {
 		Path:       "dir/hello-world.txt",
 		Title:      "It's: a title",
 		Date:       time.Date(2021, 10, 16, 17, 55, 0, 0, time.UTC),
-		Updated:    time.Date(2021, 10, 18, 9, 0, 0, 0, shanghai),
+		Updated:    time.Date(2021, 10, 18, 9, 0, 0, 0, testZone),
 		Categories: []string{"金融"},
 		Tags:       []string{"a", "b"},
 		Author:     Author{Name: "Li Wei", Email: "li@example.com"},
@@ -202,7 +202,7 @@ func TestParseForms(t *testing.T) {
 	}
 }
 
-func TestParseRejects(t *testing.T) {
+func TestParseRejectsLines(t *testing.T) {
 	tests := []struct {
 		name, text string
 		line       int
@@ -221,7 +221,7 @@ func TestParseRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := Parse("x/bad.txt", []byte(tt.text), Options{Location: shanghai})
+			_, _, err := Parse("x/bad.txt", []byte(tt.text), Options{Location: testZone})
 			if err == nil {
 				t.Fatal("Parse succeeded, want an error")
 			}
@@ -247,7 +247,7 @@ func TestParseSharedSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, _, err := Parse(filepath.Base(f), data, Options{Location: shanghai})
+		p, _, err := Parse(filepath.Base(f), data, Options{Location: testZone})
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

@@ -40,9 +40,9 @@ func copyDir(t *testing.T, src, dst string) {
 	}
 }
 
-// startServe runs `feedpub serve` in-process on a free loopback port and
+// serveForTest runs `feedpub serve` in-process on a free loopback port and
 // returns its base URL; the server stops when the test ends.
-func startServe(t *testing.T, args ...string) string {
+func serveForTest(t *testing.T, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -119,7 +119,7 @@ func TestBuildAndServe(t *testing.T) {
 		}
 	}
 
-	base := startServe(t, "-seeds", seeds)
+	base := serveForTest(t, "-seeds", seeds)
 	feeds := 0
 	for rel, data := range built {
 		urlPath := "/" + strings.TrimSuffix(rel, "index.html")
