@@ -208,7 +208,7 @@ func TestParseRejectsLines(t *testing.T) {
 		line       int
 		msg        string
 	}{
-		{"empty", "  \n\n", 0, "empty file"},
+		{"empty", "  \n\n", 1, "empty file"},
 		{"no front matter", "\ntitle: x\n", 2, "no front matter"},
 		{"unclosed", "\n---\ntitle: x\ndate: 2024-01-20\n", 2, "unclosed front matter"},
 		{"malformed yaml", "\n---\ntitle: x\ndate: a: b\n---\n", 4, "malformed YAML"},
