@@ -4,7 +4,8 @@ package main
 
 // The soak test: go test -tags soak -run TestSoak -v ./cmd/feedpub/ (make
 // soak). With the soak tag TestHostileRequests opens 10,000 idle
-// connections instead of 2,000.
+// connections instead of 2,000, and TestBuildKilled kills 50 builds
+// instead of 12.
 
 import (
 	"bytes"
@@ -30,7 +31,10 @@ import (
 	"feedpub/feed"
 )
 
-func init() { idleConnections = 10000 }
+func init() {
+	idleConnections = 10000
+	killRounds = 50
+}
 
 // soakCounts are what the soak test prints.
 type soakCounts struct {
