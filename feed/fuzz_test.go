@@ -77,7 +77,7 @@ func FuzzSlug(f *testing.F) {
 			}
 		}
 		// Names that differ only in width or case share a slug.
-		if up := strings.ToUpper(name); utf8.ValidString(name) && len(up) == len(name) && strings.ToLower(up) == strings.ToLower(name) && Slug(up) != s && len(s) < maxSlug-10 {
+		if up := strings.ToUpper(name); utf8.ValidString(name) && len(up) == len(name) && strings.EqualFold(up, name) && Slug(up) != s && len(s) < maxSlug-10 {
 			t.Fatalf("Slug(%q) = %q but Slug(%q) = %q", name, s, up, Slug(up))
 		}
 	})
@@ -111,7 +111,8 @@ func FuzzBuild(f *testing.F) {
 				t.Fatal(err)
 			}
 			checkFeed(t, path, file.Body)
-			if bytes.Contains(bytes.ToLower(file.Body), []byte("<script")) {
+			isFeed := strings.HasSuffix(path, ".xml") || strings.HasSuffix(path, ".json")
+			if isFeed && bytes.Contains(bytes.ToLower(file.Body), []byte("<script")) {
 				t.Fatalf("%s: holds <script", path)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -338,6 +339,14 @@ func TestScanSymlinks(t *testing.T) {
 		if err := os.Symlink(target, p); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A named pipe would block a reader for ever: neither it nor a link to
+	// it is read.
+	if err := syscall.Mkfifo(filepath.Join(root, "pipe.md"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../pipe.md", filepath.Join(root, "in", "to-pipe.md")); err != nil {
+		t.Fatal(err)
 	}
 	res := scan(t, Config{Root: root})
 	got := map[string]bool{}

@@ -73,6 +73,10 @@ func readDir(t testing.TB, dir string) map[string][]byte {
 
 const manifest = ".feedpub-manifest"
 
+// killRounds is how many builds TestBuildKilled kills: 12 in a normal run,
+// 50 with -tags soak (see soak_test.go), or FEEDPUB_KILL_ROUNDS.
+var killRounds = 12
+
 // afterFirstWrite fires extra after the folder dir next changes (a file
 // created or renamed in it), or after a minute.
 func afterFirstWrite(dir string, extra time.Duration) <-chan time.Time {
@@ -136,7 +140,7 @@ func TestBuildKilled(t *testing.T) {
 	if err := build(seeds[0], out).Run(); err != nil {
 		t.Fatal(err)
 	}
-	rounds := 20
+	rounds := killRounds
 	if d := os.Getenv("FEEDPUB_KILL_ROUNDS"); d != "" {
 		fmt.Sscan(d, &rounds)
 	}
