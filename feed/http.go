@@ -2,8 +2,10 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -146,12 +148,17 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 		return httpError(w, classOther, http.StatusNotFound, "not found")
 	}
 	if r.URL.RawQuery != "" && e.ch != nil {
+		// A query seen before is one lookup: readers poll the same URL.
+		if f := sn.cache.lookup(p, r.URL.RawQuery); f != nil {
+			st, n := serveFile(w, r, f, e.cc)
+			return classQuery, st, n
+		}
 		q, err := parseQuery(r.URL.Query(), e.ch, &sn.site.cfg)
 		if err != nil {
 			return httpError(w, classQuery, http.StatusBadRequest, err.Error())
 		}
 		if q != nil {
-			f, err := sn.cache.get(sn.site, e, q)
+			f, err := sn.cache.get(sn.site, e, q, p, r.URL.RawQuery)
 			if err != nil {
 				if h.Logger != nil {
 					h.Logger.LogAttrs(r.Context(), slog.LevelError, "filtered feed",
@@ -212,6 +219,17 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return http.StatusOK, 0
+	}
+	if len(v.body) > corkMin {
+		if c, _ := r.Context().Value(corkKey{}).(*corkConn); c != nil {
+			if f, ok := w.(http.Flusher); ok {
+				c.cork()
+				n, _ := w.Write(v.body)
+				f.Flush()
+				c.uncork()
+				return http.StatusOK, int64(n)
+			}
+		}
 	}
 	n, _ := w.Write(v.body)
 	return http.StatusOK, int64(n)
@@ -340,4 +358,86 @@ func clipPath(p string) string {
 		return p[:200] + "…"
 	}
 	return p
+}
+
+// Fewer syscalls for bigger bodies. net/http writes a response through a
+// 4 KB buffer: headers and a body of more than about 3.5 KB leave in two
+// or more write calls, and the client wakes up for each. A corked
+// connection collects the writes of one response (copying only what comes
+// from net/http's own buffers; the body is referenced, it is immutable)
+// and sends them with one writev.
+
+// corkMin is the body size from which a response is corked: smaller ones
+// fit in net/http's buffer and leave in one write anyway.
+const corkMin = 3 << 10
+
+// CorkListener wraps ln so that the Handler can send each response with a
+// single write. Use it with ConnContext:
+//
+//	srv := &http.Server{Handler: h, ConnContext: feed.ConnContext}
+//	srv.Serve(feed.CorkListener(ln))
+func CorkListener(ln net.Listener) net.Listener { return corkListener{ln} }
+
+// ConnContext makes a connection accepted by a CorkListener known to the
+// Handler; for use as http.Server.ConnContext.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	if cc, ok := c.(*corkConn); ok {
+		return context.WithValue(ctx, corkKey{}, cc)
+	}
+	return ctx
+}
+
+type corkKey struct{}
+
+type corkListener struct{ net.Listener }
+
+func (l corkListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &corkConn{Conn: c}, nil
+}
+
+// corkConn is used by one request at a time (HTTP/1.1 answers in order),
+// so it needs no lock.
+type corkConn struct {
+	net.Conn
+	corked  bool
+	bufs    net.Buffers
+	scratch []byte
+	err     error
+}
+
+func (c *corkConn) cork() { c.corked, c.bufs, c.scratch, c.err = true, c.bufs[:0], c.scratch[:0], nil }
+
+// uncork sends what was collected, in one writev.
+func (c *corkConn) uncork() {
+	c.corked = false
+	bufs := c.bufs
+	if _, err := bufs.WriteTo(c.Conn); err != nil && c.err == nil {
+		c.err = err
+	}
+	clear(c.bufs[:cap(c.bufs)])
+	c.bufs = c.bufs[:0]
+}
+
+func (c *corkConn) Write(p []byte) (int, error) {
+	if !c.corked {
+		return c.Conn.Write(p)
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	if len(p) <= 4<<10 { // from net/http's buffers, which it reuses: copy
+		if c.scratch == nil {
+			c.scratch = make([]byte, 0, 8<<10)
+		}
+		start := len(c.scratch)
+		c.scratch = append(c.scratch, p...)
+		c.bufs = append(c.bufs, c.scratch[start:len(c.scratch):len(c.scratch)])
+	} else { // passed through from the handler: the prepared body
+		c.bufs = append(c.bufs, p)
+	}
+	return len(p), nil
 }

@@ -3,9 +3,13 @@ package feed
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"testing"
@@ -486,15 +490,7 @@ func allocsPerRequest(h *Handler, r *http.Request) float64 {
 // a thousand: nothing on the request path grows with the feed.
 func TestServeAllocsDoNotGrow(t *testing.T) {
 	small := buildServeSite(t, servePosts()[:1])
-	var many []*loader.Post
-	for i := range 300 {
-		p := *servePosts()[0]
-		p.Path = "p/" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + time.Duration(i).String() + ".md"
-		p.Date = p.Date.Add(-time.Duration(i) * time.Hour)
-		p.Updated = p.Date
-		many = append(many, &p)
-	}
-	big, err := Build(many, Config{URL: "https://news.example.com/", Limit: 300}, serveNow)
+	big, err := Build(manyPosts(300), Config{URL: "https://news.example.com/", Limit: 300}, serveNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,4 +536,72 @@ func BenchmarkServeFeed(b *testing.B) {
 			}
 		})
 	}
+}
+
+// manyPosts makes n posts like the first of servePosts, an hour apart.
+func manyPosts(n int) []*loader.Post {
+	var out []*loader.Post
+	for i := range n {
+		p := *servePosts()[0]
+		p.Path = fmt.Sprintf("p/%04d.md", i)
+		p.Date = p.Date.Add(-time.Duration(i) * time.Hour)
+		p.Updated = p.Date
+		out = append(out, &p)
+	}
+	return out
+}
+
+// Through a CorkListener, responses (big ones corked into one writev,
+// small ones not) arrive whole, one after another on a kept-alive
+// connection.
+func TestServeCorked(t *testing.T) {
+	site := buildServeSite(t, append(servePosts(), manyPosts(20)...))
+	h := &Handler{}
+	h.Store(site)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: h, ConnContext: ConnContext}
+	go hs.Serve(CorkListener(ln))
+	t.Cleanup(func() { hs.Close() })
+	base := "http://" + ln.Addr().String()
+	if n := len(site.Files["/rss.xml"].Body); n <= corkMin {
+		t.Fatalf("feed of %d bytes: too small to be corked", n)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 1}}
+	conns := map[string]bool{}
+	for i := range 20 {
+		path := []string{"/rss.xml", "/atom.xml", "/posts/bank/", "/style.css"}[i%4]
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if i%3 == 0 {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		req = req.WithContext(httptraceConn(req.Context(), conns))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := site.Files[path].Body
+		if i%3 == 0 && site.Files[path].Gzip != nil {
+			want = site.Files[path].Gzip
+		}
+		if !bytes.Equal(body, want) {
+			t.Fatalf("request %d, %s: got %d bytes, want the %d prepared", i, path, len(body), len(want))
+		}
+	}
+	if len(conns) != 1 {
+		t.Errorf("got %d connections for 20 requests, want 1 kept alive", len(conns))
+	}
+}
+
+func httptraceConn(ctx context.Context, conns map[string]bool) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(i httptrace.GotConnInfo) { conns[i.Conn.LocalAddr().String()] = true },
+	})
 }

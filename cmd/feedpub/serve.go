@@ -68,6 +68,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 
 	hs := &http.Server{
 		Handler:           s.routes(),
+		ConnContext:       feed.ConnContext,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -76,7 +77,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(ln) }()
+	go func() { serveErr <- hs.Serve(feed.CorkListener(ln)) }()
 
 	if err := s.rebuildCounted(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("first build failed; retrying on the schedule", "error", err)

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Serving benchmark: feedpub serve and nginx (gzip_static, sendfile) side
+# by side on loopback, on the same precompressed bytes of the bundled
+# seeds, driven by wrk. Prints requests/s and p50/p99 latency for
+#   gzip      the largest category feed, gzip'd
+#   304       a revalidation with If-None-Match
+#   filtered  a filtered request (?filter=...&limit=10; feedpub only)
+# and the ratio feedpub/nginx. It prints figures; it never fails on one.
+#
+#   internal/benchserve/run.sh [-d SECONDS] [-c CONNECTIONS] [-t THREADS]
+#
+# Needs go, wrk and nginx (Debian: wrk, nginx-light). Every server binds
+# to 127.0.0.1 on a free port and is stopped on exit.
+set -euo pipefail
+
+dur=10 conns=32 threads=1
+while getopts "d:c:t:" o; do
+	case $o in
+	d) dur=$OPTARG ;;
+	c) conns=$OPTARG ;;
+	t) threads=$OPTARG ;;
+	*) echo "usage: $0 [-d seconds] [-c connections] [-t threads]" >&2; exit 2 ;;
+	esac
+done
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+for tool in go wrk nginx curl; do
+	command -v "$tool" >/dev/null || { echo "benchserve: $tool not found; skipping the serving benchmark" >&2; exit 0; }
+done
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+chmod 755 "$work"
+
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+fp_port=$(freeport)
+ng_port=$(freeport)
+url="http://127.0.0.1:$fp_port/"
+
+cd "$root"
+go build -o "$work/feedpub" ./cmd/feedpub
+cat >"$work/feedpub.yaml" <<EOF
+site:
+  url: $url
+EOF
+# The same bytes for both: build writes them (and their .gz) for nginx,
+# serve builds them again in memory.
+"$work/feedpub" build -config "$work/feedpub.yaml" -seeds "$root/seeds" -out "$work/public" -gzip -quiet
+chmod -R a+rX "$work/public"
+
+"$work/feedpub" serve -config "$work/feedpub.yaml" -seeds "$root/seeds" -addr "127.0.0.1:$fp_port" 2>"$work/serve.log" &
+pids+=($!)
+
+mkdir -p "$work/nginx/logs"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $work/nginx/body;
+	proxy_temp_path $work/nginx/proxy;
+	fastcgi_temp_path $work/nginx/fastcgi;
+	uwsgi_temp_path $work/nginx/uwsgi;
+	scgi_temp_path $work/nginx/scgi;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 1000000;
+	types { application/rss+xml xml; application/feed+json json; text/html html; }
+	server {
+		listen 127.0.0.1:$ng_port;
+		root $work/public;
+		gzip_static on;
+		gzip_vary on;
+		etag on;
+	}
+}
+EOF
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+pids+=($!)
+
+for i in $(seq 1 300); do
+	if curl -fs "${url}healthz" >/dev/null && curl -fs "http://127.0.0.1:$ng_port/rss.xml" >/dev/null; then break; fi
+	sleep 0.1
+done
+
+# The largest category feed, by its gzip'd size.
+feed=$(cd "$work/public" && ls -S categories/*/rss.xml.gz | head -1)
+feed=${feed%.gz}
+path="/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$feed")"
+size=$(stat -c %s "$work/public/$feed.gz")
+if ! cmp -s <(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$fp_port$path") "$work/public/$feed.gz"; then
+	echo "benchserve: feedpub and the built folder differ on $path; comparing anyway" >&2
+fi
+
+etag() { curl -fsI -H 'Accept-Encoding: gzip' "$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}'; }
+fp_etag=$(etag "http://127.0.0.1:$fp_port$path")
+ng_etag=$(etag "http://127.0.0.1:$ng_port$path")
+filter="?filter=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("数据|AI|data"))')&limit=10"
+
+# run NAME URL [HEADER...]: wrk, then one line of figures.
+run() {
+	local name=$1 u=$2
+	shift 2
+	local args=()
+	for h in "$@"; do args+=(-H "$h"); done
+	local out
+	out=$(wrk -t"$threads" -c"$conns" -d"${dur}s" --latency "${args[@]}" "$u")
+	local rps p50 p99 errs
+	rps=$(awk '/^Requests\/sec/{print $2}' <<<"$out")
+	p50=$(awk '$1=="50%"{print $2}' <<<"$out")
+	p99=$(awk '$1=="99%"{print $2}' <<<"$out")
+	errs=$(awk '/Non-2xx or 3xx/{print $5}' <<<"$out")
+	printf '%-10s %-8s %12s %10s %10s%s\n' "$name" "$server" "$rps" "$p50" "$p99" "${errs:+  non-2xx/3xx: $errs}"
+	eval "rps_${server}_${name}=$rps"
+}
+
+echo "feed: $path ($size bytes gzip'd); wrk -t$threads -c$conns -d${dur}s; $(nproc) cores; $(go version | awk '{print $3}'), $(nginx -v 2>&1 | awk -F/ '{print "nginx " $2}')"
+printf '%-10s %-8s %12s %10s %10s\n' case server requests/s p50 p99
+for server in feedpub nginx; do
+	port=$fp_port tag=$fp_etag
+	[ $server = nginx ] && port=$ng_port tag=$ng_etag
+	run gzip "http://127.0.0.1:$port$path" "Accept-Encoding: gzip"
+	run 304 "http://127.0.0.1:$port$path" "Accept-Encoding: gzip" "If-None-Match: $tag"
+done
+server=feedpub
+run filtered "http://127.0.0.1:$fp_port$path$filter" "Accept-Encoding: gzip"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
+echo "feedpub/nginx requests/s: gzip $(ratio "$rps_feedpub_gzip" "$rps_nginx_gzip")x (target 0.8x), 304 $(ratio "$rps_feedpub_304" "$rps_nginx_304")x"
