@@ -54,9 +54,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ln.Close()
 		return err
 	}
-	srv.handler.Logger = log
 	srv.handler.AccessLog = *accessLog
-	srv.handler.Metrics = feed.NewMetrics()
 	log.Info("serving", "addr", ln.Addr().String(), "seeds", cfg.load.Root, "schedule", cfg.spec)
 	return srv.run(ctx, ln)
 }
@@ -65,6 +63,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func (s *server) run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if s.handler.Metrics == nil {
+		s.handler.Metrics = feed.NewMetrics()
+	}
+	if s.handler.Logger == nil {
+		s.handler.Logger = s.log
+	}
 
 	hs := &http.Server{
 		Handler:           s.routes(),
