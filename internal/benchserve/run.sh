@@ -5,21 +5,25 @@
 #   gzip      the largest category feed, gzip'd
 #   304       a revalidation with If-None-Match
 #   filtered  a filtered request (?filter=...&limit=10; feedpub only)
-# and the ratio feedpub/nginx. It prints figures; it never fails on one.
+# and the ratio feedpub/nginx. The machine is shared and noisy, so the
+# cases run in several rounds, feedpub and nginx taking turns, and the
+# summary gives the median of each. It prints figures; it never fails on
+# one.
 #
-#   internal/benchserve/run.sh [-d SECONDS] [-c CONNECTIONS] [-t THREADS]
+#   internal/benchserve/run.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [-t THREADS]
 #
 # Needs go, wrk and nginx (Debian: wrk, nginx-light). Every server binds
 # to 127.0.0.1 on a free port and is stopped on exit.
 set -euo pipefail
 
-dur=10 conns=32 threads=1
-while getopts "d:c:t:" o; do
+dur=5 rounds=3 conns=32 threads=1
+while getopts "d:r:c:t:" o; do
 	case $o in
 	d) dur=$OPTARG ;;
+	r) rounds=$OPTARG ;;
 	c) conns=$OPTARG ;;
 	t) threads=$OPTARG ;;
-	*) echo "usage: $0 [-d seconds] [-c connections] [-t threads]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-d seconds] [-r rounds] [-c connections] [-t threads]" >&2; exit 2 ;;
 	esac
 done
 
@@ -106,7 +110,8 @@ fp_etag=$(etag "http://127.0.0.1:$fp_port$path")
 ng_etag=$(etag "http://127.0.0.1:$ng_port$path")
 filter="?filter=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("数据|AI|data"))')&limit=10"
 
-# run NAME URL [HEADER...]: wrk, then one line of figures.
+# run NAME URL [HEADER...]: wrk, then one line of figures; the line is
+# also kept for the summary.
 run() {
 	local name=$1 u=$2
 	shift 2
@@ -119,20 +124,33 @@ run() {
 	p50=$(awk '$1=="50%"{print $2}' <<<"$out")
 	p99=$(awk '$1=="99%"{print $2}' <<<"$out")
 	errs=$(awk '/Non-2xx or 3xx/{print $5}' <<<"$out")
-	printf '%-10s %-8s %12s %10s %10s%s\n' "$name" "$server" "$rps" "$p50" "$p99" "${errs:+  non-2xx/3xx: $errs}"
-	eval "rps_${server}_${name}=$rps"
+	printf '%-6s %-10s %-8s %12s %10s %10s%s\n' "$round" "$name" "$server" "$rps" "$p50" "$p99" "${errs:+  non-2xx/3xx: $errs}"
+	echo "$name $server $rps $p50 $p99" >>"$work/results"
 }
 
-echo "feed: $path ($size bytes gzip'd); wrk -t$threads -c$conns -d${dur}s; $(nproc) cores; $(go version | awk '{print $3}'), $(nginx -v 2>&1 | awk -F/ '{print "nginx " $2}')"
-printf '%-10s %-8s %12s %10s %10s\n' case server requests/s p50 p99
-for server in feedpub nginx; do
-	port=$fp_port tag=$fp_etag
-	[ $server = nginx ] && port=$ng_port tag=$ng_etag
-	run gzip "http://127.0.0.1:$port$path" "Accept-Encoding: gzip"
-	run 304 "http://127.0.0.1:$port$path" "Accept-Encoding: gzip" "If-None-Match: $tag"
+echo "feed: $path ($size bytes gzip'd); wrk -t$threads -c$conns -d${dur}s x $rounds rounds; $(nproc) cores; $(go version | awk '{print $3}'), $(nginx -v 2>&1 | awk -F/ '{print "nginx " $2}')"
+printf '%-6s %-10s %-8s %12s %10s %10s\n' round case server requests/s p50 p99
+for round in $(seq 1 "$rounds"); do
+	for name in gzip 304; do
+		for server in feedpub nginx; do
+			port=$fp_port tag=$fp_etag
+			[ $server = nginx ] && port=$ng_port tag=$ng_etag
+			hdrs=("Accept-Encoding: gzip")
+			[ $name = 304 ] && hdrs+=("If-None-Match: $tag")
+			run $name "http://127.0.0.1:$port$path" "${hdrs[@]}"
+		done
+	done
+	server=feedpub
+	run filtered "http://127.0.0.1:$fp_port$path$filter" "Accept-Encoding: gzip"
 done
-server=feedpub
-run filtered "http://127.0.0.1:$fp_port$path$filter" "Accept-Encoding: gzip"
 
+# Summary: the median run (by requests/s) of each case and server.
+echo
+echo "median of $rounds rounds:"
+printf '%-10s %-8s %12s %10s %10s\n' case server requests/s p50 p99
+for key in "gzip feedpub" "gzip nginx" "304 feedpub" "304 nginx" "filtered feedpub"; do
+	grep "^$key " "$work/results" | sort -k3,3g | awk -v n="$rounds" 'NR==int((n+1)/2){printf "%-10s %-8s %12s %10s %10s\n", $1, $2, $3, $4, $5}'
+done | tee "$work/summary"
+med() { awk -v c="$1" -v s="$2" '$1==c && $2==s{print $3}' "$work/summary"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
-echo "feedpub/nginx requests/s: gzip $(ratio "$rps_feedpub_gzip" "$rps_nginx_gzip")x (target 0.8x), 304 $(ratio "$rps_feedpub_304" "$rps_nginx_304")x"
+echo "feedpub/nginx requests/s: gzip $(ratio "$(med gzip feedpub)" "$(med gzip nginx)")x (target 0.8x), 304 $(ratio "$(med 304 feedpub)" "$(med 304 nginx)")x"
