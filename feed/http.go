@@ -39,6 +39,7 @@ type snapshot struct {
 	site    *Site
 	entries map[string]*entry
 	cache   *queryCache
+	br      map[*File][]byte // brotli of each file, kept while the File is
 }
 
 // entry is one prepared response: header values for the identity and gzip
@@ -53,6 +54,7 @@ type entry struct {
 	mod   []string
 	id    variant
 	gz    variant
+	br    variant
 }
 
 type variant struct {
@@ -63,8 +65,16 @@ type variant struct {
 
 // Store makes s the Site being served. It prepares the headers of every
 // file once, so requests only look them up.
+//
+// Each file is also compressed with brotli here, once: a File kept from
+// the last build (same bytes) keeps its brotli too.
 func (h *Handler) Store(s *Site) {
 	sn := &snapshot{site: s, entries: make(map[string]*entry, len(s.Files)), cache: newQueryCache()}
+	var old map[*File][]byte
+	if prev := h.snap.Load(); prev != nil {
+		old = prev.br
+	}
+	sn.br = brotliFiles(s, old)
 	cc := []string{cacheControl(s.cfg.TTL)}
 	for p, f := range s.Files {
 		e := &entry{f: f, class: classOf(p), fmt: -1, cc: cc, typ: []string{f.Type},
@@ -72,6 +82,9 @@ func (h *Handler) Store(s *Site) {
 		e.id = variant{body: f.Body, etag: []string{f.ETag}, length: []string{strconv.Itoa(len(f.Body))}}
 		if f.Gzip != nil {
 			e.gz = variant{body: f.Gzip, etag: []string{gzipETag(f.ETag)}, length: []string{strconv.Itoa(len(f.Gzip))}}
+		}
+		if b := sn.br[f]; b != nil {
+			e.br = variant{body: b, etag: []string{brETag(f.ETag)}, length: []string{strconv.Itoa(len(b))}}
 		}
 		sn.entries[p] = e
 	}
@@ -94,6 +107,8 @@ func (h *Handler) Site() *Site {
 }
 
 func gzipETag(etag string) string { return etag[:len(etag)-1] + `-gz"` }
+
+func brETag(etag string) string { return etag[:len(etag)-1] + `-br"` }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var start time.Time
@@ -193,10 +208,14 @@ func hasEncodedSlash(raw string) bool {
 // encodes nothing.
 func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	hdr := w.Header()
-	v := &e.id
-	gz := e.gz.body != nil && acceptsGzip(r.Header["Accept-Encoding"])
-	if gz {
-		v = &e.gz
+	v, enc := &e.id, []string(nil)
+	if e.gz.body != nil || e.br.body != nil {
+		switch acceptEncoding(r.Header["Accept-Encoding"], e.br.body != nil, e.gz.body != nil) {
+		case encBrotli:
+			v, enc = &e.br, brValue
+		case encGzip:
+			v, enc = &e.gz, gzipValue
+		}
 	}
 	hdr["Etag"] = v.etag
 	hdr["Last-Modified"] = e.mod
@@ -209,8 +228,8 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	hdr["Content-Type"] = e.typ
 	hdr["X-Content-Type-Options"] = nosniffValue
 	hdr["Accept-Ranges"] = bytesValue
-	if gz {
-		hdr["Content-Encoding"] = gzipValue
+	if enc != nil {
+		hdr["Content-Encoding"] = enc
 	}
 	if _, ok := r.Header["Range"]; ok {
 		return serveRange(w, r, e.f, v.body)
@@ -255,6 +274,7 @@ func serveRange(w http.ResponseWriter, r *http.Request, f *File, body []byte) (i
 
 var (
 	gzipValue    = []string{"gzip"}
+	brValue      = []string{"br"}
 	varyValue    = []string{"Accept-Encoding"}
 	bytesValue   = []string{"bytes"}
 	nosniffValue = []string{"nosniff"}
@@ -301,27 +321,77 @@ func etagMatch(list string, tags ...string) bool {
 	return false
 }
 
-// acceptsGzip reports whether Accept-Encoding values allow gzip: named
-// (or *) without q=0.
-func acceptsGzip(values []string) bool {
+type encoding int
+
+const (
+	encIdentity encoding = iota
+	encGzip
+	encBrotli
+)
+
+// acceptEncoding picks the encoding of a response from the client's
+// Accept-Encoding values (RFC 9110 §12.5.3): brotli or gzip when we have
+// it and the client takes it (named or by *, with q above 0), the one with
+// the higher q, brotli on a tie; identity otherwise.
+func acceptEncoding(values []string, haveBr, haveGz bool) encoding {
+	brQ, gzQ, starQ := -1.0, -1.0, -1.0
 	for _, ae := range values {
 		for len(ae) > 0 {
 			var part string
 			part, ae, _ = strings.Cut(ae, ",")
-			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			name, params, _ := strings.Cut(part, ";")
 			name = strings.TrimSpace(name)
-			if !strings.EqualFold(name, "gzip") && !strings.EqualFold(name, "x-gzip") && name != "*" {
-				continue
+			q := 1.0
+			if params != "" {
+				q = qValue(params)
 			}
-			if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-				if v, err := strconv.ParseFloat(q, 64); err == nil && v == 0 {
-					return false
-				}
+			switch {
+			case strings.EqualFold(name, "br"):
+				brQ = q
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				gzQ = q
+			case name == "*":
+				starQ = q
 			}
-			return true
 		}
 	}
-	return false
+	if brQ < 0 {
+		brQ = starQ
+	}
+	if gzQ < 0 {
+		gzQ = starQ
+	}
+	if !haveBr {
+		brQ = 0
+	}
+	if !haveGz {
+		gzQ = 0
+	}
+	switch {
+	case brQ > 0 && brQ >= gzQ:
+		return encBrotli
+	case gzQ > 0:
+		return encGzip
+	}
+	return encIdentity
+}
+
+// qValue reads q= from the parameters of an Accept-Encoding element; a
+// malformed one counts as 0 (not acceptable).
+func qValue(params string) float64 {
+	for len(params) > 0 {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || q < 0 || q > 1 {
+				return 0
+			}
+			return q
+		}
+	}
+	return 1
 }
 
 // httpError writes a short plain-text error and returns the class, status
