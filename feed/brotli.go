@@ -47,4 +47,3 @@ func brotliBytes(b []byte) []byte {
 	w.Close()
 	return buf.Bytes()
 }
-
