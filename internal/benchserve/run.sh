@@ -10,20 +10,25 @@
 # summary gives the median of each. It prints figures; it never fails on
 # one.
 #
-#   internal/benchserve/run.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [-t THREADS]
+#   internal/benchserve/run.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [-t THREADS] [-n POSTS]
+#
+# -n adds POSTS generated posts (deterministic, about 1,250 characters of
+# varied CJK text each, in one category "bench") to the seeds, for a full
+# category feed of realistic size: with 50, about 120 KB gzip'd.
 #
 # Needs go, wrk and nginx (Debian: wrk, nginx-light). Every server binds
 # to 127.0.0.1 on a free port and is stopped on exit.
 set -euo pipefail
 
-dur=5 rounds=3 conns=32 threads=1
-while getopts "d:r:c:t:" o; do
+dur=5 rounds=3 conns=32 threads=1 gen=0
+while getopts "d:r:c:t:n:" o; do
 	case $o in
 	d) dur=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	c) conns=$OPTARG ;;
 	t) threads=$OPTARG ;;
-	*) echo "usage: $0 [-d seconds] [-r rounds] [-c connections] [-t threads]" >&2; exit 2 ;;
+	n) gen=$OPTARG ;;
+	*) echo "usage: $0 [-d seconds] [-r rounds] [-c connections] [-t threads] [-n posts]" >&2; exit 2 ;;
 	esac
 done
 
@@ -49,16 +54,35 @@ url="http://127.0.0.1:$fp_port/"
 
 cd "$root"
 go build -o "$work/feedpub" ./cmd/feedpub
+seeds="$root/seeds"
+if [ "$gen" -gt 0 ]; then
+	seeds="$work/seeds"
+	cp -r "$root/seeds" "$seeds"
+	mkdir -p "$seeds/bench"
+	python3 - "$seeds/bench" "$gen" <<'PY'
+import random, sys, datetime
+out, n = sys.argv[1], int(sys.argv[2])
+rng = random.Random(1)
+start = datetime.datetime(2025, 3, 1, 8, 0)
+for i in range(n):
+    paras = []
+    for _ in range(5):
+        paras.append("<p>" + "".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(250)) + "。</p>")
+    date = (start + datetime.timedelta(hours=i)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    with open(f"{out}/bench-{i:04d}.txt", "w", encoding="utf-8") as f:
+        f.write(f"---\ntitle: 'Bench post {i}'\ncategories:\n - bench\ndate: {date}\nauthor: bench\n---\n\n" + "\n".join(paras) + "\n")
+PY
+fi
 cat >"$work/feedpub.yaml" <<EOF
 site:
   url: $url
 EOF
 # The same bytes for both: build writes them (and their .gz) for nginx,
 # serve builds them again in memory.
-"$work/feedpub" build -config "$work/feedpub.yaml" -seeds "$root/seeds" -out "$work/public" -gzip -quiet
+"$work/feedpub" build -config "$work/feedpub.yaml" -seeds "$seeds" -out "$work/public" -gzip -quiet
 chmod -R a+rX "$work/public"
 
-"$work/feedpub" serve -config "$work/feedpub.yaml" -seeds "$root/seeds" -addr "127.0.0.1:$fp_port" 2>"$work/serve.log" &
+"$work/feedpub" serve -config "$work/feedpub.yaml" -seeds "$seeds" -addr "127.0.0.1:$fp_port" 2>"$work/serve.log" &
 pids+=($!)
 
 mkdir -p "$work/nginx/logs"
