@@ -2,8 +2,10 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,6 +39,7 @@ type snapshot struct {
 	site    *Site
 	entries map[string]*entry
 	cache   *queryCache
+	br      map[*File][]byte // brotli of each file, kept while the File is
 }
 
 // entry is one prepared response: header values for the identity and gzip
@@ -51,6 +54,7 @@ type entry struct {
 	mod   []string
 	id    variant
 	gz    variant
+	br    variant
 }
 
 type variant struct {
@@ -61,8 +65,16 @@ type variant struct {
 
 // Store makes s the Site being served. It prepares the headers of every
 // file once, so requests only look them up.
+//
+// Each file is also compressed with brotli here, once: a File kept from
+// the last build (same bytes) keeps its brotli too.
 func (h *Handler) Store(s *Site) {
 	sn := &snapshot{site: s, entries: make(map[string]*entry, len(s.Files)), cache: newQueryCache()}
+	var old map[*File][]byte
+	if prev := h.snap.Load(); prev != nil {
+		old = prev.br
+	}
+	sn.br = brotliFiles(s, old)
 	cc := []string{cacheControl(s.cfg.TTL)}
 	for p, f := range s.Files {
 		e := &entry{f: f, class: classOf(p), fmt: -1, cc: cc, typ: []string{f.Type},
@@ -70,6 +82,9 @@ func (h *Handler) Store(s *Site) {
 		e.id = variant{body: f.Body, etag: []string{f.ETag}, length: []string{strconv.Itoa(len(f.Body))}}
 		if f.Gzip != nil {
 			e.gz = variant{body: f.Gzip, etag: []string{gzipETag(f.ETag)}, length: []string{strconv.Itoa(len(f.Gzip))}}
+		}
+		if b := sn.br[f]; b != nil {
+			e.br = variant{body: b, etag: []string{brETag(f.ETag)}, length: []string{strconv.Itoa(len(b))}}
 		}
 		sn.entries[p] = e
 	}
@@ -92,6 +107,8 @@ func (h *Handler) Site() *Site {
 }
 
 func gzipETag(etag string) string { return etag[:len(etag)-1] + `-gz"` }
+
+func brETag(etag string) string { return etag[:len(etag)-1] + `-br"` }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var start time.Time
@@ -146,12 +163,17 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 		return httpError(w, classOther, http.StatusNotFound, "not found")
 	}
 	if r.URL.RawQuery != "" && e.ch != nil {
+		// A query seen before is one lookup: readers poll the same URL.
+		if f := sn.cache.lookup(p, r.URL.RawQuery); f != nil {
+			st, n := serveFile(w, r, f, e.cc)
+			return classQuery, st, n
+		}
 		q, err := parseQuery(r.URL.Query(), e.ch, &sn.site.cfg)
 		if err != nil {
 			return httpError(w, classQuery, http.StatusBadRequest, err.Error())
 		}
 		if q != nil {
-			f, err := sn.cache.get(sn.site, e, q)
+			f, err := sn.cache.get(sn.site, e, q, p, r.URL.RawQuery)
 			if err != nil {
 				if h.Logger != nil {
 					h.Logger.LogAttrs(r.Context(), slog.LevelError, "filtered feed",
@@ -186,10 +208,14 @@ func hasEncodedSlash(raw string) bool {
 // encodes nothing.
 func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	hdr := w.Header()
-	v := &e.id
-	gz := e.gz.body != nil && acceptsGzip(r.Header["Accept-Encoding"])
-	if gz {
-		v = &e.gz
+	v, enc := &e.id, []string(nil)
+	if e.gz.body != nil || e.br.body != nil {
+		switch acceptEncoding(r.Header["Accept-Encoding"], e.br.body != nil, e.gz.body != nil) {
+		case encBrotli:
+			v, enc = &e.br, brValue
+		case encGzip:
+			v, enc = &e.gz, gzipValue
+		}
 	}
 	hdr["Etag"] = v.etag
 	hdr["Last-Modified"] = e.mod
@@ -202,8 +228,8 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	hdr["Content-Type"] = e.typ
 	hdr["X-Content-Type-Options"] = nosniffValue
 	hdr["Accept-Ranges"] = bytesValue
-	if gz {
-		hdr["Content-Encoding"] = gzipValue
+	if enc != nil {
+		hdr["Content-Encoding"] = enc
 	}
 	if _, ok := r.Header["Range"]; ok {
 		return serveRange(w, r, e.f, v.body)
@@ -212,6 +238,17 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return http.StatusOK, 0
+	}
+	if len(v.body) > corkMin {
+		if c, _ := r.Context().Value(corkKey{}).(*corkConn); c != nil {
+			if f, ok := w.(http.Flusher); ok {
+				c.cork()
+				n, _ := w.Write(v.body)
+				f.Flush()
+				c.uncork()
+				return http.StatusOK, int64(n)
+			}
+		}
 	}
 	n, _ := w.Write(v.body)
 	return http.StatusOK, int64(n)
@@ -237,6 +274,7 @@ func serveRange(w http.ResponseWriter, r *http.Request, f *File, body []byte) (i
 
 var (
 	gzipValue    = []string{"gzip"}
+	brValue      = []string{"br"}
 	varyValue    = []string{"Accept-Encoding"}
 	bytesValue   = []string{"bytes"}
 	nosniffValue = []string{"nosniff"}
@@ -283,27 +321,77 @@ func etagMatch(list string, tags ...string) bool {
 	return false
 }
 
-// acceptsGzip reports whether Accept-Encoding values allow gzip: named
-// (or *) without q=0.
-func acceptsGzip(values []string) bool {
+type encoding int
+
+const (
+	encIdentity encoding = iota
+	encGzip
+	encBrotli
+)
+
+// acceptEncoding picks the encoding of a response from the client's
+// Accept-Encoding values (RFC 9110 §12.5.3): brotli or gzip when we have
+// it and the client takes it (named or by *, with q above 0), the one with
+// the higher q, brotli on a tie; identity otherwise.
+func acceptEncoding(values []string, haveBr, haveGz bool) encoding {
+	brQ, gzQ, starQ := -1.0, -1.0, -1.0
 	for _, ae := range values {
 		for len(ae) > 0 {
 			var part string
 			part, ae, _ = strings.Cut(ae, ",")
-			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			name, params, _ := strings.Cut(part, ";")
 			name = strings.TrimSpace(name)
-			if !strings.EqualFold(name, "gzip") && !strings.EqualFold(name, "x-gzip") && name != "*" {
-				continue
+			q := 1.0
+			if params != "" {
+				q = qValue(params)
 			}
-			if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-				if v, err := strconv.ParseFloat(q, 64); err == nil && v == 0 {
-					return false
-				}
+			switch {
+			case strings.EqualFold(name, "br"):
+				brQ = q
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				gzQ = q
+			case name == "*":
+				starQ = q
 			}
-			return true
 		}
 	}
-	return false
+	if brQ < 0 {
+		brQ = starQ
+	}
+	if gzQ < 0 {
+		gzQ = starQ
+	}
+	if !haveBr {
+		brQ = 0
+	}
+	if !haveGz {
+		gzQ = 0
+	}
+	switch {
+	case brQ > 0 && brQ >= gzQ:
+		return encBrotli
+	case gzQ > 0:
+		return encGzip
+	}
+	return encIdentity
+}
+
+// qValue reads q= from the parameters of an Accept-Encoding element; a
+// malformed one counts as 0 (not acceptable).
+func qValue(params string) float64 {
+	for len(params) > 0 {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || q < 0 || q > 1 {
+				return 0
+			}
+			return q
+		}
+	}
+	return 1
 }
 
 // httpError writes a short plain-text error and returns the class, status
@@ -340,4 +428,86 @@ func clipPath(p string) string {
 		return p[:200] + "…"
 	}
 	return p
+}
+
+// Fewer syscalls for bigger bodies. net/http writes a response through a
+// 4 KB buffer: headers and a body of more than about 3.5 KB leave in two
+// or more write calls, and the client wakes up for each. A corked
+// connection collects the writes of one response (copying only what comes
+// from net/http's own buffers; the body is referenced, it is immutable)
+// and sends them with one writev.
+
+// corkMin is the body size from which a response is corked: smaller ones
+// fit in net/http's buffer and leave in one write anyway.
+const corkMin = 3 << 10
+
+// CorkListener wraps ln so that the Handler can send each response with a
+// single write. Use it with ConnContext:
+//
+//	srv := &http.Server{Handler: h, ConnContext: feed.ConnContext}
+//	srv.Serve(feed.CorkListener(ln))
+func CorkListener(ln net.Listener) net.Listener { return corkListener{ln} }
+
+// ConnContext makes a connection accepted by a CorkListener known to the
+// Handler; for use as http.Server.ConnContext.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	if cc, ok := c.(*corkConn); ok {
+		return context.WithValue(ctx, corkKey{}, cc)
+	}
+	return ctx
+}
+
+type corkKey struct{}
+
+type corkListener struct{ net.Listener }
+
+func (l corkListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &corkConn{Conn: c}, nil
+}
+
+// corkConn is used by one request at a time (HTTP/1.1 answers in order),
+// so it needs no lock.
+type corkConn struct {
+	net.Conn
+	corked  bool
+	bufs    net.Buffers
+	scratch []byte
+	err     error
+}
+
+func (c *corkConn) cork() { c.corked, c.bufs, c.scratch, c.err = true, c.bufs[:0], c.scratch[:0], nil }
+
+// uncork sends what was collected, in one writev.
+func (c *corkConn) uncork() {
+	c.corked = false
+	bufs := c.bufs
+	if _, err := bufs.WriteTo(c.Conn); err != nil && c.err == nil {
+		c.err = err
+	}
+	clear(c.bufs[:cap(c.bufs)])
+	c.bufs = c.bufs[:0]
+}
+
+func (c *corkConn) Write(p []byte) (int, error) {
+	if !c.corked {
+		return c.Conn.Write(p)
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	if len(p) <= 4<<10 { // from net/http's buffers, which it reuses: copy
+		if c.scratch == nil {
+			c.scratch = make([]byte, 0, 8<<10)
+		}
+		start := len(c.scratch)
+		c.scratch = append(c.scratch, p...)
+		c.bufs = append(c.bufs, c.scratch[start:len(c.scratch):len(c.scratch)])
+	} else { // passed through from the handler: the prepared body
+		c.bufs = append(c.bufs, p)
+	}
+	return len(p), nil
 }

@@ -3,14 +3,19 @@ package feed
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/mmcdole/gofeed"
 	dto "github.com/prometheus/client_model/go"
 
@@ -161,7 +166,7 @@ func TestServeGzipHeadRange(t *testing.T) {
 	u := srv.URL + "/rss.xml"
 	f := site.Files["/rss.xml"]
 
-	resp, body := get(t, "GET", u, "Accept-Encoding", "br, gzip;q=0.8")
+	resp, body := get(t, "GET", u, "Accept-Encoding", "br;q=0.5, gzip;q=0.8")
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("Content-Encoding: got %q, want gzip", resp.Header.Get("Content-Encoding"))
 	}
@@ -177,11 +182,27 @@ func TestServeGzipHeadRange(t *testing.T) {
 		t.Errorf("gzip ETag: got the identity one %s, want its own", f.ETag)
 	}
 
-	for _, ae := range []string{"", "identity", "gzip;q=0", "br"} {
+	for _, ae := range []string{"", "identity", "gzip;q=0", "zstd", "*;q=0"} {
 		resp, body := get(t, "GET", u, "Accept-Encoding", ae)
 		if resp.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, f.Body) {
 			t.Errorf("Accept-Encoding %q: got encoding %q, want identity", ae, resp.Header.Get("Content-Encoding"))
 		}
+	}
+
+	resp, body = get(t, "GET", u, "Accept-Encoding", "gzip, deflate, br")
+	if resp.Header.Get("Content-Encoding") != "br" {
+		t.Fatalf("Content-Encoding: got %q, want br", resp.Header.Get("Content-Encoding"))
+	}
+	plain, err = io.ReadAll(brotli.NewReader(bytes.NewReader(body)))
+	if err != nil || !bytes.Equal(plain, f.Body) {
+		t.Fatalf("brotli body: got %d bytes (%v), want the %d of the feed", len(plain), err, len(f.Body))
+	}
+	brTag := resp.Header.Get("ETag")
+	if brTag == f.ETag || brTag == gzipETag(f.ETag) {
+		t.Errorf("brotli ETag: got %s, want its own", brTag)
+	}
+	if resp, _ := get(t, "GET", u, "Accept-Encoding", "br", "If-None-Match", brTag); resp.StatusCode != 304 {
+		t.Errorf("revalidating brotli: got %d, want 304", resp.StatusCode)
 	}
 
 	resp, body = get(t, "HEAD", u, "Accept-Encoding", "gzip")
@@ -196,6 +217,44 @@ func TestServeGzipHeadRange(t *testing.T) {
 	resp, _ = get(t, "GET", u, "Range", "bytes=10-19", "If-Range", `"other"`)
 	if resp.StatusCode != 200 {
 		t.Errorf("If-Range with another ETag: got %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestAcceptEncoding(t *testing.T) {
+	tests := []struct {
+		values []string
+		want   encoding
+	}{
+		{nil, encIdentity},
+		{[]string{""}, encIdentity},
+		{[]string{"identity"}, encIdentity},
+		{[]string{"gzip"}, encGzip},
+		{[]string{"x-gzip"}, encGzip},
+		{[]string{"GZIP"}, encGzip},
+		{[]string{"br"}, encBrotli},
+		{[]string{"gzip, deflate, br"}, encBrotli},
+		{[]string{"gzip", "br"}, encBrotli},
+		{[]string{"br;q=0, gzip"}, encGzip},
+		{[]string{"br;q=0.5, gzip;q=0.8"}, encGzip},
+		{[]string{"br;q=0.8, gzip;q=0.8"}, encBrotli},
+		{[]string{"gzip;q=0"}, encIdentity},
+		{[]string{"gzip; q=0.000"}, encIdentity},
+		{[]string{"gzip;q=bad"}, encIdentity},
+		{[]string{"*"}, encBrotli},
+		{[]string{"*;q=0"}, encIdentity},
+		{[]string{"*, br;q=0"}, encGzip},
+		{[]string{"deflate, zstd"}, encIdentity},
+	}
+	for _, tc := range tests {
+		if got := acceptEncoding(tc.values, true, true); got != tc.want {
+			t.Errorf("%q: got %v, want %v", tc.values, got, tc.want)
+		}
+	}
+	if got := acceptEncoding([]string{"br"}, false, true); got != encIdentity {
+		t.Errorf("br without a brotli variant: got %v, want identity", got)
+	}
+	if got := acceptEncoding([]string{"gzip, br"}, false, true); got != encGzip {
+		t.Errorf("gzip, br without a brotli variant: got %v, want gzip", got)
 	}
 }
 
@@ -486,20 +545,12 @@ func allocsPerRequest(h *Handler, r *http.Request) float64 {
 // a thousand: nothing on the request path grows with the feed.
 func TestServeAllocsDoNotGrow(t *testing.T) {
 	small := buildServeSite(t, servePosts()[:1])
-	var many []*loader.Post
-	for i := range 300 {
-		p := *servePosts()[0]
-		p.Path = "p/" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + time.Duration(i).String() + ".md"
-		p.Date = p.Date.Add(-time.Duration(i) * time.Hour)
-		p.Updated = p.Date
-		many = append(many, &p)
-	}
-	big, err := Build(many, Config{URL: "https://news.example.com/", Limit: 300}, serveNow)
+	big, err := Build(manyPosts(100), Config{URL: "https://news.example.com/", Limit: 100}, serveNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	big.Compress()
-	if len(big.Files["/rss.xml"].Body) < 50*len(small.Files["/rss.xml"].Body) {
+	if len(big.Files["/rss.xml"].Body) < 30*len(small.Files["/rss.xml"].Body) {
 		t.Fatalf("the big feed is not big: %d bytes", len(big.Files["/rss.xml"].Body))
 	}
 	r := httptest.NewRequest("GET", "/rss.xml", nil)
@@ -540,4 +591,72 @@ func BenchmarkServeFeed(b *testing.B) {
 			}
 		})
 	}
+}
+
+// manyPosts makes n posts like the first of servePosts, an hour apart.
+func manyPosts(n int) []*loader.Post {
+	var out []*loader.Post
+	for i := range n {
+		p := *servePosts()[0]
+		p.Path = fmt.Sprintf("p/%04d.md", i)
+		p.Date = p.Date.Add(-time.Duration(i) * time.Hour)
+		p.Updated = p.Date
+		out = append(out, &p)
+	}
+	return out
+}
+
+// Through a CorkListener, responses (big ones corked into one writev,
+// small ones not) arrive whole, one after another on a kept-alive
+// connection.
+func TestServeCorked(t *testing.T) {
+	site := buildServeSite(t, append(servePosts(), manyPosts(20)...))
+	h := &Handler{}
+	h.Store(site)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: h, ConnContext: ConnContext}
+	go hs.Serve(CorkListener(ln))
+	t.Cleanup(func() { hs.Close() })
+	base := "http://" + ln.Addr().String()
+	if n := len(site.Files["/rss.xml"].Body); n <= corkMin {
+		t.Fatalf("feed of %d bytes: too small to be corked", n)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 1}}
+	conns := map[string]bool{}
+	for i := range 20 {
+		path := []string{"/rss.xml", "/atom.xml", "/posts/bank/", "/style.css"}[i%4]
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if i%3 == 0 {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		req = req.WithContext(httptraceConn(req.Context(), conns))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := site.Files[path].Body
+		if i%3 == 0 && site.Files[path].Gzip != nil {
+			want = site.Files[path].Gzip
+		}
+		if !bytes.Equal(body, want) {
+			t.Fatalf("request %d, %s: got %d bytes, want the %d prepared", i, path, len(body), len(want))
+		}
+	}
+	if len(conns) != 1 {
+		t.Errorf("got %d connections for 20 requests, want 1 kept alive", len(conns))
+	}
+}
+
+func httptraceConn(ctx context.Context, conns map[string]bool) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(i httptrace.GotConnInfo) { conns[i.Conn.LocalAddr().String()] = true },
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -429,4 +430,43 @@ func ExampleSite_Feeds() {
 	// feedpub · 体育 1
 	// feedpub · 要闻 2
 	// feedpub · 金融 1
+}
+
+// newsboat, a real reader, imports the OPML file: one subscription per
+// feed, each under the site's folder.
+func TestOPMLNewsboat(t *testing.T) {
+	bin, err := exec.LookPath("newsboat")
+	if err != nil {
+		if os.Getenv("FEEDPUB_REQUIRE_TOOLS") == "1" {
+			t.Fatal("newsboat not found, and FEEDPUB_REQUIRE_TOOLS=1: install Debian's newsboat")
+		}
+		t.Skip("newsboat not found: skipping the OPML import test")
+	}
+	site := buildServeSite(t, servePosts())
+	dir := t.TempDir()
+	opml := filepath.Join(dir, "feeds.opml")
+	if err := os.WriteFile(opml, site.Files["/feeds.opml"].Body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	urls := filepath.Join(dir, "urls")
+	cmd := exec.Command(bin, "-u", urls, "-c", filepath.Join(dir, "cache.db"), "-i", opml)
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("newsboat -i: %v\n%s", err, out)
+	}
+	got, err := os.ReadFile(urls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+	feeds := site.Feeds()
+	if len(lines) != len(feeds) {
+		t.Fatalf("newsboat imported %d feeds, want %d:\n%s", len(lines), len(feeds), got)
+	}
+	for i, fi := range feeds {
+		want := site.cfg.feedURL(site.channels[i], &formatList[0]) + ` "测试站"`
+		if lines[i] != want {
+			t.Errorf("feed %s: got %q, want %q", fi.Title, lines[i], want)
+		}
+	}
 }

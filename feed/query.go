@@ -188,13 +188,39 @@ func (s *Site) encodeQuery(ch *channel, f int, q *feedQuery) (*File, error) {
 // of them (all are dropped when it is full: simple, and a new Site starts
 // a new cache anyway).
 type queryCache struct {
-	mu sync.Mutex
-	m  map[string]*File
+	mu  sync.Mutex
+	m   map[string]*File // by path and canonical query
+	raw map[string]*File // by path and query as the client wrote it
 }
 
-func newQueryCache() *queryCache { return &queryCache{m: map[string]*File{}} }
+func newQueryCache() *queryCache {
+	return &queryCache{m: map[string]*File{}, raw: map[string]*File{}}
+}
 
-func (c *queryCache) get(s *Site, e *entry, q *feedQuery) (*File, error) {
+// lookup finds the feed of a query the way a client wrote it before,
+// without parsing it again.
+func (c *queryCache) lookup(path, rawQuery string) *File {
+	c.mu.Lock()
+	f := c.raw[path+"?"+rawQuery]
+	c.mu.Unlock()
+	return f
+}
+
+func (c *queryCache) get(s *Site, e *entry, q *feedQuery, path, rawQuery string) (*File, error) {
+	f, err := c.canonical(s, e, q)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.raw) >= queryCacheSize {
+		clear(c.raw)
+	}
+	c.raw[path+"?"+rawQuery] = f
+	c.mu.Unlock()
+	return f, nil
+}
+
+func (c *queryCache) canonical(s *Site, e *entry, q *feedQuery) (*File, error) {
 	key := e.ch.dir + formatList[e.fmt].file + "?" + q.key
 	c.mu.Lock()
 	f := c.m[key]

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -264,4 +265,58 @@ func firstText(n *html.Node, tag string) string {
 		}
 	}
 	return ""
+}
+
+// The serve command's own routes: /healthz once the first build is
+// served, /metrics with the rebuild and request counters, feeds behind
+// the corked listener.
+func TestServeRoutes(t *testing.T) {
+	base, srv := startServe(t)
+	site := srv.handler.Site()
+	for range 3 {
+		resp, err := http.Get(base + "rss.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Equal(body, site.Files["/rss.xml"].Body) {
+			t.Fatalf("/rss.xml: got %d and %d bytes, want 200 and the prepared %d", resp.StatusCode, len(body), len(site.Files["/rss.xml"].Body))
+		}
+	}
+	tests := []struct {
+		path string
+		code int
+		want []string
+	}{
+		{"healthz", 200, []string{"ok"}},
+		{"metrics", 200, []string{
+			"feedpub_rebuilds_total 1\n",
+			"feedpub_rebuild_errors_total 0\n",
+			"feedpub_posts_loaded " + strconv.Itoa(site.Posts) + "\n",
+			`feedpub_http_requests_total{class="feed",code="200"} 3` + "\n",
+			`feedpub_http_requests_total{class="health",code="200"} `,
+			"feedpub_last_rebuild_success_timestamp_seconds ",
+			"go_goroutines ",
+		}},
+		{"nope", 404, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			resp, err := http.Get(base + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.code {
+				t.Fatalf("got %d, want %d", resp.StatusCode, tc.code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("got no %q in:\n%.2000s", w, body)
+				}
+			}
+		})
+	}
 }

@@ -54,9 +54,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ln.Close()
 		return err
 	}
-	srv.handler.Logger = log
 	srv.handler.AccessLog = *accessLog
-	srv.handler.Metrics = feed.NewMetrics()
 	log.Info("serving", "addr", ln.Addr().String(), "seeds", cfg.load.Root, "schedule", cfg.spec)
 	return srv.run(ctx, ln)
 }
@@ -65,9 +63,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func (s *server) run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if s.handler.Metrics == nil {
+		s.handler.Metrics = feed.NewMetrics()
+	}
+	if s.handler.Logger == nil {
+		s.handler.Logger = s.log
+	}
 
 	hs := &http.Server{
 		Handler:           s.routes(),
+		ConnContext:       feed.ConnContext,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -76,7 +81,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(ln) }()
+	go func() { serveErr <- hs.Serve(feed.CorkListener(ln)) }()
 
 	if err := s.rebuildCounted(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("first build failed; retrying on the schedule", "error", err)

