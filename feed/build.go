@@ -30,6 +30,7 @@ type item struct {
 	author     loader.Author
 	categories []category
 	enc        [nFormats][]byte
+	page       *File // its page for people, made once (pages.go)
 }
 
 type category struct{ name, slug string }
@@ -165,7 +166,9 @@ func (b *Builder) item(p *loader.Post, slug string) *item {
 	if p.Link == "" {
 		it.id = uuid5(b.cfg.URL + "#" + p.Path)
 	}
-	it.content = Policy.Sanitize(absolutize(p.Body, linkURL))
+	// Sanitising decodes character references: &#1; would come out as a
+	// raw control character, which XML (and CDATA) cannot carry.
+	it.content = loader.StripInvalidXML(Policy.Sanitize(absolutize(p.Body, linkURL)))
 	if p.Summary != "" {
 		it.summary = plainText(p.Summary, 4*b.cfg.Summary)
 	} else {

@@ -1,6 +1,273 @@
 package feed
 
-// renderPages adds the pages for people to site.
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Pages for people: the index of feeds at "/", one page per feed ("/all/"
+// and "/categories/<slug>/"), one page per post ("/posts/<slug>/"), the
+// OPML list of feeds and the stylesheet. Every link between pages is
+// relative, so the folder that build writes is a complete site wherever it
+// is served from, and the same bytes are served by serve.
+
+//go:embed templates
+var templateFS embed.FS
+
+// pageTemplates are parsed once; a *template.Template is safe for
+// concurrent Execute.
+var pageTemplates = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+var styleCSS = mustRead("templates/style.css")
+
+// styleModified is the Last-Modified of the stylesheet: fixed, so that the
+// output does not depend on when it was built.
+var styleModified = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+
+const (
+	htmlType = "text/html; charset=utf-8"
+	cssType  = "text/css; charset=utf-8"
+	opmlType = "text/x-opml; charset=utf-8"
+
+	stylePath = "/style.css"
+	opmlPath  = "/feeds.opml"
+	allPath   = "/all/"
+)
+
+func mustRead(name string) []byte {
+	b, err := templateFS.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// pagePath is the path of the HTML page that goes with ch.
+func pagePath(ch *channel) string {
+	if ch.dir == "" {
+		return allPath
+	}
+	return "/" + ch.dir
+}
+
+// postPath is the path of an item's page.
+func postPath(it *item) string { return "/posts/" + it.slug + "/" }
+
+// rel is the link from a page whose path is at depth levels below the root
+// to the site path p, each segment percent-encoded.
+func rel(root, p string) string {
+	p = strings.TrimPrefix(p, "/")
+	if p == "" {
+		if root == "" {
+			return "./"
+		}
+		return root
+	}
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return root + strings.Join(segs, "/")
+}
+
+// rootOf is the relative link from the page at path p to the site root:
+// "" for "/", "../" for "/all/", "../../" for "/posts/x/".
+func rootOf(p string) string {
+	return strings.Repeat("../", strings.Count(strings.Trim(p, "/"), "/")+min(1, len(strings.Trim(p, "/"))))
+}
+
+type pageLink struct{ Href, Kind, Title, Label string }
+
+type pageDate struct{ ISO, Text string }
+
+// pageBase is what every page's head and foot show.
+type pageBase struct {
+	Lang, Title, Description, SiteTitle, Root, Home, AllLabel string
+	Alternates                                                []pageLink
+}
+
+type feedView struct {
+	Title, Page string
+	Items       int
+	Updated     pageDate
+	Links       []pageLink
+}
+
+type itemView struct {
+	Title, Page, Image, Author, Summary string
+	Date                                pageDate
+}
+
+type categoryView struct{ Name, Page, Feed string }
+
+type indexPage struct {
+	pageBase
+	Feeds []feedView
+}
+
+type channelPage struct {
+	pageBase
+	Heading string
+	Count   int
+	More    bool
+	Updated pageDate
+	Links   []pageLink
+	Items   []itemView
+}
+
+type postPage struct {
+	pageBase
+	Heading, PostLang, Author, AuthorURL, Image, Original string
+	Date                                                  pageDate
+	Revised                                               *pageDate
+	Categories                                            []categoryView
+	Body                                                  template.HTML
+}
+
+func (c *Config) date(t time.Time) pageDate {
+	t = t.In(c.Location)
+	return pageDate{ISO: t.Format(time.RFC3339), Text: t.Format("2006-01-02 15:04")}
+}
+
+func (c *Config) base(p, title string) pageBase {
+	root := rootOf(p)
+	return pageBase{Lang: c.Language, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, ""), AllLabel: "All posts"}
+}
+
+// feedLinks are the subscription links of ch, relative to root.
+func feedLinks(ch *channel, root string) []pageLink {
+	out := make([]pageLink, len(formatList))
+	labels := [nFormats]string{"RSS", "Atom", "JSON Feed"}
+	for i := range formatList {
+		f := &formatList[i]
+		out[i] = pageLink{Href: rel(root, ch.dir+f.file), Kind: f.name, Title: ch.title + " (" + labels[i] + ")", Label: labels[i]}
+	}
+	return out
+}
+
+// renderPages adds the pages for people to site: a page per post (made
+// once per item and kept while the post is unchanged), a page per feed,
+// the index, the OPML list and the stylesheet. A page whose bytes did not
+// change keeps the last build's File, so its ETag and gzip.
 func (b *Builder) renderPages(site *Site, items []*item) error {
+	c := &b.cfg
+	chans := site.channels
+	errs := make([]error, len(items))
+	parallel(len(items), func(i int) {
+		if items[i].page == nil {
+			items[i].page, errs[i] = b.renderPost(items[i])
+		}
+	})
+	for i, it := range items {
+		if errs[i] != nil {
+			return fmt.Errorf("feed: page of %s: %w", it.post.Path, errs[i])
+		}
+		site.Files[postPath(it)] = it.page
+	}
+
+	add := func(p string, f *File) {
+		if old := b.files[p]; old != nil && old.ETag == f.ETag && old.Type == f.Type {
+			f = old
+		}
+		site.Files[p] = f
+	}
+	add(stylePath, newFile(styleCSS, cssType, styleModified))
+
+	for _, ch := range chans {
+		body, err := b.renderChannel(ch)
+		if err != nil {
+			return fmt.Errorf("feed: page of %s: %w", pagePath(ch), err)
+		}
+		add(pagePath(ch), newFile(body, htmlType, ch.updated))
+	}
+
+	idx := indexPage{pageBase: c.base("/", c.Title)}
+	for _, ch := range chans {
+		links := feedLinks(ch, "")
+		idx.Alternates = append(idx.Alternates, links...)
+		idx.Feeds = append(idx.Feeds, feedView{Title: ch.title, Page: rel("", pagePath(ch)), Items: len(ch.items), Updated: c.date(ch.updated), Links: links})
+	}
+	body, err := execute("index.html", idx)
+	if err != nil {
+		return fmt.Errorf("feed: index page: %w", err)
+	}
+	add("/", newFile(body, htmlType, chans[0].updated))
+
+	body, err = b.opml(chans)
+	if err != nil {
+		return fmt.Errorf("feed: %s: %w", opmlPath, err)
+	}
+	add(opmlPath, newFile(body, opmlType, chans[0].updated))
 	return nil
+}
+
+func execute(name string, data any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := pageTemplates.ExecuteTemplate(&buf, name, data); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (b *Builder) renderChannel(ch *channel) ([]byte, error) {
+	c := &b.cfg
+	p := pagePath(ch)
+	heading := ch.name
+	if ch.dir == "" {
+		heading = "All posts"
+	}
+	pg := channelPage{pageBase: c.base(p, ch.title), Heading: heading, Count: len(ch.items), Updated: c.date(ch.updated)}
+	pg.Links = feedLinks(ch, pg.Root)
+	pg.Alternates = pg.Links
+	if ch.description != "" {
+		pg.Description = ch.description
+	}
+	shown := ch.items[:min(c.Limit, len(ch.items))]
+	pg.More = len(shown) < len(ch.items)
+	for _, it := range shown {
+		pg.Items = append(pg.Items, itemView{
+			Title: it.post.Title, Page: rel(pg.Root, postPath(it)), Image: it.image,
+			Author: it.author.Name, Summary: it.summary, Date: c.date(it.post.Date),
+		})
+	}
+	return execute("channel.html", pg)
+}
+
+// renderPost makes the page of one item. It depends on the item and the
+// configuration only, so it is made once per item.
+func (b *Builder) renderPost(it *item) (*File, error) {
+	c := &b.cfg
+	p := postPath(it)
+	pg := postPage{pageBase: c.base(p, it.post.Title+" · "+c.Title), Heading: it.post.Title,
+		PostLang: it.post.Lang, Author: it.author.Name, AuthorURL: it.author.URL, Image: it.image,
+		Date: c.date(it.post.Date), Body: template.HTML(it.content)}
+	if pg.PostLang == "" {
+		pg.PostLang = c.Language
+	}
+	if it.summary != "" {
+		pg.Description = it.summary
+	}
+	if !it.post.Updated.Equal(it.post.Date) {
+		d := c.date(it.post.Updated)
+		pg.Revised = &d
+	}
+	if it.link != c.abs(p) {
+		pg.Original = it.link
+	}
+	for _, cat := range it.categories {
+		dir := "categories/" + cat.slug + "/"
+		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir), Feed: rel(pg.Root, dir+formatList[0].file)})
+	}
+	all := &channel{title: c.Title}
+	pg.Alternates = feedLinks(all, pg.Root)
+	body, err := execute("post.html", pg)
+	if err != nil {
+		return nil, err
+	}
+	return newFile(body, htmlType, it.post.Updated), nil
 }

@@ -17,9 +17,9 @@ const maxSlug = 100
 // Slug makes a URL path segment and a folder name of a category or post
 // name. It keeps CJK and other letters readable (金融 stays 金融), folds
 // width and case (ＡＩ and ai share a slug), turns white space into "-", and
-// can never be empty, "." or "..", nor contain "/", "\", controls or
-// characters that URLs or file systems treat specially. Names that share a
-// slug share a feed.
+// can never be empty, "." or "..", start with "." or "-", nor contain "/",
+// "\", controls or characters that URLs or file systems treat specially.
+// Names that share a slug share a feed.
 func Slug(name string) string {
 	s := strings.ToLower(norm.NFKC.String(name))
 	var b strings.Builder
@@ -42,16 +42,20 @@ func Slug(name string) string {
 			dash = true
 		}
 	}
-	out := strings.Trim(b.String(), ".")
+	// The hash is of the folded name, so that names sharing a slug when
+	// short still share one when long.
+	out := strings.Trim(b.String(), ".-")
 	if len(out) > maxSlug {
 		cut := maxSlug - 9
 		for cut > 0 && !utf8.RuneStart(out[cut]) {
 			cut--
 		}
-		out = strings.Trim(out[:cut], ".-") + "-" + hash8(name)
+		if out = strings.Trim(out[:cut], ".-"); out != "" {
+			return out + "-" + hash8(s)
+		}
 	}
 	if out == "" {
-		return "c-" + hash8(name)
+		return "c-" + hash8(s)
 	}
 	return out
 }

@@ -35,8 +35,8 @@ var localLayouts = []string{
 
 // ParseDate reads a date in one of the forms posts use: RFC 1123, RFC 3339,
 // 2006-01-02 15:04:05, 2006-01-02 15:04 or 2006-01-02. A date without a
-// zone is read in loc (UTC when nil). Years outside 1000-9999 are refused:
-// RSS wants four digits.
+// zone is read in loc (UTC when nil). Years outside 1000-9999, in loc or
+// in UTC, are refused: RSS wants four digits.
 func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -46,8 +46,11 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	if y := t.Year(); y < 1000 || y > 9999 {
-		return time.Time{}, fmt.Errorf("year %d out of range 1000-9999", y)
+	// Feeds write dates in UTC too: the year must have four digits in both.
+	for _, y := range []int{t.Year(), t.UTC().Year()} {
+		if y < 1000 || y > 9999 {
+			return time.Time{}, fmt.Errorf("year %d out of range 1000-9999", y)
+		}
 	}
 	return t, nil
 }
@@ -58,7 +61,13 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 	}
 	for _, layout := range zonedLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			if name, off := t.Zone(); off == 0 && strings.HasSuffix(layout, " MST") && name != "UTC" && name != "GMT" {
+			name, off := t.Zone()
+			if strings.HasSuffix(layout, " MST") && (strings.HasPrefix(name, "+") || strings.HasPrefix(name, "-")) {
+				// time.Parse takes "+0100" for an unknown abbreviation with
+				// offset 0; the -0700 layouts read it right.
+				continue
+			}
+			if off == 0 && strings.HasSuffix(layout, " MST") && name != "UTC" && name != "GMT" {
 				// time.Parse gives an unknown abbreviation (CST, EST...) offset 0;
 				// such a date is ambiguous, so read it in loc instead.
 				return time.ParseInLocation(layout[:len(layout)-4], strings.TrimSpace(s[:len(s)-len(name)]), loc)

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -33,8 +34,11 @@ type Config struct {
 // later Scan re-reads only the files whose size or modification time
 // changed. It is safe for use by one goroutine at a time.
 type Loader struct {
-	cfg   Config
-	cache map[string]*cached // by slash path relative to Root
+	cfg     Config
+	cache   map[string]*cached // by slash path relative to Root
+	keys    []string           // of cache, sorted
+	folders []*Problem         // problems with folders and links, from the last walk
+	scanned bool
 }
 
 type cached struct {
@@ -97,7 +101,7 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 	}
 
 	now := time.Now()
-	res := &Result{Files: len(w.files), Problems: w.problems}
+	res := &Result{}
 	next := make(map[string]*cached, len(w.files))
 	var todo []found
 	for _, f := range w.files {
@@ -116,17 +120,30 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 		next[f.rel] = read[i]
 	}
 	l.cache = next
+	l.keys = make([]string, 0, len(next))
+	for k := range next {
+		l.keys = append(l.keys, k)
+	}
+	sort.Strings(l.keys)
+	l.folders = w.problems
+	l.scanned = true
+	return l.result(res), ctx.Err()
+}
 
-	for _, f := range w.files {
-		c := next[f.rel]
+// result fills res with the posts and problems of the cache, in path order.
+func (l *Loader) result(res *Result) *Result {
+	res.Files = len(l.keys)
+	res.Posts = make([]*Post, 0, len(l.keys))
+	res.Problems = append([]*Problem(nil), l.folders...)
+	for _, k := range l.keys {
+		c := l.cache[k]
 		if c.post != nil {
 			res.Posts = append(res.Posts, c.post)
 		}
 		res.Problems = append(res.Problems, c.problems...)
 	}
-	sort.Slice(res.Posts, func(i, j int) bool { return res.Posts[i].Path < res.Posts[j].Path })
 	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Path < res.Problems[j].Path })
-	return res, ctx.Err()
+	return res
 }
 
 // readAll reads and parses files on a bounded pool of workers. The result
@@ -159,12 +176,12 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 func (l *Loader) read(f found) *cached {
 	c := &cached{size: f.info.Size(), mtime: f.info.ModTime()}
 	if c.size > l.cfg.MaxSize {
-		c.problems = []*Problem{{Path: f.rel, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, l.cfg.MaxSize)}}
+		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, l.cfg.MaxSize)}}
 		return c
 	}
 	data, err := readFile(f.abs, l.cfg.MaxSize)
 	if err != nil {
-		c.problems = []*Problem{{Path: f.rel, Msg: err.Error()}}
+		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
 		return c
 	}
 	opt := Options{Location: l.cfg.Location}
@@ -297,4 +314,167 @@ func Ignored(name string) bool {
 // IsPostFile reports whether a file name is read as a post.
 func IsPostFile(name string) bool {
 	return !Ignored(name) && Extensions[strings.ToLower(path.Ext(name))]
+}
+
+// Update brings the loader up to date after changes to the given paths
+// (files or folders, absolute or relative to Root, such as the watcher
+// reports), re-reading only those, and returns the state of the whole
+// folder as Scan does. A path that is gone removes every post at or below
+// it; a folder is walked. Before the first Scan, or for a path that Update
+// cannot place (outside Root, or a symbolic link), it does a full Scan.
+func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
+	if !l.scanned {
+		return l.Scan(ctx)
+	}
+	root, err := filepath.Abs(l.cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("loader: %w", err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("loader: seed folder: %w", err)
+	}
+	rels := map[string]bool{}
+	for _, p := range paths {
+		rel, ok := relPath(root, realRoot, p)
+		if !ok {
+			return l.Scan(ctx)
+		}
+		if rel == "" {
+			return l.Scan(ctx)
+		}
+		rels[rel] = true
+	}
+	now := time.Now()
+	var todo []found
+	var dirProblems []*Problem
+	for _, rel := range sortedKeys(rels) {
+		if hidden(rel) {
+			continue
+		}
+		abs := filepath.Join(realRoot, filepath.FromSlash(rel))
+		fi, err := os.Lstat(abs)
+		switch {
+		case err != nil:
+			l.remove(rel, true)
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return l.Scan(ctx)
+		case fi.IsDir():
+			w := walker{realRoot: realRoot, visited: map[string]bool{}}
+			w.walk(abs, rel)
+			dirProblems = append(dirProblems, w.problems...)
+			seen := make(map[string]bool, len(w.files))
+			for _, f := range w.files {
+				seen[f.rel] = true
+				c := l.cache[f.rel]
+				if c != nil && c.size == f.info.Size() && c.mtime.Equal(f.info.ModTime()) && now.Sub(c.mtime) > 2*time.Second {
+					continue
+				}
+				todo = append(todo, f)
+			}
+			for _, k := range l.under(rel) {
+				if !seen[k] {
+					l.remove(k, false)
+				}
+			}
+		case fi.Mode().IsRegular() && IsPostFile(path.Base(rel)):
+			todo = append(todo, found{rel: rel, abs: abs, info: fi})
+		default:
+			l.remove(rel, false)
+		}
+	}
+	read := l.readAll(ctx, todo)
+	for i, f := range todo {
+		if _, ok := l.cache[f.rel]; !ok {
+			at := sort.SearchStrings(l.keys, f.rel)
+			l.keys = slices.Insert(l.keys, at, f.rel)
+		}
+		l.cache[f.rel] = read[i]
+	}
+	l.folders = mergeProblems(l.folders, dirProblems)
+	return l.result(&Result{Read: len(todo)}), ctx.Err()
+}
+
+// relPath turns a path from the watcher into a slash path relative to the
+// root, "" for the root itself; ok is false outside it.
+func relPath(root, realRoot, p string) (string, bool) {
+	if !filepath.IsAbs(p) {
+		if p == "." {
+			return "", true
+		}
+		return filepath.ToSlash(filepath.Clean(p)), filepath.IsLocal(p)
+	}
+	for _, r := range []string{root, realRoot} {
+		if rel, err := filepath.Rel(r, p); err == nil && filepath.IsLocal(rel) {
+			return filepath.ToSlash(rel), true
+		} else if err == nil && rel == "." {
+			return "", true
+		}
+	}
+	return "", false
+}
+
+// hidden reports whether any part of a relative path is one the walk skips.
+func hidden(rel string) bool {
+	for _, part := range strings.Split(rel, "/") {
+		if Ignored(part) {
+			return true
+		}
+	}
+	return false
+}
+
+// under returns the cached paths strictly below folder rel.
+func (l *Loader) under(rel string) []string {
+	prefix := rel + "/"
+	i := sort.SearchStrings(l.keys, prefix)
+	j := i
+	for j < len(l.keys) && strings.HasPrefix(l.keys[j], prefix) {
+		j++
+	}
+	return slices.Clone(l.keys[i:j])
+}
+
+// remove forgets the post at rel and, with below, every post under it.
+func (l *Loader) remove(rel string, below bool) {
+	drop := []string{rel}
+	if below {
+		drop = append(drop, l.under(rel)...)
+	}
+	for _, k := range drop {
+		if _, ok := l.cache[k]; !ok {
+			continue
+		}
+		delete(l.cache, k)
+		if i := sort.SearchStrings(l.keys, k); i < len(l.keys) && l.keys[i] == k {
+			l.keys = slices.Delete(l.keys, i, i+1)
+		}
+	}
+	l.folders = slices.DeleteFunc(l.folders, func(p *Problem) bool {
+		return p.Path == rel || (below && strings.HasPrefix(p.Path, rel+"/"))
+	})
+}
+
+// mergeProblems adds new folder problems to old, without repeats.
+func mergeProblems(old, add []*Problem) []*Problem {
+	seen := map[string]bool{}
+	for _, p := range old {
+		seen[p.Error()] = true
+	}
+	for _, p := range add {
+		if !seen[p.Error()] {
+			seen[p.Error()] = true
+			old = append(old, p)
+		}
+	}
+	return old
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

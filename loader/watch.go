@@ -3,86 +3,120 @@ package loader
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 )
 
 // Watch timings: a change is reported Debounce after the last event of a
-// burst, and never later than MaxDelay after the first.
+// burst, and never later than MaxDelay after the first. A lost watch is
+// set up again after retry, doubling up to maxRetry while it keeps failing.
 const (
 	Debounce = 50 * time.Millisecond
 	MaxDelay = 400 * time.Millisecond
-	retry    = time.Second
+	retry    = 250 * time.Millisecond
+	maxRetry = 30 * time.Second
 )
 
 // Watch watches root and every folder below it until ctx is done, calling
-// changed (never concurrently) after each burst of changes to posts or
-// folders. It adds folders created later, and when the watch is lost (root
-// replaced, events overflowed, inotify limits) it logs, calls changed so
-// that a full rescan catches up, and watches again. It returns ctx.Err()
-// or an error if no watch can be set up at all.
-func Watch(ctx context.Context, root string, log *slog.Logger, changed func()) error {
+// changed (never concurrently) after each burst of changes with the
+// absolute paths of the files and folders that changed, for
+// Loader.Update. It adds folders created later. When the watch is lost
+// (root replaced, events overflowed, inotify limits reached) it logs, sets
+// the watch up again and calls changed(nil): nil asks for a full rescan.
+// It returns ctx.Err().
+func Watch(ctx context.Context, root string, log *slog.Logger, changed func(paths []string)) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return err
+	}
+	wait := retry
+	lost := false
 	for {
-		err := watchOnce(ctx, root, log, changed)
+		ok, err := watchOnce(ctx, root, log, changed, lost)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		log.Warn("watch lost; rescanning and watching again", "root", root, "error", err)
-		changed()
+		if ok {
+			wait = retry
+			log.Warn("watch lost; watching again, then a full rescan", "root", root, "error", err)
+		} else {
+			log.Warn("cannot watch the seed folder; retrying", "root", root, "error", err, "retry_in", wait)
+			changed(nil) // catch up with what happened meanwhile, as far as we can
+		}
+		lost = true
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(retry):
+		case <-time.After(wait):
+		}
+		if !ok {
+			wait = min(2*wait, maxRetry)
 		}
 	}
 }
 
-// watchOnce runs one fsnotify watcher until it fails or ctx is done.
-func watchOnce(ctx context.Context, root string, log *slog.Logger, changed func()) error {
+// watchOnce runs one fsnotify watcher until it fails or ctx is done. ok
+// says whether the watch was set up; with rescan, changed(nil) is called
+// once it is, so that nothing changed while no watch was in place is
+// missed.
+func watchOnce(ctx context.Context, root string, log *slog.Logger, changed func([]string), rescan bool) (ok bool, err error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer w.Close()
 	rootInfo, err := os.Stat(root)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := addTree(w, root); err != nil {
-		return err
+		return false, err
+	}
+	if rescan {
+		changed(nil)
 	}
 	var timer *time.Timer
 	var fire <-chan time.Time
 	var first time.Time
+	pending := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
-		case ev, ok := <-w.Events:
-			if !ok {
-				return errors.New("watcher closed")
+			return true, nil
+		case ev, open := <-w.Events:
+			if !open {
+				return true, errors.New("watcher closed")
+			}
+			if ev.Name == root && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+				return true, errors.New("seed folder removed or renamed")
 			}
 			if !relevant(ev) {
 				continue
 			}
 			if ev.Has(fsnotify.Create) {
 				if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
+					// Watch it first, then report it: Update walks it for
+					// the posts it arrived with or that came since.
 					if err := addTree(w, ev.Name); err != nil {
-						log.Warn("cannot watch new folder", "path", ev.Name, "error", err)
+						return true, fmt.Errorf("cannot watch new folder %s: %w", ev.Name, err)
 					}
 				}
 			}
-			if ev.Name == root && ev.Has(fsnotify.Remove|fsnotify.Rename) {
-				return errors.New("seed folder removed or renamed")
+			if ev.Has(fsnotify.Rename | fsnotify.Remove) {
+				unwatch(w, ev.Name) // a folder moved out keeps its watch otherwise
 			}
+			pending[ev.Name] = true
 			now := time.Now()
 			if fire == nil {
 				first = now
@@ -94,19 +128,24 @@ func watchOnce(ctx context.Context, root string, log *slog.Logger, changed func(
 				timer.Reset(wait)
 			}
 			fire = timer.C
-		case err, ok := <-w.Errors:
-			if !ok {
-				return errors.New("watcher closed")
+		case err, open := <-w.Errors:
+			if !open {
+				return true, errors.New("watcher closed")
 			}
-			return err // overflow or worse: start over with a full rescan
+			return true, err // overflow or worse: start over with a full rescan
 		case <-fire:
 			fire = nil
 			// The folder itself may have been replaced by a rename over it.
 			if fi, err := os.Stat(root); err != nil || !os.SameFile(fi, rootInfo) {
-				changed()
-				return errors.New("seed folder replaced")
+				return true, errors.New("seed folder replaced")
 			}
-			changed()
+			paths := make([]string, 0, len(pending))
+			for p := range pending {
+				paths = append(paths, p)
+			}
+			sort.Strings(paths)
+			clear(pending)
+			changed(paths)
 		}
 	}
 }
@@ -131,6 +170,17 @@ func relevant(ev fsnotify.Event) bool {
 		return fi.IsDir()
 	}
 	return filepath.Ext(base) == ""
+}
+
+// unwatch stops watching a folder that was renamed or removed, and every
+// folder below it.
+func unwatch(w *fsnotify.Watcher, dir string) {
+	prefix := dir + string(filepath.Separator)
+	for _, p := range w.WatchList() {
+		if p == dir || strings.HasPrefix(p, prefix) {
+			w.Remove(p)
+		}
+	}
 }
 
 // addTree watches dir and every folder below it that the loader would read.

@@ -7,12 +7,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"feedpub/feed"
 	"feedpub/loader"
 )
 
-// server keeps the served Site current: one rebuild loop fed by the
-// watcher and the schedule.
+// server keeps the served Site current: one rebuild at a time, fed by the
+// watcher (changed paths), the schedule (a full rescan, the safety net)
+// and a timer for the next post that comes due.
 type server struct {
 	cfg     *config
 	log     *slog.Logger
@@ -20,8 +23,19 @@ type server struct {
 	builder *feed.Builder
 	handler *feed.Handler
 	kick    chan struct{} // a rebuild is wanted; holds at most one
-	seen    map[string]bool
-	mu      sync.Mutex // held by a rebuild
+	mu      sync.Mutex    // held by a rebuild
+	refused int           // files rejected by the last scan, for metrics; guarded by mu
+
+	// Guarded by mu: what the last rebuild saw.
+	last *loader.Result
+	seen map[string]bool
+	due  *time.Timer // fires when the next future post comes due
+
+	pmu   sync.Mutex      // guards what the next rebuild must look at
+	full  bool            // rescan everything
+	paths map[string]bool // changed files and folders
+
+	hook func() // for tests: called at the start of each rebuild
 }
 
 func newServer(cfg *config, log *slog.Logger) (*server, error) {
@@ -35,46 +49,146 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 		builder: b,
 		handler: &feed.Handler{},
 		kick:    make(chan struct{}, 1),
+		paths:   map[string]bool{},
 	}, nil
 }
 
-// trigger asks for a rebuild. Requests that come while one is pending
-// merge into it: a burst never stacks rebuilds.
-func (s *server) trigger() {
+// trigger asks for a rebuild that looks at paths, or at the whole folder
+// when paths is nil. Requests that come while one is pending merge into
+// it: a burst never stacks rebuilds.
+func (s *server) trigger(paths []string) {
+	s.pmu.Lock()
+	if paths == nil {
+		s.full = true
+	}
+	for _, p := range paths {
+		s.paths[p] = true
+	}
+	s.pmu.Unlock()
+	s.wake()
+}
+
+// wake asks for a rebuild without new paths: posts may have come due.
+func (s *server) wake() {
 	select {
 	case s.kick <- struct{}{}:
 	default:
 	}
 }
 
-// rebuild scans the folder and swaps in a new Site. A failure (or a panic)
-// is logged and leaves the last good Site being served.
-func (s *server) rebuild(ctx context.Context) (err error) {
+// loop runs the rebuilds that trigger and wake ask for, one at a time,
+// until ctx is done.
+func (s *server) loop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+			s.rebuild(ctx)
+		}
+	}
+}
+
+// scheduled is the cron job: a full rescan and rebuild, the safety net for
+// anything the watcher missed. A tick that comes while a rebuild is still
+// running is skipped, not queued. The chain must put SkipIfStillRunning
+// outside Recover: with robfig/cron v3.0.1 the other order leaves the
+// job's lock held after a panic, and the job never runs again.
+func (s *server) scheduled(ctx context.Context) cron.Job {
+	return cron.FuncJob(func() {
+		if !s.mu.TryLock() {
+			s.log.Info("scheduled rebuild skipped: a rebuild is still running")
+			return
+		}
+		defer s.mu.Unlock()
+		s.pmu.Lock()
+		s.full = true
+		s.pmu.Unlock()
+		s.rebuildLocked(ctx)
+	})
+}
+
+// cronChain is the order of wrappers for the schedule (see scheduled).
+func cronChain(log *slog.Logger) cron.Option {
+	l := cron.PrintfLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
+	return cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l))
+}
+
+// rebuild brings the served Site up to date.
+func (s *server) rebuild(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.rebuildLocked(ctx)
+}
+
+// rebuildLocked re-reads what changed (every file after a full request or a
+// failure, the changed paths otherwise, nothing when only time moved on)
+// and swaps in a new Site. A failure or a panic is logged and leaves the
+// last good Site being served; the next rebuild rescans everything.
+func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	start := time.Now()
+	s.pmu.Lock()
+	full, paths := s.full || s.last == nil, s.paths
+	s.full, s.paths = false, map[string]bool{}
+	s.pmu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("rebuild panicked: %v", r)
 		}
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("rebuild failed; still serving the last good feeds", "error", err)
+		if err != nil {
+			s.pmu.Lock()
+			s.full = true
+			s.pmu.Unlock()
+			if ctx.Err() == nil {
+				s.log.Error("rebuild failed; still serving the last good feeds", "error", err)
+			}
 		}
 	}()
-	res, err := s.loader.Scan(ctx)
+	if s.hook != nil {
+		s.hook()
+	}
+	res := s.last
+	switch {
+	case full:
+		res, err = s.loader.Scan(ctx)
+	case len(paths) > 0:
+		list := make([]string, 0, len(paths))
+		for p := range paths {
+			list = append(list, p)
+		}
+		res, err = s.loader.Update(ctx, list)
+	}
 	if err != nil {
 		return err
 	}
 	s.logProblems(res.Problems)
-	site, err := s.builder.Build(res.Posts, time.Now())
+	s.refused = countRejected(res.Problems)
+	now := time.Now()
+	site, err := s.builder.Build(res.Posts, now)
 	if err != nil {
 		return err
 	}
 	site.Compress()
 	s.handler.Store(site)
+	s.last = res
+	s.scheduleDue(site.NextDue, now)
 	s.log.Info("rebuilt", "posts", site.Posts, "rejected", countRejected(res.Problems), "read", res.Read,
-		"feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))
+		"full", full, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))
 	return nil
+}
+
+// scheduleDue sets a timer that wakes the loop when the next future post
+// comes due, so that it appears at its time rather than at the next tick.
+func (s *server) scheduleDue(next, now time.Time) {
+	if s.due != nil {
+		s.due.Stop()
+		s.due = nil
+	}
+	if next.IsZero() {
+		return
+	}
+	// Dates have whole seconds: a little after, the post is surely due.
+	s.due = time.AfterFunc(next.Sub(now)+10*time.Millisecond, s.wake)
 }
 
 // logProblems logs each problem once, not on every rebuild.

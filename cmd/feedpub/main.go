@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"build": runBuild,
 		"serve": runServe,
 		"check": runCheck,
+		"gen":   runGen,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

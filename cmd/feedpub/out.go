@@ -17,12 +17,7 @@ func checkOut(seeds, out string) error {
 	if err1 != nil || err2 != nil {
 		return fmt.Errorf("build: cannot resolve folders %q and %q", seeds, out)
 	}
-	if real, err := filepath.EvalSymlinks(s); err == nil {
-		s = real
-	}
-	if real, err := filepath.EvalSymlinks(o); err == nil {
-		o = real
-	}
+	s, o = resolve(s), resolve(o)
 	switch {
 	case o == filepath.Dir(o):
 		return fmt.Errorf("build: refusing to write into %s", o)
@@ -40,4 +35,22 @@ func checkOut(seeds, out string) error {
 func isWithin(dir, p string) bool {
 	rel, err := filepath.Rel(dir, p)
 	return err == nil && rel != "." && filepath.IsLocal(rel)
+}
+
+// resolve follows the symbolic links in an absolute path, as far as the
+// path exists: an output folder yet to be made inside a link to the seed
+// folder is still inside the seed folder.
+func resolve(p string) string {
+	rest := ""
+	for {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(real, rest)
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return filepath.Join(p, rest)
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
 }

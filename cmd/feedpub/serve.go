@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"feedpub/feed"
 	"feedpub/loader"
 )
 
@@ -53,9 +54,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ln.Close()
 		return err
 	}
-	if *accessLog {
-		srv.handler.Logger = log
-	}
+	srv.handler.Logger = log
+	srv.handler.AccessLog = *accessLog
+	srv.handler.Metrics = feed.NewMetrics()
 	log.Info("serving", "addr", ln.Addr().String(), "seeds", cfg.load.Root, "schedule", cfg.spec)
 	return srv.run(ctx, ln)
 }
@@ -65,17 +66,8 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		if s.handler.Site() == nil {
-			http.Error(w, "starting", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	mux.Handle("/", s.handler)
 	hs := &http.Server{
-		Handler:           mux,
+		Handler:           s.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -86,7 +78,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 
-	if err := s.rebuild(ctx); err != nil && ctx.Err() == nil {
+	if err := s.rebuildCounted(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("first build failed; retrying on the schedule", "error", err)
 	}
 
@@ -99,7 +91,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 			case <-ctx.Done():
 				return
 			case <-s.kick:
-				s.rebuild(ctx)
+				s.rebuildCounted(ctx)
 			}
 		}
 	}()
@@ -111,9 +103,8 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 
-	logger := cron.PrintfLogger(slog.NewLogLogger(s.log.Handler(), slog.LevelWarn))
-	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)))
-	c.Schedule(s.cfg.schedule, cron.FuncJob(s.trigger))
+	c := cron.New(cronChain(s.log))
+	c.Schedule(s.cfg.schedule, s.scheduled(ctx))
 	c.Start()
 
 	var err error
@@ -131,6 +122,53 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
+	}
+	return err
+}
+
+// routes sends /healthz and /metrics to their handlers and every other
+// path to the feeds. A switch rather than a ServeMux: the feed path is the
+// hot one, and the feed handler only looks paths up in the Site, so no
+// path cleaning is needed to keep requests inside it.
+func (s *server) routes() http.Handler {
+	health := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if s.handler.Site() == nil {
+			http.Error(w, "starting: the first build is not served yet", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	}))
+	var metrics http.Handler = http.NotFoundHandler()
+	if m := s.handler.Metrics; m != nil {
+		health = m.HealthHandler(health)
+		metrics = m.Handler()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz":
+			health.ServeHTTP(w, r)
+		case "/metrics":
+			metrics.ServeHTTP(w, r)
+		default:
+			s.handler.ServeHTTP(w, r)
+		}
+	})
+}
+
+// rebuildCounted is rebuild with its outcome recorded in the metrics.
+func (s *server) rebuildCounted(ctx context.Context) error {
+	start := time.Now()
+	err := s.rebuild(ctx)
+	if m := s.handler.Metrics; m != nil && ctx.Err() == nil {
+		posts := 0
+		if site := s.handler.Site(); site != nil {
+			posts = site.Posts
+		}
+		s.mu.Lock()
+		rejected := s.refused
+		s.mu.Unlock()
+		m.Rebuild(time.Since(start), err, posts, rejected, time.Now())
 	}
 	return err
 }

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -138,24 +137,6 @@ func TestBuildRejectsHostile(t *testing.T) {
 	if !strings.Contains(stdout.String(), "13 posts published (2 rejected)") {
 		t.Errorf("stdout %q, want 13 posts published (2 rejected)", stdout.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a server's logger and a test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // serveSeeds starts feedpub serve on a free loopback port and returns its

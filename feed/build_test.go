@@ -1,0 +1,231 @@
+package feed
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"feedpub/loader"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// The fixed clock and zone of every golden build.
+var (
+	goldenNow  = time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
+	goldenZone = mustLoadZone("Asia/Shanghai")
+)
+
+func mustLoadZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func goldenConfig() Config {
+	return Config{
+		Title:       "要闻速递",
+		Description: "金融与科技新闻",
+		URL:         "https://news.example.com/",
+		Language:    "zh-CN",
+		Location:    goldenZone,
+	}
+}
+
+// buildTestdata builds testdata/posts as of goldenNow.
+func buildTestdata(t *testing.T) (*Site, *loader.Result) {
+	t.Helper()
+	res, err := loader.New(loader.Config{Root: "testdata/posts", Location: goldenZone}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := Build(res.Posts, goldenConfig(), goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return site, res
+}
+
+func isFeedPath(p string) bool {
+	return strings.HasSuffix(p, ".xml") || strings.HasSuffix(p, ".json")
+}
+
+func TestGolden(t *testing.T) {
+	site, _ := buildTestdata(t)
+	var feeds []string
+	for _, p := range site.Paths() {
+		if isFeedPath(p) {
+			feeds = append(feeds, p)
+		}
+	}
+	golden := filepath.Join("testdata", "golden")
+	if *update {
+		os.RemoveAll(golden)
+		for _, p := range feeds {
+			name := filepath.Join(golden, filepath.FromSlash(p))
+			os.MkdirAll(filepath.Dir(name), 0o755)
+			if err := os.WriteFile(name, site.Files[p].Body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var want []string
+	filepath.WalkDir(golden, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(golden, p)
+			want = append(want, "/"+filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if strings.Join(feeds, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("feeds built:\n%s\ngolden files:\n%s\n(run go test ./feed -run TestGolden -update)", strings.Join(feeds, "\n"), strings.Join(want, "\n"))
+	}
+	for _, p := range feeds {
+		w, err := os.ReadFile(filepath.Join(golden, filepath.FromSlash(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := site.Files[p].Body; !bytes.Equal(got, w) {
+			t.Errorf("%s differs from its golden file (run go test ./feed -run TestGolden -update and review the diff)", p)
+		}
+	}
+}
+
+// wantFeeds is what testdata/posts must give: items of each feed by title,
+// newest first. The future post, the draft and the broken post are not in
+// any feed; "open source"/"Open Source" and "ＧＯ"/"Go" share feeds.
+var wantFeeds = map[string][]string{
+	"":                        {"沪指收涨 0.8%，成交额回升", "Release notes: version 2.0 & friends", "城市书展开幕", "Same category, other case"},
+	"categories/金融/":          {"沪指收涨 0.8%，成交额回升"},
+	"categories/要闻/":          {"沪指收涨 0.8%，成交额回升", "Release notes: version 2.0 & friends"},
+	"categories/open-source/": {"Release notes: version 2.0 & friends", "Same category, other case"},
+	"categories/go/":          {"Release notes: version 2.0 & friends", "Same category, other case"},
+	"categories/文化/":          {"城市书展开幕"},
+}
+
+func TestFeedsParseBack(t *testing.T) {
+	site, res := buildTestdata(t)
+	if n := len(res.Problems); n != 1 || !strings.Contains(res.Problems[0].Error(), "006_broken.txt:2: no date") {
+		t.Errorf("problems = %v, want one: 006_broken.txt has no date", res.Problems)
+	}
+	ids := map[string]string{} // title -> id, the same in every feed and format
+	for dir, titles := range wantFeeds {
+		for _, f := range formatList {
+			p := "/" + dir + f.file
+			file := site.Files[p]
+			if file == nil {
+				t.Errorf("%s: missing", p)
+				continue
+			}
+			if f.name != "json" {
+				goldenStrictXML(t, p, file.Body)
+			} else if !json.Valid(file.Body) {
+				t.Errorf("%s: invalid JSON", p)
+			}
+			parsed, err := gofeed.NewParser().Parse(bytes.NewReader(file.Body))
+			if err != nil {
+				t.Errorf("%s: gofeed: %v", p, err)
+				continue
+			}
+			var got []string
+			for _, it := range parsed.Items {
+				got = append(got, it.Title)
+				if it.GUID == "" || it.Link == "" || it.PublishedParsed == nil {
+					t.Errorf("%s: item %q lacks id, link or date", p, it.Title)
+				}
+				if id, ok := ids[it.Title]; ok && id != it.GUID {
+					t.Errorf("%s: item %q has id %q, elsewhere %q", p, it.Title, it.GUID, id)
+				}
+				ids[it.Title] = it.GUID
+			}
+			if strings.Join(got, "|") != strings.Join(titles, "|") {
+				t.Errorf("%s: items\n got %q\nwant %q", p, got, titles)
+			}
+		}
+	}
+	if n := len(site.Feeds()); n != len(wantFeeds) {
+		t.Errorf("%d feeds, want %d", n, len(wantFeeds))
+	}
+}
+
+// goldenStrictXML decodes b to the end with encoding/xml in strict mode.
+func goldenStrictXML(t *testing.T, name string, b []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = true
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Errorf("%s: not well-formed XML: %v", name, err)
+			return
+		}
+	}
+}
+
+func TestBuildDeterministic(t *testing.T) {
+	a, _ := buildTestdata(t)
+	b, _ := buildTestdata(t)
+	if strings.Join(a.Paths(), " ") != strings.Join(b.Paths(), " ") {
+		t.Fatalf("paths differ: %v vs %v", a.Paths(), b.Paths())
+	}
+	for _, p := range a.Paths() {
+		if !bytes.Equal(a.Files[p].Body, b.Files[p].Body) {
+			t.Errorf("%s: two builds of the same input differ", p)
+		}
+	}
+}
+
+func TestBuildLimitAndDates(t *testing.T) {
+	var posts []*loader.Post
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 7 {
+		posts = append(posts, &loader.Post{
+			Path: "p" + string(rune('a'+i)) + ".txt", Title: "T" + string(rune('a'+i)),
+			Date: base.Add(time.Duration(i) * time.Hour), Updated: base.Add(time.Duration(i) * time.Hour),
+			Categories: []string{"c"}, Body: "<p>x</p>",
+		})
+	}
+	posts[6].Date = base.Add(100 * time.Hour) // not yet due
+	cfg := goldenConfig()
+	cfg.Limit = 3
+	site, err := Build(posts, cfg, base.Add(50*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(site.Files["/categories/c/atom.xml"].Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range parsed.Items {
+		got = append(got, it.Title)
+	}
+	if want := "Tf Te Td"; strings.Join(got, " ") != want {
+		t.Errorf("items = %v, want %s (newest 3, the future post left out)", got, want)
+	}
+	if want := base.Add(5 * time.Hour); parsed.UpdatedParsed == nil || !parsed.UpdatedParsed.Equal(want) {
+		t.Errorf("feed updated = %v, want the newest item's date %v", parsed.UpdatedParsed, want)
+	}
+	if !site.NextDue.Equal(posts[6].Date) {
+		t.Errorf("NextDue = %v, want %v", site.NextDue, posts[6].Date)
+	}
+	if f := site.Files["/categories/c/rss.xml"]; !f.Modified.Equal(base.Add(5 * time.Hour)) {
+		t.Errorf("Modified = %v, want the newest item's date", f.Modified)
+	}
+}

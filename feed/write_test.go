@@ -1,0 +1,303 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"feedpub/loader"
+)
+
+func testPost(path, title string, cats ...string) *loader.Post {
+	d := time.Date(2024, 1, 20, 8, 0, 0, 0, time.UTC)
+	return &loader.Post{Path: path, Title: title, Date: d, Updated: d, Categories: cats, Body: "<p>" + title + "</p>"}
+}
+
+// checkFeed parses a feed back: XML with a strict decoder to the end,
+// JSON Feed with encoding/json.
+func checkFeed(t testing.TB, name string, body []byte) {
+	t.Helper()
+	if strings.HasSuffix(name, ".json") {
+		var v struct {
+			Version string            `json:"version"`
+			Items   []json.RawMessage `json:"items"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil || v.Version == "" {
+			t.Fatalf("%s: not a JSON Feed: %v\n%s", name, err, body)
+		}
+		return
+	}
+	if !strings.HasSuffix(name, ".xml") {
+		return
+	}
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = true
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatalf("%s: ill-formed XML: %v\n%s", name, err, body)
+		}
+	}
+}
+
+// hostileNames are category names, post paths and links that must never
+// make WriteDir write outside its folder.
+var hostileNames = []string{
+	"../../x", "../../../../../../tmp/x", "..", ".", "/etc/passwd", "/abs/x", "a/b", "a\\..\\..\\b",
+	"nul\x00byte", "\x00", strings.Repeat("长", 100), strings.Repeat("a", 300), strings.Repeat("../", 100) + "x",
+	"%2e%2e%2fx", "..%2f..%2fx", "C:\\Windows\\x", "~/x", "-rf", ".feedpub-manifest", ".feedpub-tmp-1", "con", "rss.xml", "index.html",
+	"\u202e\u2066x", "line\nbreak", "tab\there", "ＡＩ/../..", "..\u2215..\u2215x",
+}
+
+func TestWriteDirStaysInside(t *testing.T) {
+	base := t.TempDir()
+	out := filepath.Join(base, "a", "out")
+	var posts []*loader.Post
+	for i, n := range hostileNames {
+		n = loader.StripInvalidXML(n) // as the loader does for every text it reads
+		posts = append(posts, testPost(n+".md", "category "+n, n))
+		p := testPost("post"+string(rune('a'+i))+".md", "link "+n, "ok")
+		p.Link = n
+		posts = append(posts, p)
+		posts = append(posts, testPost(n, "path "+n))
+	}
+	site, err := Build(posts, Config{URL: "https://example.com/blog/"}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := site.WriteDir(out, WriteOptions{Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	var files int
+	err = filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(out, p)
+		if !filepath.IsLocal(rel) {
+			t.Errorf("file written outside the output folder: %s", p)
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			t.Errorf("symbolic link written: %s", p)
+		}
+		files++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every category kept its own feed, under categories/.
+	if n := len(site.Feeds()); n < 20 {
+		t.Errorf("got %d feeds, want one per distinct hostile category", n)
+	}
+	if want := 2*len(site.Files) + 1; files != want {
+		t.Errorf("got %d files, want %d (each file, its .gz, the manifest)", files, want)
+	}
+	for p, f := range site.Files {
+		checkFeed(t, p, f.Body)
+	}
+}
+
+func TestFileName(t *testing.T) {
+	tests := []struct {
+		in, want string // want "" for refused
+	}{
+		{"/", "index.html"},
+		{"/rss.xml", "rss.xml"},
+		{"/categories/金融/atom.xml", "categories/金融/atom.xml"},
+		{"/posts/x/", "posts/x/index.html"},
+		{"/../x", ""},
+		{"/a/../../x", ""},
+		{"/a/./x", ""},
+		{"//etc/passwd", ""},
+		{"/a//b", ""},
+		{"/a\\..\\b", ""},
+		{"/a\x00b", ""},
+		{"/a\nb", ""},
+		{"/" + strings.Repeat("a", 256), ""},
+		{"/" + strings.Repeat("a", 255), strings.Repeat("a", 255)},
+		{"/.feedpub-manifest", ""},
+		{"/x/.feedpub-tmp-123", ""},
+		{"/..", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := fileName(tc.in)
+			if tc.want == "" {
+				if err == nil {
+					t.Errorf("got %q, want a refusal", got)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestWriteDirDeletesOnlyItsOwn: files the site no longer has are removed,
+// a user's own files are not, and a hostile manifest deletes nothing
+// outside the folder.
+func TestWriteDirDeletesOnlyItsOwn(t *testing.T) {
+	base := t.TempDir()
+	out := filepath.Join(base, "out")
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg := Config{URL: "https://example.com/"}
+	first, err := Build([]*loader.Post{testPost("a.md", "A", "old"), testPost("b.md", "B", "kept")}, cfg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.WriteDir(out, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	victims := []string{filepath.Join(base, "victim"), filepath.Join(out, "mine.txt"), filepath.Join(out, "categories", "old", "notes.txt")}
+	for _, v := range victims {
+		if err := os.WriteFile(v, []byte("keep me"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Someone appends hostile names to the manifest.
+	f, err := os.OpenFile(filepath.Join(out, manifestName), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("../victim\n" + filepath.Join(base, "victim") + "\ncategories/../../victim\nmine.txt/../../victim\n")
+	f.Close()
+
+	second, err := Build([]*loader.Post{testPost("b.md", "B", "kept")}, cfg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := second.WriteDir(out, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range victims {
+		if b, err := os.ReadFile(v); err != nil || string(b) != "keep me" {
+			t.Errorf("%s: got %q, %v; want it untouched", v, b, err)
+		}
+	}
+	tree := readTree(t, out)
+	for _, gone := range []string{"categories/old/rss.xml", "categories/old/atom.xml", "categories/old/feed.json"} {
+		if _, ok := tree[gone]; ok {
+			t.Errorf("%s still there; want it removed with its category", gone)
+		}
+	}
+	for p, f := range second.Files {
+		name, _ := fileName(p)
+		if tree[name] != string(f.Body) {
+			t.Errorf("%s: not the new site's bytes", name)
+		}
+	}
+	for name := range tree {
+		if strings.Contains(name, tmpPrefix) {
+			t.Errorf("temporary file %s left behind", name)
+		}
+	}
+}
+
+// TestWriteDirRemovesKilledRunsFiles: a run killed after writing a file
+// but before its final manifest leaves a manifest naming that file (and
+// temporary files); the next run removes both.
+func TestWriteDirRemovesKilledRunsFiles(t *testing.T) {
+	out := t.TempDir()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg := Config{URL: "https://example.com/"}
+	small, _ := Build([]*loader.Post{testPost("b.md", "B", "kept")}, cfg, now)
+	big, _ := Build([]*loader.Post{testPost("b.md", "B", "kept"), testPost("c.md", "C", "extra")}, cfg, now)
+	if _, err := small.WriteDir(out, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Simulate the killed run: the manifest written first, one new file,
+	// one temporary file.
+	root, err := os.OpenRoot(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	var union []string
+	for p := range big.Files {
+		n, _ := fileName(p)
+		union = append(union, n)
+	}
+	writeAtomic(root, manifestName, manifestBody(union))
+	writeAtomic(root, "categories/extra/rss.xml", big.Files["/categories/extra/rss.xml"].Body)
+	os.WriteFile(filepath.Join(out, "categories", "extra", tmpPrefix+"dead"), []byte("half"), 0o644)
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(filepath.Join(out, "categories", "extra", tmpPrefix+"dead"), old, old)
+
+	if _, err := small.WriteDir(out, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tree := readTree(t, out)
+	for name := range tree {
+		if strings.HasPrefix(name, "categories/extra") {
+			t.Errorf("%s left behind by the killed run", name)
+		}
+	}
+	if len(tree) != len(small.Files)+1 {
+		t.Errorf("got files %v, want the site's %d and the manifest", keys(tree), len(small.Files))
+	}
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestWriteDirSymlinkInOut: a link inside the output folder pointing out
+// of it is not written through.
+func TestWriteDirSymlinkInOut(t *testing.T) {
+	base := t.TempDir()
+	out, elsewhere := filepath.Join(base, "out"), filepath.Join(base, "elsewhere")
+	os.MkdirAll(out, 0o755)
+	os.MkdirAll(elsewhere, 0o755)
+	if err := os.Symlink(elsewhere, filepath.Join(out, "categories")); err != nil {
+		t.Fatal(err)
+	}
+	site, err := Build([]*loader.Post{testPost("a.md", "A", "x")}, Config{}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = site.WriteDir(out, WriteOptions{})
+	if err == nil {
+		t.Errorf("got no error writing through a link out of the folder")
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("got %d files written through the link, want none", len(entries))
+	}
+}

@@ -1,0 +1,329 @@
+// Command bench prints feedpub's performance figures: for each folder size,
+// the cold build time and peak RSS of `feedpub build`, the time of a warm
+// rebuild after one file changes, and the latency from writing a new post
+// to `feedpub serve` serving it. It never fails on a number; figures on a
+// shared machine are noisy.
+//
+//	go run ./internal/bench [-n 10000,100000] [-dir /tmp/feedpub-bench] [-trials 20]
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"feedpub/feed"
+	"feedpub/loader"
+)
+
+func main() {
+	sizes := flag.String("n", "10000,100000", "comma-separated folder `sizes`")
+	dir := flag.String("dir", filepath.Join(os.TempDir(), "feedpub-bench"), "`folder` for generated posts and output (kept between runs)")
+	trials := flag.Int("trials", 20, "write-to-served latency `trials`")
+	rebuilds := flag.Int("rebuilds", 10, "warm rebuild `trials`")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of an in-process cold build (largest size) to `file`")
+	memprofile := flag.String("memprofile", "", "write a heap profile after an in-process cold build (largest size) to `file`")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("bench: ")
+
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	bin := filepath.Join(*dir, "feedpub")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/feedpub").CombinedOutput(); err != nil {
+		log.Fatalf("go build: %v\n%s", err, out)
+	}
+	fmt.Printf("feedpub benchmarks on %d CPUs (%s/%s, %s); shared machine: figures are noisy\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+
+	var ns []int
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			log.Fatalf("-n: bad size %q", s)
+		}
+		ns = append(ns, n)
+	}
+	for i, n := range ns {
+		seeds, err := generate(bin, *dir, n)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("\n== %d posts (%s)\n", n, seeds)
+		cold(bin, seeds, filepath.Join(*dir, fmt.Sprintf("out-%d", n)))
+		if i == len(ns)-1 && (*cpuprofile != "" || *memprofile != "") {
+			profile(seeds, *cpuprofile, *memprofile)
+		}
+		warm(seeds, *rebuilds)
+		latency(bin, seeds, *trials)
+	}
+}
+
+// generate makes a folder of n posts once; later runs reuse it.
+func generate(bin, dir string, n int) (string, error) {
+	seeds := filepath.Join(dir, fmt.Sprintf("seeds-%d", n))
+	done := filepath.Join(dir, fmt.Sprintf(".seeds-%d.done", n))
+	if _, err := os.Stat(done); err == nil {
+		return seeds, nil
+	}
+	os.RemoveAll(seeds)
+	start := time.Now()
+	if out, err := exec.Command(bin, "gen", "-quiet", "-n", strconv.Itoa(n), "-out", seeds).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("gen: %v\n%s", err, out)
+	}
+	fmt.Printf("generated %d posts in %v\n", n, time.Since(start).Round(time.Millisecond))
+	return seeds, os.WriteFile(done, nil, 0o644)
+}
+
+// cold runs `feedpub build` into an empty folder, twice, and prints the
+// faster run's time and its peak RSS (from getrusage of the child).
+func cold(bin, seeds, out string) {
+	best := time.Duration(-1)
+	var rss int64
+	for range 2 {
+		os.RemoveAll(out)
+		cmd := exec.Command(bin, "build", "-quiet", "-seeds", seeds, "-out", out)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		start := time.Now()
+		err := cmd.Run()
+		d := time.Since(start)
+		if err != nil {
+			fmt.Printf("cold build: failed: %v\n%s", err, tail(stderr.String(), 2000))
+			return
+		}
+		ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		if best < 0 || d < best {
+			best = d
+			if ru != nil {
+				rss = ru.Maxrss // kilobytes on Linux
+			}
+		}
+	}
+	fmt.Printf("cold build (feedpub build, best of 2):  %8v   peak RSS %4d MB\n", best.Round(time.Millisecond), rss/1024)
+}
+
+// warm loads and builds the folder in this process, then times rebuilds
+// after rewriting one post (a new title, so its feeds change), as serve
+// does them: Update with the changed path, Build, Compress.
+func warm(seeds string, trials int) {
+	ctx := context.Background()
+	ld := loader.New(loader.Config{Root: seeds})
+	b, err := feed.NewBuilder(feed.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := ld.Scan(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	site, err := b.Build(res.Posts, time.Now())
+	if err != nil {
+		log.Fatal(err)
+	}
+	site.Compress()
+	// The newest post is in the all-posts feed: changing it re-encodes feeds.
+	newest := res.Posts[0]
+	for _, p := range res.Posts {
+		if p.Date.After(newest.Date) {
+			newest = p
+		}
+	}
+	name := filepath.Join(seeds, filepath.FromSlash(newest.Path))
+	orig, err := os.ReadFile(name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.WriteFile(name, orig, 0o644)
+	var full, inc []time.Duration
+	for i := range trials {
+		data := bytes.Replace(orig, []byte("title: '"), []byte(fmt.Sprintf("title: 'v%d ", i)), 1)
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			log.Fatal(err)
+		}
+		for _, paths := range [][]string{nil, {newest.Path}} {
+			start := time.Now()
+			var res *loader.Result
+			if paths == nil {
+				res, err = ld.Scan(ctx)
+			} else {
+				res, err = ld.Update(ctx, paths)
+			}
+			if err != nil {
+				log.Fatal(err)
+			}
+			site, err := b.Build(res.Posts, time.Now())
+			if err != nil {
+				log.Fatal(err)
+			}
+			site.Compress()
+			d := time.Since(start)
+			if paths == nil {
+				full = append(full, d)
+			} else {
+				inc = append(inc, d)
+			}
+		}
+	}
+	fmt.Printf("warm rebuild, 1 file changed (in process, p50 of %d): %v with the changed path, %v with a full rescan\n",
+		trials, pct(inc, 50), pct(full, 50))
+}
+
+// latency starts `feedpub serve`, writes new posts one at a time and times
+// how long each takes to appear in the served all-posts feed.
+func latency(bin, seeds string, trials int) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "serve", "-seeds", seeds, "-addr", addr)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer cmd.Wait()
+	client := &http.Client{Timeout: 5 * time.Second}
+	start := time.Now()
+	for {
+		resp, err := client.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Since(start) > 5*time.Minute {
+			fmt.Printf("latency: server did not start:\n%s", tail(logs.String(), 2000))
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	fmt.Printf("serve: first build ready in %v\n", time.Since(start).Round(time.Millisecond))
+
+	dir := filepath.Join(seeds, "bench-latency")
+	os.MkdirAll(dir, 0o755)
+	defer os.RemoveAll(dir)
+	var lat []time.Duration
+	for i := range trials {
+		token := fmt.Sprintf("latency-%d-%d", time.Now().UnixNano(), i)
+		post := fmt.Sprintf("---\ntitle: '%s'\ncategories: [bench]\ndate: %s GMT\n---\n<p>%s</p>\n",
+			token, time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05"), token)
+		// Written as an editor would: a temporary file renamed into place.
+		tmp := filepath.Join(dir, "."+token+".tmp")
+		if err := os.WriteFile(tmp, []byte(post), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := os.Rename(tmp, filepath.Join(dir, token+".md")); err != nil {
+			log.Fatal(err)
+		}
+		for {
+			if served(client, "http://"+addr+"/rss.xml", token) {
+				lat = append(lat, time.Since(t0))
+				break
+			}
+			if time.Since(t0) > 10*time.Second {
+				fmt.Printf("latency: trial %d not served after 10s\n", i)
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Printf("write-to-served latency (%d trials): p50 %v  p95 %v  max %v\n",
+		len(lat), pct(lat, 50), pct(lat, 95), pct(lat, 100))
+}
+
+func served(c *http.Client, url, token string) bool {
+	resp, err := c.Get(url)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return err == nil && bytes.Contains(body, []byte(token))
+}
+
+// profile runs a cold build in this process under the profiler.
+func profile(seeds, cpu, mem string) {
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close(); fmt.Printf("cpu profile: %s\n", cpu) }()
+	}
+	start := time.Now()
+	res, err := loader.New(loader.Config{Root: seeds}).Scan(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	scanned := time.Since(start)
+	site, err := feed.Build(res.Posts, feed.Config{}, time.Now())
+	if err != nil {
+		log.Fatal(err)
+	}
+	built := time.Since(start)
+	out, _ := os.MkdirTemp("", "feedpub-bench-out")
+	defer os.RemoveAll(out)
+	if _, err := site.WriteDir(out, feed.WriteOptions{}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("in process: scan %v, build %v, write %v\n", scanned.Round(time.Millisecond),
+		(built - scanned).Round(time.Millisecond), (time.Since(start) - built).Round(time.Millisecond))
+	if mem != "" {
+		f, err := os.Create(mem)
+		if err != nil {
+			log.Fatal(err)
+		}
+		runtime.GC()
+		pprof.WriteHeapProfile(f)
+		f.Close()
+		fmt.Printf("heap profile: %s\n", mem)
+	}
+	runtime.KeepAlive(site)
+}
+
+// pct is the p-th percentile of ds (nearest rank).
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (p*len(s)+99)/100 - 1
+	return s[max(0, min(i, len(s)-1))].Round(100 * time.Microsecond)
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+var _ = errors.New

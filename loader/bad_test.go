@@ -1,0 +1,421 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// billionLaughs is the classic alias bomb: nine levels of nine aliases,
+// 9^9 strings once expanded, a few hundred bytes as written.
+const billionLaughs = `---
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+title: lol
+date: 2024-01-01
+---
+body
+`
+
+// badPosts are files every one of which must be rejected, at the line
+// given, with a message containing want.
+var badPosts = []struct {
+	name, text string
+	line       int
+	want       string
+}{
+	{"no-front-matter.md", "Just a body.\n", 1, "no front matter"},
+	{"body-first.md", "\n\nintro\n---\ntitle: x\n---\n", 3, "no front matter"},
+	{"unclosed.md", "---\ntitle: x\ndate: 2024-01-01\n\nbody without end\n", 1, "unclosed front matter"},
+	{"unclosed-late.md", "\n\n---\ntitle: x\n", 3, "unclosed front matter"},
+	{"malformed.md", "---\ntitle: x\ndate: [2024\n---\nbody\n", 3, "malformed YAML"},
+	{"malformed-key.md", "---\ntitle: x\ndate: 2024-01-01\n- item\n---\n", 4, "did not find expected key"},
+	{"malformed-flow-map.md", "---\ntitle: x\ndate: 2024-01-01\nauthor: {name: a\n---\n", 4, "malformed YAML"},
+	{"malformed-first-line.md", "---\n[a\n---\n", 3, "malformed YAML"},
+	{"malformed-colon.md", "---\ntitle: ok\nfoo: : bar\n---\n", 3, "malformed YAML"},
+	{"malformed-tab.md", "---\ntitle: x\ndate: 2024-01-01\n\tfoo: [\n---\n", 3, "malformed YAML"},
+	{"too-deep.md", "---\ntitle: " + strings.Repeat("[", 20000) + "\n---\n", 2, "malformed YAML"},
+	{"root-list.md", "---\n- title\n- date\n---\nbody\n", 2, "must be a mapping"},
+	{"root-scalar.md", "---\njust a string\n---\nbody\n", 2, "must be a mapping"},
+	{"alias-bomb.md", billionLaughs, 6, "alias bomb"},
+	{"alias-loop.md", "---\na: &a [*a]\ntitle: x\ndate: 2024-01-01\n---\n", 2, "alias bomb"},
+	{"empty.md", "", 1, "empty file"},
+	{"blank.md", " \n\r\n\t\n", 1, "empty file"},
+	{"bad-date.md", "---\ntitle: x\ndate: yesterday\n---\n", 3, "cannot read date"},
+	{"bad-date-year.md", "---\ntitle: x\ndate: 0001-01-01\n---\n", 3, "out of range"},
+	{"bad-date-list.md", "---\ntitle: x\ndate: [2024-01-01]\n---\n", 3, "date must be text"},
+	{"empty-date.md", "---\ntitle: x\ndate:\n---\n", 3, "date is empty"},
+	{"title-list.md", "---\ntitle: [a, b]\ndate: 2024-01-01\n---\n", 2, "title must be text, not a list"},
+	{"title-map.md", "---\ndate: 2024-01-01\ntitle:\n  en: x\n---\n", 4, "title must be text, not a mapping"},
+	{"title-twice.md", "---\ntitle: x\ndate: 2024-01-01\ntitle: y\n---\n", 4, "title given twice (first on line 2)"},
+	{"no-date.md", "---\ntitle: x\n---\nbody\n", 2, "no date"},
+	{"latin1.md", "---\ntitle: caf\xe9 cr\xe8me\ndate: 2024-01-01\n---\n", 2, "not valid UTF-8"},
+	{"binary.txt", "---\ntitle: x\ndate: 2024-01-01\n---\n\x00\x01\xff\xfe\x80\x81", 5, "not valid UTF-8"},
+	{"categories-map.md", "---\ntitle: x\ndate: 2024-01-01\ncategories: {a: b}\n---\n", 4, "categories must be a name or a list"},
+	{"categories-deep.md", "---\ntitle: x\ndate: 2024-01-01\ncategories: [[a, [b]]]\n---\n", 4, "a list inside a list"},
+	{"too-many-categories.md", "---\ntitle: x\ndate: 2024-01-01\ncategories: [" + manyNames(300) + "]\n---\n", 4, "more than 256"},
+}
+
+func manyNames(n int) string {
+	s := make([]string, n)
+	for i := range s {
+		s[i] = fmt.Sprintf("c%d", i)
+	}
+	return strings.Join(s, ", ")
+}
+
+// problemForm is path:line: message.
+var problemForm = regexp.MustCompile(`^[^:]+:[1-9][0-9]*: \S`)
+
+func TestParseRejects(t *testing.T) {
+	for _, tc := range badPosts {
+		t.Run(tc.name, func(t *testing.T) {
+			post, _, err := Parse("posts/"+tc.name, []byte(tc.text), Options{})
+			if err == nil {
+				t.Fatalf("accepted (title %q); want a rejection containing %q", post.Title, tc.want)
+			}
+			if post != nil {
+				t.Errorf("got a post beside the error %v", err)
+			}
+			prob, ok := err.(*Problem)
+			if !ok {
+				t.Fatalf("got error of type %T, want *Problem", err)
+			}
+			msg := prob.Error()
+			if !problemForm.MatchString(msg) {
+				t.Errorf("got %q, want the form path:line: message", msg)
+			}
+			if want := fmt.Sprintf("posts/%s:%d: ", tc.name, tc.line); !strings.HasPrefix(msg, want) {
+				t.Errorf("got %q, want it to start with %q", msg, want)
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("got %q, want it to contain %q", msg, tc.want)
+			}
+			if prob.Warn {
+				t.Errorf("got a warning, want a rejection")
+			}
+		})
+	}
+}
+
+func TestParseAccepts(t *testing.T) {
+	gb, err := simplifiedchinese.GB18030.NewEncoder().String("---\ntitle: 央行宣布降准，释放长期资金\ndate: 2024-01-20 08:00\ncategories: [金融]\n---\n<p>中国人民银行决定下调金融机构存款准备金率。</p>\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, text string
+		opt        Options
+		title      string
+		cats       []string
+		warn       string // a warning containing this, or none when ""
+	}{
+		{"bom.md", "\ufeff---\ntitle: BOM\ndate: 2024-01-01\n---\nbody\n", Options{}, "BOM", nil, ""},
+		{"crlf.md", "---\r\ntitle: CRLF\r\ndate: 2024-01-01\r\ncategories:\r\n - a\r\n---\r\nbody\r\n", Options{}, "CRLF", []string{"a"}, ""},
+		{"bom-crlf.txt", "\ufeff---\r\ntitle: both\r\ndate: 2024-01-01\r\n---\r\n", Options{}, "both", nil, ""},
+		{"gb18030.html", gb, Options{}, "央行宣布降准，释放长期资金", []string{"金融"}, ""},
+		{"hello-world.md", "---\ndate: 2024-01-01\n---\nbody\n", Options{}, "hello world", nil, "no title"},
+		{"null-title_2.md", "---\ntitle:\ndate: 2024-01-01\n---\n", Options{}, "null title 2", nil, "no title"},
+		{"mtime.md", "---\ntitle: x\n---\n", Options{ModTime: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}, "x", nil, "modification time"},
+		{"controls.md", "---\ntitle: \"a\\x01b\\x1fc\\uFFFE\"\ndate: 2024-01-01\ncategories: [\"d\\x02\"]\n---\nbo\x01dy\x7f\n", Options{}, "abc", []string{"d"}, ""},
+		{"number-title.md", "---\ntitle: 2024\ndate: 2024-01-01\n---\n", Options{}, "2024", nil, ""},
+		{"alias-ok.md", "---\nt: &t Shared\ntitle: *t\ndate: 2024-01-01\ncategories: [*t, *t]\n---\n", Options{}, "Shared", []string{"Shared"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			post, warns, err := Parse(tc.name, []byte(tc.text), tc.opt)
+			if err != nil {
+				t.Fatalf("rejected: %v", err)
+			}
+			if post.Title != tc.title {
+				t.Errorf("got title %q, want %q", post.Title, tc.title)
+			}
+			if fmt.Sprint(post.Categories) != fmt.Sprint(tc.cats) && len(post.Categories)+len(tc.cats) > 0 {
+				t.Errorf("got categories %q, want %q", post.Categories, tc.cats)
+			}
+			for _, s := range append([]string{post.Title, post.Body}, post.Categories...) {
+				if StripInvalidXML(s) != s {
+					t.Errorf("got %q, which holds characters XML cannot carry", s)
+				}
+				if strings.ContainsAny(s, "\ufeff\r") {
+					t.Errorf("got %q, which holds a BOM or a carriage return", s)
+				}
+			}
+			switch {
+			case tc.warn == "" && len(warns) > 0:
+				t.Errorf("got warnings %v, want none", warns)
+			case tc.warn != "":
+				if len(warns) != 1 || !strings.Contains(warns[0].Msg, tc.warn) || !warns[0].Warn {
+					t.Fatalf("got warnings %v, want one containing %q", warns, tc.warn)
+				}
+				if !problemForm.MatchString(warns[0].Error()) {
+					t.Errorf("got %q, want the form path:line: message", warns[0].Error())
+				}
+			}
+			if !tc.opt.ModTime.IsZero() && !post.Date.Equal(tc.opt.ModTime) {
+				t.Errorf("got date %v, want the modification time %v", post.Date, tc.opt.ModTime)
+			}
+		})
+	}
+}
+
+// writeFiles writes name -> content under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, text := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// scan runs one Scan, failing the test if it does not end: link loops must
+// terminate.
+func scan(t *testing.T, cfg Config) *Result {
+	t.Helper()
+	done := make(chan struct{})
+	var res *Result
+	var err error
+	go func() {
+		defer close(done)
+		res, err = New(cfg).Scan(context.Background())
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("Scan did not return within a minute")
+	}
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	return res
+}
+
+func goodPost(i int) string {
+	return fmt.Sprintf("---\ntitle: Good %d\ndate: 2024-01-%02d 08:00\ncategories: [ok]\n---\n<p>good %d</p>\n", i, i%28+1, i)
+}
+
+// TestScanRejectsBadKeepsGood puts every bad file beside good posts: each
+// bad one is reported as path:line: message, every good one is read.
+func TestScanRejectsBadKeepsGood(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{}
+	for i := range 20 {
+		files[fmt.Sprintf("good/%02d.md", i)] = goodPost(i)
+	}
+	for _, tc := range badPosts {
+		files["bad/"+tc.name] = tc.text
+	}
+	writeFiles(t, root, files)
+
+	// Over the default 4 MB limit: a sparse file of 1 TB. Reading it whole
+	// would take hours; the size is checked first.
+	huge := filepath.Join(root, "bad", "huge.md")
+	writeFiles(t, root, map[string]string{"bad/huge.md": goodPost(99)})
+	if err := os.Truncate(huge, 1<<40); err != nil {
+		t.Fatal(err)
+	}
+
+	res := scan(t, Config{Root: root})
+	var titles []string
+	for _, p := range res.Posts {
+		titles = append(titles, p.Title)
+		if !strings.HasPrefix(p.Path, "good/") {
+			t.Errorf("got post %s (%q) published, want it rejected", p.Path, p.Title)
+		}
+	}
+	if len(res.Posts) != 20 {
+		t.Errorf("got %d posts %q, want the 20 good ones", len(res.Posts), titles)
+	}
+	rejected := map[string]string{}
+	for _, pr := range res.Problems {
+		if pr.Warn {
+			t.Errorf("got warning %v, want none", pr)
+			continue
+		}
+		rejected[pr.Path] = pr.Error()
+		if !problemForm.MatchString(pr.Error()) {
+			t.Errorf("got %q, want the form path:line: message", pr.Error())
+		}
+	}
+	for _, tc := range badPosts {
+		msg, ok := rejected["bad/"+tc.name]
+		if !ok {
+			t.Errorf("bad/%s: no problem reported", tc.name)
+			continue
+		}
+		if want := fmt.Sprintf("bad/%s:%d: ", tc.name, tc.line); !strings.HasPrefix(msg, want) || !strings.Contains(msg, tc.want) {
+			t.Errorf("got %q, want %q…%q", msg, want, tc.want)
+		}
+	}
+	if msg := rejected["bad/huge.md"]; !strings.Contains(msg, fmt.Sprint(int64(1<<40))) || !strings.Contains(msg, "limit") {
+		t.Errorf("got %q for a 1 TB file, want its size and the limit (checked before reading)", msg)
+	}
+	if got, want := len(rejected), len(badPosts)+1; got != want {
+		t.Errorf("got %d files rejected, want %d", got, want)
+	}
+}
+
+func TestScanSizeLimitConfigurable(t *testing.T) {
+	root := t.TempDir()
+	small, big := goodPost(1), goodPost(2)+strings.Repeat("x", 500)
+	writeFiles(t, root, map[string]string{"small.md": small, "big.md": big})
+	res := scan(t, Config{Root: root, MaxSize: int64(len(small) + 10)})
+	if len(res.Posts) != 1 || res.Posts[0].Path != "small.md" {
+		t.Fatalf("got posts %v, want small.md only", res.Posts)
+	}
+	if len(res.Problems) != 1 || res.Problems[0].Path != "big.md" || !strings.Contains(res.Problems[0].Msg, "limit") {
+		t.Fatalf("got problems %v, want big.md over the limit", res.Problems)
+	}
+	if !problemForm.MatchString(res.Problems[0].Error()) {
+		t.Errorf("got %q, want the form path:line: message", res.Problems[0].Error())
+	}
+}
+
+func TestScanModTimeDates(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{"undated.md": "---\ntitle: undated\n---\nbody\n"})
+	mtime := time.Date(2023, 4, 5, 6, 7, 8, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(root, "undated.md"), mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	res := scan(t, Config{Root: root})
+	if len(res.Posts) != 0 || len(res.Problems) != 1 || res.Problems[0].Warn {
+		t.Fatalf("default: got posts %v, problems %v; want the undated post rejected", res.Posts, res.Problems)
+	}
+	res = scan(t, Config{Root: root, ModTimeDates: true})
+	if len(res.Posts) != 1 || !res.Posts[0].Date.Equal(mtime) {
+		t.Fatalf("modtime_dates: got posts %v, want one dated %v", res.Posts, mtime)
+	}
+	if len(res.Problems) != 1 || !res.Problems[0].Warn || !strings.Contains(res.Problems[0].Msg, "modification time") {
+		t.Errorf("modtime_dates: got problems %v, want one warning about the modification time", res.Problems)
+	}
+}
+
+func TestScanSymlinks(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "seeds")
+	outside := filepath.Join(base, "outside")
+	writeFiles(t, root, map[string]string{"in/a.md": goodPost(1), "b.md": goodPost(2)})
+	writeFiles(t, outside, map[string]string{"secret.md": "---\ntitle: SECRET\ndate: 2024-01-01\n---\nsecret\n", "dir/s2.md": "---\ntitle: SECRET2\ndate: 2024-01-01\n---\n"})
+	links := map[string]string{
+		"to-secret.md":   filepath.Join(outside, "secret.md"), // a file outside
+		"to-outside":     outside,                             // a folder outside
+		"rel-outside.md": "../outside/secret.md",              // relative, outside
+		"to-dev-zero.md": "/dev/zero",                         // would never end
+		"to-etc":         "/etc",
+		"in/to-b.md":     "../b.md", // inside: followed
+		"in/loop":        "..",      // a loop through the root
+		"in/self":        "self",    // a link to itself
+		"ping":           "pong",    // two links to each other
+		"pong":           "ping",
+		"in/deep/up":     "../..",
+		"dangling.md":    "nowhere.md",
+	}
+	for name, target := range links {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A named pipe would block a reader for ever: neither it nor a link to
+	// it is read.
+	if err := syscall.Mkfifo(filepath.Join(root, "pipe.md"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../pipe.md", filepath.Join(root, "in", "to-pipe.md")); err != nil {
+		t.Fatal(err)
+	}
+	res := scan(t, Config{Root: root})
+	got := map[string]bool{}
+	for _, p := range res.Posts {
+		if strings.Contains(p.Title, "SECRET") {
+			t.Errorf("got %s (%q) read from outside the seed folder", p.Path, p.Title)
+		}
+		got[p.Path] = true
+	}
+	for _, want := range []string{"in/a.md", "b.md", "in/to-b.md"} {
+		if !got[want] {
+			t.Errorf("post %s not read; got %v", want, got)
+		}
+	}
+	warned := map[string]string{}
+	for _, pr := range res.Problems {
+		if !pr.Warn {
+			t.Errorf("got rejection %v, want only warnings", pr)
+		}
+		warned[pr.Path] = pr.Msg
+	}
+	for _, name := range []string{"to-secret.md", "to-outside", "rel-outside.md", "to-dev-zero.md", "to-etc"} {
+		if !strings.Contains(warned[name], "outside the seed folder") {
+			t.Errorf("%s: got %q, want a warning that it points outside the seed folder", name, warned[name])
+		}
+	}
+	for _, name := range []string{"in/self", "ping", "pong", "dangling.md"} {
+		if warned[name] == "" {
+			t.Errorf("%s: got no warning, want one (broken link)", name)
+		}
+	}
+}
+
+// TestScanSeedFolderIsLink: the seed folder itself may be a link; posts
+// inside its target are read as inside.
+func TestScanSeedFolderIsLink(t *testing.T) {
+	base := t.TempDir()
+	writeFiles(t, filepath.Join(base, "real"), map[string]string{"a.md": goodPost(1)})
+	if err := os.Symlink(filepath.Join(base, "real"), filepath.Join(base, "link")); err != nil {
+		t.Fatal(err)
+	}
+	res := scan(t, Config{Root: filepath.Join(base, "link")})
+	if len(res.Posts) != 1 || len(res.Problems) != 0 {
+		t.Fatalf("got posts %v, problems %v; want a.md alone", res.Posts, res.Problems)
+	}
+}
+
+func TestParseDateOffsets(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Thu, 02 Sep 2021 06:40:00 +0000", "2021-09-02T06:40:00Z"},
+		{"Thu, 02 Sep 2021 06:40:00 +0100", "2021-09-02T05:40:00Z"},
+		{"Thu, 02 Sep 2021 06:40:00 -0500", "2021-09-02T11:40:00Z"},
+		{"Thu, 2 Sep 2021 06:40:00 +0000", "2021-09-02T06:40:00Z"},
+		{"2 Sep 2021 06:40:00 +0000", "2021-09-02T06:40:00Z"},
+		{"Thu, 02 Sep 2021 06:40:00 GMT", "2021-09-02T06:40:00Z"},
+		{"Thu, 02 Sep 2021 06:40:00 UTC", "2021-09-02T06:40:00Z"},
+		{"Thu, 02 Sep 2021 06:40:00 CST", "2021-09-01T22:40:00Z"}, // ambiguous: read in the configured zone
+		{"2021-09-02 06:40", "2021-09-01T22:40:00Z"},
+		{"2021-09-02T06:40:00+02:00", "2021-09-02T04:40:00Z"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			d, err := ParseDate(tc.in, time.FixedZone("CST", 8*3600))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.UTC().Format(time.RFC3339); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
