@@ -13,7 +13,7 @@ import (
 // encoded elsewhere and spliced in.
 type atomDoc struct {
 	feeds.AtomFeed
-	Lang    string           `xml:"xml:lang,attr"`
+	Lang    string           `xml:"xml:lang,attr,omitempty"`
 	Link    []feeds.AtomLink `xml:"link"`
 	Entries []byte           `xml:",innerxml"`
 }
@@ -29,7 +29,16 @@ type atomCategory struct {
 	Label string `xml:"label,attr,omitempty"`
 }
 
-func rfc3339(c *Config, t time.Time) string { return t.In(c.Location).Format(time.RFC3339) }
+// rfc3339 writes t in the site's zone, or in UTC where the zone's offset
+// then had seconds (local mean time before 1900), which RFC 3339 cannot
+// write.
+func rfc3339(c *Config, t time.Time) string {
+	t = t.In(c.Location)
+	if _, off := t.Zone(); off%60 != 0 {
+		t = t.UTC()
+	}
+	return t.Format(time.RFC3339)
+}
 
 func atomEntry(c *Config, it *item) ([]byte, error) {
 	u := it.urls()
@@ -70,7 +79,7 @@ func atomFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, erro
 			Subtitle: ch.description,
 			Author:   &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: c.Author}},
 		},
-		Lang: c.Language,
+		Lang: siteLang(c),
 		Link: []feeds.AtomLink{
 			{Href: self, Rel: "self", Type: "application/atom+xml"},
 			{Href: c.homeURL(ch), Rel: "alternate", Type: "text/html"},

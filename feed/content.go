@@ -267,6 +267,16 @@ var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
 
 func validLang(s string) bool { return langTag.MatchString(s) }
 
+// siteLang is the site's language if it is shaped like a language tag,
+// else "": a feed without a language is valid, one with a malformed
+// xml:lang is not.
+func siteLang(c *Config) string {
+	if validLang(c.Language) {
+		return c.Language
+	}
+	return ""
+}
+
 // xmlText makes s safe to place in XML character data or CDATA: characters
 // outside the XML 1.0 Char range are removed. Posts from the loader are
 // clean already; this keeps an encoder from ever writing ill-formed XML.

@@ -69,7 +69,7 @@ func jsonFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, erro
 	doc := feeds.JSONFeed{
 		Version:     jsonFeedVersion,
 		Title:       ch.title,
-		Language:    c.Language,
+		Language:    siteLang(c),
 		HomePageUrl: c.homeURL(ch),
 		FeedUrl:     self,
 		Description: ch.description,

@@ -94,7 +94,7 @@ func rssFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error
 				Title:         ch.title,
 				Link:          c.homeURL(ch),
 				Description:   ch.description,
-				Language:      c.Language,
+				Language:      siteLang(c),
 				PubDate:       rfc822(ch.updated),
 				LastBuildDate: rfc822(ch.updated),
 				Generator:     "feedpub",

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -210,7 +211,15 @@ func testNewsboat(t *testing.T, seeds string) {
 		dirs = append(dirs, d)
 	}
 	sort.Strings(dirs)
-	checked := 0
+	// Each feed is reloaded into a cache of its own (newsboat keeps one
+	// item per guid, whichever feed it came from), a few at a time.
+	type job struct {
+		p, dir, url string
+		served      *validate.Feed
+		items       []cachedItem
+		err         error
+	}
+	var jobs []*job
 	for _, dir := range dirs {
 		for _, file := range []string{"rss.xml", "atom.xml", "feed.json"} {
 			p := "/" + dir + file
@@ -225,16 +234,30 @@ func testNewsboat(t *testing.T, seeds string) {
 				t.Errorf("%s: served feed unreadable", p)
 				continue
 			}
-			items, err := newsboatReload(t, newsboat, sqlite, url)
-			if err != nil {
-				t.Errorf("%s: %v", p, err)
-				continue
-			}
-			compareCache(t, p, items, served, want[dir])
-			checked++
+			jobs = append(jobs, &job{p: p, dir: dir, url: url, served: served})
 		}
 	}
-	t.Logf("newsboat: %d feeds reloaded", checked)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, j := range jobs {
+		home := t.TempDir()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			j.items, j.err = newsboatReload(home, newsboat, sqlite, j.url)
+		}()
+	}
+	wg.Wait()
+	for _, j := range jobs {
+		if j.err != nil {
+			t.Errorf("%s: %v", j.p, j.err)
+			continue
+		}
+		compareCache(t, j.p, j.items, j.served, want[j.dir])
+	}
+	t.Logf("newsboat: %d feeds reloaded", len(jobs))
 }
 
 // get fetches url and checks the status and media type.
@@ -267,16 +290,15 @@ type cachedItem struct {
 
 // newsboatReload runs `newsboat -x reload` on url alone, with its own
 // urls file, cache, configuration and home, and returns the items of its
-// cache. An error logged by newsboat is an error.
-func newsboatReload(t *testing.T, newsboat, sqlite, url string) ([]cachedItem, error) {
-	t.Helper()
-	home := t.TempDir()
+// cache. It works in the folder home. An error logged by newsboat is an
+// error.
+func newsboatReload(home, newsboat, sqlite, url string) ([]cachedItem, error) {
 	urls, cache, conf, errLog := filepath.Join(home, "urls"), filepath.Join(home, "cache.db"), filepath.Join(home, "config"), filepath.Join(home, "error.log")
 	if err := os.WriteFile(urls, []byte(url+"\n"), 0o644); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf("error-log %q\nreload-threads 1\n", errLog)), 0o644); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
