@@ -1,11 +1,13 @@
 package feed
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"fmt"
 	"net/url"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -30,6 +32,8 @@ type item struct {
 	author     loader.Author
 	categories []category
 	enc        [nFormats][]byte
+
+	once sync.Once // of prepare, which fills content and summary
 }
 
 type category struct{ name, slug string }
@@ -55,7 +59,22 @@ type Builder struct {
 
 	mu    sync.Mutex
 	items map[*loader.Post]*item
-	files map[string]*File // by path
+	files map[string]*File      // by path
+	feeds map[string]*feedState // by channel dir
+}
+
+// feedState is what a channel's feeds were made from, so that a rebuild
+// can keep them without encoding anything when it is the same.
+type feedState struct {
+	name, title, description string
+	updated                  time.Time
+	items                    []*item // the newest Limit
+	files                    [nFormats]*File
+}
+
+func (st *feedState) same(ch *channel, items []*item) bool {
+	return st.name == ch.name && st.title == ch.title && st.description == ch.description &&
+		st.updated.Equal(ch.updated) && slices.Equal(st.items, items)
 }
 
 // NewBuilder checks cfg, fills its defaults and returns a Builder for it.
@@ -65,7 +84,7 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(cfg.URL)
-	return &Builder{cfg: cfg, base: base, items: map[*loader.Post]*item{}, files: map[string]*File{}}, nil
+	return &Builder{cfg: cfg, base: base, items: map[*loader.Post]*item{}, files: map[string]*File{}, feeds: map[string]*feedState{}}, nil
 }
 
 // Config returns the configuration in use, defaults filled.
@@ -154,6 +173,8 @@ func (b *Builder) postSlugs(posts []*loader.Post) map[*loader.Post]string {
 }
 
 // item prepares a post, or reuses what the last build prepared for it.
+// The costly part, its content, waits until a feed needs it (prepare):
+// most posts of a large folder are in no feed's newest Limit.
 func (b *Builder) item(p *loader.Post, slug string) *item {
 	link := b.postLink(p, slug)
 	if it, ok := b.items[p]; ok && it.link == link && it.slug == slug {
@@ -164,12 +185,6 @@ func (b *Builder) item(p *loader.Post, slug string) *item {
 	it.id = link
 	if p.Link == "" {
 		it.id = uuid5(b.cfg.URL + "#" + p.Path)
-	}
-	it.content = Policy.Sanitize(absolutize(p.Body, linkURL))
-	if p.Summary != "" {
-		it.summary = plainText(p.Summary, 4*b.cfg.Summary)
-	} else {
-		it.summary = plainText(it.content, b.cfg.Summary)
 	}
 	if p.Image != "" {
 		if u, ok := resolveURL(linkURL, p.Image); ok {
@@ -192,6 +207,21 @@ func (b *Builder) item(p *loader.Post, slug string) *item {
 		it.categories = append(it.categories, category{name: c, slug: Slug(c)})
 	}
 	return it
+}
+
+// prepare makes the item's content (sanitised, with absolute URLs) and
+// summary, once. Call it before reading it.content or it.summary.
+func (b *Builder) prepare(it *item) {
+	it.once.Do(func() {
+		linkURL, _ := url.Parse(it.link)
+		p := it.post
+		it.content = Policy.Sanitize(absolutize(p.Body, linkURL))
+		if p.Summary != "" {
+			it.summary = plainText(p.Summary, 4*b.cfg.Summary)
+		} else {
+			it.summary = plainText(it.content, b.cfg.Summary)
+		}
+	})
 }
 
 // postLink is the post's own link made absolute, or its page on this site.
@@ -292,14 +322,28 @@ func newest(items []*item, n int) time.Time {
 	return t
 }
 
-// encodeFeeds writes every channel in every format into site. Items are
-// encoded once each; a feed whose bytes are those of the last build keeps
-// the last build's File (and ETag).
+// encodeFeeds writes every channel in every format into site. A channel
+// whose newest items (and title) are those of the last build keeps its
+// files without encoding anything; items are encoded once each; a feed
+// whose bytes are those of the last build keeps the last build's File
+// (and ETag).
 func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
+	feeds := make(map[string]*feedState, len(chans))
+	var stale []*channel
+	for _, ch := range chans {
+		top := ch.items[:min(b.cfg.Limit, len(ch.items))]
+		if st := b.feeds[ch.dir]; st != nil && st.same(ch, top) {
+			feeds[ch.dir] = st
+			continue
+		}
+		feeds[ch.dir] = &feedState{name: ch.name, title: ch.title, description: ch.description,
+			updated: ch.updated, items: slices.Clone(top)}
+		stale = append(stale, ch)
+	}
 	need := map[*item]bool{}
 	var todo []*item
-	for _, ch := range chans {
-		for _, it := range ch.items[:min(b.cfg.Limit, len(ch.items))] {
+	for _, ch := range stale {
+		for _, it := range feeds[ch.dir].items {
 			if !need[it] && it.enc[0] == nil {
 				need[it] = true
 				todo = append(todo, it)
@@ -308,13 +352,14 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 	}
 	errs := make([]error, len(todo))
 	parallel(len(todo), func(i int) {
+		b.prepare(todo[i])
 		for f := range formatList {
 			enc, err := formatList[f].item(&b.cfg, todo[i])
 			if err != nil {
 				errs[i] = fmt.Errorf("feed: %s: %s: %w", todo[i].post.Path, formatList[f].name, err)
 				return
 			}
-			todo[i].enc[f] = enc
+			todo[i].enc[f] = slices.Clip(enc)
 		}
 	})
 	for _, err := range errs {
@@ -327,8 +372,8 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 		ch *channel
 		f  int
 	}
-	jobs := make([]job, 0, len(chans)*len(formatList))
-	for _, ch := range chans {
+	jobs := make([]job, 0, len(stale)*len(formatList))
+	for _, ch := range stale {
 		for f := range formatList {
 			jobs = append(jobs, job{ch, f})
 		}
@@ -336,7 +381,7 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 	files := make([]*File, len(jobs))
 	errs = make([]error, len(jobs))
 	parallel(len(jobs), func(i int) {
-		files[i], errs[i] = b.encodeFeed(jobs[i].ch, jobs[i].f, jobs[i].ch.items)
+		files[i], errs[i] = b.encodeFeed(jobs[i].ch, jobs[i].f, feeds[jobs[i].ch.dir].items)
 	})
 	for i, j := range jobs {
 		p := "/" + j.ch.dir + formatList[j.f].file
@@ -346,31 +391,65 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 		if old := b.files[p]; old != nil && old.ETag == files[i].ETag {
 			files[i] = old
 		}
-		site.Files[p] = files[i]
+		feeds[j.ch.dir].files[j.f] = files[i]
 	}
+	for _, ch := range chans {
+		for f := range formatList {
+			site.Files["/"+ch.dir+formatList[f].file] = feeds[ch.dir].files[f]
+		}
+	}
+	b.feeds = feeds
 	return nil
 }
 
-// encodeFeed encodes the first Limit of items as one feed of format f.
+// encodeFeed encodes items (encoded already) as one feed of format f.
 func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, error) {
-	items = items[:min(b.cfg.Limit, len(items))]
 	parts := make([][]byte, len(items))
 	for i, it := range items {
-		if it.enc[f] == nil {
-			enc, err := formatList[f].item(&b.cfg, it)
-			if err != nil {
-				return nil, err
-			}
-			parts[i] = enc
-			continue
-		}
 		parts[i] = it.enc[f]
 	}
-	body, err := formatList[f].feed(&b.cfg, ch, b.cfg.feedURL(ch, &formatList[f]), parts)
+	body, err := spliceFeed(&b.cfg, ch, f, parts)
 	if err != nil {
 		return nil, err
 	}
 	return newFile(body, formatList[f].mediaType, newest(items, len(items))), nil
+}
+
+// Two markers, which no encoder changes, stand for the items in a first
+// encoding of a feed: what comes before the first, between the two and
+// after the second is the feed's head, separator and tail.
+var spliceMarks = [2][]byte{[]byte("\x00feedpub-item-1\x00"), []byte("\x00feedpub-item-2\x00")}
+
+// spliceFeed encodes a feed around two markers, then writes head, items and
+// tail into one buffer of the exact size: a feed of hundreds of kilobytes
+// is copied once, not grown and copied again by each encoder. A format that
+// does not keep the markers intact is encoded with its items directly.
+func spliceFeed(c *Config, ch *channel, f int, parts [][]byte) ([]byte, error) {
+	format := &formatList[f]
+	self := c.feedURL(ch, format)
+	frame, err := format.feed(c, ch, self, spliceMarks[:])
+	if err != nil {
+		return nil, err
+	}
+	i := bytes.Index(frame, spliceMarks[0])
+	j := bytes.Index(frame, spliceMarks[1])
+	if i < 0 || j < i+len(spliceMarks[0]) || len(parts) == 0 {
+		return format.feed(c, ch, self, parts)
+	}
+	head, sep, tail := frame[:i], frame[i+len(spliceMarks[0]):j], frame[j+len(spliceMarks[1]):]
+	n := len(head) + len(tail) + len(sep)*(len(parts)-1)
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	out = append(out, head...)
+	for k, p := range parts {
+		if k > 0 {
+			out = append(out, sep...)
+		}
+		out = append(out, p...)
+	}
+	return append(out, tail...), nil
 }
 
 // parallel calls fn(0..n-1) on GOMAXPROCS goroutines.

@@ -10,7 +10,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,7 +38,12 @@ func main() {
 	rebuilds := flag.Int("rebuilds", 10, "warm rebuild `trials`")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of an in-process cold build (largest size) to `file`")
 	memprofile := flag.String("memprofile", "", "write a heap profile after an in-process cold build (largest size) to `file`")
+	phases := flag.String("run", "cold,warm,latency", "comma-separated `phases` to run: cold, warm, latency")
 	flag.Parse()
+	run := map[string]bool{}
+	for _, p := range strings.Split(*phases, ",") {
+		run[strings.TrimSpace(p)] = true
+	}
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
 
@@ -67,12 +71,18 @@ func main() {
 			log.Fatal(err)
 		}
 		fmt.Printf("\n== %d posts (%s)\n", n, seeds)
-		cold(bin, seeds, filepath.Join(*dir, fmt.Sprintf("out-%d", n)))
+		if run["cold"] {
+			cold(bin, seeds, filepath.Join(*dir, fmt.Sprintf("out-%d", n)))
+		}
 		if i == len(ns)-1 && (*cpuprofile != "" || *memprofile != "") {
 			profile(seeds, *cpuprofile, *memprofile)
 		}
-		warm(seeds, *rebuilds)
-		latency(bin, seeds, *trials)
+		if run["warm"] {
+			warm(seeds, *rebuilds)
+		}
+		if run["latency"] {
+			latency(bin, seeds, *trials)
+		}
 	}
 }
 
@@ -97,6 +107,7 @@ func generate(bin, dir string, n int) (string, error) {
 func cold(bin, seeds, out string) {
 	best := time.Duration(-1)
 	var rss int64
+	var cpu time.Duration
 	for range 2 {
 		os.RemoveAll(out)
 		cmd := exec.Command(bin, "build", "-quiet", "-seeds", seeds, "-out", out)
@@ -114,10 +125,12 @@ func cold(bin, seeds, out string) {
 			best = d
 			if ru != nil {
 				rss = ru.Maxrss // kilobytes on Linux
+				cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 			}
 		}
 	}
-	fmt.Printf("cold build (feedpub build, best of 2):  %8v   peak RSS %4d MB\n", best.Round(time.Millisecond), rss/1024)
+	fmt.Printf("cold build (feedpub build, best of 2):  %8v   CPU (user+sys) %v   peak RSS %d MB\n",
+		best.Round(time.Millisecond), cpu.Round(time.Millisecond), rss/1024)
 }
 
 // warm loads and builds the folder in this process, then times rebuilds
@@ -325,5 +338,3 @@ func tail(s string, n int) string {
 	}
 	return s
 }
-
-var _ = errors.New
