@@ -1,0 +1,116 @@
+package feed
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"feedpub/loader"
+)
+
+// benchPosts makes n posts with seed-sized HTML bodies (about 8 KB of
+// Chinese and English text), newest first, in two categories.
+func benchPosts(n int) []*loader.Post {
+	para := "<p>江南城市商业银行对外发布绿色信贷专项计划，重点支持<strong>分布式光伏</strong>和工业节能改造项目。" +
+		`Engineers said the <a href="https://example.com/x">new release</a> cuts cold start time in half.</p>` + "\n"
+	body := "<div>\n" + strings.Repeat(para, 8<<10/len(para)+1) + "</div>"
+	t0 := time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC)
+	posts := make([]*loader.Post, n)
+	for i := range posts {
+		d := t0.Add(-time.Duration(i) * time.Hour)
+		posts[i] = &loader.Post{
+			Path: fmt.Sprintf("2024/%04d.html", i), Title: fmt.Sprintf("第%d期：绿色信贷", i),
+			Date: d, Updated: d, Categories: []string{"金融", "要闻"},
+			Author: loader.Author{Name: "江南财经观察"}, Image: "https://picsum.photos/400/300",
+			Body: body, Sum: fmt.Sprint(i),
+		}
+	}
+	return posts
+}
+
+// benchFeed builds a site of 50 posts and returns its builder and the
+// all-posts channel, items prepared.
+func benchFeed(tb testing.TB) (*Builder, *channel) {
+	b, err := NewBuilder(Config{URL: "https://news.example.com/"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	site, err := b.Build(benchPosts(50), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ch := site.channels[0]
+	if len(ch.items) != 50 {
+		tb.Fatalf("got %d items in the all-posts feed, want 50", len(ch.items))
+	}
+	return b, ch
+}
+
+// BenchmarkEncodeFeed encodes one 50-item feed per format, items included
+// (their content already sanitised, as a build does once per post).
+func BenchmarkEncodeFeed(b *testing.B) {
+	bl, ch := benchFeed(b)
+	for f := range formatList {
+		b.Run(formatList[f].name, func(b *testing.B) {
+			b.ReportAllocs()
+			var size int
+			for b.Loop() {
+				parts := make([][]byte, len(ch.items))
+				for i, it := range ch.items {
+					enc, err := formatList[f].item(&bl.cfg, it)
+					if err != nil {
+						b.Fatal(err)
+					}
+					parts[i] = enc
+				}
+				body, err := spliceFeed(&bl.cfg, ch, f, parts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(newFile(body, formatList[f].mediaType, ch.updated).Body)
+			}
+			b.SetBytes(int64(size))
+		})
+	}
+}
+
+// BenchmarkBuild50 is a cold Build of 50 posts: sanitising, encoding and
+// hashing every feed.
+func BenchmarkBuild50(b *testing.B) {
+	posts := benchPosts(50)
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(posts, Config{}, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// spliceFeed must give the bytes the format's own encoder gives.
+func TestSpliceFeedSameBytes(t *testing.T) {
+	bl, ch := benchFeed(t)
+	for f := range formatList {
+		for _, n := range []int{0, 1, 2, 50} {
+			t.Run(fmt.Sprintf("%s/%d", formatList[f].name, n), func(t *testing.T) {
+				parts := make([][]byte, n)
+				for i := range parts {
+					parts[i] = ch.items[i].enc[f]
+				}
+				got, err := spliceFeed(&bl.cfg, ch, f, parts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := formatList[f].feed(&bl.cfg, ch, bl.cfg.feedURL(ch, &formatList[f]), parts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("got %d bytes from spliceFeed, want the %d bytes of the encoder", len(got), len(want))
+				}
+			})
+		}
+	}
+}
