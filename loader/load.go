@@ -28,6 +28,9 @@ type Config struct {
 	// time (with a warning) instead of being rejected.
 	ModTimeDates bool
 	Workers      int // parallel parsers; GOMAXPROCS when 0
+	// Progress, if set, is called from the readers' goroutines (one at a
+	// time) after each file read: done of total files of this scan.
+	Progress func(done, total int)
 }
 
 // A Loader reads the seed folder and remembers what it read, so that a
@@ -152,12 +155,20 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 	out := make([]*cached, len(files))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
+	var mu sync.Mutex // of progress
+	done := 0
 	for range min(l.cfg.Workers, len(files)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
 				out[i] = l.read(files[i])
+				if l.cfg.Progress != nil {
+					mu.Lock()
+					done++
+					l.cfg.Progress(done, len(files))
+					mu.Unlock()
+				}
 			}
 		}()
 	}
