@@ -215,7 +215,11 @@ func (b *Builder) prepare(it *item) {
 	it.once.Do(func() {
 		linkURL, _ := url.Parse(it.link)
 		p := it.post
-		it.content = Policy.Sanitize(absolutize(p.Body, linkURL))
+		// A body that cannot be read again (the file changed since the
+		// scan) leaves the item without content until the next rebuild,
+		// which reads the new file.
+		body, _ := p.LoadBody()
+		it.content = Policy.Sanitize(absolutize(body, linkURL))
 		if p.Summary != "" {
 			it.summary = plainText(p.Summary, 4*b.cfg.Summary)
 		} else {

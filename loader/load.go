@@ -28,6 +28,10 @@ type Config struct {
 	// time (with a warning) instead of being rejected.
 	ModTimeDates bool
 	Workers      int // parallel parsers; GOMAXPROCS when 0
+	// LazyBodies drops each post's Body once it is parsed; Post.LoadBody
+	// reads it again when needed. Memory then follows the posts' metadata,
+	// not the size of the folder.
+	LazyBodies bool
 	// Progress, if set, is called from the readers' goroutines (one at a
 	// time) after each file read: done of total files of this scan.
 	Progress func(done, total int)
@@ -205,8 +209,29 @@ func (l *Loader) read(f found) *cached {
 		c.problems = append(c.problems, err.(*Problem))
 		return c
 	}
+	if l.cfg.LazyBodies && post.Body != "" {
+		post.Body = ""
+		post.load = func() (string, error) { return l.reread(f, opt, post.Sum) }
+	}
 	c.post = post
 	return c
+}
+
+// reread parses a file again for its body, if it still has the bytes whose
+// digest is sum.
+func (l *Loader) reread(f found, opt Options, sum string) (string, error) {
+	data, err := readFile(f.abs, l.cfg.MaxSize)
+	if err != nil {
+		return "", fmt.Errorf("loader: %s: %w", f.rel, err)
+	}
+	post, _, err := Parse(f.rel, data, opt)
+	if err != nil {
+		return "", err
+	}
+	if post.Sum != sum {
+		return "", fmt.Errorf("loader: %s: changed since it was read", f.rel)
+	}
+	return post.Body, nil
 }
 
 // readFile reads at most limit bytes: a file that grew since it was

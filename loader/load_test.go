@@ -113,3 +113,27 @@ func TestScanKeepsUnchangedPosts(t *testing.T) {
 		t.Errorf("got title %q for the changed b.md, want B2 in a new *Post", next.Posts[1].Title)
 	}
 }
+
+// With LazyBodies a post keeps no body in memory; LoadBody reads it again,
+// and refuses a file that changed since.
+func TestLazyBodies(t *testing.T) {
+	root := t.TempDir()
+	name := filepath.Join(root, "a.md")
+	writePost(t, name, "A")
+	res, err := New(Config{Root: root, LazyBodies: true}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.Posts[0]
+	if p.Body != "" {
+		t.Errorf("got Body %q with LazyBodies, want none", p.Body)
+	}
+	body, err := p.LoadBody()
+	if want := "<p>A</p>"; err != nil || body != want {
+		t.Errorf("got LoadBody() = %q, %v; want %q", body, err, want)
+	}
+	writePost(t, name, "B")
+	if body, err := p.LoadBody(); err == nil {
+		t.Errorf("got LoadBody() = %q after the file changed, want an error", body)
+	}
+}

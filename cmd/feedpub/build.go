@@ -48,6 +48,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	start := time.Now()
 	prog := newProgress(stderr, *quiet)
 	cfg.load.Progress = prog.update
+	cfg.load.LazyBodies = true
 	res, err := loader.New(cfg.load).Scan(ctx)
 	prog.finish()
 	if err != nil {

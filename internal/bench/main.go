@@ -37,6 +37,7 @@ func main() {
 	trials := flag.Int("trials", 20, "write-to-served latency `trials`")
 	rebuilds := flag.Int("rebuilds", 10, "warm rebuild `trials`")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of an in-process cold build (largest size) to `file`")
+	warmprofile := flag.String("warmprofile", "", "write a CPU profile of the warm rebuilds to `file`")
 	memprofile := flag.String("memprofile", "", "write a heap profile after an in-process cold build (largest size) to `file`")
 	phases := flag.String("run", "cold,warm,latency", "comma-separated `phases` to run: cold, warm, latency")
 	flag.Parse()
@@ -78,7 +79,7 @@ func main() {
 			profile(seeds, *cpuprofile, *memprofile)
 		}
 		if run["warm"] {
-			warm(seeds, *rebuilds)
+			warm(seeds, *rebuilds, *warmprofile)
 		}
 		if run["latency"] {
 			latency(bin, seeds, *trials)
@@ -136,7 +137,7 @@ func cold(bin, seeds, out string) {
 // warm loads and builds the folder in this process, then times rebuilds
 // after rewriting one post (a new title, so its feeds change), as serve
 // does them: Update with the changed path, Build, Compress.
-func warm(seeds string, trials int) {
+func warm(seeds string, trials int, cpuprofile string) {
 	ctx := context.Background()
 	ld := loader.New(loader.Config{Root: seeds})
 	b, err := feed.NewBuilder(feed.Config{})
@@ -165,6 +166,14 @@ func warm(seeds string, trials int) {
 		log.Fatal(err)
 	}
 	defer os.WriteFile(name, orig, 0o644)
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	var full, inc []time.Duration
 	for i := range trials {
 		data := bytes.Replace(orig, []byte("title: '"), []byte(fmt.Sprintf("title: 'v%d ", i)), 1)
