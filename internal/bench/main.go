@@ -217,16 +217,16 @@ func latency(bin, seeds string, trials int) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "serve", "-seeds", seeds, "-addr", addr)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd := exec.Command(bin, "serve", "-seeds", seeds, "-addr", addr)
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
-	defer cmd.Wait()
+	defer func() { // stop the server as a user would, and wait for it
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
 	client := &http.Client{Timeout: 5 * time.Second}
 	start := time.Now()
 	for {
