@@ -3,6 +3,8 @@ package feed
 import (
 	"bytes"
 	"fmt"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +114,92 @@ func TestSpliceFeedSameBytes(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A Builder that keeps items, order, slugs and feeds from build to build
+// gives the bytes a fresh Build gives, and keeps the very File of a feed
+// whose newest items did not change.
+func TestRebuildMatchesFreshBuild(t *testing.T) {
+	posts := benchPosts(120)
+	for i, p := range posts {
+		if i%3 == 0 {
+			p.Categories = []string{"科技"}
+		}
+	}
+	now := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	cfg := Config{URL: "https://news.example.com/"}
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := b.Build(posts, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clone := func(p *loader.Post) *loader.Post { c := *p; return &c }
+	steps := []struct {
+		name   string
+		change func(posts []*loader.Post) []*loader.Post
+		now    time.Time
+		same   []string // feeds whose File must be the one of the step before
+	}{
+		{"old post edited", func(ps []*loader.Post) []*loader.Post {
+			ps[110] = clone(ps[110])
+			ps[110].Title = "edited"
+			return ps
+		}, now, []string{"/rss.xml", "/categories/金融/atom.xml", "/categories/科技/feed.json"}},
+		{"newest post edited", func(ps []*loader.Post) []*loader.Post {
+			ps[1] = clone(ps[1]) // in 金融, not in 科技
+			ps[1].Title = "edited too"
+			return ps
+		}, now, []string{"/categories/科技/rss.xml"}},
+		{"post removed and one added", func(ps []*loader.Post) []*loader.Post {
+			n := clone(ps[5])
+			n.Path, n.Title, n.Date = "2024/new.html", "new", now.Add(-time.Minute)
+			return append(append(ps[:7:7], ps[8:]...), n)
+		}, now, nil},
+		{"future post comes due, draft", func(ps []*loader.Post) []*loader.Post {
+			f := clone(ps[2])
+			f.Path, f.Title, f.Date = "2024/future.html", "future", now.Add(time.Hour)
+			d := clone(ps[3])
+			d.Draft = true
+			ps[3] = d
+			return append(ps, f)
+		}, now.Add(2 * time.Hour), nil},
+		{"same slug from another folder", func(ps []*loader.Post) []*loader.Post {
+			c := clone(ps[9])
+			c.Path = "other/" + path.Base(c.Path)
+			c.Date = now.Add(-time.Second)
+			return append(ps, c)
+		}, now.Add(2 * time.Hour), nil},
+	}
+	prev := first
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			posts = st.change(posts)
+			got, err := b.Build(posts, st.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Build(posts, cfg, st.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Paths(), want.Paths()) {
+				t.Fatalf("got paths %q, want %q", got.Paths(), want.Paths())
+			}
+			for _, p := range want.Paths() {
+				if !bytes.Equal(got.Files[p].Body, want.Files[p].Body) {
+					t.Errorf("%s: got %d bytes from the rebuild, want the %d bytes of a fresh build", p, len(got.Files[p].Body), len(want.Files[p].Body))
+				}
+			}
+			for _, p := range st.same {
+				if got.Files[p] != prev.Files[p] {
+					t.Errorf("%s: got a new File, want the last build's (its items did not change)", p)
+				}
+			}
+			prev = got
+		})
 	}
 }

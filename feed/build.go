@@ -34,6 +34,7 @@ type item struct {
 	enc        [nFormats][]byte
 
 	once sync.Once // of prepare, which fills content and summary
+	gen  int       // the last build that had it
 }
 
 type category struct{ name, slug string }
@@ -57,10 +58,14 @@ type Builder struct {
 	cfg  Config
 	base *url.URL
 
-	mu    sync.Mutex
-	items map[*loader.Post]*item
-	files map[string]*File      // by path
-	feeds map[string]*feedState // by channel dir
+	mu        sync.Mutex
+	gen       int // builds made
+	items     map[*loader.Post]*item
+	order     []*item // the last build's items, newest first
+	slugs     map[string]string
+	slugPaths []string              // sorted, that slugs were made for
+	files     map[string]*File      // by path
+	feeds     map[string]*feedState // by channel dir
 }
 
 // feedState is what a channel's feeds were made from, so that a rebuild
@@ -102,14 +107,45 @@ func Build(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
 	return b.Build(posts, now)
 }
 
-// Build makes the Site for posts as of now.
+// newerFirst orders items by date, newest first, then by path.
+func newerFirst(a, b *item) int {
+	if c := b.post.Date.Compare(a.post.Date); c != 0 {
+		return c
+	}
+	return strings.Compare(a.post.Path, b.post.Path)
+}
+
+// mergeSorted merges two lists sorted by newerFirst.
+func mergeSorted(a, b []*item) []*item {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]*item, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if newerFirst(b[j], a[i]) < 0 {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// Build makes the Site for posts as of now. Its cost beyond the posts
+// that changed is a pass over the posts with a map look-up each: items,
+// their order and slugs are kept from the last build where they still hold.
 func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 
+	b.gen++
 	slugs := b.postSlugs(posts)
-	var due []*loader.Post
 	var next time.Time
+	var todo []*loader.Post // due posts without an item yet
 	for _, p := range posts {
 		switch {
 		case p.Draft:
@@ -118,23 +154,35 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 				next = p.Date
 			}
 		default:
-			due = append(due, p)
+			if it := b.items[p]; it != nil && it.slug == slugs[p.Path] {
+				it.gen = b.gen
+			} else {
+				todo = append(todo, p)
+			}
 		}
 	}
-	sort.Slice(due, func(i, j int) bool {
-		if !due[i].Date.Equal(due[j].Date) {
-			return due[i].Date.After(due[j].Date)
-		}
-		return due[i].Path < due[j].Path
-	})
-
-	items := make([]*item, len(due))
-	parallel(len(due), func(i int) { items[i] = b.item(due[i], slugs[due[i]]) })
-	cache := make(map[*loader.Post]*item, len(items))
-	for _, it := range items {
-		cache[it.post] = it
+	fresh := make([]*item, len(todo))
+	parallel(len(todo), func(i int) { fresh[i] = b.item(todo[i], slugs[todo[i].Path]) })
+	for _, it := range fresh {
+		it.gen = b.gen
+		b.items[it.post] = it
 	}
-	b.items = cache
+	for p, it := range b.items {
+		if it.gen != b.gen {
+			delete(b.items, p)
+		}
+	}
+	// Newest first: the last order without the items that went, merged
+	// with the new items sorted.
+	kept := make([]*item, 0, len(b.items))
+	for _, it := range b.order {
+		if it.gen == b.gen { // still due, and not made anew
+			kept = append(kept, it)
+		}
+	}
+	slices.SortFunc(fresh, newerFirst)
+	items := mergeSorted(kept, fresh)
+	b.order = items
 
 	chans := b.channels(items)
 	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans}
@@ -148,38 +196,44 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	return site, nil
 }
 
-// postSlugs gives each post the slug of its page, from its file name. Where
-// two posts' names give one slug, the later path (in path order) takes its
-// folder into its slug as well, then a hash: deterministic, and unchanged
-// by other posts coming due.
-func (b *Builder) postSlugs(posts []*loader.Post) map[*loader.Post]string {
-	out := make(map[*loader.Post]string, len(posts))
-	taken := make(map[string]bool, len(posts))
-	sorted := append([]*loader.Post(nil), posts...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
-	for _, p := range sorted {
-		name := strings.TrimSuffix(p.Path, path.Ext(p.Path))
+// postSlugs gives each post (by path) the slug of its page, from its file
+// name. Where two posts' names give one slug, the later path (in path
+// order) takes its folder into its slug as well, then a hash:
+// deterministic, and unchanged by other posts coming due. The slugs of the
+// last build are kept while the list of paths is the same.
+func (b *Builder) postSlugs(posts []*loader.Post) map[string]string {
+	paths := make([]string, len(posts))
+	for i, p := range posts {
+		paths[i] = p.Path
+	}
+	if !slices.IsSorted(paths) {
+		slices.Sort(paths)
+	}
+	if b.slugs != nil && slices.Equal(paths, b.slugPaths) {
+		return b.slugs
+	}
+	out := make(map[string]string, len(paths))
+	taken := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		name := strings.TrimSuffix(p, path.Ext(p))
 		s := Slug(path.Base(name))
 		if taken[s] {
 			s = Slug(strings.ReplaceAll(name, "/", "-"))
 		}
 		if taken[s] {
-			s = Slug(name + "-" + hash8(p.Path))
+			s = Slug(name + "-" + hash8(p))
 		}
 		taken[s] = true
 		out[p] = s
 	}
+	b.slugs, b.slugPaths = out, paths
 	return out
 }
 
-// item prepares a post, or reuses what the last build prepared for it.
-// The costly part, its content, waits until a feed needs it (prepare):
+// item prepares a post. The costly part, its content, waits until a feed needs it (prepare):
 // most posts of a large folder are in no feed's newest Limit.
 func (b *Builder) item(p *loader.Post, slug string) *item {
 	link := b.postLink(p, slug)
-	if it, ok := b.items[p]; ok && it.link == link && it.slug == slug {
-		return it
-	}
 	it := &item{post: p, slug: slug, link: link, author: p.Author}
 	linkURL, _ := url.Parse(link)
 	it.id = link
