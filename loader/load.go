@@ -44,6 +44,7 @@ type Loader struct {
 	cfg     Config
 	cache   map[string]*cached // by slash path relative to Root
 	keys    []string           // of cache, sorted
+	ents    []*cached          // cache[keys[i]] is ents[i]
 	folders []*Problem         // problems with folders and links, from the last walk
 	scanned bool
 }
@@ -132,6 +133,10 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 		l.keys = append(l.keys, k)
 	}
 	sort.Strings(l.keys)
+	l.ents = make([]*cached, len(l.keys))
+	for i, k := range l.keys {
+		l.ents[i] = next[k]
+	}
 	l.folders = w.problems
 	l.scanned = true
 	return l.result(res), ctx.Err()
@@ -142,8 +147,7 @@ func (l *Loader) result(res *Result) *Result {
 	res.Files = len(l.keys)
 	res.Posts = make([]*Post, 0, len(l.keys))
 	res.Problems = append([]*Problem(nil), l.folders...)
-	for _, k := range l.keys {
-		c := l.cache[k]
+	for _, c := range l.ents {
 		if c.post != nil {
 			res.Posts = append(res.Posts, c.post)
 		}
@@ -437,9 +441,12 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 	}
 	read := l.readAll(ctx, todo)
 	for i, f := range todo {
-		if _, ok := l.cache[f.rel]; !ok {
-			at := sort.SearchStrings(l.keys, f.rel)
+		at := sort.SearchStrings(l.keys, f.rel)
+		if _, ok := l.cache[f.rel]; ok {
+			l.ents[at] = read[i]
+		} else {
 			l.keys = slices.Insert(l.keys, at, f.rel)
+			l.ents = slices.Insert(l.ents, at, read[i])
 		}
 		l.cache[f.rel] = read[i]
 	}
@@ -500,6 +507,7 @@ func (l *Loader) remove(rel string, below bool) {
 		delete(l.cache, k)
 		if i := sort.SearchStrings(l.keys, k); i < len(l.keys) && l.keys[i] == k {
 			l.keys = slices.Delete(l.keys, i, i+1)
+			l.ents = slices.Delete(l.ents, i, i+1)
 		}
 	}
 	l.folders = slices.DeleteFunc(l.folders, func(p *Problem) bool {
