@@ -28,10 +28,12 @@ type Config struct {
 	// time (with a warning) instead of being rejected.
 	ModTimeDates bool
 	Workers      int // parallel parsers; GOMAXPROCS when 0
-	// LazyBodies drops each post's Body once it is parsed; Post.LoadBody
-	// reads it again when needed. Memory then follows the posts' metadata,
-	// not the size of the folder.
-	LazyBodies bool
+	// BodyBudget, when not zero, bounds the memory that bodies take: when
+	// the folder's post files total more than BodyBudget bytes, each
+	// post's Body is dropped once it is parsed, and Post.LoadBody reads it
+	// again when needed. Memory then follows the posts' metadata, not the
+	// size of the folder. Zero keeps every body.
+	BodyBudget int64
 	// Progress, if set, is called from the readers' goroutines (one at a
 	// time) after each file read: done of total files of this scan.
 	Progress func(done, total int)
@@ -46,6 +48,7 @@ type Loader struct {
 	keys    []string           // of cache, sorted
 	ents    []*cached          // cache[keys[i]] is ents[i]
 	folders []*Problem         // problems with folders and links, from the last walk
+	lazy    bool               // bodies are dropped: the folder is over BodyBudget
 	scanned bool
 }
 
@@ -107,6 +110,12 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+
+	var total int64
+	for _, f := range w.files {
+		total += f.info.Size()
+	}
+	l.lazy = l.cfg.BodyBudget > 0 && total > l.cfg.BodyBudget
 
 	now := time.Now()
 	res := &Result{}
@@ -213,7 +222,7 @@ func (l *Loader) read(f found) *cached {
 		c.problems = append(c.problems, err.(*Problem))
 		return c
 	}
-	if l.cfg.LazyBodies && post.Body != "" {
+	if l.lazy && post.Body != "" {
 		post.Body = ""
 		post.load = func() (string, error) { return l.reread(f, opt, post.Sum) }
 	}

@@ -114,19 +114,19 @@ func TestScanKeepsUnchangedPosts(t *testing.T) {
 	}
 }
 
-// With LazyBodies a post keeps no body in memory; LoadBody reads it again,
+// Over BodyBudget a post keeps no body in memory; LoadBody reads it again,
 // and refuses a file that changed since.
 func TestLazyBodies(t *testing.T) {
 	root := t.TempDir()
 	name := filepath.Join(root, "a.md")
 	writePost(t, name, "A")
-	res, err := New(Config{Root: root, LazyBodies: true}).Scan(context.Background())
+	res, err := New(Config{Root: root, BodyBudget: 1}).Scan(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := res.Posts[0]
 	if p.Body != "" {
-		t.Errorf("got Body %q with LazyBodies, want none", p.Body)
+		t.Errorf("got Body %q over BodyBudget, want none", p.Body)
 	}
 	body, err := p.LoadBody()
 	if want := "<p>A</p>"; err != nil || body != want {

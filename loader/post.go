@@ -31,7 +31,7 @@ type Post struct {
 }
 
 // LoadBody returns the post's body: Body, or, when the loader was told not
-// to keep bodies in memory (Config.LazyBodies), the body read again from
+// to keep bodies in memory (Config.BodyBudget), the body read again from
 // the file. It fails if the file changed since the post was read: a later
 // scan brings the new post.
 func (p *Post) LoadBody() (string, error) {

@@ -48,7 +48,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	start := time.Now()
 	prog := newProgress(stderr, *quiet)
 	cfg.load.Progress = prog.update
-	cfg.load.LazyBodies = true
+	cfg.load.BodyBudget = bodyBudget
 	res, err := loader.New(cfg.load).Scan(ctx)
 	prog.finish()
 	if err != nil {
@@ -151,3 +151,7 @@ func (p *progress) line() {
 	rate := float64(p.done) / max(time.Since(p.start).Seconds(), 1e-3)
 	fmt.Fprintf(p.w, "feedpub: read %d of %d posts (%.0f posts/s)\n", p.done, p.total, rate)
 }
+
+// bodyBudget is the size of a seed folder up to which posts' bodies stay
+// in memory; past it, only the bodies the feeds show are read again.
+const bodyBudget = 256 << 20

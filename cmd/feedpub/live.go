@@ -42,7 +42,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.load.LazyBodies = true // bodies are read again for the feeds' newest items only
+	cfg.load.BodyBudget = bodyBudget
 	return &server{
 		cfg: cfg, log: log,
 		loader:  loader.New(cfg.load),

@@ -139,7 +139,7 @@ func cold(bin, seeds, out string) {
 // does them: Update with the changed path, Build, Compress.
 func warm(seeds string, trials int, cpuprofile string) {
 	ctx := context.Background()
-	ld := loader.New(loader.Config{Root: seeds})
+	ld := loader.New(loader.Config{Root: seeds, BodyBudget: 256 << 20})
 	b, err := feed.NewBuilder(feed.Config{})
 	if err != nil {
 		log.Fatal(err)
@@ -300,7 +300,7 @@ func profile(seeds, cpu, mem string) {
 		defer func() { pprof.StopCPUProfile(); f.Close(); fmt.Printf("cpu profile: %s\n", cpu) }()
 	}
 	start := time.Now()
-	res, err := loader.New(loader.Config{Root: seeds}).Scan(context.Background())
+	res, err := loader.New(loader.Config{Root: seeds, BodyBudget: 256 << 20}).Scan(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
