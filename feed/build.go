@@ -417,7 +417,7 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 				errs[i] = fmt.Errorf("feed: %s: %s: %w", todo[i].post.Path, formatList[f].name, err)
 				return
 			}
-			todo[i].enc[f] = slices.Clip(enc)
+			todo[i].enc[f] = bytes.Clone(enc) // without the encoder's spare capacity
 		}
 	})
 	for _, err := range errs {
