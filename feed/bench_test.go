@@ -67,7 +67,7 @@ func BenchmarkEncodeFeed(b *testing.B) {
 					}
 					parts[i] = enc
 				}
-				body, err := spliceFeed(&bl.cfg, ch, f, parts)
+				body, _, err := spliceFeed(&bl.cfg, ch, f, parts)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -101,7 +101,7 @@ func TestSpliceFeedSameBytes(t *testing.T) {
 				for i := range parts {
 					parts[i] = ch.items[i].enc[f]
 				}
-				got, err := spliceFeed(&bl.cfg, ch, f, parts)
+				got, offs, err := spliceFeed(&bl.cfg, ch, f, parts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -111,6 +111,11 @@ func TestSpliceFeedSameBytes(t *testing.T) {
 				}
 				if !bytes.Equal(got, want) {
 					t.Errorf("got %d bytes from spliceFeed, want the %d bytes of the encoder", len(got), len(want))
+				}
+				for i, off := range offs {
+					if !bytes.Equal(got[off:off+len(parts[i])], parts[i]) {
+						t.Errorf("item %d: got other bytes at offset %d, want the item's", i, off)
+					}
 				}
 			})
 		}

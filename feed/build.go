@@ -33,8 +33,9 @@ type item struct {
 	categories []category
 	enc        [nFormats][]byte
 
-	once sync.Once // of prepare, which fills content and summary
-	gen  int       // the last build that had it
+	once sync.Once  // of prepare, which fills content and summary
+	mu   sync.Mutex // guards enc while feeds are encoded in parallel
+	gen  int        // the last build that had it
 }
 
 type category struct{ name, slug string }
@@ -398,34 +399,6 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 			updated: ch.updated, items: slices.Clone(top)}
 		stale = append(stale, ch)
 	}
-	need := map[*item]bool{}
-	var todo []*item
-	for _, ch := range stale {
-		for _, it := range feeds[ch.dir].items {
-			if !need[it] && it.enc[0] == nil {
-				need[it] = true
-				todo = append(todo, it)
-			}
-		}
-	}
-	errs := make([]error, len(todo))
-	parallel(len(todo), func(i int) {
-		b.prepare(todo[i])
-		for f := range formatList {
-			enc, err := formatList[f].item(&b.cfg, todo[i])
-			if err != nil {
-				errs[i] = fmt.Errorf("feed: %s: %s: %w", todo[i].post.Path, formatList[f].name, err)
-				return
-			}
-			todo[i].enc[f] = bytes.Clone(enc) // without the encoder's spare capacity
-		}
-	})
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-
 	type job struct {
 		ch *channel
 		f  int
@@ -437,9 +410,10 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 		}
 	}
 	files := make([]*File, len(jobs))
-	errs = make([]error, len(jobs))
+	offs := make([][]int, len(jobs))
+	errs := make([]error, len(jobs))
 	parallel(len(jobs), func(i int) {
-		files[i], errs[i] = b.encodeFeed(jobs[i].ch, jobs[i].f, feeds[jobs[i].ch.dir].items)
+		files[i], offs[i], errs[i] = b.encodeFeed(jobs[i].ch, jobs[i].f, feeds[jobs[i].ch.dir].items)
 	})
 	for i, j := range jobs {
 		p := "/" + j.ch.dir + formatList[j.f].file
@@ -450,6 +424,16 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 			files[i] = old
 		}
 		feeds[j.ch.dir].files[j.f] = files[i]
+		// Each item's encoding becomes a window on the bytes of a feed
+		// that holds it: one copy of it in memory, not two. The feed kept
+		// has the same bytes as the one just made, so the offsets hold.
+		if offs[i] != nil {
+			body := files[i].Body
+			for k, it := range feeds[j.ch.dir].items {
+				end := offs[i][k] + len(it.enc[j.f])
+				it.enc[j.f] = body[offs[i][k]:end:end]
+			}
+		}
 	}
 	for _, ch := range chans {
 		for f := range formatList {
@@ -460,17 +444,30 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 	return nil
 }
 
-// encodeFeed encodes items (encoded already) as one feed of format f.
-func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, error) {
+// encodeFeed encodes items as one feed of format f, encoding each item
+// that has no encoding in f yet, and returns where each item's bytes start
+// in the feed (nil if they cannot be told).
+func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, []int, error) {
 	parts := make([][]byte, len(items))
 	for i, it := range items {
+		it.mu.Lock() // another feed may be encoding it
+		if it.enc[f] == nil {
+			b.prepare(it)
+			enc, err := formatList[f].item(&b.cfg, it)
+			if err != nil {
+				it.mu.Unlock()
+				return nil, nil, fmt.Errorf("%s: %w", it.post.Path, err)
+			}
+			it.enc[f] = enc
+		}
 		parts[i] = it.enc[f]
+		it.mu.Unlock()
 	}
-	body, err := spliceFeed(&b.cfg, ch, f, parts)
+	body, offs, err := spliceFeed(&b.cfg, ch, f, parts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return newFile(body, formatList[f].mediaType, newest(items, len(items))), nil
+	return newFile(body, formatList[f].mediaType, newest(items, len(items))), offs, nil
 }
 
 // Two markers, which no encoder changes, stand for the items in a first
@@ -482,17 +479,18 @@ var spliceMarks = [2][]byte{[]byte("\x00feedpub-item-1\x00"), []byte("\x00feedpu
 // tail into one buffer of the exact size: a feed of hundreds of kilobytes
 // is copied once, not grown and copied again by each encoder. A format that
 // does not keep the markers intact is encoded with its items directly.
-func spliceFeed(c *Config, ch *channel, f int, parts [][]byte) ([]byte, error) {
+func spliceFeed(c *Config, ch *channel, f int, parts [][]byte) (body []byte, offsets []int, err error) {
 	format := &formatList[f]
 	self := c.feedURL(ch, format)
 	frame, err := format.feed(c, ch, self, spliceMarks[:])
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	i := bytes.Index(frame, spliceMarks[0])
 	j := bytes.Index(frame, spliceMarks[1])
 	if i < 0 || j < i+len(spliceMarks[0]) || len(parts) == 0 {
-		return format.feed(c, ch, self, parts)
+		body, err := format.feed(c, ch, self, parts)
+		return body, nil, err
 	}
 	head, sep, tail := frame[:i], frame[i+len(spliceMarks[0]):j], frame[j+len(spliceMarks[1]):]
 	n := len(head) + len(tail) + len(sep)*(len(parts)-1)
@@ -501,13 +499,15 @@ func spliceFeed(c *Config, ch *channel, f int, parts [][]byte) ([]byte, error) {
 	}
 	out := make([]byte, 0, n)
 	out = append(out, head...)
+	offsets = make([]int, len(parts))
 	for k, p := range parts {
 		if k > 0 {
 			out = append(out, sep...)
 		}
+		offsets[k] = len(out)
 		out = append(out, p...)
 	}
-	return append(out, tail...), nil
+	return append(out, tail...), offsets, nil
 }
 
 // parallel calls fn(0..n-1) on GOMAXPROCS goroutines.
