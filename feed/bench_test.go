@@ -208,3 +208,24 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 		})
 	}
 }
+
+// A Preview is served while Compress runs: Compress must not touch it.
+func TestPreviewUntouchedByCompress(t *testing.T) {
+	site, err := Build(benchPosts(3), Config{}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre := site.Preview()
+	site.Compress()
+	for _, p := range site.Paths() {
+		if pre.Files[p].Gzip != nil {
+			t.Errorf("%s: got gzip bytes in the preview after Compress, want none", p)
+		}
+		if site.Files[p].Gzip == nil {
+			t.Errorf("%s: got no gzip bytes after Compress", p)
+		}
+		if !bytes.Equal(pre.Files[p].Body, site.Files[p].Body) || pre.Files[p].ETag != site.Files[p].ETag {
+			t.Errorf("%s: preview and site differ", p)
+		}
+	}
+}

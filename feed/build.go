@@ -36,6 +36,8 @@ type item struct {
 	once sync.Once  // of prepare, which fills content and summary
 	mu   sync.Mutex // guards enc while feeds are encoded in parallel
 	gen  int        // the last build that had it
+
+	catNums []int // Builder.catNums of its categories, made by channels
 }
 
 type category struct{ name, slug string }
@@ -65,6 +67,7 @@ type Builder struct {
 	order     []*item // the last build's items, newest first
 	slugs     map[string]string
 	slugPaths []string              // sorted, that slugs were made for
+	catNums   map[string]int        // category slug -> its number, for channels
 	files     map[string]*File      // by path
 	feeds     map[string]*feedState // by channel dir
 }
@@ -90,7 +93,7 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(cfg.URL)
-	return &Builder{cfg: cfg, base: base, items: map[*loader.Post]*item{}, files: map[string]*File{}, feeds: map[string]*feedState{}}, nil
+	return &Builder{cfg: cfg, base: base, items: map[*loader.Post]*item{}, files: map[string]*File{}, feeds: map[string]*feedState{}, catNums: map[string]int{}}, nil
 }
 
 // Config returns the configuration in use, defaults filled.
@@ -144,7 +147,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	defer b.mu.Unlock()
 
 	b.gen++
-	slugs := b.postSlugs(posts)
+	slugs, slugsChanged := b.postSlugs(posts)
 	var next time.Time
 	var todo []*loader.Post // due posts without an item yet
 	for _, p := range posts {
@@ -155,7 +158,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 				next = p.Date
 			}
 		default:
-			if it := b.items[p]; it != nil && it.slug == slugs[p.Path] {
+			if it := b.items[p]; it != nil && (!slugsChanged || it.slug == slugs[p.Path]) {
 				it.gen = b.gen
 			} else {
 				todo = append(todo, p)
@@ -202,7 +205,19 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 // order) takes its folder into its slug as well, then a hash:
 // deterministic, and unchanged by other posts coming due. The slugs of the
 // last build are kept while the list of paths is the same.
-func (b *Builder) postSlugs(posts []*loader.Post) map[string]string {
+func (b *Builder) postSlugs(posts []*loader.Post) (slugs map[string]string, changed bool) {
+	if b.slugs != nil && len(posts) == len(b.slugPaths) {
+		same := true // posts in the order of the last paths (and so sorted)
+		for i, p := range posts {
+			if p.Path != b.slugPaths[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return b.slugs, false
+		}
+	}
 	paths := make([]string, len(posts))
 	for i, p := range posts {
 		paths[i] = p.Path
@@ -211,7 +226,7 @@ func (b *Builder) postSlugs(posts []*loader.Post) map[string]string {
 		slices.Sort(paths)
 	}
 	if b.slugs != nil && slices.Equal(paths, b.slugPaths) {
-		return b.slugs
+		return b.slugs, false
 	}
 	out := make(map[string]string, len(paths))
 	taken := make(map[string]bool, len(paths))
@@ -228,7 +243,7 @@ func (b *Builder) postSlugs(posts []*loader.Post) map[string]string {
 		out[p] = s
 	}
 	b.slugs, b.slugPaths = out, paths
-	return out
+	return out, true
 }
 
 // item prepares a post. The costly part, its content, waits until a feed needs it (prepare):
@@ -337,13 +352,30 @@ func uuid5(name string) string {
 // slug, in a fixed order: all posts first, then categories by slug.
 func (b *Builder) channels(items []*item) []*channel {
 	all := &channel{title: b.cfg.Title, description: b.cfg.Description, items: items}
-	bySlug := map[string]*channel{}
+	// Category slugs get numbers that last from build to build, and each
+	// item keeps the numbers of its categories: no map look-up per item.
+	byNum := make([]*channel, len(b.catNums))
 	for _, it := range items {
-		for _, c := range it.categories {
-			ch := bySlug[c.slug]
+		if it.catNums == nil && len(it.categories) > 0 {
+			it.catNums = make([]int, len(it.categories))
+			for k, c := range it.categories {
+				n, ok := b.catNums[c.slug]
+				if !ok {
+					n = len(b.catNums)
+					b.catNums[c.slug] = n
+				}
+				it.catNums[k] = n
+			}
+		}
+		for k, c := range it.categories {
+			n := it.catNums[k]
+			if n >= len(byNum) {
+				byNum = append(byNum, make([]*channel, n+1-len(byNum))...)
+			}
+			ch := byNum[n]
 			if ch == nil {
 				ch = &channel{name: c.name, slug: c.slug, dir: "categories/" + c.slug + "/"}
-				bySlug[c.slug] = ch
+				byNum[n] = ch
 			}
 			if c.name < ch.name { // names that share a slug: the smallest names the feed
 				ch.name = c.name
@@ -354,7 +386,10 @@ func (b *Builder) channels(items []*item) []*channel {
 		}
 	}
 	out := []*channel{all}
-	for _, ch := range bySlug {
+	for _, ch := range byNum {
+		if ch == nil {
+			continue
+		}
 		ch.title = b.cfg.Title + " · " + ch.name
 		ch.description = fmt.Sprintf("%s: %s", b.cfg.Description, ch.name)
 		out = append(out, ch)

@@ -167,6 +167,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	s.handler.Store(site.Preview()) // served at once, without gzip
 	site.Compress()
 	s.handler.Store(site)
 	s.last = res
