@@ -1,11 +1,13 @@
 package feed
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"fmt"
 	"net/url"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,6 +33,12 @@ type item struct {
 	categories []category
 	enc        [nFormats][]byte
 	page       *File // its page for people, made once (pages.go)
+
+	once sync.Once  // of prepare, which fills content and summary
+	mu   sync.Mutex // guards enc while feeds are encoded in parallel
+	gen  int        // the last build that had it
+
+	catNums []int // Builder.catNums of its categories, made by channels
 }
 
 type category struct{ name, slug string }
@@ -54,9 +62,29 @@ type Builder struct {
 	cfg  Config
 	base *url.URL
 
-	mu    sync.Mutex
-	items map[*loader.Post]*item
-	files map[string]*File // by path
+	mu        sync.Mutex
+	gen       int // builds made
+	items     map[*loader.Post]*item
+	order     []*item // the last build's items, newest first
+	slugs     map[string]string
+	slugPaths []string              // sorted, that slugs were made for
+	catNums   map[string]int        // category slug -> its number, for channels
+	files     map[string]*File      // by path
+	feeds     map[string]*feedState // by channel dir
+}
+
+// feedState is what a channel's feeds were made from, so that a rebuild
+// can keep them without encoding anything when it is the same.
+type feedState struct {
+	name, title, description string
+	updated                  time.Time
+	items                    []*item // the newest Limit
+	files                    [nFormats]*File
+}
+
+func (st *feedState) same(ch *channel, items []*item) bool {
+	return st.name == ch.name && st.title == ch.title && st.description == ch.description &&
+		st.updated.Equal(ch.updated) && slices.Equal(st.items, items)
 }
 
 // NewBuilder checks cfg, fills its defaults and returns a Builder for it.
@@ -66,7 +94,7 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(cfg.URL)
-	return &Builder{cfg: cfg, base: base, items: map[*loader.Post]*item{}, files: map[string]*File{}}, nil
+	return &Builder{cfg: cfg, base: base, items: map[*loader.Post]*item{}, files: map[string]*File{}, feeds: map[string]*feedState{}, catNums: map[string]int{}}, nil
 }
 
 // Config returns the configuration in use, defaults filled.
@@ -84,14 +112,45 @@ func Build(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
 	return b.Build(posts, now)
 }
 
-// Build makes the Site for posts as of now.
+// newerFirst orders items by date, newest first, then by path.
+func newerFirst(a, b *item) int {
+	if c := b.post.Date.Compare(a.post.Date); c != 0 {
+		return c
+	}
+	return strings.Compare(a.post.Path, b.post.Path)
+}
+
+// mergeSorted merges two lists sorted by newerFirst.
+func mergeSorted(a, b []*item) []*item {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]*item, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if newerFirst(b[j], a[i]) < 0 {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// Build makes the Site for posts as of now. Its cost beyond the posts
+// that changed is a pass over the posts with a map look-up each: items,
+// their order and slugs are kept from the last build where they still hold.
 func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 
-	slugs := b.postSlugs(posts)
-	var due []*loader.Post
+	b.gen++
+	slugs, slugsChanged := b.postSlugs(posts)
 	var next time.Time
+	var todo []*loader.Post // due posts without an item yet
 	for _, p := range posts {
 		switch {
 		case p.Draft:
@@ -100,23 +159,35 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 				next = p.Date
 			}
 		default:
-			due = append(due, p)
+			if it := b.items[p]; it != nil && (!slugsChanged || it.slug == slugs[p.Path]) {
+				it.gen = b.gen
+			} else {
+				todo = append(todo, p)
+			}
 		}
 	}
-	sort.Slice(due, func(i, j int) bool {
-		if !due[i].Date.Equal(due[j].Date) {
-			return due[i].Date.After(due[j].Date)
-		}
-		return due[i].Path < due[j].Path
-	})
-
-	items := make([]*item, len(due))
-	parallel(len(due), func(i int) { items[i] = b.item(due[i], slugs[due[i]]) })
-	cache := make(map[*loader.Post]*item, len(items))
-	for _, it := range items {
-		cache[it.post] = it
+	fresh := make([]*item, len(todo))
+	parallel(len(todo), func(i int) { fresh[i] = b.item(todo[i], slugs[todo[i].Path]) })
+	for _, it := range fresh {
+		it.gen = b.gen
+		b.items[it.post] = it
 	}
-	b.items = cache
+	for p, it := range b.items {
+		if it.gen != b.gen {
+			delete(b.items, p)
+		}
+	}
+	// Newest first: the last order without the items that went, merged
+	// with the new items sorted.
+	kept := make([]*item, 0, len(b.items))
+	for _, it := range b.order {
+		if it.gen == b.gen { // still due, and not made anew
+			kept = append(kept, it)
+		}
+	}
+	slices.SortFunc(fresh, newerFirst)
+	items := mergeSorted(kept, fresh)
+	b.order = items
 
 	chans := b.channels(items)
 	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans}
@@ -130,49 +201,61 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	return site, nil
 }
 
-// postSlugs gives each post the slug of its page, from its file name. Where
-// two posts' names give one slug, the later path (in path order) takes its
-// folder into its slug as well, then a hash: deterministic, and unchanged
-// by other posts coming due.
-func (b *Builder) postSlugs(posts []*loader.Post) map[*loader.Post]string {
-	out := make(map[*loader.Post]string, len(posts))
-	taken := make(map[string]bool, len(posts))
-	sorted := append([]*loader.Post(nil), posts...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
-	for _, p := range sorted {
-		name := strings.TrimSuffix(p.Path, path.Ext(p.Path))
+// postSlugs gives each post (by path) the slug of its page, from its file
+// name. Where two posts' names give one slug, the later path (in path
+// order) takes its folder into its slug as well, then a hash:
+// deterministic, and unchanged by other posts coming due. The slugs of the
+// last build are kept while the list of paths is the same.
+func (b *Builder) postSlugs(posts []*loader.Post) (slugs map[string]string, changed bool) {
+	if b.slugs != nil && len(posts) == len(b.slugPaths) {
+		same := true // posts in the order of the last paths (and so sorted)
+		for i, p := range posts {
+			if p.Path != b.slugPaths[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return b.slugs, false
+		}
+	}
+	paths := make([]string, len(posts))
+	for i, p := range posts {
+		paths[i] = p.Path
+	}
+	if !slices.IsSorted(paths) {
+		slices.Sort(paths)
+	}
+	if b.slugs != nil && slices.Equal(paths, b.slugPaths) {
+		return b.slugs, false
+	}
+	out := make(map[string]string, len(paths))
+	taken := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		name := strings.TrimSuffix(p, path.Ext(p))
 		s := Slug(path.Base(name))
 		if taken[s] {
 			s = Slug(strings.ReplaceAll(name, "/", "-"))
 		}
 		if taken[s] {
-			s = Slug(name + "-" + hash8(p.Path))
+			s = Slug(name + "-" + hash8(p))
 		}
 		taken[s] = true
 		out[p] = s
 	}
-	return out
+	b.slugs, b.slugPaths = out, paths
+	return out, true
 }
 
-// item prepares a post, or reuses what the last build prepared for it.
+// item prepares a post. The costly part, its content, waits until a feed needs it (prepare):
+// most posts of a large folder are in no feed's newest Limit.
 func (b *Builder) item(p *loader.Post, slug string) *item {
 	link := b.postLink(p, slug)
-	if it, ok := b.items[p]; ok && it.link == link && it.slug == slug {
-		return it
-	}
 	it := &item{post: p, slug: slug, link: link, author: p.Author}
 	linkURL, _ := url.Parse(link)
 	it.id = link
 	if p.Link == "" {
 		it.id = uuid5(b.cfg.URL + "#" + p.Path)
-	}
-	// Sanitising decodes character references: &#1; would come out as a
-	// raw control character, which XML (and CDATA) cannot carry.
-	it.content = loader.StripInvalidXML(Policy.Sanitize(absolutize(p.Body, linkURL)))
-	if p.Summary != "" {
-		it.summary = plainText(p.Summary, 4*b.cfg.Summary)
-	} else {
-		it.summary = plainText(it.content, b.cfg.Summary)
 	}
 	if p.Image != "" {
 		if u, ok := resolveURL(linkURL, p.Image); ok {
@@ -195,6 +278,27 @@ func (b *Builder) item(p *loader.Post, slug string) *item {
 		it.categories = append(it.categories, category{name: c, slug: Slug(c)})
 	}
 	return it
+}
+
+// prepare makes the item's content (sanitised, with absolute URLs) and
+// summary, once. Call it before reading it.content or it.summary.
+func (b *Builder) prepare(it *item) {
+	it.once.Do(func() {
+		linkURL, _ := url.Parse(it.link)
+		p := it.post
+		// A body that cannot be read again (the file changed since the
+		// scan) leaves the item without content until the next rebuild,
+		// which reads the new file.
+		body, _ := p.LoadBody()
+		// Sanitising decodes character references: &#1; would come out as a
+		// raw control character, which XML (and CDATA) cannot carry.
+		it.content = loader.StripInvalidXML(Policy.Sanitize(absolutize(body, linkURL)))
+		if p.Summary != "" {
+			it.summary = plainText(p.Summary, 4*b.cfg.Summary)
+		} else {
+			it.summary = plainText(it.content, b.cfg.Summary)
+		}
+	})
 }
 
 // postLink is the post's own link made absolute, or its page on this site.
@@ -251,13 +355,30 @@ func uuid5(name string) string {
 // slug, in a fixed order: all posts first, then categories by slug.
 func (b *Builder) channels(items []*item) []*channel {
 	all := &channel{title: b.cfg.Title, description: b.cfg.Description, items: items}
-	bySlug := map[string]*channel{}
+	// Category slugs get numbers that last from build to build, and each
+	// item keeps the numbers of its categories: no map look-up per item.
+	byNum := make([]*channel, len(b.catNums))
 	for _, it := range items {
-		for _, c := range it.categories {
-			ch := bySlug[c.slug]
+		if it.catNums == nil && len(it.categories) > 0 {
+			it.catNums = make([]int, len(it.categories))
+			for k, c := range it.categories {
+				n, ok := b.catNums[c.slug]
+				if !ok {
+					n = len(b.catNums)
+					b.catNums[c.slug] = n
+				}
+				it.catNums[k] = n
+			}
+		}
+		for k, c := range it.categories {
+			n := it.catNums[k]
+			if n >= len(byNum) {
+				byNum = append(byNum, make([]*channel, n+1-len(byNum))...)
+			}
+			ch := byNum[n]
 			if ch == nil {
 				ch = &channel{name: c.name, slug: c.slug, dir: "categories/" + c.slug + "/"}
-				bySlug[c.slug] = ch
+				byNum[n] = ch
 			}
 			if c.name < ch.name { // names that share a slug: the smallest names the feed
 				ch.name = c.name
@@ -268,7 +389,10 @@ func (b *Builder) channels(items []*item) []*channel {
 		}
 	}
 	out := []*channel{all}
-	for _, ch := range bySlug {
+	for _, ch := range byNum {
+		if ch == nil {
+			continue
+		}
 		ch.title = b.cfg.Title + " · " + ch.name
 		ch.description = fmt.Sprintf("%s: %s", b.cfg.Description, ch.name)
 		out = append(out, ch)
@@ -295,51 +419,39 @@ func newest(items []*item, n int) time.Time {
 	return t
 }
 
-// encodeFeeds writes every channel in every format into site. Items are
-// encoded once each; a feed whose bytes are those of the last build keeps
-// the last build's File (and ETag).
+// encodeFeeds writes every channel in every format into site. A channel
+// whose newest items (and title) are those of the last build keeps its
+// files without encoding anything; items are encoded once each; a feed
+// whose bytes are those of the last build keeps the last build's File
+// (and ETag).
 func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
-	need := map[*item]bool{}
-	var todo []*item
+	feeds := make(map[string]*feedState, len(chans))
+	var stale []*channel
 	for _, ch := range chans {
-		for _, it := range ch.items[:min(b.cfg.Limit, len(ch.items))] {
-			if !need[it] && it.enc[0] == nil {
-				need[it] = true
-				todo = append(todo, it)
-			}
+		top := ch.items[:min(b.cfg.Limit, len(ch.items))]
+		if st := b.feeds[ch.dir]; st != nil && st.same(ch, top) {
+			feeds[ch.dir] = st
+			continue
 		}
+		feeds[ch.dir] = &feedState{name: ch.name, title: ch.title, description: ch.description,
+			updated: ch.updated, items: slices.Clone(top)}
+		stale = append(stale, ch)
 	}
-	errs := make([]error, len(todo))
-	parallel(len(todo), func(i int) {
-		for f := range formatList {
-			enc, err := formatList[f].item(&b.cfg, todo[i])
-			if err != nil {
-				errs[i] = fmt.Errorf("feed: %s: %s: %w", todo[i].post.Path, formatList[f].name, err)
-				return
-			}
-			todo[i].enc[f] = enc
-		}
-	})
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-
 	type job struct {
 		ch *channel
 		f  int
 	}
-	jobs := make([]job, 0, len(chans)*len(formatList))
-	for _, ch := range chans {
+	jobs := make([]job, 0, len(stale)*len(formatList))
+	for _, ch := range stale {
 		for f := range formatList {
 			jobs = append(jobs, job{ch, f})
 		}
 	}
 	files := make([]*File, len(jobs))
-	errs = make([]error, len(jobs))
+	offs := make([][]int, len(jobs))
+	errs := make([]error, len(jobs))
 	parallel(len(jobs), func(i int) {
-		files[i], errs[i] = b.encodeFeed(jobs[i].ch, jobs[i].f, jobs[i].ch.items)
+		files[i], offs[i], errs[i] = b.encodeFeed(jobs[i].ch, jobs[i].f, feeds[jobs[i].ch.dir].items)
 	})
 	for i, j := range jobs {
 		p := "/" + j.ch.dir + formatList[j.f].file
@@ -349,31 +461,91 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 		if old := b.files[p]; old != nil && old.ETag == files[i].ETag {
 			files[i] = old
 		}
-		site.Files[p] = files[i]
+		feeds[j.ch.dir].files[j.f] = files[i]
+		// Each item's encoding becomes a window on the bytes of a feed
+		// that holds it: one copy of it in memory, not two. The feed kept
+		// has the same bytes as the one just made, so the offsets hold.
+		if offs[i] != nil {
+			body := files[i].Body
+			for k, it := range feeds[j.ch.dir].items {
+				end := offs[i][k] + len(it.enc[j.f])
+				it.enc[j.f] = body[offs[i][k]:end:end]
+			}
+		}
 	}
+	for _, ch := range chans {
+		for f := range formatList {
+			site.Files["/"+ch.dir+formatList[f].file] = feeds[ch.dir].files[f]
+		}
+	}
+	b.feeds = feeds
 	return nil
 }
 
-// encodeFeed encodes the first Limit of items as one feed of format f.
-func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, error) {
-	items = items[:min(b.cfg.Limit, len(items))]
+// encodeFeed encodes items as one feed of format f, encoding each item
+// that has no encoding in f yet, and returns where each item's bytes start
+// in the feed (nil if they cannot be told).
+func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, []int, error) {
 	parts := make([][]byte, len(items))
 	for i, it := range items {
+		it.mu.Lock() // another feed may be encoding it
 		if it.enc[f] == nil {
+			b.prepare(it)
 			enc, err := formatList[f].item(&b.cfg, it)
 			if err != nil {
-				return nil, err
+				it.mu.Unlock()
+				return nil, nil, fmt.Errorf("%s: %w", it.post.Path, err)
 			}
-			parts[i] = enc
-			continue
+			it.enc[f] = enc
 		}
 		parts[i] = it.enc[f]
+		it.mu.Unlock()
 	}
-	body, err := formatList[f].feed(&b.cfg, ch, b.cfg.feedURL(ch, &formatList[f]), parts)
+	body, offs, err := spliceFeed(&b.cfg, ch, f, parts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return newFile(body, formatList[f].mediaType, newest(items, len(items))), nil
+	return newFile(body, formatList[f].mediaType, newest(items, len(items))), offs, nil
+}
+
+// Two markers, which no encoder changes, stand for the items in a first
+// encoding of a feed: what comes before the first, between the two and
+// after the second is the feed's head, separator and tail.
+var spliceMarks = [2][]byte{[]byte("\x00feedpub-item-1\x00"), []byte("\x00feedpub-item-2\x00")}
+
+// spliceFeed encodes a feed around two markers, then writes head, items and
+// tail into one buffer of the exact size: a feed of hundreds of kilobytes
+// is copied once, not grown and copied again by each encoder. A format that
+// does not keep the markers intact is encoded with its items directly.
+func spliceFeed(c *Config, ch *channel, f int, parts [][]byte) (body []byte, offsets []int, err error) {
+	format := &formatList[f]
+	self := c.feedURL(ch, format)
+	frame, err := format.feed(c, ch, self, spliceMarks[:])
+	if err != nil {
+		return nil, nil, err
+	}
+	i := bytes.Index(frame, spliceMarks[0])
+	j := bytes.Index(frame, spliceMarks[1])
+	if i < 0 || j < i+len(spliceMarks[0]) || len(parts) == 0 {
+		body, err := format.feed(c, ch, self, parts)
+		return body, nil, err
+	}
+	head, sep, tail := frame[:i], frame[i+len(spliceMarks[0]):j], frame[j+len(spliceMarks[1]):]
+	n := len(head) + len(tail) + len(sep)*(len(parts)-1)
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	out = append(out, head...)
+	offsets = make([]int, len(parts))
+	for k, p := range parts {
+		if k > 0 {
+			out = append(out, sep...)
+		}
+		offsets[k] = len(out)
+		out = append(out, p...)
+	}
+	return append(out, tail...), offsets, nil
 }
 
 // parallel calls fn(0..n-1) on GOMAXPROCS goroutines.

@@ -241,6 +241,7 @@ func (b *Builder) renderChannel(ch *channel) ([]byte, error) {
 // renderPost makes the page of one item. It depends on the item and the
 // configuration only, so it is made once per item.
 func (b *Builder) renderPost(it *item) (*File, error) {
+	b.prepare(it)
 	c := &b.cfg
 	p := postPath(it)
 	pg := postPage{pageBase: c.base(p, it.post.Title+" · "+c.Title), Heading: it.post.Title,

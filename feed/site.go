@@ -50,6 +50,23 @@ func (s *Site) Paths() []string {
 	return out
 }
 
+// Preview returns a copy of s that can be served while Compress runs on s:
+// the files that have no gzip yet are copies in it, so Compress sets only
+// the originals' Gzip, which no reader sees until s itself is served. A
+// rebuild thus publishes its feeds before compressing them.
+func (s *Site) Preview() *Site {
+	c := *s
+	c.Files = make(map[string]*File, len(s.Files))
+	for p, f := range s.Files {
+		if f.Gzip == nil {
+			cp := *f
+			f = &cp
+		}
+		c.Files[p] = f
+	}
+	return &c
+}
+
 // Compress gzips every file that has no gzip yet (files kept from an earlier
 // build keep theirs), using all cores. It is done once per build, never per
 // request.

@@ -28,6 +28,15 @@ type Config struct {
 	// time (with a warning) instead of being rejected.
 	ModTimeDates bool
 	Workers      int // parallel parsers; GOMAXPROCS when 0
+	// BodyBudget, when not zero, bounds the memory that bodies take: when
+	// the folder's post files total more than BodyBudget bytes, each
+	// post's Body is dropped once it is parsed, and Post.LoadBody reads it
+	// again when needed. Memory then follows the posts' metadata, not the
+	// size of the folder. Zero keeps every body.
+	BodyBudget int64
+	// Progress, if set, is called from the readers' goroutines (one at a
+	// time) after each file read: done of total files of this scan.
+	Progress func(done, total int)
 }
 
 // A Loader reads the seed folder and remembers what it read, so that a
@@ -37,7 +46,9 @@ type Loader struct {
 	cfg     Config
 	cache   map[string]*cached // by slash path relative to Root
 	keys    []string           // of cache, sorted
+	ents    []*cached          // cache[keys[i]] is ents[i]
 	folders []*Problem         // problems with folders and links, from the last walk
+	lazy    bool               // bodies are dropped: the folder is over BodyBudget
 	scanned bool
 }
 
@@ -100,6 +111,12 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 
+	var total int64
+	for _, f := range w.files {
+		total += f.info.Size()
+	}
+	l.lazy = l.cfg.BodyBudget > 0 && total > l.cfg.BodyBudget
+
 	now := time.Now()
 	res := &Result{}
 	next := make(map[string]*cached, len(w.files))
@@ -125,6 +142,10 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 		l.keys = append(l.keys, k)
 	}
 	sort.Strings(l.keys)
+	l.ents = make([]*cached, len(l.keys))
+	for i, k := range l.keys {
+		l.ents[i] = next[k]
+	}
 	l.folders = w.problems
 	l.scanned = true
 	return l.result(res), ctx.Err()
@@ -135,8 +156,7 @@ func (l *Loader) result(res *Result) *Result {
 	res.Files = len(l.keys)
 	res.Posts = make([]*Post, 0, len(l.keys))
 	res.Problems = append([]*Problem(nil), l.folders...)
-	for _, k := range l.keys {
-		c := l.cache[k]
+	for _, c := range l.ents {
 		if c.post != nil {
 			res.Posts = append(res.Posts, c.post)
 		}
@@ -152,12 +172,20 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 	out := make([]*cached, len(files))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
+	var mu sync.Mutex // of progress
+	done := 0
 	for range min(l.cfg.Workers, len(files)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
 				out[i] = l.read(files[i])
+				if l.cfg.Progress != nil {
+					mu.Lock()
+					done++
+					l.cfg.Progress(done, len(files))
+					mu.Unlock()
+				}
 			}
 		}()
 	}
@@ -194,8 +222,29 @@ func (l *Loader) read(f found) *cached {
 		c.problems = append(c.problems, err.(*Problem))
 		return c
 	}
+	if l.lazy && post.Body != "" {
+		post.Body = ""
+		post.load = func() (string, error) { return l.reread(f, opt, post.Sum) }
+	}
 	c.post = post
 	return c
+}
+
+// reread parses a file again for its body, if it still has the bytes whose
+// digest is sum.
+func (l *Loader) reread(f found, opt Options, sum string) (string, error) {
+	data, err := readFile(f.abs, l.cfg.MaxSize)
+	if err != nil {
+		return "", fmt.Errorf("loader: %s: %w", f.rel, err)
+	}
+	post, _, err := Parse(f.rel, data, opt)
+	if err != nil {
+		return "", err
+	}
+	if post.Sum != sum {
+		return "", fmt.Errorf("loader: %s: changed since it was read", f.rel)
+	}
+	return post.Body, nil
 }
 
 // readFile reads at most limit bytes: a file that grew since it was
@@ -206,9 +255,25 @@ func readFile(name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	// Read into a buffer of the file's size (plus one byte, to see that it
+	// ended): no growing and copying of large posts.
+	size := int64(512)
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		size = min(fi.Size(), limit) + 1
+	}
+	data := make([]byte, 0, size)
+	for int64(len(data)) <= limit {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("file is over the limit of %d bytes", limit)
@@ -385,9 +450,12 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 	}
 	read := l.readAll(ctx, todo)
 	for i, f := range todo {
-		if _, ok := l.cache[f.rel]; !ok {
-			at := sort.SearchStrings(l.keys, f.rel)
+		at := sort.SearchStrings(l.keys, f.rel)
+		if _, ok := l.cache[f.rel]; ok {
+			l.ents[at] = read[i]
+		} else {
 			l.keys = slices.Insert(l.keys, at, f.rel)
+			l.ents = slices.Insert(l.ents, at, read[i])
 		}
 		l.cache[f.rel] = read[i]
 	}
@@ -448,6 +516,7 @@ func (l *Loader) remove(rel string, below bool) {
 		delete(l.cache, k)
 		if i := sort.SearchStrings(l.keys, k); i < len(l.keys) && l.keys[i] == k {
 			l.keys = slices.Delete(l.keys, i, i+1)
+			l.ents = slices.Delete(l.ents, i, i+1)
 		}
 	}
 	l.folders = slices.DeleteFunc(l.folders, func(p *Problem) bool {

@@ -24,8 +24,21 @@ type Post struct {
 	Link       string // canonical URL, if the post has one
 	Lang       string
 	Draft      bool   // draft: true or published: false
-	Body       string // HTML; Markdown files are already rendered
+	Body       string // HTML; Markdown files are already rendered; see LoadBody
 	Sum        string // hex digest of the file's bytes: changes when the file does
+
+	load func() (string, error) // reads Body again when the loader dropped it
+}
+
+// LoadBody returns the post's body: Body, or, when the loader was told not
+// to keep bodies in memory (Config.BodyBudget), the body read again from
+// the file. It fails if the file changed since the post was read: a later
+// scan brings the new post.
+func (p *Post) LoadBody() (string, error) {
+	if p.Body != "" || p.load == nil {
+		return p.Body, nil
+	}
+	return p.load()
 }
 
 // Author is who wrote a post.

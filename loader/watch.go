@@ -28,9 +28,10 @@ const (
 // Watch watches root and every folder below it until ctx is done, calling
 // changed (never concurrently) after each burst of changes with the
 // absolute paths of the files and folders that changed, for
-// Loader.Update. It adds folders created later. When the watch is lost
-// (root replaced, events overflowed, inotify limits reached) it logs, sets
-// the watch up again and calls changed(nil): nil asks for a full rescan.
+// Loader.Update. It adds folders created later. Once the watch is set up,
+// and again each time it is lost (root replaced, events overflowed,
+// inotify limits reached) and set up anew, it calls changed(nil): nil asks
+// for a full rescan, which catches what changed while nothing watched.
 // It returns ctx.Err().
 func Watch(ctx context.Context, root string, log *slog.Logger, changed func(paths []string)) error {
 	if log == nil {
@@ -41,9 +42,8 @@ func Watch(ctx context.Context, root string, log *slog.Logger, changed func(path
 		return err
 	}
 	wait := retry
-	lost := false
 	for {
-		ok, err := watchOnce(ctx, root, log, changed, lost)
+		ok, err := watchOnce(ctx, root, log, changed)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -54,7 +54,6 @@ func Watch(ctx context.Context, root string, log *slog.Logger, changed func(path
 			log.Warn("cannot watch the seed folder; retrying", "root", root, "error", err, "retry_in", wait)
 			changed(nil) // catch up with what happened meanwhile, as far as we can
 		}
-		lost = true
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -67,10 +66,9 @@ func Watch(ctx context.Context, root string, log *slog.Logger, changed func(path
 }
 
 // watchOnce runs one fsnotify watcher until it fails or ctx is done. ok
-// says whether the watch was set up; with rescan, changed(nil) is called
-// once it is, so that nothing changed while no watch was in place is
-// missed.
-func watchOnce(ctx context.Context, root string, log *slog.Logger, changed func([]string), rescan bool) (ok bool, err error) {
+// says whether the watch was set up; once it is, changed(nil) is called, so
+// that nothing changed while no watch was in place is missed.
+func watchOnce(ctx context.Context, root string, log *slog.Logger, changed func([]string)) (ok bool, err error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return false, err
@@ -83,9 +81,7 @@ func watchOnce(ctx context.Context, root string, log *slog.Logger, changed func(
 	if err := addTree(w, root); err != nil {
 		return false, err
 	}
-	if rescan {
-		changed(nil)
-	}
+	changed(nil)
 	var timer *time.Timer
 	var fire <-chan time.Time
 	var first time.Time

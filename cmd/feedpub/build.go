@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
 
 	"feedpub/feed"
 	"feedpub/loader"
@@ -19,7 +22,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out := fs.String("out", "", "`folder` to write the site into (default public)")
 	strict := fs.Bool("strict", false, "exit 1 when any post is rejected")
 	gz := fs.Bool("gzip", false, "also write a .gz beside every file, for a server's gzip_static")
-	quiet := fs.Bool("quiet", false, "print nothing but problems")
+	quiet := fs.Bool("quiet", false, "print nothing but problems: no progress, no summary")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: feedpub build [flags]\n\nWrites every feed and page of the seed folder into -out, each file atomically.")
 		fs.PrintDefaults()
@@ -43,7 +46,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	start := time.Now()
+	prog := newProgress(stderr, *quiet)
+	cfg.load.Progress = prog.update
+	cfg.load.BodyBudget = bodyBudget
 	res, err := loader.New(cfg.load).Scan(ctx)
+	prog.finish()
 	if err != nil {
 		return err
 	}
@@ -78,3 +85,73 @@ func printProblems(w io.Writer, probs []*loader.Problem) int {
 	}
 	return n
 }
+
+// progress shows the reading of posts: a bar with posts/s on a terminal, a
+// plain line every second otherwise, nothing when quiet.
+type progress struct {
+	w     io.Writer
+	quiet bool
+	tty   bool
+	bar   *progressbar.ProgressBar
+	start time.Time
+	last  time.Time
+	done  int
+	total int
+}
+
+func newProgress(w io.Writer, quiet bool) *progress {
+	p := &progress{w: w, quiet: quiet, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+// update is loader.Config.Progress: called one at a time.
+func (p *progress) update(done, total int) {
+	if p.quiet {
+		return
+	}
+	p.done, p.total = done, total
+	if p.tty {
+		if p.bar == nil {
+			p.bar = progressbar.NewOptions(total,
+				progressbar.OptionSetWriter(p.w),
+				progressbar.OptionSetDescription("reading posts"),
+				progressbar.OptionShowCount(),
+				progressbar.OptionShowIts(),
+				progressbar.OptionSetItsString("posts"),
+				progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionClearOnFinish(),
+			)
+		}
+		p.bar.Set(done)
+		return
+	}
+	if now := time.Now(); now.Sub(p.last) >= time.Second && done < total {
+		p.last = now
+		p.line()
+	}
+}
+
+// finish ends the bar, or prints the last line.
+func (p *progress) finish() {
+	switch {
+	case p.quiet || p.total == 0:
+	case p.bar != nil:
+		p.bar.Finish()
+	default:
+		p.line()
+	}
+}
+
+func (p *progress) line() {
+	rate := float64(p.done) / max(time.Since(p.start).Seconds(), 1e-3)
+	fmt.Fprintf(p.w, "feedpub: read %d of %d posts (%.0f posts/s)\n", p.done, p.total, rate)
+}
+
+// bodyBudget is the size of a seed folder up to which posts' bodies stay
+// in memory; past it, only the bodies the feeds show are read again.
+const bodyBudget = 256 << 20

@@ -43,6 +43,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.load.BodyBudget = bodyBudget
 	return &server{
 		cfg: cfg, log: log,
 		loader:  loader.New(cfg.load),
@@ -168,6 +169,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	s.handler.Store(site.Preview()) // served at once, without gzip
 	site.Compress()
 	s.handler.Store(site)
 	s.last = res

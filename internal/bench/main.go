@@ -10,7 +10,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,8 +37,14 @@ func main() {
 	trials := flag.Int("trials", 20, "write-to-served latency `trials`")
 	rebuilds := flag.Int("rebuilds", 10, "warm rebuild `trials`")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of an in-process cold build (largest size) to `file`")
+	warmprofile := flag.String("warmprofile", "", "write a CPU profile of the warm rebuilds to `file`")
 	memprofile := flag.String("memprofile", "", "write a heap profile after an in-process cold build (largest size) to `file`")
+	phases := flag.String("run", "cold,warm,latency", "comma-separated `phases` to run: cold, warm, latency")
 	flag.Parse()
+	run := map[string]bool{}
+	for _, p := range strings.Split(*phases, ",") {
+		run[strings.TrimSpace(p)] = true
+	}
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
 
@@ -67,12 +72,18 @@ func main() {
 			log.Fatal(err)
 		}
 		fmt.Printf("\n== %d posts (%s)\n", n, seeds)
-		cold(bin, seeds, filepath.Join(*dir, fmt.Sprintf("out-%d", n)))
+		if run["cold"] {
+			cold(bin, seeds, filepath.Join(*dir, fmt.Sprintf("out-%d", n)))
+		}
 		if i == len(ns)-1 && (*cpuprofile != "" || *memprofile != "") {
 			profile(seeds, *cpuprofile, *memprofile)
 		}
-		warm(seeds, *rebuilds)
-		latency(bin, seeds, *trials)
+		if run["warm"] {
+			warm(seeds, *rebuilds, *warmprofile)
+		}
+		if run["latency"] {
+			latency(bin, seeds, *trials)
+		}
 	}
 }
 
@@ -97,6 +108,7 @@ func generate(bin, dir string, n int) (string, error) {
 func cold(bin, seeds, out string) {
 	best := time.Duration(-1)
 	var rss int64
+	var cpu time.Duration
 	for range 2 {
 		os.RemoveAll(out)
 		cmd := exec.Command(bin, "build", "-quiet", "-seeds", seeds, "-out", out)
@@ -114,18 +126,20 @@ func cold(bin, seeds, out string) {
 			best = d
 			if ru != nil {
 				rss = ru.Maxrss // kilobytes on Linux
+				cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 			}
 		}
 	}
-	fmt.Printf("cold build (feedpub build, best of 2):  %8v   peak RSS %4d MB\n", best.Round(time.Millisecond), rss/1024)
+	fmt.Printf("cold build (feedpub build, best of 2):  %8v   CPU (user+sys) %v   peak RSS %d MB\n",
+		best.Round(time.Millisecond), cpu.Round(time.Millisecond), rss/1024)
 }
 
 // warm loads and builds the folder in this process, then times rebuilds
 // after rewriting one post (a new title, so its feeds change), as serve
 // does them: Update with the changed path, Build, Compress.
-func warm(seeds string, trials int) {
+func warm(seeds string, trials int, cpuprofile string) {
 	ctx := context.Background()
-	ld := loader.New(loader.Config{Root: seeds})
+	ld := loader.New(loader.Config{Root: seeds, BodyBudget: 256 << 20})
 	b, err := feed.NewBuilder(feed.Config{})
 	if err != nil {
 		log.Fatal(err)
@@ -152,38 +166,53 @@ func warm(seeds string, trials int) {
 		log.Fatal(err)
 	}
 	defer os.WriteFile(name, orig, 0o644)
-	var full, inc []time.Duration
-	for i := range trials {
+	var full, inc, upd, bld, gz []time.Duration
+	rebuild := func(i int, paths []string) {
 		data := bytes.Replace(orig, []byte("title: '"), []byte(fmt.Sprintf("title: 'v%d ", i)), 1)
 		if err := os.WriteFile(name, data, 0o644); err != nil {
 			log.Fatal(err)
 		}
-		for _, paths := range [][]string{nil, {newest.Path}} {
-			start := time.Now()
-			var res *loader.Result
-			if paths == nil {
-				res, err = ld.Scan(ctx)
-			} else {
-				res, err = ld.Update(ctx, paths)
-			}
-			if err != nil {
-				log.Fatal(err)
-			}
-			site, err := b.Build(res.Posts, time.Now())
-			if err != nil {
-				log.Fatal(err)
-			}
-			site.Compress()
-			d := time.Since(start)
-			if paths == nil {
-				full = append(full, d)
-			} else {
-				inc = append(inc, d)
-			}
+		start := time.Now()
+		var res *loader.Result
+		if paths == nil {
+			res, err = ld.Scan(ctx)
+		} else {
+			res, err = ld.Update(ctx, paths)
 		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		t1 := time.Now()
+		site, err := b.Build(res.Posts, time.Now())
+		if err != nil {
+			log.Fatal(err)
+		}
+		t2 := time.Now()
+		site.Compress()
+		d := time.Since(start)
+		if paths == nil {
+			full = append(full, d)
+			return
+		}
+		inc = append(inc, d)
+		upd, bld, gz = append(upd, t1.Sub(start)), append(bld, t2.Sub(t1)), append(gz, time.Since(t2))
 	}
-	fmt.Printf("warm rebuild, 1 file changed (in process, p50 of %d): %v with the changed path, %v with a full rescan\n",
-		trials, pct(inc, 50), pct(full, 50))
+	for i := range trials {
+		rebuild(i, nil)
+	}
+	if cpuprofile != "" { // of the rebuilds with the changed path only
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	for i := range trials {
+		rebuild(trials+i, []string{newest.Path})
+	}
+	fmt.Printf("warm rebuild, 1 file changed (in process, p50 of %d): %v with the changed path (loader %v, build %v, gzip %v); %v with a full rescan\n",
+		trials, pct(inc, 50), pct(upd, 50), pct(bld, 50), pct(gz, 50), pct(full, 50))
 }
 
 // latency starts `feedpub serve`, writes new posts one at a time and times
@@ -195,16 +224,16 @@ func latency(bin, seeds string, trials int) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "serve", "-seeds", seeds, "-addr", addr)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd := exec.Command(bin, "serve", "-seeds", seeds, "-addr", addr)
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
-	defer cmd.Wait()
+	defer func() { // stop the server as a user would, and wait for it
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
 	client := &http.Client{Timeout: 5 * time.Second}
 	start := time.Now()
 	for {
@@ -278,7 +307,7 @@ func profile(seeds, cpu, mem string) {
 		defer func() { pprof.StopCPUProfile(); f.Close(); fmt.Printf("cpu profile: %s\n", cpu) }()
 	}
 	start := time.Now()
-	res, err := loader.New(loader.Config{Root: seeds}).Scan(context.Background())
+	res, err := loader.New(loader.Config{Root: seeds, BodyBudget: 256 << 20}).Scan(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -325,5 +354,3 @@ func tail(s string, n int) string {
 	}
 	return s
 }
-
-var _ = errors.New

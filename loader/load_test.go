@@ -1,0 +1,139 @@
+package loader
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func titles(res *Result) []string {
+	var out []string
+	for _, p := range res.Posts {
+		out = append(out, p.Path+"="+p.Title)
+	}
+	return out
+}
+
+// Update after a change gives what a fresh Scan gives, and reads only the
+// files it was told about.
+func TestUpdateMatchesScan(t *testing.T) {
+	tests := []struct {
+		name     string
+		change   func(t *testing.T, root string) []string // returns the paths to Update
+		wantRead int
+	}{
+		{"edit one", func(t *testing.T, root string) []string {
+			writePost(t, filepath.Join(root, "a", "1.md"), "edited")
+			return []string{filepath.Join(root, "a", "1.md")}
+		}, 1},
+		{"add one, relative path", func(t *testing.T, root string) []string {
+			writePost(t, filepath.Join(root, "a", "new.md"), "new")
+			return []string{"a/new.md"}
+		}, 1},
+		{"remove one", func(t *testing.T, root string) []string {
+			os.Remove(filepath.Join(root, "b", "2.md"))
+			return []string{filepath.Join(root, "b", "2.md")}
+		}, 0},
+		{"remove a folder", func(t *testing.T, root string) []string {
+			os.RemoveAll(filepath.Join(root, "b"))
+			return []string{filepath.Join(root, "b")}
+		}, 0},
+		{"new folder", func(t *testing.T, root string) []string {
+			writePost(t, filepath.Join(root, "c", "x.md"), "x")
+			writePost(t, filepath.Join(root, "c", "d", "y.md"), "y")
+			return []string{filepath.Join(root, "c")}
+		}, 2},
+		{"post turned into a bad file", func(t *testing.T, root string) []string {
+			os.WriteFile(filepath.Join(root, "a", "1.md"), []byte("no front matter"), 0o644)
+			return []string{filepath.Join(root, "a", "1.md")}
+		}, 1},
+		{"hidden file", func(t *testing.T, root string) []string {
+			writePost(t, filepath.Join(root, "a", ".x.md"), "hidden")
+			return []string{filepath.Join(root, "a", ".x.md")}
+		}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, p := range []string{"a/1.md", "a/2.md", "b/1.md", "b/2.md", "top.md"} {
+				writePost(t, filepath.Join(root, filepath.FromSlash(p)), p)
+			}
+			ld := New(Config{Root: root})
+			ctx := context.Background()
+			if _, err := ld.Scan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			paths := tt.change(t, root)
+			got, err := ld.Update(ctx, paths)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := New(Config{Root: root}).Scan(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(titles(got), titles(want)) {
+				t.Errorf("got posts %q after Update, want %q as a fresh Scan gives", titles(got), titles(want))
+			}
+			if len(got.Problems) != len(want.Problems) {
+				t.Errorf("got %d problems after Update, want %d", len(got.Problems), len(want.Problems))
+			}
+			if got.Files != want.Files {
+				t.Errorf("got %d files after Update, want %d", got.Files, want.Files)
+			}
+			if got.Read != tt.wantRead {
+				t.Errorf("got %d files read by Update, want %d", got.Read, tt.wantRead)
+			}
+		})
+	}
+}
+
+// Unchanged posts keep their *Post between scans, so that feed.Builder can
+// reuse what it made of them.
+func TestScanKeepsUnchangedPosts(t *testing.T) {
+	root := t.TempDir()
+	writePost(t, filepath.Join(root, "a.md"), "A")
+	writePost(t, filepath.Join(root, "b.md"), "B")
+	ld := New(Config{Root: root})
+	first, err := ld.Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePost(t, filepath.Join(root, "b.md"), "B2")
+	next, err := ld.Update(context.Background(), []string{filepath.Join(root, "b.md")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Posts[0] != next.Posts[0] {
+		t.Errorf("got a new *Post for the unchanged a.md, want the same one")
+	}
+	if first.Posts[1] == next.Posts[1] || next.Posts[1].Title != "B2" {
+		t.Errorf("got title %q for the changed b.md, want B2 in a new *Post", next.Posts[1].Title)
+	}
+}
+
+// Over BodyBudget a post keeps no body in memory; LoadBody reads it again,
+// and refuses a file that changed since.
+func TestLazyBodies(t *testing.T) {
+	root := t.TempDir()
+	name := filepath.Join(root, "a.md")
+	writePost(t, name, "A")
+	res, err := New(Config{Root: root, BodyBudget: 1}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.Posts[0]
+	if p.Body != "" {
+		t.Errorf("got Body %q over BodyBudget, want none", p.Body)
+	}
+	body, err := p.LoadBody()
+	if want := "<p>A</p>"; err != nil || body != want {
+		t.Errorf("got LoadBody() = %q, %v; want %q", body, err, want)
+	}
+	writePost(t, name, "B")
+	if body, err := p.LoadBody(); err == nil {
+		t.Errorf("got LoadBody() = %q after the file changed, want an error", body)
+	}
+}
