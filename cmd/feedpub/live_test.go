@@ -16,7 +16,6 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-
 func livePost(t *testing.T, dir, name, title string, date time.Time) {
 	t.Helper()
 	text := fmt.Sprintf("---\ntitle: %s\ncategories: [live]\ndate: %s\n---\n<p>%s</p>\n",
