@@ -46,7 +46,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	start := time.Now()
-	prog := newProgress(stderr, *quiet)
+	prog := newProgress(stdout, stderr, *quiet)
 	cfg.load.Progress = prog.update
 	cfg.load.BodyBudget = bodyBudget
 	res, err := loader.New(cfg.load).Scan(ctx)
@@ -86,10 +86,12 @@ func printProblems(w io.Writer, probs []*loader.Problem) int {
 	return n
 }
 
-// progress shows the reading of posts: a bar with posts/s on a terminal, a
-// plain line every second otherwise, nothing when quiet.
+// progress shows the reading of posts: a bar with posts/s when stderr is a
+// terminal; otherwise a plain line on stdout each second of a long read
+// (stderr keeps one line per rejected post); nothing when quiet.
 type progress struct {
-	w     io.Writer
+	w     io.Writer // the bar's, or the lines'
+	lines int       // plain lines printed
 	quiet bool
 	tty   bool
 	bar   *progressbar.ProgressBar
@@ -99,11 +101,12 @@ type progress struct {
 	total int
 }
 
-func newProgress(w io.Writer, quiet bool) *progress {
-	p := &progress{w: w, quiet: quiet, start: time.Now()}
-	if f, ok := w.(*os.File); ok {
+func newProgress(stdout, stderr io.Writer, quiet bool) *progress {
+	now := time.Now()
+	p := &progress{w: stdout, quiet: quiet, start: now, last: now}
+	if f, ok := stderr.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			p.tty = true
+			p.tty, p.w = true, stderr
 		}
 	}
 	return p
@@ -142,12 +145,13 @@ func (p *progress) finish() {
 	case p.quiet || p.total == 0:
 	case p.bar != nil:
 		p.bar.Finish()
-	default:
+	case p.lines > 0: // a read short enough to print no line needs no last one
 		p.line()
 	}
 }
 
 func (p *progress) line() {
+	p.lines++
 	rate := float64(p.done) / max(time.Since(p.start).Seconds(), 1e-3)
 	fmt.Fprintf(p.w, "feedpub: read %d of %d posts (%.0f posts/s)\n", p.done, p.total, rate)
 }

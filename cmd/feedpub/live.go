@@ -144,6 +144,9 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 				s.log.Error("rebuild failed; still serving the last good feeds", "error", err)
 			}
 		}
+		if m := s.handler.Metrics; m != nil && err != nil && ctx.Err() == nil {
+			m.Rebuild(time.Since(start), err, 0, 0, time.Now())
+		}
 	}()
 	if s.hook != nil {
 		s.hook()
@@ -168,6 +171,9 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	site, err := s.builder.Build(res.Posts, now)
 	if err != nil {
 		return err
+	}
+	if m := s.handler.Metrics; m != nil { // counted before anyone can see the new Site
+		m.Rebuild(time.Since(start), nil, site.Posts, s.refused, time.Now())
 	}
 	s.handler.Store(site.Preview()) // served at once, without gzip
 	site.Compress()

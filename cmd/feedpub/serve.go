@@ -83,22 +83,15 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(feed.CorkListener(ln)) }()
 
-	if err := s.rebuildCounted(ctx); err != nil && ctx.Err() == nil {
+	if err := s.rebuild(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("first build failed; retrying on the schedule", "error", err)
 	}
 
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { // the rebuild loop: one at a time, requests merged
+	go func() {
 		defer wg.Done()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.kick:
-				s.rebuildCounted(ctx)
-			}
-		}
+		s.loop(ctx)
 	}()
 	go func() {
 		defer wg.Done()
@@ -159,21 +152,4 @@ func (s *server) routes() http.Handler {
 			s.handler.ServeHTTP(w, r)
 		}
 	})
-}
-
-// rebuildCounted is rebuild with its outcome recorded in the metrics.
-func (s *server) rebuildCounted(ctx context.Context) error {
-	start := time.Now()
-	err := s.rebuild(ctx)
-	if m := s.handler.Metrics; m != nil && ctx.Err() == nil {
-		posts := 0
-		if site := s.handler.Site(); site != nil {
-			posts = site.Posts
-		}
-		s.mu.Lock()
-		rejected := s.refused
-		s.mu.Unlock()
-		m.Rebuild(time.Since(start), err, posts, rejected, time.Now())
-	}
-	return err
 }
