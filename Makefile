@@ -4,7 +4,7 @@ SEEDS   ?= seeds
 OUT     ?= public
 BIN     ?= bin/feedpub
 
-.PHONY: all run feeds test lint build clean
+.PHONY: all run feeds test validate lint build bench fuzz soak clean
 
 all: build
 
@@ -16,9 +16,29 @@ run:
 feeds:
 	$(GO) run ./cmd/feedpub build -seeds $(SEEDS) -out $(OUT)
 
-## test: the whole test suite, with the race detector
+## test: the whole test suite, with the race detector (checks whose tool is
+## missing skip with a message; FEEDPUB_REQUIRE_TOOLS=1 makes them fail instead)
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+## validate: every feed checked by jing, Python's feedparser and newsboat; fails if a tool is missing
+validate:
+	FEEDPUB_REQUIRE_TOOLS=1 $(GO) test -race -count=1 -run 'TestFeedsValid|TestRebuildIdentical|TestEditChangesOnlyItsFeeds|TestIDsStable|TestHostileCategories|FuzzFeeds|TestBuildFeedsValid|TestBuildRejectsHostile|TestNewsboat|TestCheck$$|TestCompare' ./internal/validate ./feed ./cmd/feedpub
+
+FUZZTIME ?= 60s
+
+## fuzz: run every fuzz target for FUZZTIME each; failing inputs land in <pkg>/testdata/fuzz/
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$'      -fuzztime $(FUZZTIME) ./loader/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseDate$$'  -fuzztime $(FUZZTIME) ./loader/
+	$(GO) test -run '^$$' -fuzz '^FuzzCategories$$' -fuzztime $(FUZZTIME) ./loader/
+	$(GO) test -run '^$$' -fuzz '^FuzzSlug$$'       -fuzztime $(FUZZTIME) ./feed/
+	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$'      -fuzztime $(FUZZTIME) ./feed/
+	$(GO) test -run '^$$' -fuzz '^FuzzFeeds$$'      -fuzztime $(FUZZTIME) ./feed/
+
+## soak: 60 s of load and churn, hostile requests with 10,000 idle connections, 50 killed builds (loopback only)
+soak:
+	$(GO) test -tags soak -count=1 -v -timeout 30m -run 'TestSoak|TestHostileRequests|TestBuildKilled' ./cmd/feedpub/
 
 ## lint: formatting, vet and staticcheck
 lint:
