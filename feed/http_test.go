@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -606,11 +607,11 @@ func manyPosts(n int) []*loader.Post {
 	return out
 }
 
-// Through a CorkListener, responses (big ones corked into one writev,
-// small ones not) arrive whole, one after another on a kept-alive
-// connection.
+// Through a CorkListener, responses (big ones corked into one writev or
+// sent from a memfd with sendfile, small ones not) arrive whole, one
+// after another on a kept-alive connection.
 func TestServeCorked(t *testing.T) {
-	site := buildServeSite(t, append(servePosts(), manyPosts(20)...))
+	site := buildServeSite(t, append(servePosts(), manyPosts(30)...))
 	h := &Handler{}
 	h.Store(site)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -621,13 +622,19 @@ func TestServeCorked(t *testing.T) {
 	go hs.Serve(CorkListener(ln))
 	t.Cleanup(func() { hs.Close() })
 	base := "http://" + ln.Addr().String()
-	if n := len(site.Files["/rss.xml"].Body); n <= corkMin {
-		t.Fatalf("feed of %d bytes: too small to be corked", n)
+	if n := len(site.Files["/rss.xml"].Body); n < sendfileMin {
+		t.Fatalf("feed of %d bytes: too small to be sent from a file", n)
+	}
+	if n := len(site.Files["/posts/bank/"].Body); n > corkMin {
+		t.Fatalf("page of %d bytes: too big to be left uncorked", n)
+	}
+	if e := h.snap.Load().entries["/rss.xml"]; runtime.GOOS == "linux" && e.id.mem.f == nil {
+		t.Errorf("/rss.xml: got no copy in a memfd, want one for sendfile")
 	}
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 1}}
 	conns := map[string]bool{}
-	for i := range 20 {
-		path := []string{"/rss.xml", "/atom.xml", "/posts/bank/", "/style.css"}[i%4]
+	for i := range 40 {
+		path := []string{"/rss.xml", "/atom.xml", "/posts/bank/", "/style.css", "/feed.json"}[i%5]
 		req, _ := http.NewRequest("GET", base+path, nil)
 		if i%3 == 0 {
 			req.Header.Set("Accept-Encoding", "gzip")
@@ -651,7 +658,7 @@ func TestServeCorked(t *testing.T) {
 		}
 	}
 	if len(conns) != 1 {
-		t.Errorf("got %d connections for 20 requests, want 1 kept alive", len(conns))
+		t.Errorf("got %d connections for 40 requests, want 1 kept alive", len(conns))
 	}
 }
 
