@@ -72,7 +72,8 @@ type variant struct {
 func (h *Handler) Store(s *Site) {
 	sn := &snapshot{site: s, entries: make(map[string]*entry, len(s.Files)), cache: newQueryCache()}
 	var old map[*File][]byte
-	if prev := h.snap.Load(); prev != nil {
+	prev := h.snap.Load()
+	if prev != nil {
 		old = prev.br
 	}
 	sn.br = brotliFiles(s, old)
@@ -89,7 +90,7 @@ func (h *Handler) Store(s *Site) {
 		}
 		sn.entries[p] = e
 	}
-	sn.mapBodies()
+	sn.mapBodies(prev)
 	for _, ch := range s.channels {
 		for i := range formatList {
 			if e := sn.entries["/"+ch.dir+formatList[i].file]; e != nil {

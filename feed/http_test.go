@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -666,4 +667,49 @@ func httptraceConn(ctx context.Context, conns map[string]bool) context.Context {
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(i httptrace.GotConnInfo) { conns[i.Conn.LocalAddr().String()] = true },
 	})
+}
+
+// A rebuild that changes no big file keeps the memfd of the last one.
+func TestServeReusesBodyFile(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("memfd and sendfile: Linux only")
+	}
+	posts := append(servePosts(), manyPosts(30)...)
+	b, err := NewBuilder(Config{URL: "https://news.example.com/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{}
+	mem := func() *os.File { return h.snap.Load().entries["/rss.xml"].id.mem.f }
+	for i := range 3 {
+		site, err := b.Build(posts, serveNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		site.Compress()
+		before := h.snap.Load()
+		h.Store(site)
+		if mem() == nil {
+			t.Fatalf("build %d: got no memfd", i)
+		}
+		if before != nil && before.entries["/rss.xml"].id.mem.f != mem() {
+			t.Errorf("build %d: unchanged files got a new memfd", i)
+		}
+	}
+	old := mem()
+	posts[0] = &loader.Post{Path: "new.md", Title: "New", Date: serveNow.Add(-time.Hour), Updated: serveNow.Add(-time.Hour), Body: "<p>new</p>"}
+	site, err := b.Build(posts, serveNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Compress()
+	h.Store(site)
+	if mem() == old {
+		t.Errorf("a changed feed: got the old memfd, want a new one")
+	}
+	e := h.snap.Load().entries["/rss.xml"]
+	got := make([]byte, len(e.id.body))
+	if _, err := e.id.mem.f.ReadAt(got, e.id.mem.off); err != nil || !bytes.Equal(got, e.id.body) {
+		t.Errorf("memfd copy: got other bytes than the body (%v)", err)
+	}
 }

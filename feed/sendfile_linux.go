@@ -27,9 +27,10 @@ type fileRef struct {
 }
 
 // mapBodies copies every body of at least sendfileMin bytes into one
-// memfd, once per Store. On any error the bodies are served from memory,
-// as smaller ones are.
-func (sn *snapshot) mapBodies() {
+// memfd, once per Store; when every such body is one that prev already
+// holds (a rebuild that changed no big file), prev's copies are used. On
+// any error the bodies are served from memory, as smaller ones are.
+func (sn *snapshot) mapBodies(prev *snapshot) {
 	var vs []*variant
 	for _, e := range sn.entries {
 		for _, v := range []*variant{&e.id, &e.gz, &e.br} {
@@ -38,7 +39,7 @@ func (sn *snapshot) mapBodies() {
 			}
 		}
 	}
-	if len(vs) == 0 {
+	if len(vs) == 0 || reuseBodies(vs, prev) {
 		return
 	}
 	fd, err := unix.MemfdCreate("feedpub-bodies", unix.MFD_CLOEXEC)
@@ -115,4 +116,32 @@ func (c *corkConn) sendFile(head []byte, mem fileRef, n int) error {
 		return &net.OpError{Op: "sendfile", Net: "tcp", Err: err}
 	}
 	return nil
+}
+
+// reuseBodies gives each of vs the copy prev has of the same bytes, if
+// prev has one for every one of them.
+func reuseBodies(vs []*variant, prev *snapshot) bool {
+	if prev == nil {
+		return false
+	}
+	old := map[*byte]variant{}
+	for _, e := range prev.entries {
+		for _, v := range []*variant{&e.id, &e.gz, &e.br} {
+			if v.mem.f != nil {
+				old[&v.body[0]] = *v
+			}
+		}
+	}
+	refs := make([]fileRef, len(vs))
+	for i, v := range vs {
+		o, ok := old[&v.body[0]]
+		if !ok || len(o.body) != len(v.body) {
+			return false
+		}
+		refs[i] = o.mem
+	}
+	for i, v := range vs {
+		v.mem = refs[i]
+	}
+	return true
 }
