@@ -61,6 +61,7 @@ type variant struct {
 	body   []byte
 	etag   []string
 	length []string
+	mem    fileRef // a copy of body in a file, for sendfile; or none
 }
 
 // Store makes s the Site being served. It prepares the headers of every
@@ -71,7 +72,8 @@ type variant struct {
 func (h *Handler) Store(s *Site) {
 	sn := &snapshot{site: s, entries: make(map[string]*entry, len(s.Files)), cache: newQueryCache()}
 	var old map[*File][]byte
-	if prev := h.snap.Load(); prev != nil {
+	prev := h.snap.Load()
+	if prev != nil {
 		old = prev.br
 	}
 	sn.br = brotliFiles(s, old)
@@ -88,6 +90,7 @@ func (h *Handler) Store(s *Site) {
 		}
 		sn.entries[p] = e
 	}
+	sn.mapBodies(prev)
 	for _, ch := range s.channels {
 		for i := range formatList {
 			if e := sn.entries["/"+ch.dir+formatList[i].file]; e != nil {
@@ -243,6 +246,10 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 		if c, _ := r.Context().Value(corkKey{}).(*corkConn); c != nil {
 			if f, ok := w.(http.Flusher); ok {
 				c.cork()
+				if v.mem.f != nil {
+					f.Flush() // the headers, into the cork
+					c.expect(v.body, v.mem)
+				}
 				n, _ := w.Write(v.body)
 				f.Flush()
 				c.uncork()
@@ -476,20 +483,44 @@ type corkConn struct {
 	corked  bool
 	bufs    net.Buffers
 	scratch []byte
+	refs    int // pieces in bufs that are not copies in scratch
 	err     error
+
+	// A body that has a copy in a file: when it is written whole, last,
+	// it is sent with sendfile after the headers (zero-copy), as nginx
+	// does.
+	want     []byte
+	wantFile fileRef
+	gotWant  bool
 }
 
-func (c *corkConn) cork() { c.corked, c.bufs, c.scratch, c.err = true, c.bufs[:0], c.scratch[:0], nil }
+func (c *corkConn) cork() {
+	c.corked, c.bufs, c.scratch, c.refs, c.err = true, c.bufs[:0], c.scratch[:0], 0, nil
+}
 
-// uncork sends what was collected, in one writev.
+// expect tells that body, which has a copy in mem, is about to be written.
+func (c *corkConn) expect(body []byte, mem fileRef) { c.want, c.wantFile = body, mem }
+
+// uncork sends what was collected: the headers and the expected body
+// with sendfile when it came as expected, else all of it in one writev.
 func (c *corkConn) uncork() {
 	c.corked = false
-	bufs := c.bufs
-	if _, err := bufs.WriteTo(c.Conn); err != nil && c.err == nil {
-		c.err = err
+	if c.gotWant && c.refs == 0 && c.err == nil {
+		if err := c.sendFile(c.scratch, c.wantFile, len(c.want)); err != nil {
+			c.err = err
+		}
+	} else if c.err == nil {
+		if c.gotWant {
+			c.bufs = append(c.bufs, c.want)
+		}
+		bufs := c.bufs
+		if _, err := bufs.WriteTo(c.Conn); err != nil {
+			c.err = err
+		}
 	}
 	clear(c.bufs[:cap(c.bufs)])
 	c.bufs = c.bufs[:0]
+	c.want, c.wantFile, c.gotWant = nil, fileRef{}, false
 }
 
 func (c *corkConn) Write(p []byte) (int, error) {
@@ -498,6 +529,14 @@ func (c *corkConn) Write(p []byte) (int, error) {
 	}
 	if c.err != nil {
 		return 0, c.err
+	}
+	if c.gotWant { // something after the body: send the body from memory
+		c.bufs, c.gotWant, c.refs = append(c.bufs, c.want), false, c.refs+1
+		c.want = nil
+	}
+	if c.want != nil && len(p) == len(c.want) && &p[0] == &c.want[0] {
+		c.gotWant = true
+		return len(p), nil
 	}
 	if len(p) <= 4<<10 { // from net/http's buffers, which it reuses: copy
 		if c.scratch == nil {
@@ -508,6 +547,7 @@ func (c *corkConn) Write(p []byte) (int, error) {
 		c.bufs = append(c.bufs, c.scratch[start:len(c.scratch):len(c.scratch)])
 	} else { // passed through from the handler: the prepared body
 		c.bufs = append(c.bufs, p)
+		c.refs++
 	}
 	return len(p), nil
 }

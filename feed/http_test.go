@@ -11,6 +11,8 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/url"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -606,11 +608,11 @@ func manyPosts(n int) []*loader.Post {
 	return out
 }
 
-// Through a CorkListener, responses (big ones corked into one writev,
-// small ones not) arrive whole, one after another on a kept-alive
-// connection.
+// Through a CorkListener, responses (big ones corked into one writev or
+// sent from a memfd with sendfile, small ones not) arrive whole, one
+// after another on a kept-alive connection.
 func TestServeCorked(t *testing.T) {
-	site := buildServeSite(t, append(servePosts(), manyPosts(20)...))
+	site := buildServeSite(t, append(servePosts(), manyPosts(30)...))
 	h := &Handler{}
 	h.Store(site)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -621,13 +623,19 @@ func TestServeCorked(t *testing.T) {
 	go hs.Serve(CorkListener(ln))
 	t.Cleanup(func() { hs.Close() })
 	base := "http://" + ln.Addr().String()
-	if n := len(site.Files["/rss.xml"].Body); n <= corkMin {
-		t.Fatalf("feed of %d bytes: too small to be corked", n)
+	if n := len(site.Files["/rss.xml"].Body); n < sendfileMin {
+		t.Fatalf("feed of %d bytes: too small to be sent from a file", n)
+	}
+	if n := len(site.Files["/posts/bank/"].Body); n > corkMin {
+		t.Fatalf("page of %d bytes: too big to be left uncorked", n)
+	}
+	if e := h.snap.Load().entries["/rss.xml"]; runtime.GOOS == "linux" && e.id.mem.f == nil {
+		t.Errorf("/rss.xml: got no copy in a memfd, want one for sendfile")
 	}
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 1}}
 	conns := map[string]bool{}
-	for i := range 20 {
-		path := []string{"/rss.xml", "/atom.xml", "/posts/bank/", "/style.css"}[i%4]
+	for i := range 40 {
+		path := []string{"/rss.xml", "/atom.xml", "/posts/bank/", "/style.css", "/feed.json"}[i%5]
 		req, _ := http.NewRequest("GET", base+path, nil)
 		if i%3 == 0 {
 			req.Header.Set("Accept-Encoding", "gzip")
@@ -651,7 +659,7 @@ func TestServeCorked(t *testing.T) {
 		}
 	}
 	if len(conns) != 1 {
-		t.Errorf("got %d connections for 20 requests, want 1 kept alive", len(conns))
+		t.Errorf("got %d connections for 40 requests, want 1 kept alive", len(conns))
 	}
 }
 
@@ -659,4 +667,49 @@ func httptraceConn(ctx context.Context, conns map[string]bool) context.Context {
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(i httptrace.GotConnInfo) { conns[i.Conn.LocalAddr().String()] = true },
 	})
+}
+
+// A rebuild that changes no big file keeps the memfd of the last one.
+func TestServeReusesBodyFile(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("memfd and sendfile: Linux only")
+	}
+	posts := append(servePosts(), manyPosts(30)...)
+	b, err := NewBuilder(Config{URL: "https://news.example.com/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{}
+	mem := func() *os.File { return h.snap.Load().entries["/rss.xml"].id.mem.f }
+	for i := range 3 {
+		site, err := b.Build(posts, serveNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		site.Compress()
+		before := h.snap.Load()
+		h.Store(site)
+		if mem() == nil {
+			t.Fatalf("build %d: got no memfd", i)
+		}
+		if before != nil && before.entries["/rss.xml"].id.mem.f != mem() {
+			t.Errorf("build %d: unchanged files got a new memfd", i)
+		}
+	}
+	old := mem()
+	posts[0] = &loader.Post{Path: "new.md", Title: "New", Date: serveNow.Add(-time.Hour), Updated: serveNow.Add(-time.Hour), Body: "<p>new</p>"}
+	site, err := b.Build(posts, serveNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Compress()
+	h.Store(site)
+	if mem() == old {
+		t.Errorf("a changed feed: got the old memfd, want a new one")
+	}
+	e := h.snap.Load().entries["/rss.xml"]
+	got := make([]byte, len(e.id.body))
+	if _, err := e.id.mem.f.ReadAt(got, e.id.mem.off); err != nil || !bytes.Equal(got, e.id.body) {
+		t.Errorf("memfd copy: got other bytes than the body (%v)", err)
+	}
 }
