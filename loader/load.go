@@ -207,7 +207,7 @@ func (l *Loader) read(f found) *cached {
 		c.problems = []*Problem{{Path: f.rel, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, l.cfg.MaxSize)}}
 		return c
 	}
-	data, err := readFile(f.abs, l.cfg.MaxSize)
+	data, err := readFile(f.abs, c.size, l.cfg.MaxSize)
 	if err != nil {
 		c.problems = []*Problem{{Path: f.rel, Msg: err.Error()}}
 		return c
@@ -233,7 +233,7 @@ func (l *Loader) read(f found) *cached {
 // reread parses a file again for its body, if it still has the bytes whose
 // digest is sum.
 func (l *Loader) reread(f found, opt Options, sum string) (string, error) {
-	data, err := readFile(f.abs, l.cfg.MaxSize)
+	data, err := readFile(f.abs, f.info.Size(), l.cfg.MaxSize)
 	if err != nil {
 		return "", fmt.Errorf("loader: %s: %w", f.rel, err)
 	}
@@ -248,20 +248,16 @@ func (l *Loader) reread(f found, opt Options, sum string) (string, error) {
 }
 
 // readFile reads at most limit bytes: a file that grew since it was
-// measured is still refused rather than read whole.
-func readFile(name string, limit int64) ([]byte, error) {
+// measured is still refused rather than read whole. size is the file's
+// size when it was listed: the buffer is made for it (plus a byte, to see
+// the end), so large posts are not grown and copied, and no stat is needed.
+func readFile(name string, size, limit int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	// Read into a buffer of the file's size (plus one byte, to see that it
-	// ended): no growing and copying of large posts.
-	size := int64(512)
-	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
-		size = min(fi.Size(), limit) + 1
-	}
-	data := make([]byte, 0, size)
+	data := make([]byte, 0, min(max(size, 511), limit)+1)
 	for int64(len(data)) <= limit {
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]

@@ -137,3 +137,39 @@ func TestLazyBodies(t *testing.T) {
 		t.Errorf("got LoadBody() = %q after the file changed, want an error", body)
 	}
 }
+
+// readFile reads the whole file whatever size it was listed with, and
+// refuses one over the limit.
+func TestReadFile(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "f")
+	data := []byte("0123456789abcdef")
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		size, limit int64
+		wantErr     bool
+	}{
+		{"listed size", 16, 100, false},
+		{"grew since listed", 4, 100, false},
+		{"shrank since listed", 1000, 100, false},
+		{"at the limit", 16, 16, false},
+		{"over the limit", 16, 15, true},
+		{"grew over the limit", 4, 10, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readFile(name, tt.size, tt.limit)
+			if tt.wantErr {
+				if err == nil {
+					t.Errorf("got %d bytes, want an error", len(got))
+				}
+				return
+			}
+			if err != nil || string(got) != string(data) {
+				t.Errorf("got %q, %v; want %q", got, err, data)
+			}
+		})
+	}
+}
