@@ -150,6 +150,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	slugs, slugsChanged := b.postSlugs(posts)
 	var next time.Time
 	var todo []*loader.Post // due posts without an item yet
+	due := 0
 	for _, p := range posts {
 		switch {
 		case p.Draft:
@@ -158,6 +159,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 				next = p.Date
 			}
 		default:
+			due++
 			if it := b.items[p]; it != nil && (!slugsChanged || it.slug == slugs[p.Path]) {
 				it.gen = b.gen
 			} else {
@@ -171,9 +173,11 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 		it.gen = b.gen
 		b.items[it.post] = it
 	}
-	for p, it := range b.items {
-		if it.gen != b.gen {
-			delete(b.items, p)
+	if len(b.items) > due { // some posts went: forget their items
+		for p, it := range b.items {
+			if it.gen != b.gen {
+				delete(b.items, p)
+			}
 		}
 	}
 	// Newest first: the last order without the items that went, merged
