@@ -229,3 +229,28 @@ func TestPreviewUntouchedByCompress(t *testing.T) {
 		}
 	}
 }
+
+// The Builder forgets the items of posts that went.
+func TestRebuildForgetsOldItems(t *testing.T) {
+	posts := benchPosts(10)
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	b, err := NewBuilder(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Build(posts, now); err != nil {
+		t.Fatal(err)
+	}
+	edited := *posts[3]
+	posts[3] = &edited
+	posts[5].Draft = true
+	if _, err := b.Build(append(posts[:8:8], posts[9]), now); err != nil { // posts[8] went
+		t.Fatal(err)
+	}
+	if got, want := len(b.items), 8; got != want {
+		t.Errorf("got %d items kept, want %d (10 posts, one gone, one a draft)", got, want)
+	}
+	if len(b.order) != len(b.items) {
+		t.Errorf("got %d items in order, %d in the cache; want as many", len(b.order), len(b.items))
+	}
+}

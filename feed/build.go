@@ -150,7 +150,6 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	slugs, slugsChanged := b.postSlugs(posts)
 	var next time.Time
 	var todo []*loader.Post // due posts without an item yet
-	due := 0
 	for _, p := range posts {
 		switch {
 		case p.Draft:
@@ -159,7 +158,6 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 				next = p.Date
 			}
 		default:
-			due++
 			if it := b.items[p]; it != nil && (!slugsChanged || it.slug == slugs[p.Path]) {
 				it.gen = b.gen
 			} else {
@@ -173,19 +171,15 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 		it.gen = b.gen
 		b.items[it.post] = it
 	}
-	if len(b.items) > due { // some posts went: forget their items
-		for p, it := range b.items {
-			if it.gen != b.gen {
-				delete(b.items, p)
-			}
-		}
-	}
 	// Newest first: the last order without the items that went, merged
 	// with the new items sorted.
 	kept := make([]*item, 0, len(b.items))
 	for _, it := range b.order {
-		if it.gen == b.gen { // still due, and not made anew
+		switch {
+		case it.gen == b.gen: // still due, and not made anew
 			kept = append(kept, it)
+		case b.items[it.post] == it: // its post went, or is no longer due
+			delete(b.items, it.post)
 		}
 	}
 	slices.SortFunc(fresh, newerFirst)
