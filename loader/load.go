@@ -224,7 +224,8 @@ func (l *Loader) read(f found) *cached {
 	}
 	if l.lazy && post.Body != "" {
 		post.Body = ""
-		post.load = func() (string, error) { return l.reread(f, opt, post.Sum) }
+		abs, rel, size, sum := f.abs, f.rel, c.size, post.Sum // not all of f: FileInfo is large
+		post.load = func() (string, error) { return l.reread(abs, rel, size, opt, sum) }
 	}
 	c.post = post
 	return c
@@ -232,17 +233,17 @@ func (l *Loader) read(f found) *cached {
 
 // reread parses a file again for its body, if it still has the bytes whose
 // digest is sum.
-func (l *Loader) reread(f found, opt Options, sum string) (string, error) {
-	data, err := readFile(f.abs, f.info.Size(), l.cfg.MaxSize)
+func (l *Loader) reread(abs, rel string, size int64, opt Options, sum string) (string, error) {
+	data, err := readFile(abs, size, l.cfg.MaxSize)
 	if err != nil {
-		return "", fmt.Errorf("loader: %s: %w", f.rel, err)
+		return "", fmt.Errorf("loader: %s: %w", rel, err)
 	}
-	post, _, err := Parse(f.rel, data, opt)
+	post, _, err := Parse(rel, data, opt)
 	if err != nil {
 		return "", err
 	}
 	if post.Sum != sum {
-		return "", fmt.Errorf("loader: %s: changed since it was read", f.rel)
+		return "", fmt.Errorf("loader: %s: changed since it was read", rel)
 	}
 	return post.Body, nil
 }
