@@ -69,6 +69,8 @@ type Builder struct {
 	slugPaths []string              // sorted, that slugs were made for
 	catNums   map[string]int        // category slug -> its number, for channels
 	byNum     []*channel            // the last build's category channels, by number
+	lastPosts []*loader.Post        // the last build's posts, in its order
+	lastItems []*item               // lastItems[i] is the item of lastPosts[i], if it was due
 	files     map[string]*File      // by path
 	feeds     map[string]*feedState // by channel dir
 }
@@ -148,30 +150,50 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	defer b.mu.Unlock()
 
 	b.gen++
-	slugs, slugsChanged := b.postSlugs(posts)
+	// A post at the same place in the list as in the last build is the
+	// same post: its item is found without a look-up. Where the paths are
+	// the same, so are the slugs.
+	aligned := len(posts) == len(b.lastPosts)
+	samePaths := aligned && b.slugs != nil
+	for i := 0; samePaths && i < len(posts); i++ {
+		if p, q := posts[i], b.lastPosts[i]; p != q && p.Path != q.Path {
+			samePaths = false
+		}
+	}
+	slugs, slugsChanged := b.slugs, false
+	if !samePaths {
+		slugs, slugsChanged = b.postSlugs(posts)
+	}
 	var next time.Time
-	var todo []*loader.Post // due posts without an item yet
-	for _, p := range posts {
+	placed := make([]*item, len(posts)) // the item of each due post
+	var todo []int                      // places of due posts without an item yet
+	for i, p := range posts {
 		switch {
 		case p.Draft:
 		case p.Date.After(now):
 			if next.IsZero() || p.Date.Before(next) {
 				next = p.Date
 			}
+		case aligned && !slugsChanged && b.lastPosts[i] == p && b.lastItems[i] != nil:
+			placed[i] = b.lastItems[i]
+			placed[i].gen = b.gen
 		default:
 			if it := b.items[p]; it != nil && (!slugsChanged || it.slug == slugs[p.Path]) {
+				placed[i] = it
 				it.gen = b.gen
 			} else {
-				todo = append(todo, p)
+				todo = append(todo, i)
 			}
 		}
 	}
 	fresh := make([]*item, len(todo))
-	parallel(len(todo), func(i int) { fresh[i] = b.item(todo[i], slugs[todo[i].Path]) })
-	for _, it := range fresh {
+	parallel(len(todo), func(k int) { p := posts[todo[k]]; fresh[k] = b.item(p, slugs[p.Path]) })
+	for k, it := range fresh {
 		it.gen = b.gen
 		b.items[it.post] = it
+		placed[todo[k]] = it
 	}
+	b.lastPosts, b.lastItems = slices.Clone(posts), placed
 	// Newest first: the last order without the items that went, merged
 	// with the new items sorted.
 	kept := make([]*item, 0, len(b.items))
