@@ -445,6 +445,9 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 			l.remove(rel, false)
 		}
 	}
+	// A folder and a file in it may both be named: read the file once.
+	slices.SortStableFunc(todo, func(a, b found) int { return strings.Compare(a.rel, b.rel) })
+	todo = slices.CompactFunc(todo, func(a, b found) bool { return a.rel == b.rel })
 	read := l.readAll(ctx, todo)
 	for i, f := range todo {
 		at := sort.SearchStrings(l.keys, f.rel)

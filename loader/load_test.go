@@ -49,6 +49,10 @@ func TestUpdateMatchesScan(t *testing.T) {
 			os.WriteFile(filepath.Join(root, "a", "1.md"), []byte("no front matter"), 0o644)
 			return []string{filepath.Join(root, "a", "1.md")}
 		}, 1},
+		{"new folder and its file both named", func(t *testing.T, root string) []string {
+			writePost(t, filepath.Join(root, "c", "x.md"), "x")
+			return []string{filepath.Join(root, "c", "x.md"), filepath.Join(root, "c")}
+		}, 1},
 		{"hidden file", func(t *testing.T, root string) []string {
 			writePost(t, filepath.Join(root, "a", ".x.md"), "hidden")
 			return []string{filepath.Join(root, "a", ".x.md")}
