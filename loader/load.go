@@ -2,6 +2,8 @@ package loader
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -179,7 +181,7 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				out[i] = l.read(files[i])
+				out[i] = l.read(files[i], l.cache[files[i].rel])
 				if l.cfg.Progress != nil {
 					mu.Lock()
 					done++
@@ -201,7 +203,11 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 	return out
 }
 
-func (l *Loader) read(f found) *cached {
+// read reads and parses a file; prev is what the cache had for it, if
+// anything. A file whose bytes did not change (touched, checked out again,
+// copied over itself) keeps its *Post: feed.Builder then has nothing to
+// redo for it.
+func (l *Loader) read(f found, prev *cached) *cached {
 	c := &cached{size: f.info.Size(), mtime: f.info.ModTime()}
 	if c.size > l.cfg.MaxSize {
 		c.problems = []*Problem{{Path: f.rel, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, l.cfg.MaxSize)}}
@@ -210,6 +216,11 @@ func (l *Loader) read(f found) *cached {
 	data, err := readFile(f.abs, c.size, l.cfg.MaxSize)
 	if err != nil {
 		c.problems = []*Problem{{Path: f.rel, Msg: err.Error()}}
+		return c
+	}
+	// With ModTimeDates a new modification time can change the post.
+	if prev != nil && prev.post != nil && !l.cfg.ModTimeDates && prev.post.Sum == digest(data) {
+		c.post, c.problems = prev.post, prev.problems
 		return c
 	}
 	opt := Options{Location: l.cfg.Location}
@@ -246,6 +257,12 @@ func (l *Loader) reread(abs, rel string, size int64, opt Options, sum string) (s
 		return "", fmt.Errorf("loader: %s: changed since it was read", rel)
 	}
 	return post.Body, nil
+}
+
+// digest is Post.Sum of a file's bytes, as Parse makes it.
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
 }
 
 // readFile reads at most limit bytes: a file that grew since it was

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 func titles(res *Result) []string {
@@ -175,5 +176,41 @@ func TestReadFile(t *testing.T) {
 				t.Errorf("got %q, %v; want %q", got, err, data)
 			}
 		})
+	}
+}
+
+// A file touched or rewritten with the same bytes keeps its *Post; one
+// with new bytes does not.
+func TestSameBytesKeepPost(t *testing.T) {
+	root := t.TempDir()
+	name := filepath.Join(root, "a.md")
+	writePost(t, name, "A")
+	ld := New(Config{Root: root})
+	ctx := context.Background()
+	first, err := ld.Scan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(name, later, later); err != nil {
+		t.Fatal(err)
+	}
+	touched, err := ld.Update(ctx, []string{name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if touched.Posts[0] != first.Posts[0] {
+		t.Errorf("got a new *Post for a touched file, want the same one")
+	}
+	if want := digest(postText("A")); first.Posts[0].Sum != want {
+		t.Errorf("got Sum %s from Parse, want %s as digest gives: the two must agree", first.Posts[0].Sum, want)
+	}
+	writePost(t, name, "B")
+	changed, err := ld.Update(ctx, []string{name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.Posts[0] == first.Posts[0] || changed.Posts[0].Title != "B" {
+		t.Errorf("got title %q for a changed file, want B in a new *Post", changed.Posts[0].Title)
 	}
 }
