@@ -172,6 +172,26 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 			ps[3] = d
 			return append(ps, f)
 		}, now.Add(2 * time.Hour), nil},
+		{"post moves to a new category", func(ps []*loader.Post) []*loader.Post {
+			ps[4] = clone(ps[4])
+			ps[4].Categories = []string{"体育"}
+			return ps
+		}, now.Add(2 * time.Hour), []string{"/categories/科技/rss.xml"}},
+		{"a second name for a slug", func(ps []*loader.Post) []*loader.Post {
+			ps[10] = clone(ps[10])
+			ps[10].Categories = []string{"Sport", "sport"}
+			ps[11] = clone(ps[11])
+			ps[11].Categories = []string{"SPORT"}
+			return ps
+		}, now.Add(2 * time.Hour), nil},
+		{"category emptied", func(ps []*loader.Post) []*loader.Post {
+			ps[4] = clone(ps[4])
+			ps[4].Categories = nil
+			return ps
+		}, now.Add(2 * time.Hour), nil},
+		{"nothing changed but the time", func(ps []*loader.Post) []*loader.Post {
+			return ps
+		}, now.Add(3 * time.Hour), []string{"/rss.xml", "/categories/金融/atom.xml", "/categories/sport/feed.json"}},
 		{"same slug from another folder", func(ps []*loader.Post) []*loader.Post {
 			c := clone(ps[9])
 			c.Path = "other/" + path.Base(c.Path)
@@ -200,6 +220,9 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 				}
 			}
 			for _, p := range st.same {
+				if got.Files[p] == nil {
+					t.Fatalf("%s: no such feed; got %q", p, got.Paths())
+				}
 				if got.Files[p] != prev.Files[p] {
 					t.Errorf("%s: got a new File, want the last build's (its items did not change)", p)
 				}
@@ -226,6 +249,63 @@ func TestPreviewUntouchedByCompress(t *testing.T) {
 		}
 		if !bytes.Equal(pre.Files[p].Body, site.Files[p].Body) || pre.Files[p].ETag != site.Files[p].ETag {
 			t.Errorf("%s: preview and site differ", p)
+		}
+	}
+}
+
+// The Builder forgets the items of posts that went.
+func TestRebuildForgetsOldItems(t *testing.T) {
+	posts := benchPosts(10)
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	b, err := NewBuilder(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Build(posts, now); err != nil {
+		t.Fatal(err)
+	}
+	edited := *posts[3]
+	posts[3] = &edited
+	posts[5].Draft = true
+	if _, err := b.Build(append(posts[:8:8], posts[9]), now); err != nil { // posts[8] went
+		t.Fatal(err)
+	}
+	if got, want := len(b.items), 8; got != want {
+		t.Errorf("got %d items kept, want %d (10 posts, one gone, one a draft)", got, want)
+	}
+	if len(b.order) != len(b.items) {
+		t.Errorf("got %d items in order, %d in the cache; want as many", len(b.order), len(b.items))
+	}
+}
+
+// BenchmarkRebuildOneChanged is the Build after one post of 100,000 (in
+// 200 categories) changed, as serve does it after a file event: what
+// costs there is the pass over the posts, not the encoding.
+func BenchmarkRebuildOneChanged(b *testing.B) {
+	posts := benchPosts(100_000)
+	for i, p := range posts {
+		p.Body = "<p>short</p>"
+		p.Categories = []string{fmt.Sprint("c", i%200), fmt.Sprint("c", (i*7)%200)}
+	}
+	slices.SortFunc(posts, func(a, b *loader.Post) int { return strings.Compare(a.Path, b.Path) })
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	bl, err := NewBuilder(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := bl.Build(posts, now); err != nil {
+		b.Fatal(err)
+	}
+	newest := slices.IndexFunc(posts, func(p *loader.Post) bool { return p.Path == "2024/0000.html" })
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c := *posts[newest]
+		c.Title = fmt.Sprint("edited ", i)
+		posts[newest] = &c
+		i++
+		if _, err := bl.Build(posts, now); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

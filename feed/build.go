@@ -69,6 +69,9 @@ type Builder struct {
 	slugs     map[string]string
 	slugPaths []string              // sorted, that slugs were made for
 	catNums   map[string]int        // category slug -> its number, for channels
+	byNum     []*channel            // the last build's category channels, by number
+	lastPosts []*loader.Post        // the last build's posts, in its order
+	lastItems []*item               // lastItems[i] is the item of lastPosts[i], if it was due
 	files     map[string]*File      // by path
 	feeds     map[string]*feedState // by channel dir
 }
@@ -148,48 +151,69 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	defer b.mu.Unlock()
 
 	b.gen++
-	slugs, slugsChanged := b.postSlugs(posts)
+	// A post at the same place in the list as in the last build is the
+	// same post: its item is found without a look-up. Where the paths are
+	// the same, so are the slugs.
+	aligned := len(posts) == len(b.lastPosts)
+	samePaths := aligned && b.slugs != nil
+	for i := 0; samePaths && i < len(posts); i++ {
+		if p, q := posts[i], b.lastPosts[i]; p != q && p.Path != q.Path {
+			samePaths = false
+		}
+	}
+	slugs, slugsChanged := b.slugs, false
+	if !samePaths {
+		slugs, slugsChanged = b.postSlugs(posts)
+	}
 	var next time.Time
-	var todo []*loader.Post // due posts without an item yet
-	for _, p := range posts {
+	placed := make([]*item, len(posts)) // the item of each due post
+	var todo []int                      // places of due posts without an item yet
+	for i, p := range posts {
 		switch {
 		case p.Draft:
 		case p.Date.After(now):
 			if next.IsZero() || p.Date.Before(next) {
 				next = p.Date
 			}
+		case aligned && !slugsChanged && b.lastPosts[i] == p && b.lastItems[i] != nil:
+			placed[i] = b.lastItems[i]
+			placed[i].gen = b.gen
 		default:
 			if it := b.items[p]; it != nil && (!slugsChanged || it.slug == slugs[p.Path]) {
+				placed[i] = it
 				it.gen = b.gen
 			} else {
-				todo = append(todo, p)
+				todo = append(todo, i)
 			}
 		}
 	}
 	fresh := make([]*item, len(todo))
-	parallel(len(todo), func(i int) { fresh[i] = b.item(todo[i], slugs[todo[i].Path]) })
-	for _, it := range fresh {
+	parallel(len(todo), func(k int) { p := posts[todo[k]]; fresh[k] = b.item(p, slugs[p.Path]) })
+	for k, it := range fresh {
 		it.gen = b.gen
 		b.items[it.post] = it
+		placed[todo[k]] = it
 	}
-	for p, it := range b.items {
-		if it.gen != b.gen {
-			delete(b.items, p)
-		}
-	}
+	b.lastPosts, b.lastItems = slices.Clone(posts), placed
 	// Newest first: the last order without the items that went, merged
 	// with the new items sorted.
 	kept := make([]*item, 0, len(b.items))
+	var gone []*item
 	for _, it := range b.order {
 		if it.gen == b.gen { // still due, and not made anew
 			kept = append(kept, it)
+			continue
+		}
+		gone = append(gone, it)
+		if b.items[it.post] == it { // its post went, or is no longer due
+			delete(b.items, it.post)
 		}
 	}
 	slices.SortFunc(fresh, newerFirst)
 	items := mergeSorted(kept, fresh)
 	b.order = items
 
-	chans := b.channels(items)
+	chans := b.channels(items, fresh, gone)
 	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans}
 	if err := b.encodeFeeds(site, chans); err != nil {
 		return nil, err
@@ -352,56 +376,136 @@ func uuid5(name string) string {
 }
 
 // channels groups items into the all-posts feed and one feed per category
-// slug, in a fixed order: all posts first, then categories by slug.
-func (b *Builder) channels(items []*item) []*channel {
+// slug, in a fixed order: all posts first, then categories by slug. A
+// category that no fresh or gone item belongs to keeps its channel from
+// the last build: its items and their order are the same.
+func (b *Builder) channels(items, fresh, gone []*item) []*channel {
 	all := &channel{title: b.cfg.Title, description: b.cfg.Description, items: items}
-	// Category slugs get numbers that last from build to build, and each
-	// item keeps the numbers of its categories: no map look-up per item.
-	byNum := make([]*channel, len(b.catNums))
-	for _, it := range items {
-		if it.catNums == nil && len(it.categories) > 0 {
-			it.catNums = make([]int, len(it.categories))
-			for k, c := range it.categories {
-				n, ok := b.catNums[c.slug]
-				if !ok {
-					n = len(b.catNums)
-					b.catNums[c.slug] = n
-				}
-				it.catNums[k] = n
-			}
+	all.updated = newest(items, b.cfg.Limit)
+	if b.byNum == nil {
+		b.byNum = b.group(items)
+	} else if len(fresh) > 0 || len(gone) > 0 {
+		b.byNum = b.regroup(fresh, gone)
+	}
+	out := []*channel{all}
+	for _, ch := range b.byNum {
+		if ch != nil {
+			out = append(out, ch)
 		}
+	}
+	sort.Slice(out[1:], func(i, j int) bool { return out[1+i].slug < out[1+j].slug })
+	return out
+}
+
+// catNumsOf gives each category slug a number that lasts from build to
+// build, and each item the numbers of its categories: grouping then needs
+// no map look-up per item.
+func (b *Builder) catNumsOf(it *item) []int {
+	if it.catNums == nil && len(it.categories) > 0 {
+		it.catNums = make([]int, len(it.categories))
 		for k, c := range it.categories {
-			n := it.catNums[k]
+			n, ok := b.catNums[c.slug]
+			if !ok {
+				n = len(b.catNums)
+				b.catNums[c.slug] = n
+			}
+			it.catNums[k] = n
+		}
+	}
+	return it.catNums
+}
+
+// group makes every category's channel from items, newest first.
+func (b *Builder) group(items []*item) []*channel {
+	var byNum []*channel
+	for _, it := range items {
+		for k, n := range b.catNumsOf(it) {
 			if n >= len(byNum) {
 				byNum = append(byNum, make([]*channel, n+1-len(byNum))...)
 			}
 			ch := byNum[n]
 			if ch == nil {
-				ch = &channel{name: c.name, slug: c.slug, dir: "categories/" + c.slug + "/"}
+				c := it.categories[k]
+				ch = &channel{slug: c.slug, dir: "categories/" + c.slug + "/"}
 				byNum[n] = ch
 			}
-			if c.name < ch.name { // names that share a slug: the smallest names the feed
-				ch.name = c.name
-			}
-			if n := len(ch.items); n == 0 || ch.items[n-1] != it {
+			if m := len(ch.items); m == 0 || ch.items[m-1] != it {
 				ch.items = append(ch.items, it)
 			}
 		}
 	}
-	out := []*channel{all}
-	for _, ch := range byNum {
-		if ch == nil {
+	for n, ch := range byNum {
+		if ch != nil {
+			b.finish(ch, n)
+		}
+	}
+	return byNum
+}
+
+// regroup makes anew the channels of the categories of fresh and gone
+// items, from the last build's: the gone items out, the fresh ones merged
+// in. The others are kept as they are (a Site never changes them).
+func (b *Builder) regroup(fresh, gone []*item) []*channel {
+	touched := map[int]bool{}
+	for _, it := range gone {
+		for _, n := range b.catNumsOf(it) {
+			touched[n] = true
+		}
+	}
+	for _, it := range fresh {
+		for _, n := range b.catNumsOf(it) {
+			touched[n] = true
+		}
+	}
+	byNum := slices.Clone(b.byNum)
+	for n := range touched {
+		if n >= len(byNum) {
+			byNum = append(byNum, make([]*channel, n+1-len(byNum))...)
+		}
+		var list []*item
+		var slug string
+		if old := byNum[n]; old != nil {
+			slug = old.slug
+			list = make([]*item, 0, len(old.items)+len(fresh))
+			for _, it := range old.items {
+				if it.gen == b.gen { // not gone
+					list = append(list, it)
+				}
+			}
+		}
+		var add []*item // fresh is sorted, so add is
+		for _, it := range fresh {
+			if k := slices.Index(it.catNums, n); k >= 0 {
+				add = append(add, it)
+				slug = it.categories[k].slug
+			}
+		}
+		list = mergeSorted(list, add)
+		if len(list) == 0 {
+			byNum[n] = nil
 			continue
 		}
-		ch.title = b.cfg.Title + " · " + ch.name
-		ch.description = fmt.Sprintf("%s: %s", b.cfg.Description, ch.name)
-		out = append(out, ch)
+		ch := &channel{slug: slug, dir: "categories/" + slug + "/", items: list}
+		b.finish(ch, n)
+		byNum[n] = ch
 	}
-	sort.Slice(out[1:], func(i, j int) bool { return out[1+i].slug < out[1+j].slug })
-	for _, ch := range out {
-		ch.updated = newest(ch.items, b.cfg.Limit)
+	return byNum
+}
+
+// finish names channel number n after the smallest of the names its items
+// give its slug, and dates it.
+func (b *Builder) finish(ch *channel, n int) {
+	ch.name = ""
+	for _, it := range ch.items {
+		for k, m := range it.catNums {
+			if m == n && (ch.name == "" || it.categories[k].name < ch.name) {
+				ch.name = it.categories[k].name
+			}
+		}
 	}
-	return out
+	ch.title = b.cfg.Title + " · " + ch.name
+	ch.description = fmt.Sprintf("%s: %s", b.cfg.Description, ch.name)
+	ch.updated = newest(ch.items, b.cfg.Limit)
 }
 
 // newest is the latest update among the first n items: a feed's updated

@@ -2,6 +2,8 @@ package loader
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -179,7 +181,7 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				out[i] = l.read(files[i])
+				out[i] = l.read(files[i], l.cache[files[i].rel])
 				if l.cfg.Progress != nil {
 					mu.Lock()
 					done++
@@ -201,15 +203,24 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 	return out
 }
 
-func (l *Loader) read(f found) *cached {
+// read reads and parses a file; prev is what the cache had for it, if
+// anything. A file whose bytes did not change (touched, checked out again,
+// copied over itself) keeps its *Post: feed.Builder then has nothing to
+// redo for it.
+func (l *Loader) read(f found, prev *cached) *cached {
 	c := &cached{size: f.info.Size(), mtime: f.info.ModTime()}
 	if c.size > l.cfg.MaxSize {
 		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, l.cfg.MaxSize)}}
 		return c
 	}
-	data, err := readFile(f.abs, l.cfg.MaxSize)
+	data, err := readFile(f.abs, c.size, l.cfg.MaxSize)
 	if err != nil {
 		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
+		return c
+	}
+	// With ModTimeDates a new modification time can change the post.
+	if prev != nil && prev.post != nil && !l.cfg.ModTimeDates && prev.post.Sum == digest(data) {
+		c.post, c.problems = prev.post, prev.problems
 		return c
 	}
 	opt := Options{Location: l.cfg.Location}
@@ -224,7 +235,8 @@ func (l *Loader) read(f found) *cached {
 	}
 	if l.lazy && post.Body != "" {
 		post.Body = ""
-		post.load = func() (string, error) { return l.reread(f, opt, post.Sum) }
+		abs, rel, size, sum := f.abs, f.rel, c.size, post.Sum // not all of f: FileInfo is large
+		post.load = func() (string, error) { return l.reread(abs, rel, size, opt, sum) }
 	}
 	c.post = post
 	return c
@@ -232,36 +244,38 @@ func (l *Loader) read(f found) *cached {
 
 // reread parses a file again for its body, if it still has the bytes whose
 // digest is sum.
-func (l *Loader) reread(f found, opt Options, sum string) (string, error) {
-	data, err := readFile(f.abs, l.cfg.MaxSize)
+func (l *Loader) reread(abs, rel string, size int64, opt Options, sum string) (string, error) {
+	data, err := readFile(abs, size, l.cfg.MaxSize)
 	if err != nil {
-		return "", fmt.Errorf("loader: %s: %w", f.rel, err)
+		return "", fmt.Errorf("loader: %s: %w", rel, err)
 	}
-	post, _, err := Parse(f.rel, data, opt)
+	post, _, err := Parse(rel, data, opt)
 	if err != nil {
 		return "", err
 	}
 	if post.Sum != sum {
-		return "", fmt.Errorf("loader: %s: changed since it was read", f.rel)
+		return "", fmt.Errorf("loader: %s: changed since it was read", rel)
 	}
 	return post.Body, nil
 }
 
+// digest is Post.Sum of a file's bytes, as Parse makes it.
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
 // readFile reads at most limit bytes: a file that grew since it was
-// measured is still refused rather than read whole.
-func readFile(name string, limit int64) ([]byte, error) {
+// measured is still refused rather than read whole. size is the file's
+// size when it was listed: the buffer is made for it (plus a byte, to see
+// the end), so large posts are not grown and copied, and no stat is needed.
+func readFile(name string, size, limit int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	// Read into a buffer of the file's size (plus one byte, to see that it
-	// ended): no growing and copying of large posts.
-	size := int64(512)
-	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
-		size = min(fi.Size(), limit) + 1
-	}
-	data := make([]byte, 0, size)
+	data := make([]byte, 0, min(max(size, 511), limit)+1)
 	for int64(len(data)) <= limit {
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
@@ -448,6 +462,9 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 			l.remove(rel, false)
 		}
 	}
+	// A folder and a file in it may both be named: read the file once.
+	slices.SortStableFunc(todo, func(a, b found) int { return strings.Compare(a.rel, b.rel) })
+	todo = slices.CompactFunc(todo, func(a, b found) bool { return a.rel == b.rel })
 	read := l.readAll(ctx, todo)
 	for i, f := range todo {
 		at := sort.SearchStrings(l.keys, f.rel)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 func titles(res *Result) []string {
@@ -48,6 +49,10 @@ func TestUpdateMatchesScan(t *testing.T) {
 		{"post turned into a bad file", func(t *testing.T, root string) []string {
 			os.WriteFile(filepath.Join(root, "a", "1.md"), []byte("no front matter"), 0o644)
 			return []string{filepath.Join(root, "a", "1.md")}
+		}, 1},
+		{"new folder and its file both named", func(t *testing.T, root string) []string {
+			writePost(t, filepath.Join(root, "c", "x.md"), "x")
+			return []string{filepath.Join(root, "c", "x.md"), filepath.Join(root, "c")}
 		}, 1},
 		{"hidden file", func(t *testing.T, root string) []string {
 			writePost(t, filepath.Join(root, "a", ".x.md"), "hidden")
@@ -135,5 +140,77 @@ func TestLazyBodies(t *testing.T) {
 	writePost(t, name, "B")
 	if body, err := p.LoadBody(); err == nil {
 		t.Errorf("got LoadBody() = %q after the file changed, want an error", body)
+	}
+}
+
+// readFile reads the whole file whatever size it was listed with, and
+// refuses one over the limit.
+func TestReadFile(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "f")
+	data := []byte("0123456789abcdef")
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		size, limit int64
+		wantErr     bool
+	}{
+		{"listed size", 16, 100, false},
+		{"grew since listed", 4, 100, false},
+		{"shrank since listed", 1000, 100, false},
+		{"at the limit", 16, 16, false},
+		{"over the limit", 16, 15, true},
+		{"grew over the limit", 4, 10, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readFile(name, tt.size, tt.limit)
+			if tt.wantErr {
+				if err == nil {
+					t.Errorf("got %d bytes, want an error", len(got))
+				}
+				return
+			}
+			if err != nil || string(got) != string(data) {
+				t.Errorf("got %q, %v; want %q", got, err, data)
+			}
+		})
+	}
+}
+
+// A file touched or rewritten with the same bytes keeps its *Post; one
+// with new bytes does not.
+func TestSameBytesKeepPost(t *testing.T) {
+	root := t.TempDir()
+	name := filepath.Join(root, "a.md")
+	writePost(t, name, "A")
+	ld := New(Config{Root: root})
+	ctx := context.Background()
+	first, err := ld.Scan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(name, later, later); err != nil {
+		t.Fatal(err)
+	}
+	touched, err := ld.Update(ctx, []string{name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if touched.Posts[0] != first.Posts[0] {
+		t.Errorf("got a new *Post for a touched file, want the same one")
+	}
+	if want := digest(postText("A")); first.Posts[0].Sum != want {
+		t.Errorf("got Sum %s from Parse, want %s as digest gives: the two must agree", first.Posts[0].Sum, want)
+	}
+	writePost(t, name, "B")
+	changed, err := ld.Update(ctx, []string{name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.Posts[0] == first.Posts[0] || changed.Posts[0].Title != "B" {
+		t.Errorf("got title %q for a changed file, want B in a new *Post", changed.Posts[0].Title)
 	}
 }

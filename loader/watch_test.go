@@ -302,3 +302,74 @@ func TestRelevant(t *testing.T) {
 		})
 	}
 }
+
+// When the kernel's event queue overflows (here: the callback is stuck
+// while more files arrive than the queue holds), Watch asks for a full
+// rescan, and everything is found.
+func TestWatchOverflowRescans(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 20,000 files")
+	}
+	limit, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events")
+	if err != nil {
+		t.Skip("no inotify queue limit to overflow")
+	}
+	var max int
+	fmt.Sscan(string(limit), &max)
+	if max <= 0 || max > 100_000 {
+		t.Skipf("inotify queue of %d events: too large to overflow here", max)
+	}
+	root := t.TempDir()
+	ld := New(Config{Root: root})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stuck := make(chan struct{})
+	calls := make(chan []string, 100)
+	var rescans atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		first := true
+		Watch(ctx, root, nil, func(paths []string) {
+			if paths == nil {
+				rescans.Add(1)
+			}
+			if first { // the rescan at the start: stay here while files pile up
+				first = false
+				<-stuck
+			}
+			select {
+			case calls <- paths:
+			case <-ctx.Done():
+			}
+		})
+	}()
+	defer func() { cancel(); <-done }()
+	n := max + 1000 // each file gives at least a create event
+	for i := range n {
+		name := filepath.Join(root, fmt.Sprintf("%06d.md", i))
+		if err := os.WriteFile(name, postText(fmt.Sprint(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stuck)
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case paths := <-calls:
+			if paths != nil || rescans.Load() < 2 {
+				continue // the start's rescan, or bursts before the overflow
+			}
+			res, err := ld.Scan(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Posts) != n {
+				t.Errorf("got %d posts after the rescan, want %d", len(res.Posts), n)
+			}
+			return
+		case <-deadline:
+			t.Fatalf("no full rescan after %d files overflowed a queue of %d events (rescans: %d)", n, max, rescans.Load())
+		}
+	}
+}
