@@ -77,6 +77,19 @@ func (s *server) wake() {
 	}
 }
 
+// loop runs the rebuilds that trigger and wake ask for, one at a time,
+// until ctx is done.
+func (s *server) loop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+			s.rebuild(ctx)
+		}
+	}
+}
+
 // scheduled is the cron job: a full rescan and rebuild, the safety net for
 // anything the watcher missed. A tick that comes while a rebuild is still
 // running is skipped, not queued. The chain must put SkipIfStillRunning
