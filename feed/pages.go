@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -178,13 +179,23 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 	}
 	add(stylePath, newFile(styleCSS, cssType, styleModified))
 
+	pages := make(map[string]*channelPageState, len(chans))
 	for _, ch := range chans {
+		top := ch.items[:min(c.Limit, len(ch.items))]
+		if st := b.chanPages[ch.dir]; st != nil && st.same(ch, top) {
+			pages[ch.dir] = st
+			site.Files[pagePath(ch)] = st.file
+			continue
+		}
 		body, err := b.renderChannel(ch)
 		if err != nil {
 			return fmt.Errorf("feed: page of %s: %w", pagePath(ch), err)
 		}
 		add(pagePath(ch), newFile(body, htmlType, ch.updated))
+		pages[ch.dir] = &channelPageState{title: ch.title, description: ch.description, updated: ch.updated,
+			count: len(ch.items), items: slices.Clone(top), file: site.Files[pagePath(ch)]}
 	}
+	b.chanPages = pages
 
 	idx := indexPage{pageBase: c.base("/", c.Title)}
 	for _, ch := range chans {
@@ -204,6 +215,22 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 	}
 	add(opmlPath, newFile(body, opmlType, chans[0].updated))
 	return nil
+}
+
+// channelPageState is what a feed's page was made from, so that a rebuild
+// keeps the page without rendering it when its newest items, their count
+// and its title are the same.
+type channelPageState struct {
+	title, description string
+	updated            time.Time
+	count              int
+	items              []*item
+	file               *File
+}
+
+func (st *channelPageState) same(ch *channel, top []*item) bool {
+	return st.title == ch.title && st.description == ch.description && st.updated.Equal(ch.updated) &&
+		st.count == len(ch.items) && slices.Equal(st.items, top)
 }
 
 func execute(name string, data any) ([]byte, error) {
