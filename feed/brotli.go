@@ -14,15 +14,16 @@ const brotliMin = 512
 // costs about as much as gzip.
 const brotliLevel = 5
 
-// brotliFiles compresses the files of s with brotli, reusing what old
+// brotliFiles compresses the files of s but post pages with brotli, reusing what old
 // holds for a File kept from the last build, using all cores. It runs once
 // per rebuild, never per request.
 func brotliFiles(s *Site, old map[*File][]byte) map[*File][]byte {
 	out := make(map[*File][]byte, len(s.Files))
 	var todo []*File
-	for _, f := range s.Files {
+	for p, f := range s.Files {
 		switch {
 		case len(f.Body) < brotliMin:
+		case classOf(p) == classPost: // a page per post: gzip is enough for them
 		case old[f] != nil:
 			out[f] = old[f]
 		default:

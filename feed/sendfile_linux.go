@@ -21,35 +21,73 @@ const sendfileMin = 16 << 10
 // offset. The *os.File keeps the descriptor open: it is closed by its
 // finalizer once no snapshot or request refers to it.
 type fileRef struct {
-	f   *os.File
-	fd  int
-	off int64
+	f    *os.File
+	fd   int
+	off  int64
+	size int64 // of the whole memfd
 }
 
-// mapBodies copies every body of at least sendfileMin bytes into one
-// memfd, once per Store; when every such body is one that prev already
-// holds (a rebuild that changed no big file), prev's copies are used. On
-// any error the bodies are served from memory, as smaller ones are.
+// mapBodies gives every feed body of at least sendfileMin bytes a copy in
+// a memfd. A body that prev already holds (a File kept from the last
+// build) keeps prev's copy; only new bodies are written, into a new memfd,
+// so a rebuild copies what it changed, not every feed. Pages stay in
+// memory only: readers poll feeds, people open pages now and then. On any
+// error the bodies are served from memory, as smaller ones are.
 func (sn *snapshot) mapBodies(prev *snapshot) {
-	var vs []*variant
-	for _, e := range sn.entries {
-		for _, v := range []*variant{&e.id, &e.gz, &e.br} {
-			if len(v.body) >= sendfileMin {
-				vs = append(vs, v)
+	old := map[*byte]variant{}
+	if prev != nil {
+		for _, e := range prev.entries {
+			for _, v := range []*variant{&e.id, &e.gz, &e.br} {
+				if v.mem.f != nil {
+					old[&v.body[0]] = *v
+				}
 			}
 		}
 	}
-	if len(vs) == 0 || reuseBodies(vs, prev) {
+	var all, fresh []*variant
+	var live int64
+	kept := map[*os.File]int64{} // memfds still used, and their sizes
+	for _, e := range sn.entries {
+		if e.class != classFeed {
+			continue
+		}
+		for _, v := range []*variant{&e.id, &e.gz, &e.br} {
+			if len(v.body) < sendfileMin {
+				continue
+			}
+			all = append(all, v)
+			live += int64(len(v.body))
+			if o, ok := old[&v.body[0]]; ok && len(o.body) == len(v.body) {
+				v.mem = o.mem
+				kept[o.mem.f] = o.mem.size
+				continue
+			}
+			fresh = append(fresh, v)
+		}
+	}
+	if len(fresh) == 0 {
 		return
+	}
+	// A memfd stays whole while any body in it is used: when they hold
+	// much more than the live bodies, copy all into one new memfd.
+	var held int64
+	for _, size := range kept {
+		held += size
+	}
+	for _, v := range fresh {
+		held += int64(len(v.body))
+	}
+	if held > 2*live {
+		fresh = all
 	}
 	fd, err := unix.MemfdCreate("feedpub-bodies", unix.MFD_CLOEXEC)
 	if err != nil {
 		return
 	}
 	f := os.NewFile(uintptr(fd), "feedpub-bodies")
-	offs := make([]int64, len(vs))
+	offs := make([]int64, len(fresh))
 	var off int64
-	for i, v := range vs {
+	for i, v := range fresh {
 		if _, err := f.WriteAt(v.body, off); err != nil {
 			f.Close()
 			return
@@ -57,8 +95,8 @@ func (sn *snapshot) mapBodies(prev *snapshot) {
 		offs[i] = off
 		off += int64(len(v.body))
 	}
-	for i, v := range vs {
-		v.mem = fileRef{f: f, fd: fd, off: offs[i]}
+	for i, v := range fresh {
+		v.mem = fileRef{f: f, fd: fd, off: offs[i], size: off}
 	}
 }
 
@@ -116,32 +154,4 @@ func (c *corkConn) sendFile(head []byte, mem fileRef, n int) error {
 		return &net.OpError{Op: "sendfile", Net: "tcp", Err: err}
 	}
 	return nil
-}
-
-// reuseBodies gives each of vs the copy prev has of the same bytes, if
-// prev has one for every one of them.
-func reuseBodies(vs []*variant, prev *snapshot) bool {
-	if prev == nil {
-		return false
-	}
-	old := map[*byte]variant{}
-	for _, e := range prev.entries {
-		for _, v := range []*variant{&e.id, &e.gz, &e.br} {
-			if v.mem.f != nil {
-				old[&v.body[0]] = *v
-			}
-		}
-	}
-	refs := make([]fileRef, len(vs))
-	for i, v := range vs {
-		o, ok := old[&v.body[0]]
-		if !ok || len(o.body) != len(v.body) {
-			return false
-		}
-		refs[i] = o.mem
-	}
-	for i, v := range vs {
-		v.mem = refs[i]
-	}
-	return true
 }

@@ -14,9 +14,10 @@ const sendfileMin = 16 << 10
 // fileRef is unused where there is no memfd: bodies are served from
 // memory.
 type fileRef struct {
-	f   *os.File
-	fd  int
-	off int64
+	f    *os.File
+	fd   int
+	off  int64
+	size int64
 }
 
 func (sn *snapshot) mapBodies(prev *snapshot) {}
