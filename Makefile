@@ -50,5 +50,13 @@ lint:
 build:
 	$(GO) build -o $(BIN) ./cmd/feedpub
 
+## bench: performance figures (never fails on a number; noisy on a shared machine).
+## Writes about 1.3 GB of generated posts under /tmp/feedpub-bench on its first run.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./loader/ ./feed/
+	$(GO) run ./internal/bench -n 10000,100000
+	bash internal/benchserve/run.sh
+	bash internal/benchserve/run.sh -n 50
+
 clean:
 	rm -rf bin $(OUT)

@@ -44,6 +44,7 @@ Usage:
   feedpub build [-seeds DIR] [-out DIR] [-config FILE] [-strict]   write the feeds and pages once
   feedpub serve [-seeds DIR] [-addr HOST:PORT] [-config FILE]      serve them and keep them current
   feedpub check [-seeds DIR] [-config FILE]                        print each problem as path:line: message
+  feedpub gen -n N -out DIR                                         write N synthetic posts for benchmarks
 
 Run 'feedpub COMMAND -h' for a command's flags.
 `
