@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,29 +14,16 @@ import (
 )
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("build", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var common commonFlags
-	common.register(fs)
+	fs, common := newCommand("build", "Writes every feed and page of the seed folder into -out, each file atomically.", stderr)
 	out := fs.String("out", "", "`folder` to write the site into (default public)")
 	strict := fs.Bool("strict", false, "exit 1 when any post is rejected")
 	gz := fs.Bool("gzip", false, "also write a .gz beside every file, for a server's gzip_static")
 	quiet := fs.Bool("quiet", false, "print nothing but problems: no progress, no summary")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: feedpub build [flags]\n\nWrites every feed and page of the seed folder into -out, each file atomically.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	fc, err := loadConfig(&common, fs)
-	if err != nil {
-		return err
-	}
-	if *out != "" {
-		fc.Out = *out
-	}
-	cfg, err := fc.check()
+	cfg, err := common.parse(fs, args, func(fc *fileConfig) {
+		if *out != "" {
+			fc.Out = *out
+		}
+	})
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -10,22 +9,8 @@ import (
 )
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var common commonFlags
-	common.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: feedpub check [flags]\n\nReads every post and prints each problem as path:line: message; exits 1 if any post is rejected.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	fc, err := loadConfig(&common, fs)
-	if err != nil {
-		return err
-	}
-	cfg, err := fc.check()
+	fs, common := newCommand("check", "Reads every post and prints each problem as path:line: message; exits 1 if any post is rejected.", stderr)
+	cfg, err := common.parse(fs, args, nil)
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,36 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.limit, "limit", 0, "items per feed (default 50)")
 }
 
+// newCommand makes a subcommand's flag set with the flags every command
+// shares; the command adds its own before calling parse.
+func newCommand(name, summary string, stderr io.Writer) (*flag.FlagSet, *commonFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &commonFlags{}
+	c.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: feedpub %s [flags]\n\n%s\n", name, summary)
+		fs.PrintDefaults()
+	}
+	return fs, c
+}
+
+// parse parses args, reads the configuration file and applies the flags
+// over it (override sets the command's own), and checks the result.
+func (c *commonFlags) parse(fs *flag.FlagSet, args []string, override func(*fileConfig)) (*config, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	fc, err := loadConfig(c, fs)
+	if err != nil {
+		return nil, err
+	}
+	if override != nil {
+		override(fc)
+	}
+	return fc.check()
+}
+
 // loadConfig reads the configuration file, if any, and applies the flags
 // that were set over it.
 func loadConfig(c *commonFlags, fs *flag.FlagSet) (*fileConfig, error) {

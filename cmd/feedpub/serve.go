@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,27 +18,14 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var common commonFlags
-	common.register(fs)
+	fs, common := newCommand("serve", "Serves the feeds of the seed folder, rebuilt when a post changes and on the schedule.", stderr)
 	addr := fs.String("addr", "", "`address` to listen on (default 127.0.0.1:8080)")
 	accessLog := fs.Bool("access-log", false, "log every request")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: feedpub serve [flags]\n\nServes the feeds of the seed folder, rebuilt when a post changes and on the schedule.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	fc, err := loadConfig(&common, fs)
-	if err != nil {
-		return err
-	}
-	if *addr != "" {
-		fc.Addr = *addr
-	}
-	cfg, err := fc.check()
+	cfg, err := common.parse(fs, args, func(fc *fileConfig) {
+		if *addr != "" {
+			fc.Addr = *addr
+		}
+	})
 	if err != nil {
 		return err
 	}
