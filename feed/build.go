@@ -320,7 +320,8 @@ func (b *Builder) prepare(it *item) {
 		it.content = loader.StripInvalidXML(Policy.Sanitize(absolutize(body, linkURL)))
 		if p.Summary != "" {
 			it.summary = plainText(p.Summary, 4*b.cfg.Summary)
-		} else {
+		}
+		if it.summary == "" { // none given, or one of markup alone
 			it.summary = plainText(it.content, b.cfg.Summary)
 		}
 	})

@@ -229,3 +229,21 @@ func TestBuildLimitAndDates(t *testing.T) {
 		t.Errorf("Modified = %v, want the newest item's date", f.Modified)
 	}
 }
+
+// A description that is markup alone (or text the HTML tokenizer reads as
+// a tag) falls back to the body's text, so no item has an empty summary.
+func TestSummaryFallsBackToBody(t *testing.T) {
+	posts := []*loader.Post{{Path: "a.txt", Title: "A", Summary: "<A0", Body: "<p>Body text here.</p>",
+		Date: goldenNow.Add(-time.Hour), Updated: goldenNow.Add(-time.Hour)}}
+	site, err := Build(posts, goldenConfig(), goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(site.Files["/feed.json"].Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := parsed.Items[0].Description; got != "Body text here." {
+		t.Errorf("summary = %q, want the body's text", got)
+	}
+}
