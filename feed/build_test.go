@@ -131,7 +131,7 @@ func TestFeedsParseBack(t *testing.T) {
 				continue
 			}
 			if f.name != "json" {
-				goldenStrictXML(t, p, file.Body)
+				strictXML(t, p, file.Body)
 			} else if !json.Valid(file.Body) {
 				t.Errorf("%s: invalid JSON", p)
 			}
@@ -161,8 +161,8 @@ func TestFeedsParseBack(t *testing.T) {
 	}
 }
 
-// goldenStrictXML decodes b to the end with encoding/xml in strict mode.
-func goldenStrictXML(t *testing.T, name string, b []byte) {
+// strictXML decodes b to the end with encoding/xml in strict mode.
+func strictXML(t *testing.T, name string, b []byte) {
 	t.Helper()
 	d := xml.NewDecoder(bytes.NewReader(b))
 	d.Strict = true

@@ -99,7 +99,7 @@ func TestServeContentTypes(t *testing.T) {
 // The RSS ttl and max-age agree: both follow the schedule.
 func TestServeTTLAgrees(t *testing.T) {
 	site := buildServeSite(t, servePosts())
-	strictXML(t, site.Files["/rss.xml"].Body)
+	strictXML(t, "/rss.xml", site.Files["/rss.xml"].Body)
 	if !bytes.Contains(site.Files["/rss.xml"].Body, []byte("<ttl>5</ttl>")) {
 		t.Errorf("rss: got no <ttl>5</ttl> for a TTL of 5 minutes")
 	}
@@ -378,7 +378,7 @@ func TestServeQuery(t *testing.T) {
 				return
 			}
 			if !strings.HasSuffix(tc.path, ".json") && !strings.Contains(tc.path, ".json?") {
-				strictXML(t, body)
+				strictXML(t, "response", body)
 			}
 			var got []string
 			for _, it := range feedItems(t, body) {
