@@ -14,18 +14,20 @@ const brotliMin = 512
 // costs about as much as gzip.
 const brotliLevel = 5
 
-// brotliFiles compresses the files of s but post pages with brotli, reusing what old
-// holds for a File kept from the last build, using all cores. It runs once
+// brotliFiles compresses the files of s but post pages with brotli, using
+// all cores, and returns them by ETag (the bytes' hash): a body that old
+// already holds, whether in a File kept from the last build or in the
+// Preview copy of the same build, is not compressed again. It runs once
 // per rebuild, never per request.
-func brotliFiles(s *Site, old map[*File][]byte) map[*File][]byte {
-	out := make(map[*File][]byte, len(s.Files))
+func brotliFiles(s *Site, old map[string][]byte) map[string][]byte {
+	out := make(map[string][]byte, len(s.Files))
 	var todo []*File
 	for p, f := range s.Files {
 		switch {
 		case len(f.Body) < brotliMin:
 		case classOf(p) == classPost: // a page per post: gzip is enough for them
-		case old[f] != nil:
-			out[f] = old[f]
+		case old[f.ETag] != nil:
+			out[f.ETag] = old[f.ETag]
 		default:
 			todo = append(todo, f)
 		}
@@ -34,7 +36,7 @@ func brotliFiles(s *Site, old map[*File][]byte) map[*File][]byte {
 	parallel(len(todo), func(i int) { done[i] = brotliBytes(todo[i].Body) })
 	for i, f := range todo {
 		if len(done[i]) < len(f.Body) {
-			out[f] = done[i]
+			out[f.ETag] = done[i]
 		}
 	}
 	return out

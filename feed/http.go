@@ -39,7 +39,7 @@ type snapshot struct {
 	site    *Site
 	entries map[string]*entry
 	cache   *queryCache
-	br      map[*File][]byte // brotli of each file, kept while the File is
+	br      map[string][]byte // brotli of each body by ETag, kept while the bytes are
 }
 
 // entry is one prepared response: header values for the identity and gzip
@@ -71,7 +71,7 @@ type variant struct {
 // the last build (same bytes) keeps its brotli too.
 func (h *Handler) Store(s *Site) {
 	sn := &snapshot{site: s, entries: make(map[string]*entry, len(s.Files)), cache: newQueryCache()}
-	var old map[*File][]byte
+	var old map[string][]byte
 	prev := h.snap.Load()
 	if prev != nil {
 		old = prev.br
@@ -85,7 +85,7 @@ func (h *Handler) Store(s *Site) {
 		if f.Gzip != nil {
 			e.gz = variant{body: f.Gzip, etag: []string{gzipETag(f.ETag)}, length: []string{strconv.Itoa(len(f.Gzip))}}
 		}
-		if b := sn.br[f]; b != nil {
+		if b := sn.br[f.ETag]; b != nil {
 			e.br = variant{body: b, etag: []string{brETag(f.ETag)}, length: []string{strconv.Itoa(len(b))}}
 		}
 		sn.entries[p] = e
