@@ -62,14 +62,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // printProblems prints each problem on its own line and returns how many
 // rejected a file.
 func printProblems(w io.Writer, probs []*loader.Problem) int {
-	n := 0
 	for _, p := range probs {
 		fmt.Fprintln(w, p.Error())
-		if !p.Warn {
-			n++
-		}
 	}
-	return n
+	return countRejected(probs)
 }
 
 // progress shows the reading of posts: a bar with posts/s when stderr is a

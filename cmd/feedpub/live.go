@@ -180,7 +180,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	s.handler.Store(site)
 	s.last = res
 	s.scheduleDue(site.NextDue, now)
-	s.log.Info("rebuilt", "posts", site.Posts, "rejected", countRejected(res.Problems), "read", res.Read,
+	s.log.Info("rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,
 		"full", full, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))
 	return nil
 }
