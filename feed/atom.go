@@ -40,7 +40,7 @@ func rfc3339(c *Config, t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-func atomEntry(c *Config, it *item) ([]byte, error) {
+func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := it.urls()
 	x := atomEntryXML{AtomEntry: feeds.AtomEntry{
 		Title:     it.post.Title,
@@ -48,8 +48,8 @@ func atomEntry(c *Config, it *item) ([]byte, error) {
 		Updated:   rfc3339(c, it.post.Updated),
 		Published: rfc3339(c, it.post.Date),
 		Links:     []feeds.AtomLink{{Href: u.link, Rel: "alternate", Type: "text/html"}},
-		Summary:   &feeds.AtomSummary{Content: it.summary, Type: "text"},
-		Content:   &feeds.AtomContent{Content: it.content, Type: "html"},
+		Summary:   &feeds.AtomSummary{Content: pr.summary, Type: "text"},
+		Content:   &feeds.AtomContent{Content: pr.content, Type: "html"},
 		// Every entry names its author, so that it stands alone when a
 		// reader copies it out of the feed.
 		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: it.author.Name, Uri: u.author}},

@@ -61,7 +61,7 @@ func BenchmarkEncodeFeed(b *testing.B) {
 			for b.Loop() {
 				parts := make([][]byte, len(ch.items))
 				for i, it := range ch.items {
-					enc, err := formatList[f].item(&bl.cfg, it)
+					enc, err := formatList[f].item(&bl.cfg, it, bl.cfg.prepare(it, true))
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -215,8 +215,8 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 				t.Fatalf("got paths %q, want %q", got.Paths(), want.Paths())
 			}
 			for _, p := range want.Paths() {
-				if !bytes.Equal(got.Files[p].Body, want.Files[p].Body) {
-					t.Errorf("%s: got %d bytes from the rebuild, want the %d bytes of a fresh build", p, len(got.Files[p].Body), len(want.Files[p].Body))
+				if g, w := fileAt(t, got, p).Body, fileAt(t, want, p).Body; !bytes.Equal(g, w) {
+					t.Errorf("%s: got %d bytes from the rebuild, want the %d bytes of a fresh build", p, len(g), len(w))
 				}
 			}
 			for _, p := range st.same {
@@ -240,7 +240,7 @@ func TestPreviewUntouchedByCompress(t *testing.T) {
 	}
 	pre := site.Preview()
 	site.Compress()
-	for _, p := range site.Paths() {
+	for p := range site.Files {
 		if pre.Files[p].Gzip != nil {
 			t.Errorf("%s: got gzip bytes in the preview after Compress, want none", p)
 		}

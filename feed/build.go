@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"feedpub/loader"
@@ -25,23 +26,33 @@ type item struct {
 	slug       string // of the post's page, /posts/<slug>/
 	id         string // stable: from the post's link, else from its path
 	link       string
-	content    string // sanitised HTML with absolute URLs
-	summary    string // plain text
 	image      string // absolute URL, or ""
 	imageType  string
 	author     loader.Author
 	categories []category
-	enc        [nFormats][]byte
-	page       *File // its page for people, made once (pages.go)
+	enc        [nFormats][]byte // guarded by mu
 
-	once sync.Once  // of prepare, which fills content and summary
-	mu   sync.Mutex // guards enc while feeds are encoded in parallel
-	gen  int        // the last build that had it
+	// prep and page are kept while the item is among a feed's newest
+	// Limit (release drops them): the other posts of a large folder cost
+	// their metadata only, and their pages are made when asked for.
+	prep   atomic.Pointer[prepared]
+	page   atomic.Pointer[File] // its page for people (pages.go)
+	prepMu sync.Mutex           // one making of prep at a time
+
+	mu    sync.Mutex // guards enc while feeds are encoded in parallel
+	gen   int        // the last build that had it
+	feeds int        // feeds whose newest Limit hold it, in the last build
 
 	catNums []int // Builder.catNums of its categories, made by channels
 }
 
 type category struct{ name, slug string }
+
+// prepared is the costly part of an item, made from its body.
+type prepared struct {
+	content string // sanitised HTML with absolute URLs
+	summary string // plain text
+}
 
 // A channel is one feed: all posts, or one category.
 type channel struct {
@@ -61,6 +72,7 @@ type channel struct {
 type Builder struct {
 	cfg  Config
 	base *url.URL
+	lean bool // see BuildLean
 
 	mu        sync.Mutex
 	gen       int // builds made
@@ -113,6 +125,19 @@ func Build(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
+	return b.Build(posts, now)
+}
+
+// BuildLean is Build for a Site that is written once (WriteDir) and then
+// dropped: its feeds and pages are made as they are written, and only the
+// content of the posts in feeds is kept meanwhile, so the memory it takes
+// does not grow with the feeds' bytes. Its File makes each file anew.
+func BuildLean(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.lean = true
 	return b.Build(posts, now)
 }
 
@@ -215,8 +240,15 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	b.order = items
 
 	chans := b.channels(items, fresh, gone)
-	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans}
-	if err := b.encodeFeeds(site, chans); err != nil {
+	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans, lean: b.lean}
+	if b.lean {
+		site.feeds = map[string]leanFeed{}
+		for _, ch := range chans {
+			for f := range formatList {
+				site.feeds["/"+ch.dir+formatList[f].file] = leanFeed{ch, f}
+			}
+		}
+	} else if err := b.encodeFeeds(site, chans); err != nil {
 		return nil, err
 	}
 	if err := b.renderPages(site, items); err != nil {
@@ -305,26 +337,50 @@ func (b *Builder) item(p *loader.Post, slug string) *item {
 	return it
 }
 
-// prepare makes the item's content (sanitised, with absolute URLs) and
-// summary, once. Call it before reading it.content or it.summary.
-func (b *Builder) prepare(it *item) {
-	it.once.Do(func() {
-		linkURL, _ := url.Parse(it.link)
-		p := it.post
-		// A body that cannot be read again (the file changed since the
-		// scan) leaves the item without content until the next rebuild,
-		// which reads the new file.
-		body, _ := p.LoadBody()
-		// Sanitising decodes character references: &#1; would come out as a
-		// raw control character, which XML (and CDATA) cannot carry.
-		it.content = loader.StripInvalidXML(Policy.Sanitize(absolutize(body, linkURL)))
-		if p.Summary != "" {
-			it.summary = plainText(p.Summary, 4*b.cfg.Summary)
+// prepare returns the item's content (sanitised, with absolute URLs) and
+// summary: the kept ones, or made now from the body, and kept when keep is
+// set.
+func (c *Config) prepare(it *item, keep bool) *prepared {
+	if pr := it.prep.Load(); pr != nil {
+		return pr
+	}
+	if keep {
+		it.prepMu.Lock()
+		defer it.prepMu.Unlock()
+		if pr := it.prep.Load(); pr != nil {
+			return pr
 		}
-		if it.summary == "" { // none given, or one of markup alone
-			it.summary = plainText(it.content, b.cfg.Summary)
-		}
-	})
+	}
+	linkURL, _ := url.Parse(it.link)
+	p := it.post
+	// A body that cannot be read again (the file changed since the scan)
+	// leaves the item without content until the next rebuild, which reads
+	// the new file.
+	body, _ := p.LoadBody()
+	// Sanitising decodes character references: &#1; would come out as a
+	// raw control character, which XML (and CDATA) cannot carry.
+	pr := &prepared{content: loader.StripInvalidXML(Policy.Sanitize(absolutize(body, linkURL)))}
+	if p.Summary != "" {
+		pr.summary = plainText(p.Summary, 4*c.Summary)
+	}
+	if pr.summary == "" { // none given, or one of markup alone
+		pr.summary = plainText(pr.content, c.Summary)
+	}
+	if keep {
+		it.prep.Store(pr)
+	}
+	return pr
+}
+
+// release drops what the item keeps for feeds: its content, encodings and
+// page. A Site being served may still read them; each is made again when
+// asked for.
+func (it *item) release() {
+	it.prep.Store(nil)
+	it.page.Store(nil)
+	it.mu.Lock()
+	it.enc = [nFormats][]byte{}
+	it.mu.Unlock()
 }
 
 // postLink is the post's own link made absolute, or its page on this site.
@@ -584,8 +640,46 @@ func (b *Builder) encodeFeeds(site *Site, chans []*channel) error {
 			site.Files["/"+ch.dir+formatList[f].file] = feeds[ch.dir].files[f]
 		}
 	}
+	// An item kept by no feed any more drops its content and encodings,
+	// which would otherwise hold a whole old feed's bytes.
+	for _, ch := range stale {
+		for _, it := range feeds[ch.dir].items {
+			it.feeds++
+		}
+	}
+	for dir, st := range b.feeds {
+		if feeds[dir] == st {
+			continue
+		}
+		for _, it := range st.items {
+			if it.feeds--; it.feeds == 0 {
+				it.release()
+			}
+		}
+	}
 	b.feeds = feeds
 	return nil
+}
+
+// leanFeed is a feed of a lean Site, made when written.
+type leanFeed struct {
+	ch *channel
+	f  int
+}
+
+// encodeLean encodes the feed of format f for ch, keeping no encoding.
+func (c *Config) encodeLean(lf leanFeed) ([]byte, error) {
+	items := lf.ch.items[:min(c.Limit, len(lf.ch.items))]
+	parts := make([][]byte, len(items))
+	for i, it := range items {
+		enc, err := formatList[lf.f].item(c, it, c.prepare(it, true))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", it.post.Path, err)
+		}
+		parts[i] = enc
+	}
+	body, _, err := spliceFeed(c, lf.ch, lf.f, parts)
+	return body, err
 }
 
 // encodeFeed encodes items as one feed of format f, encoding each item
@@ -596,8 +690,7 @@ func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, []int, e
 	for i, it := range items {
 		it.mu.Lock() // another feed may be encoding it
 		if it.enc[f] == nil {
-			b.prepare(it)
-			enc, err := formatList[f].item(&b.cfg, it)
+			enc, err := formatList[f].item(&b.cfg, it, b.cfg.prepare(it, true))
 			if err != nil {
 				it.mu.Unlock()
 				return nil, nil, fmt.Errorf("%s: %w", it.post.Path, err)

@@ -185,7 +185,7 @@ func TestBuildDeterministic(t *testing.T) {
 		t.Fatalf("paths differ: %v vs %v", a.Paths(), b.Paths())
 	}
 	for _, p := range a.Paths() {
-		if !bytes.Equal(a.Files[p].Body, b.Files[p].Body) {
+		if !bytes.Equal(fileAt(t, a, p).Body, fileAt(t, b, p).Body) {
 			t.Errorf("%s: two builds of the same input differ", p)
 		}
 	}

@@ -7,7 +7,7 @@ type format struct {
 	file      string // file name inside a feed's folder
 	mediaType string
 	// item encodes one item; feed wraps encoded items into a whole feed.
-	item func(c *Config, it *item) ([]byte, error)
+	item func(c *Config, it *item, pr *prepared) ([]byte, error)
 	feed func(c *Config, ch *channel, self string, items [][]byte) ([]byte, error)
 }
 

@@ -106,7 +106,8 @@ func FuzzBuild(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Build: %v", err)
 		}
-		for path, file := range site.Files {
+		for _, path := range site.Paths() {
+			file := fileAt(t, site, path)
 			if _, err := fileName(path); err != nil {
 				t.Fatal(err)
 			}

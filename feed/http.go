@@ -40,6 +40,7 @@ type snapshot struct {
 	entries map[string]*entry
 	cache   *queryCache
 	br      map[string][]byte // brotli of each body by ETag, kept while the bytes are
+	cc      []string          // Cache-Control
 }
 
 // entry is one prepared response: header values for the identity and gzip
@@ -78,6 +79,7 @@ func (h *Handler) Store(s *Site) {
 	}
 	sn.br = brotliFiles(s, old)
 	cc := []string{cacheControl(s.cfg.TTL)}
+	sn.cc = cc
 	for p, f := range s.Files {
 		e := &entry{f: f, class: classOf(p), fmt: -1, cc: cc, typ: []string{f.Type},
 			mod: []string{f.Modified.UTC().Format(http.TimeFormat)}}
@@ -154,13 +156,17 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 	e := sn.entries[p]
 	if e == nil {
 		if dir, ok := strings.CutSuffix(p, "/index.html"); ok {
-			e = sn.entries[dir+"/"]
-		} else if !strings.HasSuffix(p, "/") && sn.entries[p+"/"] != nil {
+			p = dir + "/"
+			e = sn.entries[p]
+		} else if !strings.HasSuffix(p, "/") && sn.site.Has(p+"/") {
 			// A page asked for without its slash: send the reader to it,
 			// relative to this host (the site URL may name another).
 			w.Header().Set("Location", r.URL.EscapedPath()+"/")
 			return httpError(w, classPage, http.StatusMovedPermanently, "moved to "+p+"/")
 		}
+	}
+	if e == nil && sn.site.posts[p] != nil {
+		return h.servePost(w, r, sn, p)
 	}
 	if e == nil {
 		return httpError(w, classOther, http.StatusNotFound, "not found")
@@ -190,6 +196,25 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 	}
 	st, n := serveEntry(w, r, e)
 	return e.class, st, n
+}
+
+// servePost answers with the page of a post, made now unless kept (see
+// Site.File), and gzipped now for a client that takes it.
+func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot, p string) (class, int, int64) {
+	f, err := sn.site.File(p)
+	if err != nil {
+		if h.Logger != nil {
+			h.Logger.LogAttrs(r.Context(), slog.LevelError, "post page", slog.String("path", p), slog.Any("error", err))
+		}
+		return httpError(w, classPost, http.StatusInternalServerError, "could not make this page")
+	}
+	if f.Gzip == nil && acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {
+		cp := *f
+		cp.Gzip = gzipBytes(f.Body)
+		f = &cp
+	}
+	st, n := serveFile(w, r, f, sn.cc)
+	return classPost, st, n
 }
 
 // hasEncodedSlash reports whether an escaped path holds %2F or %5C, which

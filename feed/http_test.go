@@ -429,8 +429,8 @@ func TestServeETagStable(t *testing.T) {
 	a := buildServeSite(t, posts)
 	b := buildServeSite(t, servePosts()) // a restart: new posts, new builder
 	for _, p := range a.Paths() {
-		if a.Files[p].ETag != b.Files[p].ETag {
-			t.Errorf("%s: got ETag %s after a restart, want %s", p, b.Files[p].ETag, a.Files[p].ETag)
+		if ea, eb := fileAt(t, a, p).ETag, fileAt(t, b, p).ETag; ea != eb {
+			t.Errorf("%s: got ETag %s after a restart, want %s", p, eb, ea)
 		}
 	}
 	changed := servePosts()
@@ -626,7 +626,7 @@ func TestServeCorked(t *testing.T) {
 	if n := len(site.Files["/rss.xml"].Body); n < sendfileMin {
 		t.Fatalf("feed of %d bytes: too small to be sent from a file", n)
 	}
-	if n := len(site.Files["/posts/bank/"].Body); n > corkMin {
+	if n := len(fileAt(t, site, "/posts/bank/").Body); n > corkMin {
 		t.Fatalf("page of %d bytes: too big to be left uncorked", n)
 	}
 	if e := h.snap.Load().entries["/rss.xml"]; runtime.GOOS == "linux" && e.id.mem.f == nil {
@@ -650,9 +650,10 @@ func TestServeCorked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := site.Files[path].Body
-		if i%3 == 0 && site.Files[path].Gzip != nil {
-			want = site.Files[path].Gzip
+		f := fileAt(t, site, path)
+		want := f.Body
+		if i%3 == 0 && f.Gzip != nil {
+			want = f.Gzip
 		}
 		if !bytes.Equal(body, want) {
 			t.Fatalf("request %d, %s: got %d bytes, want the %d prepared", i, path, len(body), len(want))

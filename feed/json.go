@@ -31,14 +31,14 @@ type jsonAuthor struct {
 	URL  string `json:"url,omitempty"`
 }
 
-func jsonItem(c *Config, it *item) ([]byte, error) {
+func jsonItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := it.urls()
 	x := jsonItemJSON{
 		ID:            u.id,
 		URL:           u.link,
 		Title:         it.post.Title,
-		ContentHTML:   it.content,
-		Summary:       it.summary,
+		ContentHTML:   pr.content,
+		Summary:       pr.summary,
 		Image:         u.image,
 		DatePublished: rfc3339(c, it.post.Date),
 		DateModified:  rfc3339(c, it.post.Updated),

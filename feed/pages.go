@@ -151,24 +151,17 @@ func feedLinks(ch *channel, root string) []pageLink {
 	return out
 }
 
-// renderPages adds the pages for people to site: a page per post (made
-// once per item and kept while the post is unchanged), a page per feed,
-// the index, the OPML list and the stylesheet. A page whose bytes did not
-// change keeps the last build's File, so its ETag and gzip.
+// renderPages adds the pages for people to site: a page per feed, the
+// index, the OPML list and the stylesheet. A page whose bytes did not
+// change keeps the last build's File, so its ETag and gzip. The page of
+// each post is made when asked for (Site.File), not here: a folder of
+// 100,000 posts would otherwise hold as many pages.
 func (b *Builder) renderPages(site *Site, items []*item) error {
 	c := &b.cfg
 	chans := site.channels
-	errs := make([]error, len(items))
-	parallel(len(items), func(i int) {
-		if items[i].page == nil {
-			items[i].page, errs[i] = b.renderPost(items[i])
-		}
-	})
-	for i, it := range items {
-		if errs[i] != nil {
-			return fmt.Errorf("feed: page of %s: %w", it.post.Path, errs[i])
-		}
-		site.Files[postPath(it)] = it.page
+	site.posts = make(map[string]*item, len(items))
+	for _, it := range items {
+		site.posts[postPath(it)] = it
 	}
 
 	add := func(p string, f *File) {
@@ -234,7 +227,14 @@ func (st *channelPageState) same(ch *channel, top []*item) bool {
 }
 
 func execute(name string, data any) ([]byte, error) {
+	return executeSized(name, data, 0)
+}
+
+// executeSized executes a template into a buffer of about size bytes, so
+// that a long page is not grown and copied step by step.
+func executeSized(name string, data any, size int) ([]byte, error) {
 	var buf bytes.Buffer
+	buf.Grow(size)
 	if err := pageTemplates.ExecuteTemplate(&buf, name, data); err != nil {
 		return nil, err
 	}
@@ -259,26 +259,24 @@ func (b *Builder) renderChannel(ch *channel) ([]byte, error) {
 	for _, it := range shown {
 		pg.Items = append(pg.Items, itemView{
 			Title: it.post.Title, Page: rel(pg.Root, postPath(it)), Image: it.image,
-			Author: it.author.Name, Summary: it.summary, Date: c.date(it.post.Date),
+			Author: it.author.Name, Summary: c.prepare(it, true).summary, Date: c.date(it.post.Date),
 		})
 	}
 	return execute("channel.html", pg)
 }
 
-// renderPost makes the page of one item. It depends on the item and the
-// configuration only, so it is made once per item.
-func (b *Builder) renderPost(it *item) (*File, error) {
-	b.prepare(it)
-	c := &b.cfg
+// renderPost makes the page of one item, from its prepared content. It
+// depends on the item and the configuration only.
+func (c *Config) renderPost(it *item, pr *prepared) ([]byte, error) {
 	p := postPath(it)
 	pg := postPage{pageBase: c.base(p, it.post.Title+" · "+c.Title), Heading: it.post.Title,
 		PostLang: it.post.Lang, Author: it.author.Name, AuthorURL: it.author.URL, Image: it.image,
-		Date: c.date(it.post.Date), Body: template.HTML(it.content)}
+		Date: c.date(it.post.Date), Body: template.HTML(pr.content)}
 	if pg.PostLang == "" {
 		pg.PostLang = c.Language
 	}
-	if it.summary != "" {
-		pg.Description = it.summary
+	if pr.summary != "" {
+		pg.Description = pr.summary
 	}
 	if !it.post.Updated.Equal(it.post.Date) {
 		d := c.date(it.post.Updated)
@@ -293,9 +291,5 @@ func (b *Builder) renderPost(it *item) (*File, error) {
 	}
 	all := &channel{title: c.Title}
 	pg.Alternates = feedLinks(all, pg.Root)
-	body, err := execute("post.html", pg)
-	if err != nil {
-		return nil, err
-	}
-	return newFile(body, htmlType, it.post.Updated), nil
+	return executeSized("post.html", pg, len(pr.content)+4096)
 }

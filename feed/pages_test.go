@@ -103,7 +103,7 @@ func TestPagesEveryLinkResolves(t *testing.T) {
 	}
 	pages := 0
 	for _, p := range site.Paths() {
-		f := site.Files[p]
+		f := fileAt(t, site, p)
 		if !strings.HasPrefix(f.Type, "text/html") {
 			continue
 		}
@@ -116,7 +116,7 @@ func TestPagesEveryLinkResolves(t *testing.T) {
 				}
 				continue
 			}
-			if site.Files[target] == nil {
+			if fileAt(t, site, target) == nil {
 				t.Errorf("%s: link %q: got no file at %s, want one", p, link, target)
 				continue
 			}
@@ -145,7 +145,7 @@ func TestItemLinksHavePages(t *testing.T) {
 	site := buildServeSite(t, servePosts())
 	for _, fi := range site.Feeds() {
 		p := "/" + fi.Dir + "rss.xml"
-		feed, err := gofeed.NewParser().Parse(bytes.NewReader(site.Files[p].Body))
+		feed, err := gofeed.NewParser().Parse(bytes.NewReader(fileAt(t, site, p).Body))
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
@@ -157,19 +157,19 @@ func TestItemLinksHavePages(t *testing.T) {
 				}
 				continue
 			}
-			if f := site.Files[target]; f == nil || !strings.HasPrefix(f.Type, "text/html") {
+			if f := fileAt(t, site, target); f == nil || !strings.HasPrefix(f.Type, "text/html") {
 				t.Errorf("%s: item %q: link %q: got no page, want one", p, it.Title, it.Link)
 			}
 		}
 	}
-	if site.Files["/posts/rust/"] == nil {
+	if fileAt(t, site, "/posts/rust/") == nil {
 		t.Errorf("a post with a link of its own: got no page, want one")
 	}
 }
 
 func TestIndexAutodiscovery(t *testing.T) {
 	site := buildServeSite(t, servePosts())
-	doc, err := html.Parse(bytes.NewReader(site.Files["/"].Body))
+	doc, err := html.Parse(bytes.NewReader(fileAt(t, site, "/").Body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestIndexAutodiscovery(t *testing.T) {
 	}
 	for _, a := range alts {
 		target, _ := sitePath(site.cfg.URL, "/", a.href)
-		f := site.Files[target]
+		f := fileAt(t, site, target)
 		if f == nil {
 			t.Errorf("alternate %s: got no file, want a feed", a.href)
 			continue
@@ -203,7 +203,7 @@ func TestIndexAutodiscovery(t *testing.T) {
 			t.Errorf("alternate %s: got type %q, want %q", a.href, a.typ, mt)
 		}
 	}
-	text := string(site.Files["/"].Body)
+	text := string(fileAt(t, site, "/").Body)
 	for _, fi := range feeds {
 		if !strings.Contains(text, fi.Title) {
 			t.Errorf("index: feed title %q missing", fi.Title)
@@ -222,7 +222,7 @@ func attr(n *html.Node, key string) string {
 
 func TestOPML(t *testing.T) {
 	site := buildServeSite(t, servePosts())
-	f := site.Files["/feeds.opml"]
+	f := fileAt(t, site, "/feeds.opml")
 	if f == nil || f.Type != "text/x-opml; charset=utf-8" {
 		t.Fatalf("got %+v, want an OPML file", f)
 	}
@@ -257,7 +257,7 @@ func TestOPML(t *testing.T) {
 		}
 		for _, u := range []string{o.XMLURL, o.HTMLURL} {
 			p, inside := sitePath(site.cfg.URL, "/", u)
-			if !inside || site.Files[p] == nil {
+			if !inside || fileAt(t, site, p) == nil {
 				t.Errorf("outline %d: %s: got no file of the site, want one", i, u)
 			}
 		}
@@ -266,7 +266,7 @@ func TestOPML(t *testing.T) {
 
 func TestPostPage(t *testing.T) {
 	site := buildServeSite(t, servePosts())
-	f := site.Files["/posts/bank/"]
+	f := fileAt(t, site, "/posts/bank/")
 	if f == nil {
 		t.Fatal("no page for finance/bank.md")
 	}
@@ -294,7 +294,7 @@ func TestPostPage(t *testing.T) {
 	if f.Modified != time.Date(2024, 3, 2, 1, 30, 0, 0, time.UTC) {
 		t.Errorf("Last-Modified: got %v, want the post's update", f.Modified)
 	}
-	rust := string(site.Files["/posts/rust/"].Body)
+	rust := string(fileAt(t, site, "/posts/rust/").Body)
 	if !strings.Contains(rust, `href="https://elsewhere.example/rust"`) || !strings.Contains(rust, `href="https://ann.example/" rel="author"`) {
 		t.Errorf("post with its own link: got no link to it or its author:\n%s", rust)
 	}
@@ -314,7 +314,7 @@ func TestChannelPage(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
-			f := site.Files[tc.path]
+			f := fileAt(t, site, tc.path)
 			if f == nil {
 				t.Fatalf("got no page at %s", tc.path)
 			}
@@ -332,7 +332,7 @@ func TestChannelPage(t *testing.T) {
 		})
 	}
 	// 体育's page has a picture-less item: no empty img.
-	if strings.Contains(string(site.Files["/categories/体育/"].Body), `src=""`) {
+	if strings.Contains(string(fileAt(t, site, "/categories/体育/").Body), `src=""`) {
 		t.Errorf("got an empty src")
 	}
 }
@@ -358,10 +358,10 @@ func TestPagesDeterministicAndReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range s1.Paths() {
-		if s1.Files[p] != s2.Files[p] {
+		if fileAt(t, s1, p) != fileAt(t, s2, p) {
 			t.Errorf("%s: got a new File on an unchanged rebuild, want the old one kept", p)
 		}
-		if o := other.Files[p]; o == nil || !bytes.Equal(o.Body, s1.Files[p].Body) {
+		if o := fileAt(t, other, p); o == nil || !bytes.Equal(o.Body, fileAt(t, s1, p).Body) {
 			t.Errorf("%s: another builder gave other bytes", p)
 		}
 	}
@@ -379,7 +379,7 @@ func TestPagesDeterministicAndReused(t *testing.T) {
 		path    string
 		changed bool
 	}{{"/posts/rust/", true}, {"/categories/technology/", true}, {"/all/", true}, {"/posts/bank/", false}, {"/categories/体育/", false}, {"/style.css", false}} {
-		if got := s3.Files[tc.path] != s1.Files[tc.path]; got != tc.changed {
+		if got := fileAt(t, s3, tc.path) != fileAt(t, s1, tc.path); got != tc.changed {
 			t.Errorf("%s: got changed %v, want %v", tc.path, got, tc.changed)
 		}
 	}
@@ -427,7 +427,7 @@ func TestOPMLNewsboat(t *testing.T) {
 	site := buildServeSite(t, servePosts())
 	dir := t.TempDir()
 	opml := filepath.Join(dir, "feeds.opml")
-	if err := os.WriteFile(opml, site.Files["/feeds.opml"].Body, 0o644); err != nil {
+	if err := os.WriteFile(opml, fileAt(t, site, "/feeds.opml").Body, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	urls := filepath.Join(dir, "urls")

@@ -131,7 +131,15 @@ func (q *feedQuery) filterItems(ch *channel) ([]*item, []int) {
 			continue
 		}
 		if q.filter != nil || q.filterout != nil {
-			text := it.post.Title + "\n" + plainText(it.content, math.MaxInt32)
+			// A query never reads the folder: a post whose body is
+			// neither kept for a feed nor in memory (a folder over the
+			// body budget) is matched on its title alone.
+			text := it.post.Title
+			if pr := it.prep.Load(); pr != nil {
+				text += "\n" + plainText(pr.content, math.MaxInt32)
+			} else if it.post.Body != "" {
+				text += "\n" + plainText(it.post.Body, math.MaxInt32)
+			}
 			if q.filter != nil && !q.filter.MatchString(text) {
 				continue
 			}
@@ -164,10 +172,12 @@ func (s *Site) encodeQuery(ch *channel, f int, q *feedQuery) (*File, error) {
 	parts := make([][]byte, len(items))
 	for i, it := range items {
 		if pos[i] < s.cfg.Limit {
+			it.mu.Lock()
 			parts[i] = it.enc[f]
+			it.mu.Unlock()
 		}
 		if parts[i] == nil {
-			enc, err := formatList[f].item(&s.cfg, it)
+			enc, err := formatList[f].item(&s.cfg, it, s.cfg.prepare(it, false))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", it.post.Path, err)
 			}

@@ -44,14 +44,14 @@ type rssItemXML struct {
 // rfc822 is RFC 822 with a four-digit year, in GMT, as RSS wants.
 func rfc822(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:05") + " GMT" }
 
-func rssItem(c *Config, it *item) ([]byte, error) {
+func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := it.urls()
 	x := rssItemXML{RssItem: feeds.RssItem{
 		Title: it.post.Title,
 		Link:  u.link,
 		// A reader shows description as HTML, and the summary is plain
 		// text: escaped, markup written as text in a post stays text.
-		Description: html.EscapeString(it.summary),
+		Description: html.EscapeString(pr.summary),
 		Guid:        &feeds.RssGuid{Id: u.id, IsPermaLink: "false"},
 		PubDate:     rfc822(it.post.Date),
 	}}
@@ -59,8 +59,8 @@ func rssItem(c *Config, it *item) ([]byte, error) {
 	if u.id == u.link && webURL(u.id) == u.id {
 		x.Guid.IsPermaLink = "true"
 	}
-	if it.content != "" {
-		x.Content = &feeds.RssContent{Content: xmlText(it.content)}
+	if pr.content != "" {
+		x.Content = &feeds.RssContent{Content: xmlText(pr.content)}
 	}
 	// RSS author is an e-mail address with the name in parentheses; an
 	// author without a usable address goes in dc:creator instead.

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"sort"
 	"time"
 )
@@ -14,7 +15,8 @@ import (
 // the two can never disagree.
 type Site struct {
 	// Files by URL path: "/rss.xml", "/categories/金融/atom.xml", and pages
-	// as "/", "/categories/金融/", "/posts/x/".
+	// as "/", "/categories/金融/". The pages of posts, "/posts/x/", are
+	// not in it: File makes them when asked for.
 	Files map[string]*File
 	// NextDue is the date of the earliest post not yet due, or zero.
 	NextDue time.Time
@@ -23,6 +25,11 @@ type Site struct {
 
 	cfg      Config
 	channels []*channel
+	posts    map[string]*item    // by the path of their page
+	feeds    map[string]leanFeed // by path, in a lean Site: its feeds
+	// lean keeps nothing that File makes: a build that writes each page
+	// once has no use for them.
+	lean bool
 }
 
 // A File is one prepared response: the bytes, their gzip, a strong ETag and
@@ -40,14 +47,98 @@ func newFile(body []byte, mediaType string, modified time.Time) *File {
 	return &File{Body: body, ETag: `"` + hex.EncodeToString(sum[:12]) + `"`, Modified: modified.UTC().Truncate(time.Second), Type: mediaType}
 }
 
-// Paths returns the site's paths in order.
+// Paths returns the site's paths in order, posts' pages included.
 func (s *Site) Paths() []string {
-	out := make([]string, 0, len(s.Files))
+	out := make([]string, 0, len(s.Files)+len(s.posts))
 	for p := range s.Files {
+		out = append(out, p)
+	}
+	for p := range s.posts {
+		out = append(out, p)
+	}
+	for p := range s.feeds {
 		out = append(out, p)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Has reports whether the site has a file at path p.
+func (s *Site) Has(p string) bool {
+	_, feed := s.feeds[p]
+	return s.Files[p] != nil || s.posts[p] != nil || feed
+}
+
+// File returns the file at path p, or nil if the site has none. A post's
+// page is made now unless the post is among a feed's newest, whose pages
+// are kept once made (with their gzip); making it may read the post's
+// file again, which can fail.
+func (s *Site) File(p string) (*File, error) {
+	if f := s.Files[p]; f != nil {
+		return f, nil
+	}
+	if lf, ok := s.feeds[p]; ok {
+		body, err := s.cfg.encodeLean(lf)
+		if err != nil {
+			return nil, fmt.Errorf("feed: %s: %w", p, err)
+		}
+		return newFile(body, formatList[lf.f].mediaType, newest(lf.ch.items, s.cfg.Limit)), nil
+	}
+	it := s.posts[p]
+	if it == nil {
+		return nil, nil
+	}
+	if f := it.page.Load(); f != nil {
+		return f, nil
+	}
+	body, keep, err := s.renderPost(it)
+	if err != nil {
+		return nil, err
+	}
+	f := newFile(body, htmlType, it.post.Updated)
+	if keep {
+		f.Gzip = gzipBytes(body)
+		it.page.Store(f)
+	}
+	return f, nil
+}
+
+// renderPost makes the page of a post, and says whether to keep it: the
+// post is among a feed's newest, so its content is kept already.
+func (s *Site) renderPost(it *item) (body []byte, keep bool, err error) {
+	pr := it.prep.Load()
+	keep = pr != nil && !s.lean
+	if pr == nil {
+		pr = s.cfg.prepare(it, false)
+	}
+	body, err = s.cfg.renderPost(it, pr)
+	if err != nil {
+		return nil, false, fmt.Errorf("feed: page of %s: %w", it.post.Path, err)
+	}
+	return body, keep, nil
+}
+
+// body returns the bytes of the file at path p, making a post's page
+// without keeping it or hashing it.
+func (s *Site) body(p string) ([]byte, error) {
+	if f := s.Files[p]; f != nil {
+		return f.Body, nil
+	}
+	if it := s.posts[p]; it != nil {
+		if f := it.page.Load(); f != nil {
+			return f.Body, nil
+		}
+		body, _, err := s.renderPost(it)
+		return body, err
+	}
+	if lf, ok := s.feeds[p]; ok {
+		body, err := s.cfg.encodeLean(lf)
+		if err != nil {
+			return nil, fmt.Errorf("feed: %s: %w", p, err)
+		}
+		return body, nil
+	}
+	return nil, fmt.Errorf("feed: no file at %s", p)
 }
 
 // Preview returns a copy of s that can be served while Compress runs on s:

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 )
@@ -47,30 +49,21 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 	}
 	defer root.Close()
 
-	type out struct {
-		name string
-		body []byte
-	}
-	var outs []out
-	for _, p := range s.Paths() {
-		f := s.Files[p]
-		name, err := fileName(p)
-		if err != nil {
+	paths := s.Paths()
+	files := make([]string, len(paths))
+	names := make([]string, 0, len(paths)*2)
+	for i, p := range paths {
+		if files[i], err = fileName(p); err != nil {
 			return 0, err
 		}
-		outs = append(outs, out{name, f.Body})
+		names = append(names, files[i])
 		if opt.Gzip {
-			if f.Gzip == nil {
-				f.Gzip = gzipBytes(f.Body)
-			}
-			outs = append(outs, out{name + ".gz", f.Gzip})
+			names = append(names, files[i]+".gz")
 		}
 	}
-	names := make([]string, len(outs))
-	keep := make(map[string]bool, len(outs))
-	for i, o := range outs {
-		names[i] = o.name
-		keep[o.name] = true
+	keep := make(map[string]bool, len(names))
+	for _, n := range names {
+		keep[n] = true
 	}
 	sort.Strings(names)
 
@@ -86,23 +79,44 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 	}
 	sort.Strings(union)
 	if len(union) != len(old) {
-		if _, err := writeAtomic(root, manifestName, manifestBody(union)); err != nil {
+		if _, err := writeAtomic(root, manifestName, manifestBody(union), false); err != nil {
 			return 0, err
 		}
 	}
 
-	written := 0
-	for _, o := range outs {
-		changed, err := writeAtomic(root, o.name, o.body)
+	// Pages of posts are made here, one at a time per core, and dropped
+	// once written: the site never holds them all.
+	w := &dirWriter{root: root, dirs: map[string]bool{}}
+	var written atomic.Int64
+	errs := make([]error, len(paths))
+	parallel(len(paths), func(i int) {
+		body, err := s.body(paths[i])
 		if err != nil {
-			return written, err
+			errs[i] = err
+			return
 		}
-		if changed {
-			written++
+		n, err := w.write(files[i], body)
+		written.Add(int64(n))
+		if err != nil || !opt.Gzip {
+			errs[i] = err
+			return
+		}
+		gz := s.Files[paths[i]].gzip()
+		if gz == nil {
+			gz = gzipBytes(body)
+		}
+		n, errs[i] = w.write(files[i]+".gz", gz)
+		written.Add(int64(n))
+	})
+	for _, err := range errs {
+		if err != nil {
+			return int(written.Load()), err
 		}
 	}
+	// A killed run's temporary files can only be in the folders of the
+	// files its manifest named.
 	folders := map[string]bool{".": true}
-	for _, n := range union {
+	for _, n := range old {
 		if _, err := fileName("/" + n); err == nil {
 			folders[path.Dir(n)] = true
 		}
@@ -119,10 +133,88 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 			removeEmptyParents(root, path.Dir(n))
 		}
 	}
-	if _, err := writeAtomic(root, manifestName, manifestBody(names)); err != nil {
-		return written, err
+	if _, err := writeAtomic(root, manifestName, manifestBody(names), false); err != nil {
+		return int(written.Load()), err
 	}
-	return written, nil
+	return int(written.Load()), nil
+}
+
+// gzip is the file's gzip, or nil (for no file).
+func (f *File) gzip() []byte {
+	if f == nil {
+		return nil
+	}
+	return f.Gzip
+}
+
+// dirWriter writes files into a root from many goroutines, making each
+// folder once. A folder it made holds no file of an earlier run, so its
+// files are written without reading what was there.
+type dirWriter struct {
+	root *os.Root
+	mu   sync.Mutex
+	dirs map[string]bool // made or found; true if made by this run
+}
+
+func (w *dirWriter) write(name string, body []byte) (int, error) {
+	dir := path.Dir(name)
+	if dir == "." {
+		changed, err := writeAtomic(w.root, name, body, false)
+		return b2i(changed), err
+	}
+	made, err := w.folder(dir)
+	if err != nil {
+		return 0, err
+	}
+	sub, err := w.root.OpenRoot(dir)
+	if err != nil {
+		return 0, fmt.Errorf("feed: %w", err)
+	}
+	defer sub.Close()
+	changed, err := writeAtomic(sub, path.Base(name), body, made)
+	if err != nil {
+		return 0, fmt.Errorf("feed: writing %s: %w", name, err)
+	}
+	return b2i(changed), nil
+}
+
+// folder makes dir unless made or found before, and reports whether this
+// run made it.
+func (w *dirWriter) folder(dir string) (bool, error) {
+	w.mu.Lock()
+	made, ok := w.dirs[dir]
+	w.mu.Unlock()
+	if ok {
+		return made, nil
+	}
+	err := w.root.Mkdir(dir, 0o755)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = w.root.MkdirAll(path.Dir(dir), 0o755); err == nil {
+			err = w.root.Mkdir(dir, 0o755)
+		}
+	}
+	switch {
+	case err == nil:
+		made = true
+	case errors.Is(err, fs.ErrExist):
+		made = false
+	default:
+		return false, fmt.Errorf("feed: %w", err)
+	}
+	w.mu.Lock()
+	if was, ok := w.dirs[dir]; ok { // another goroutine got there first
+		made = was
+	}
+	w.dirs[dir] = made
+	w.mu.Unlock()
+	return made, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func manifestBody(names []string) []byte {
@@ -151,14 +243,19 @@ func fileName(urlPath string) (string, error) {
 
 // writeAtomic replaces name (a slash path inside root) with body through a
 // temporary file in the same folder and a rename. It reports false,
-// writing nothing, when the file already holds body.
-func writeAtomic(root *os.Root, name string, body []byte) (bool, error) {
-	if old, err := root.ReadFile(name); err == nil && bytes.Equal(old, body) {
-		return false, nil
+// writing nothing, when the file already holds body; fresh says there is
+// no file to compare with.
+func writeAtomic(root *os.Root, name string, body []byte, fresh bool) (bool, error) {
+	if !fresh {
+		if old, err := root.ReadFile(name); err == nil && bytes.Equal(old, body) {
+			return false, nil
+		}
 	}
 	dir := path.Dir(name)
-	if err := root.MkdirAll(dir, 0o755); err != nil {
-		return false, fmt.Errorf("feed: %w", err)
+	if dir != "." {
+		if err := root.MkdirAll(dir, 0o755); err != nil {
+			return false, fmt.Errorf("feed: %w", err)
+		}
 	}
 	var tmp *os.File
 	var tmpName string

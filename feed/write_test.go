@@ -20,6 +20,16 @@ func testPost(path, title string, cats ...string) *loader.Post {
 	return &loader.Post{Path: path, Title: title, Date: d, Updated: d, Categories: cats, Body: "<p>" + title + "</p>"}
 }
 
+// fileAt is s.File(p), failing the test on an error.
+func fileAt(t testing.TB, s *Site, p string) *File {
+	t.Helper()
+	f, err := s.File(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // checkFeed parses a feed back: XML with a strict decoder to the end,
 // JSON Feed with encoding/json.
 func checkFeed(t testing.TB, name string, body []byte) {
@@ -103,11 +113,11 @@ func TestWriteDirStaysInside(t *testing.T) {
 	if n := len(site.Feeds()); n < 20 {
 		t.Errorf("got %d feeds, want one per distinct hostile category", n)
 	}
-	if want := 2*len(site.Files) + 1; files != want {
+	if want := 2*len(site.Paths()) + 1; files != want {
 		t.Errorf("got %d files, want %d (each file, its .gz, the manifest)", files, want)
 	}
-	for p, f := range site.Files {
-		checkFeed(t, p, f.Body)
+	for _, p := range site.Paths() {
+		checkFeed(t, p, fileAt(t, site, p).Body)
 	}
 }
 
@@ -214,9 +224,9 @@ func TestWriteDirDeletesOnlyItsOwn(t *testing.T) {
 			t.Errorf("%s still there; want it removed with its category", gone)
 		}
 	}
-	for p, f := range second.Files {
+	for _, p := range second.Paths() {
 		name, _ := fileName(p)
-		if tree[name] != string(f.Body) {
+		if tree[name] != string(fileAt(t, second, p).Body) {
 			t.Errorf("%s: not the new site's bytes", name)
 		}
 	}
@@ -247,12 +257,12 @@ func TestWriteDirRemovesKilledRunsFiles(t *testing.T) {
 	}
 	defer root.Close()
 	var union []string
-	for p := range big.Files {
+	for _, p := range big.Paths() {
 		n, _ := fileName(p)
 		union = append(union, n)
 	}
-	writeAtomic(root, manifestName, manifestBody(union))
-	writeAtomic(root, "categories/extra/rss.xml", big.Files["/categories/extra/rss.xml"].Body)
+	writeAtomic(root, manifestName, manifestBody(union), false)
+	writeAtomic(root, "categories/extra/rss.xml", big.Files["/categories/extra/rss.xml"].Body, false)
 	os.WriteFile(filepath.Join(out, "categories", "extra", tmpPrefix+"dead"), []byte("half"), 0o644)
 	old := time.Now().Add(-time.Minute)
 	os.Chtimes(filepath.Join(out, "categories", "extra", tmpPrefix+"dead"), old, old)
@@ -266,8 +276,8 @@ func TestWriteDirRemovesKilledRunsFiles(t *testing.T) {
 			t.Errorf("%s left behind by the killed run", name)
 		}
 	}
-	if len(tree) != len(small.Files)+1 {
-		t.Errorf("got files %v, want the site's %d and the manifest", keys(tree), len(small.Files))
+	if len(tree) != len(small.Paths())+1 {
+		t.Errorf("got files %v, want the site's %d and the manifest", keys(tree), len(small.Paths()))
 	}
 }
 

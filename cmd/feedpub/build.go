@@ -41,7 +41,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rejected := printProblems(stderr, res.Problems)
-	site, err := feed.Build(res.Posts, cfg.site, time.Now())
+	site, err := feed.BuildLean(res.Posts, cfg.site, time.Now())
 	if err != nil {
 		return err
 	}

@@ -336,7 +336,7 @@ func profile(seeds, cpu, mem string) {
 		log.Fatal(err)
 	}
 	scanned := time.Since(start)
-	site, err := feed.Build(res.Posts, feed.Config{}, time.Now())
+	site, err := feed.BuildLean(res.Posts, feed.Config{}, time.Now())
 	if err != nil {
 		log.Fatal(err)
 	}
