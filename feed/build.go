@@ -78,6 +78,7 @@ type Builder struct {
 	gen       int // builds made
 	items     map[*loader.Post]*item
 	order     []*item // the last build's items, newest first
+	bySlug    []*item // the last build's items, by slug
 	slugs     map[string]string
 	slugPaths []string                     // sorted, that slugs were made for
 	catNums   map[string]int               // category slug -> its number, for channels
@@ -240,7 +241,10 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	b.order = items
 
 	chans := b.channels(items, fresh, gone)
-	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans, lean: b.lean}
+	if len(fresh) > 0 || len(gone) > 0 {
+		b.bySlug = b.slugOrder(fresh)
+	}
+	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans, lean: b.lean, posts: b.bySlug}
 	if b.lean {
 		site.feeds = map[string]leanFeed{}
 		for _, ch := range chans {
@@ -256,6 +260,32 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	}
 	b.files = site.Files
 	return site, nil
+}
+
+// slugOrder is the last build's items by slug without those that went,
+// merged with fresh: a new slice, as a Site being served holds the old.
+func (b *Builder) slugOrder(fresh []*item) []*item {
+	bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
+	kept := make([]*item, 0, len(b.bySlug)+len(fresh))
+	for _, it := range b.bySlug {
+		if it.gen == b.gen && b.items[it.post] == it {
+			kept = append(kept, it)
+		}
+	}
+	add := slices.SortedFunc(slices.Values(fresh), bySlug)
+	out := make([]*item, 0, len(kept)+len(add))
+	i, j := 0, 0
+	for i < len(kept) && j < len(add) {
+		if bySlug(add[j], kept[i]) < 0 {
+			out = append(out, add[j])
+			j++
+		} else {
+			out = append(out, kept[i])
+			i++
+		}
+	}
+	out = append(out, kept[i:]...)
+	return append(out, add[j:]...)
 }
 
 // postSlugs gives each post (by path) the slug of its page, from its file

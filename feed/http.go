@@ -165,7 +165,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 			return httpError(w, classPage, http.StatusMovedPermanently, "moved to "+p+"/")
 		}
 	}
-	if e == nil && sn.site.posts[p] != nil {
+	if e == nil && sn.site.post(p) != nil {
 		return h.servePost(w, r, sn, p)
 	}
 	if e == nil {

@@ -159,10 +159,6 @@ func feedLinks(ch *channel, root string) []pageLink {
 func (b *Builder) renderPages(site *Site, items []*item) error {
 	c := &b.cfg
 	chans := site.channels
-	site.posts = make(map[string]*item, len(items))
-	for _, it := range items {
-		site.posts[postPath(it)] = it
-	}
 
 	add := func(p string, f *File) {
 		if old := b.files[p]; old != nil && old.ETag == f.ETag && old.Type == f.Type {

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -25,7 +27,7 @@ type Site struct {
 
 	cfg      Config
 	channels []*channel
-	posts    map[string]*item    // by the path of their page
+	posts    []*item             // sorted by slug: the pages of posts
 	feeds    map[string]leanFeed // by path, in a lean Site: its feeds
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
@@ -53,8 +55,8 @@ func (s *Site) Paths() []string {
 	for p := range s.Files {
 		out = append(out, p)
 	}
-	for p := range s.posts {
-		out = append(out, p)
+	for _, it := range s.posts {
+		out = append(out, postPath(it))
 	}
 	for p := range s.feeds {
 		out = append(out, p)
@@ -63,10 +65,23 @@ func (s *Site) Paths() []string {
 	return out
 }
 
+// post finds the item whose page is at path p.
+func (s *Site) post(p string) *item {
+	slug, ok := strings.CutPrefix(p, "/posts/")
+	if slug, ok = strings.CutSuffix(slug, "/"); !ok {
+		return nil
+	}
+	i, found := slices.BinarySearchFunc(s.posts, slug, func(it *item, slug string) int { return strings.Compare(it.slug, slug) })
+	if !found {
+		return nil
+	}
+	return s.posts[i]
+}
+
 // Has reports whether the site has a file at path p.
 func (s *Site) Has(p string) bool {
 	_, feed := s.feeds[p]
-	return s.Files[p] != nil || s.posts[p] != nil || feed
+	return s.Files[p] != nil || s.post(p) != nil || feed
 }
 
 // File returns the file at path p, or nil if the site has none. A post's
@@ -84,7 +99,7 @@ func (s *Site) File(p string) (*File, error) {
 		}
 		return newFile(body, formatList[lf.f].mediaType, newest(lf.ch.items, s.cfg.Limit)), nil
 	}
-	it := s.posts[p]
+	it := s.post(p)
 	if it == nil {
 		return nil, nil
 	}
@@ -124,7 +139,7 @@ func (s *Site) body(p string) ([]byte, error) {
 	if f := s.Files[p]; f != nil {
 		return f.Body, nil
 	}
-	if it := s.posts[p]; it != nil {
+	if it := s.post(p); it != nil {
 		if f := it.page.Load(); f != nil {
 			return f.Body, nil
 		}

@@ -3,6 +3,7 @@ package loader
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -417,5 +419,34 @@ func TestParseDateOffsets(t *testing.T) {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// xmlClean is a fast path: it must say clean exactly when decoding rune by
+// rune finds nothing XML forbids.
+func TestXMLCleanAgreesWithRunes(t *testing.T) {
+	slow := func(s string) bool {
+		for i, r := range s {
+			if (r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD")) || !validXMLRune(r) {
+				return false
+			}
+		}
+		return true
+	}
+	cases := []string{"", "plain", "tab\tnl\ncr\r", "\x00", "\x1f", "\x7f", "中文，标点。", "\uFFFD", "\uFFFE", "\uFFFF",
+		"\uFFFC", "\xef\xbf", "\xef", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ok\xff", "\U0001F600", "x\uFFFEy"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte{0, '\t', '\n', 'a', 0x1f, 0x7f, 0xef, 0xbf, 0xbe, 0xbd, 0xe4, 0xb8, 0xad, 0xed, 0xa0, 0x80, 0xff}
+	for range 20000 {
+		b := make([]byte, rnd.IntN(8))
+		for i := range b {
+			b[i] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		if got, want := xmlClean(s), slow(s); got != want {
+			t.Errorf("xmlClean(%q) = %v, want %v", s, got, want)
+		}
 	}
 }

@@ -83,7 +83,9 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		return nil, p.fail(lineOf(data, invalidAt(data)), "%v", err)
 	}
 	text = bytes.TrimPrefix(text, []byte("\ufeff"))
-	text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
+	if bytes.Contains(text, []byte("\r\n")) {
+		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
+	}
 
 	front, body, err := p.split(text)
 	if err != nil {

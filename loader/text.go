@@ -33,21 +33,7 @@ func validXMLRune(r rune) bool {
 // replaces invalid UTF-8 with U+FFFD. Text that needs no change is returned
 // as it is, without copying.
 func StripInvalidXML(s string) string {
-	clean := true
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || !validXMLRune(r) {
-			clean = false
-			break
-		}
-		i += size
-	}
-	if clean {
+	if xmlClean(s) {
 		return s
 	}
 	var b strings.Builder
@@ -67,6 +53,29 @@ func StripInvalidXML(s string) string {
 
 // decodeText returns data as UTF-8. Text that is not UTF-8 is decoded as
 // GB18030 when the result is clearly Chinese; anything else is an error.
+// xmlClean reports whether s is UTF-8 with no character that XML 1.0
+// forbids. It is the common case, tested a byte at a time without decoding
+// runes: valid UTF-8 holds no surrogates and nothing past U+10FFFF, so
+// what is left to find is C0 controls and U+FFFE, U+FFFF (EF BF BE/BF).
+func xmlClean(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x20 && c != 0xEF:
+		case c == '\t' || c == '\n' || c == '\r':
+		case c == 0xEF:
+			if i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func decodeText(data []byte) ([]byte, error) {
 	if utf8.Valid(data) {
 		return data, nil
