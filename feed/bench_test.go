@@ -309,3 +309,28 @@ func BenchmarkRebuildOneChanged(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPostPage makes the page of one post whose content is prepared,
+// as serve does for a post in a feed and build for every post.
+func BenchmarkPostPage(b *testing.B) {
+	bl, ch := benchFeed(b)
+	it := ch.items[0]
+	pr := bl.cfg.prepare(it, true)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := bl.cfg.renderPost(it, pr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPrepare sanitises one seed-sized body.
+func BenchmarkPrepare(b *testing.B) {
+	bl, ch := benchFeed(b)
+	it := ch.items[0]
+	b.ReportAllocs()
+	it.prep.Store(nil)
+	for b.Loop() {
+		bl.cfg.prepare(it, false)
+	}
+}

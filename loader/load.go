@@ -236,7 +236,7 @@ func (l *Loader) read(f found, prev *cached) *cached {
 	if l.lazy && post.Body != "" {
 		post.Body = ""
 		abs, rel, size, sum := f.abs, f.rel, c.size, post.Sum // not all of f: FileInfo is large
-		post.load = func() (string, error) { return l.reread(abs, rel, size, opt, sum) }
+		post.load = func() (string, error) { return l.reread(abs, rel, size, sum) }
 	}
 	c.post = post
 	return c
@@ -244,19 +244,12 @@ func (l *Loader) read(f found, prev *cached) *cached {
 
 // reread parses a file again for its body, if it still has the bytes whose
 // digest is sum.
-func (l *Loader) reread(abs, rel string, size int64, opt Options, sum string) (string, error) {
+func (l *Loader) reread(abs, rel string, size int64, sum string) (string, error) {
 	data, err := readFile(abs, size, l.cfg.MaxSize)
 	if err != nil {
 		return "", fmt.Errorf("loader: %s: %w", rel, err)
 	}
-	post, _, err := Parse(rel, data, opt)
-	if err != nil {
-		return "", err
-	}
-	if post.Sum != sum {
-		return "", fmt.Errorf("loader: %s: changed since it was read", rel)
-	}
-	return post.Body, nil
+	return parseBody(rel, data, sum)
 }
 
 // digest is Post.Sum of a file's bytes, as Parse makes it.

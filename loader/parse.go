@@ -2,8 +2,6 @@ package loader
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
@@ -74,7 +72,6 @@ func (p *parser) warn(line int, format string, args ...any) {
 }
 
 func (p *parser) parse(data []byte) (*Post, error) {
-	sum := sha256.Sum256(data)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, p.fail(1, "empty file")
 	}
@@ -107,7 +104,7 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		return nil, err
 	}
 
-	post := &Post{Path: p.name, Sum: hex.EncodeToString(sum[:16])}
+	post := &Post{Path: p.name, Sum: digest(data)}
 	if err := p.fields(post, root); err != nil {
 		return nil, err
 	}
@@ -126,18 +123,48 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		post.Updated = post.Date
 	}
 
+	if post.Body, err = p.body(body); err != nil {
+		return nil, err
+	}
+	return post, nil
+}
+
+// body is the HTML of a post's body: Markdown rendered, characters XML
+// forbids dropped.
+func (p *parser) body(body []byte) (string, error) {
 	body = bytes.TrimSpace(body)
 	switch strings.ToLower(path.Ext(p.name)) {
 	case ".md", ".markdown":
 		var buf bytes.Buffer
 		if err := markdown.Convert(body, &buf); err != nil {
-			return nil, p.fail(0, "markdown: %v", err)
+			return "", p.fail(0, "markdown: %v", err)
 		}
-		post.Body = StripInvalidXML(buf.String())
+		return StripInvalidXML(buf.String()), nil
 	default:
-		post.Body = StripInvalidXML(string(body))
+		return StripInvalidXML(string(body)), nil
 	}
-	return post, nil
+}
+
+// parseBody is the body that Parse gives a file it accepted, found without
+// reading the front matter again; sum is the file's Post.Sum.
+func parseBody(name string, data []byte, sum string) (string, error) {
+	p := &parser{name: name}
+	if got := digest(data); got != sum {
+		return "", fmt.Errorf("loader: %s: changed since it was read", name)
+	}
+	text, err := decodeText(data)
+	if err != nil {
+		return "", err
+	}
+	text = bytes.TrimPrefix(text, []byte("\ufeff"))
+	if bytes.Contains(text, []byte("\r\n")) {
+		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
+	}
+	_, body, err := p.split(text)
+	if err != nil {
+		return "", err
+	}
+	return p.body(body)
 }
 
 // split finds the front matter between the first two --- lines. Blank lines
