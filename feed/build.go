@@ -74,20 +74,21 @@ type Builder struct {
 	base *url.URL
 	lean bool // see BuildLean
 
-	mu        sync.Mutex
-	gen       int // builds made
-	items     map[*loader.Post]*item
-	order     []*item // the last build's items, newest first
-	bySlug    []*item // the last build's items, by slug
-	slugs     map[string]string
-	slugPaths []string                     // sorted, that slugs were made for
-	catNums   map[string]int               // category slug -> its number, for channels
-	byNum     []*channel                   // the last build's category channels, by number
-	lastPosts []*loader.Post               // the last build's posts, in its order
-	lastItems []*item                      // lastItems[i] is the item of lastPosts[i], if it was due
-	files     map[string]*File             // by path
-	feeds     map[string]*feedState        // by channel dir
-	chanPages map[string]*channelPageState // by channel dir (pages.go)
+	mu           sync.Mutex
+	gen          int // builds made
+	items        map[*loader.Post]*item
+	order        []*item // the last build's items, newest first
+	bySlug       []*item // the last build's items, by slug
+	slugs        map[string]string
+	slugPaths    []string                     // sorted, that slugs were made for
+	catNums      map[string]int               // category slug -> its number, for channels
+	byNum        []*channel                   // the last build's category channels, by number
+	lastPosts    []*loader.Post               // the last build's posts, in its order
+	lastItems    []*item                      // lastItems[i] is the item of lastPosts[i], if it was due
+	files        map[string]*File             // by path
+	feeds        map[string]*feedState        // by channel dir
+	chanPages    map[string]*channelPageState // by channel dir (pages.go)
+	indexEntries map[string]indexEntry        // by channel dir (pages.go)
 }
 
 // feedState is what a channel's feeds were made from, so that a rebuild

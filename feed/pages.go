@@ -108,7 +108,19 @@ type categoryView struct{ Name, Page, Feed string }
 
 type indexPage struct {
 	pageBase
-	Feeds []feedView
+	Feeds []template.HTML // each feed's entry, made by the template feed-entry
+}
+
+// indexEntry is a feed's entry on the index page, kept from build to build
+// while its view is the same: a rebuild renders the entries of the feeds
+// that changed only.
+type indexEntry struct {
+	view feedView
+	html template.HTML
+}
+
+func (v *feedView) same(w *feedView) bool {
+	return v.Title == w.Title && v.Page == w.Page && v.Items == w.Items && v.Updated == w.Updated && slices.Equal(v.Links, w.Links)
 }
 
 type channelPage struct {
@@ -187,11 +199,23 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 	b.chanPages = pages
 
 	idx := indexPage{pageBase: c.base("/", c.Title)}
+	entries := make(map[string]indexEntry, len(chans))
 	for _, ch := range chans {
 		links := feedLinks(ch, "")
 		idx.Alternates = append(idx.Alternates, links...)
-		idx.Feeds = append(idx.Feeds, feedView{Title: ch.title, Page: rel("", pagePath(ch)), Items: len(ch.items), Updated: c.date(ch.updated), Links: links})
+		view := feedView{Title: ch.title, Page: rel("", pagePath(ch)), Items: len(ch.items), Updated: c.date(ch.updated), Links: links}
+		e, ok := b.indexEntries[ch.dir]
+		if !ok || !e.view.same(&view) {
+			body, err := execute("feed-entry", view)
+			if err != nil {
+				return fmt.Errorf("feed: index page: %w", err)
+			}
+			e = indexEntry{view, template.HTML(body)}
+		}
+		entries[ch.dir] = e
+		idx.Feeds = append(idx.Feeds, e.html)
 	}
+	b.indexEntries = entries
 	body, err := execute("index.html", idx)
 	if err != nil {
 		return fmt.Errorf("feed: index page: %w", err)

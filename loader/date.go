@@ -3,6 +3,8 @@ package loader
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,6 +48,7 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	t = sharedZone(t, loc)
 	// Feeds write dates in UTC too: the year must have four digits in both.
 	for _, y := range []int{t.Year(), t.UTC().Year()} {
 		if y < 1000 || y > 9999 {
@@ -53,6 +56,44 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) {
 		}
 	}
 	return t, nil
+}
+
+// zones holds one *time.Location per fixed zone seen: time.Parse makes a
+// new one for each date it reads with an offset, which a folder of 100,000
+// posts would keep 100,000 times.
+var (
+	zones     sync.Map // zoneKey -> *time.Location
+	zoneCount atomic.Int32
+)
+
+// maxZones bounds zones: past it, a date keeps its own Location.
+const maxZones = 1024
+
+type zoneKey struct {
+	name   string
+	offset int
+}
+
+// sharedZone is t in the shared Location of its zone, which has the same
+// name and offset: the same instant, printed the same way.
+func sharedZone(t time.Time, loc *time.Location) time.Time {
+	l := t.Location()
+	if l == time.UTC || l == loc || l == time.Local {
+		return t
+	}
+	name, off := t.Zone()
+	k := zoneKey{name, off}
+	z, ok := zones.Load(k)
+	if !ok {
+		if zoneCount.Load() >= maxZones {
+			return t
+		}
+		var loaded bool
+		if z, loaded = zones.LoadOrStore(k, time.FixedZone(name, off)); !loaded {
+			zoneCount.Add(1)
+		}
+	}
+	return t.In(z.(*time.Location))
 }
 
 func parseDate(s string, loc *time.Location) (time.Time, error) {
