@@ -192,6 +192,17 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 		{"nothing changed but the time", func(ps []*loader.Post) []*loader.Post {
 			return ps
 		}, now.Add(3 * time.Hour), []string{"/rss.xml", "/categories/金融/atom.xml", "/categories/sport/feed.json"}},
+		{"a post for later", func(ps []*loader.Post) []*loader.Post {
+			f := clone(ps[1])
+			f.Path, f.Title, f.Date = "2024/later.html", "later", now.Add(5*time.Hour)
+			return append(ps, f)
+		}, now.Add(3 * time.Hour), nil},
+		{"time alone makes it due", func(ps []*loader.Post) []*loader.Post {
+			return ps
+		}, now.Add(6 * time.Hour), []string{"/categories/sport/feed.json"}},
+		{"time goes back", func(ps []*loader.Post) []*loader.Post {
+			return ps
+		}, now.Add(4 * time.Hour), nil},
 		{"same slug from another folder", func(ps []*loader.Post) []*loader.Post {
 			c := clone(ps[9])
 			c.Path = "other/" + path.Base(c.Path)

@@ -40,7 +40,7 @@ type item struct {
 	prepMu sync.Mutex           // one making of prep at a time
 
 	mu    sync.Mutex // guards enc while feeds are encoded in parallel
-	gen   int        // the last build that had it
+	gone  bool       // left the Builder: its post changed, went or is no longer due
 	feeds int        // feeds whose newest Limit hold it, in the last build
 
 	catNums []int // Builder.catNums of its categories, made by channels
@@ -75,7 +75,6 @@ type Builder struct {
 	lean bool // see BuildLean
 
 	mu           sync.Mutex
-	gen          int // builds made
 	items        map[*loader.Post]*item
 	order        []*item // the last build's items, newest first
 	bySlug       []*item // the last build's items, by slug
@@ -85,6 +84,7 @@ type Builder struct {
 	byNum        []*channel                   // the last build's category channels, by number
 	lastPosts    []*loader.Post               // the last build's posts, in its order
 	lastItems    []*item                      // lastItems[i] is the item of lastPosts[i], if it was due
+	lastNow      time.Time                    // the last build's now
 	files        map[string]*File             // by path
 	feeds        map[string]*feedState        // by channel dir
 	chanPages    map[string]*channelPageState // by channel dir (pages.go)
@@ -152,14 +152,17 @@ func newerFirst(a, b *item) int {
 }
 
 // mergeSorted merges two lists sorted by newerFirst.
-func mergeSorted(a, b []*item) []*item {
+func mergeSorted(a, b []*item) []*item { return mergeFunc(a, b, newerFirst) }
+
+// mergeFunc merges two lists sorted by cmp into a new one.
+func mergeFunc(a, b []*item, cmp func(a, b *item) int) []*item {
 	if len(b) == 0 {
 		return a
 	}
 	out := make([]*item, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
-		if newerFirst(b[j], a[i]) < 0 {
+		if cmp(b[j], a[i]) < 0 {
 			out = append(out, b[j])
 			j++
 		} else {
@@ -171,6 +174,30 @@ func mergeSorted(a, b []*item) []*item {
 	return append(out, b[j:]...)
 }
 
+// without returns list (sorted by cmp, in which no two items compare
+// equal) less the items of drop, as a new slice; list itself when drop
+// has none of them. Each is found by binary search, so the cost is a copy
+// of the list, not a look at each of its items.
+func without(list, drop []*item, cmp func(a, b *item) int) []*item {
+	var at []int
+	for _, it := range drop {
+		if i, ok := slices.BinarySearchFunc(list, it, cmp); ok && list[i] == it {
+			at = append(at, i)
+		}
+	}
+	if len(at) == 0 {
+		return list
+	}
+	slices.Sort(at)
+	out := make([]*item, 0, len(list)-len(at))
+	prev := 0
+	for _, i := range at {
+		out = append(out, list[prev:i]...)
+		prev = i + 1
+	}
+	return append(out, list[prev:]...)
+}
+
 // Build makes the Site for posts as of now. Its cost beyond the posts
 // that changed is a pass over the posts with a map look-up each: items,
 // their order and slugs are kept from the last build where they still hold.
@@ -178,7 +205,6 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 
-	b.gen++
 	// A post at the same place in the list as in the last build is the
 	// same post: its item is found without a look-up. Where the paths are
 	// the same, so are the slugs.
@@ -196,20 +222,26 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	var next time.Time
 	placed := make([]*item, len(posts)) // the item of each due post
 	var todo []int                      // places of due posts without an item yet
+	var moved []int                     // places of posts not where the last build had them
 	for i, p := range posts {
+		// The same post at the same place was due and stays due (time
+		// went on): its item is taken without reading the post, as a pass
+		// that touches 100,000 posts would cost more than the rebuild.
+		// Posts not due are never skipped, so next is still found.
+		if aligned && !slugsChanged && b.lastPosts[i] == p && b.lastItems[i] != nil && !now.Before(b.lastNow) {
+			placed[i] = b.lastItems[i]
+			continue
+		}
+		moved = append(moved, i)
 		switch {
 		case p.Draft:
 		case p.Date.After(now):
 			if next.IsZero() || p.Date.Before(next) {
 				next = p.Date
 			}
-		case aligned && !slugsChanged && b.lastPosts[i] == p && b.lastItems[i] != nil:
-			placed[i] = b.lastItems[i]
-			placed[i].gen = b.gen
 		default:
-			if it := b.items[p]; it != nil && (!slugsChanged || it.slug == slugs[p.Path]) {
+			if it := b.items[p]; it != nil && !it.gone && (!slugsChanged || it.slug == slugs[p.Path]) {
 				placed[i] = it
-				it.gen = b.gen
 			} else {
 				todo = append(todo, i)
 			}
@@ -218,32 +250,54 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	fresh := make([]*item, len(todo))
 	parallel(len(todo), func(k int) { p := posts[todo[k]]; fresh[k] = b.item(p, slugs[p.Path]) })
 	for k, it := range fresh {
-		it.gen = b.gen
 		b.items[it.post] = it
 		placed[todo[k]] = it
 	}
-	b.lastPosts, b.lastItems = slices.Clone(posts), placed
-	// Newest first: the last order without the items that went, merged
-	// with the new items sorted.
-	kept := make([]*item, 0, len(b.items))
+	// Gone are the last build's items not placed in this one: where the
+	// lists are aligned, only those at the places that changed.
 	var gone []*item
-	for _, it := range b.order {
-		if it.gen == b.gen { // still due, and not made anew
-			kept = append(kept, it)
-			continue
+	if aligned && !slugsChanged && !now.Before(b.lastNow) {
+		stay := map[*item]bool{}
+		for _, i := range moved {
+			if placed[i] != nil {
+				stay[placed[i]] = true
+			}
 		}
-		gone = append(gone, it)
+		for _, i := range moved {
+			if it := b.lastItems[i]; it != nil && !stay[it] {
+				gone = append(gone, it)
+			}
+		}
+	} else {
+		stay := make(map[*item]bool, len(placed))
+		for _, it := range placed {
+			if it != nil {
+				stay[it] = true
+			}
+		}
+		for _, it := range b.order {
+			if !stay[it] {
+				gone = append(gone, it)
+			}
+		}
+	}
+	for _, it := range gone {
+		it.gone = true
 		if b.items[it.post] == it { // its post went, or is no longer due
 			delete(b.items, it.post)
 		}
 	}
+	b.lastPosts, b.lastItems, b.lastNow = slices.Clone(posts), placed, now
+	// Newest first: the last order without the items that went, merged
+	// with the new items sorted.
 	slices.SortFunc(fresh, newerFirst)
-	items := mergeSorted(kept, fresh)
+	items := mergeSorted(without(b.order, gone, newerFirst), fresh)
 	b.order = items
 
 	chans := b.channels(items, fresh, gone)
 	if len(fresh) > 0 || len(gone) > 0 {
-		b.bySlug = b.slugOrder(fresh)
+		bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
+		b.bySlug = mergeFunc(without(b.bySlug, gone, bySlug), slices.SortedFunc(slices.Values(fresh), bySlug), bySlug)
 	}
 	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans, lean: b.lean, posts: b.bySlug}
 	if b.lean {
@@ -261,32 +315,6 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	}
 	b.files = site.Files
 	return site, nil
-}
-
-// slugOrder is the last build's items by slug without those that went,
-// merged with fresh: a new slice, as a Site being served holds the old.
-func (b *Builder) slugOrder(fresh []*item) []*item {
-	bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
-	kept := make([]*item, 0, len(b.bySlug)+len(fresh))
-	for _, it := range b.bySlug {
-		if it.gen == b.gen { // still due, and the same post
-			kept = append(kept, it)
-		}
-	}
-	add := slices.SortedFunc(slices.Values(fresh), bySlug)
-	out := make([]*item, 0, len(kept)+len(add))
-	i, j := 0, 0
-	for i < len(kept) && j < len(add) {
-		if bySlug(add[j], kept[i]) < 0 {
-			out = append(out, add[j])
-			j++
-		} else {
-			out = append(out, kept[i])
-			i++
-		}
-	}
-	out = append(out, kept[i:]...)
-	return append(out, add[j:]...)
 }
 
 // postSlugs gives each post (by path) the slug of its page, from its file
@@ -557,7 +585,7 @@ func (b *Builder) regroup(fresh, gone []*item) []*channel {
 			slug = old.slug
 			list = make([]*item, 0, len(old.items)+len(fresh))
 			for _, it := range old.items {
-				if it.gen == b.gen { // not gone
+				if !it.gone {
 					list = append(list, it)
 				}
 			}
