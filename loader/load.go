@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -46,11 +47,12 @@ type Config struct {
 // changed. It is safe for use by one goroutine at a time.
 type Loader struct {
 	cfg     Config
-	cache   map[string]*cached // by slash path relative to Root
-	keys    []string           // of cache, sorted
-	ents    []*cached          // cache[keys[i]] is ents[i]
-	folders []*Problem         // problems with folders and links, from the last walk
-	lazy    bool               // bodies are dropped: the folder is over BodyBudget
+	cache   map[string]*cached    // by slash path relative to Root
+	keys    []string              // of cache, sorted
+	posts   []*Post               // cache[keys[i]].post is posts[i]
+	probs   map[string][]*Problem // cache[k].problems, for the files that have some
+	folders []*Problem            // problems with folders and links, from the last walk
+	lazy    bool                  // bodies are dropped: the folder is over BodyBudget
 	scanned bool
 }
 
@@ -144,25 +146,33 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 		l.keys = append(l.keys, k)
 	}
 	sort.Strings(l.keys)
-	l.ents = make([]*cached, len(l.keys))
+	l.posts = make([]*Post, len(l.keys))
+	l.probs = map[string][]*Problem{}
 	for i, k := range l.keys {
-		l.ents[i] = next[k]
+		l.posts[i] = next[k].post
+		if ps := next[k].problems; len(ps) > 0 {
+			l.probs[k] = ps
+		}
 	}
 	l.folders = w.problems
 	l.scanned = true
 	return l.result(res), ctx.Err()
 }
 
-// result fills res with the posts and problems of the cache, in path order.
+// result fills res with the posts and problems of the cache, in path
+// order. It reads no cache entry: a rebuild after one file changed costs
+// a copy of the list of posts, not a visit to each.
 func (l *Loader) result(res *Result) *Result {
 	res.Files = len(l.keys)
-	res.Posts = make([]*Post, 0, len(l.keys))
-	res.Problems = append([]*Problem(nil), l.folders...)
-	for _, c := range l.ents {
-		if c.post != nil {
-			res.Posts = append(res.Posts, c.post)
+	res.Posts = make([]*Post, 0, len(l.posts))
+	for _, p := range l.posts {
+		if p != nil {
+			res.Posts = append(res.Posts, p)
 		}
-		res.Problems = append(res.Problems, c.problems...)
+	}
+	res.Problems = append([]*Problem(nil), l.folders...)
+	for _, k := range sortedKeys(l.probs) {
+		res.Problems = append(res.Problems, l.probs[k]...)
 	}
 	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Path < res.Problems[j].Path })
 	return res
@@ -462,12 +472,16 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 	for i, f := range todo {
 		at := sort.SearchStrings(l.keys, f.rel)
 		if _, ok := l.cache[f.rel]; ok {
-			l.ents[at] = read[i]
+			l.posts[at] = read[i].post
 		} else {
 			l.keys = slices.Insert(l.keys, at, f.rel)
-			l.ents = slices.Insert(l.ents, at, read[i])
+			l.posts = slices.Insert(l.posts, at, read[i].post)
 		}
 		l.cache[f.rel] = read[i]
+		delete(l.probs, f.rel)
+		if ps := read[i].problems; len(ps) > 0 {
+			l.probs[f.rel] = ps
+		}
 	}
 	l.folders = mergeProblems(l.folders, dirProblems)
 	return l.result(&Result{Read: len(todo)}), ctx.Err()
@@ -524,9 +538,10 @@ func (l *Loader) remove(rel string, below bool) {
 			continue
 		}
 		delete(l.cache, k)
+		delete(l.probs, k)
 		if i := sort.SearchStrings(l.keys, k); i < len(l.keys) && l.keys[i] == k {
 			l.keys = slices.Delete(l.keys, i, i+1)
-			l.ents = slices.Delete(l.ents, i, i+1)
+			l.posts = slices.Delete(l.posts, i, i+1)
 		}
 	}
 	l.folders = slices.DeleteFunc(l.folders, func(p *Problem) bool {
@@ -549,11 +564,6 @@ func mergeProblems(old, add []*Problem) []*Problem {
 	return old
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }
