@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"encoding/xml"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -22,6 +23,56 @@ type atomEntryXML struct {
 	feeds.AtomEntry
 	Lang     string         `xml:"xml:lang,attr,omitempty"`
 	Category []atomCategory `xml:"category"`
+	Content  *atomContent   `xml:"content"` // in place of AtomEntry's
+}
+
+// atomContent is feeds.AtomContent with its text escaped by escapeText:
+// encoding/xml escapes rune by rune, which for a post of 8 KB costs more
+// than the rest of the entry.
+type atomContent struct {
+	Type string `xml:"type,attr"`
+	Text string `xml:",innerxml"`
+}
+
+// escapeText escapes character data whose characters are all allowed in
+// XML (loader.StripInvalidXML): markup characters, and CR, which a parser
+// would otherwise turn into LF.
+func escapeText(s string) string {
+	extra := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '&', '\r':
+			extra += 4
+		case '<', '>':
+			extra += 3
+		}
+	}
+	if extra == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + extra)
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(esc)
+		last = i + 1
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 type atomCategory struct {
@@ -49,11 +100,11 @@ func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
 		Published: rfc3339(c, it.post.Date),
 		Links:     []feeds.AtomLink{{Href: u.link, Rel: "alternate", Type: "text/html"}},
 		Summary:   &feeds.AtomSummary{Content: pr.summary, Type: "text"},
-		Content:   &feeds.AtomContent{Content: pr.content, Type: "html"},
 		// Every entry names its author, so that it stands alone when a
 		// reader copies it out of the feed.
 		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: it.author.Name, Uri: u.author}},
 	}}
+	x.Content = &atomContent{Type: "html", Text: escapeText(xmlText(pr.content))}
 	if validEmail(it.author.Email) {
 		x.Author.Email = it.author.Email
 	}

@@ -34,7 +34,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	start := time.Now()
 	prog := newProgress(stdout, stderr, *quiet)
 	cfg.load.Progress = prog.update
-	cfg.load.BodyBudget = bodyBudget
+	cfg.load.BodyBudget = buildBodyBudget
 	res, err := loader.New(cfg.load).Scan(ctx)
 	prog.finish()
 	if err != nil {
@@ -139,5 +139,11 @@ func (p *progress) line() {
 }
 
 // bodyBudget is the size of a seed folder up to which posts' bodies stay
-// in memory; past it, only the bodies the feeds show are read again.
+// in memory while serving; past it, only the bodies the feeds show are read
+// again.
 const bodyBudget = 256 << 20
+
+// buildBodyBudget is bodyBudget for build, which needs each body twice at
+// most (its page, and its feeds' content, which is kept): reading a file
+// again costs less than holding the folder.
+const buildBodyBudget = 16 << 20
