@@ -104,7 +104,7 @@ func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
 		// reader copies it out of the feed.
 		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: it.author.Name, Uri: u.author}},
 	}}
-	x.Content = &atomContent{Type: "html", Text: escapeText(xmlText(pr.content))}
+	x.Content = &atomContent{Type: "html", Text: escapeText(pr.content)} // prepared: XML-clean
 	if validEmail(it.author.Email) {
 		x.Author.Email = it.author.Email
 	}

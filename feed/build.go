@@ -301,6 +301,19 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	}
 	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans, lean: b.lean, posts: b.bySlug}
 	if b.lean {
+		// The content of the posts in feeds is kept for the feeds and
+		// their pages, made here on all cores.
+		var tops []*item
+		seen := map[*item]bool{}
+		for _, ch := range chans {
+			for _, it := range ch.items[:min(b.cfg.Limit, len(ch.items))] {
+				if !seen[it] {
+					seen[it] = true
+					tops = append(tops, it)
+				}
+			}
+		}
+		parallel(len(tops), func(i int) { b.cfg.prepare(tops[i], true) })
 		site.feeds = map[string]leanFeed{}
 		for _, ch := range chans {
 			for f := range formatList {
@@ -417,8 +430,9 @@ func (c *Config) prepare(it *item, keep bool) *prepared {
 	// the new file.
 	body, _ := p.LoadBody()
 	// Sanitising decodes character references: &#1; would come out as a
-	// raw control character, which XML (and CDATA) cannot carry.
-	pr := &prepared{content: loader.StripInvalidXML(Policy.Sanitize(absolutize(body, linkURL)))}
+	// raw control character, which XML (and CDATA) cannot carry. The
+	// encoders rely on content being XML-clean from here.
+	pr := &prepared{content: xmlText(Policy.Sanitize(absolutize(body, linkURL)))}
 	if p.Summary != "" {
 		pr.summary = plainText(p.Summary, 4*c.Summary)
 	}

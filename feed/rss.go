@@ -60,7 +60,7 @@ func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 		x.Guid.IsPermaLink = "true"
 	}
 	if pr.content != "" {
-		x.Content = &feeds.RssContent{Content: xmlText(pr.content)}
+		x.Content = &feeds.RssContent{Content: pr.content} // prepared: XML-clean
 	}
 	// RSS author is an e-mail address with the name in parentheses; an
 	// author without a usable address goes in dc:creator instead.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -233,7 +232,7 @@ func (l *Loader) read(f found, prev *cached) *cached {
 		c.post, c.problems = prev.post, prev.problems
 		return c
 	}
-	opt := Options{Location: l.cfg.Location}
+	opt := Options{Location: l.cfg.Location, NoBody: l.lazy}
 	if l.cfg.ModTimeDates {
 		opt.ModTime = f.info.ModTime().In(l.cfg.Location).Truncate(time.Second)
 	}
@@ -243,8 +242,7 @@ func (l *Loader) read(f found, prev *cached) *cached {
 		c.problems = append(c.problems, err.(*Problem))
 		return c
 	}
-	if l.lazy && post.Body != "" {
-		post.Body = ""
+	if l.lazy {
 		abs, rel, size, sum := f.abs, f.rel, c.size, post.Sum // not all of f: FileInfo is large
 		post.load = func() (string, error) { return l.reread(abs, rel, size, sum) }
 	}
@@ -266,36 +264,6 @@ func (l *Loader) reread(abs, rel string, size int64, sum string) (string, error)
 func digest(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:16])
-}
-
-// readFile reads at most limit bytes: a file that grew since it was
-// measured is still refused rather than read whole. size is the file's
-// size when it was listed: the buffer is made for it (plus a byte, to see
-// the end), so large posts are not grown and copied, and no stat is needed.
-func readFile(name string, size, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data := make([]byte, 0, min(max(size, 511), limit)+1)
-	for int64(len(data)) <= limit {
-		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
-		}
-		n, err := f.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("file is over the limit of %d bytes", limit)
-	}
-	return data, nil
 }
 
 type walker struct {

@@ -23,6 +23,8 @@ type Options struct {
 	// ModTime, when not zero, is used as the date of a post that has none
 	// (with a warning) instead of rejecting it.
 	ModTime time.Time
+	// NoBody leaves Post.Body empty, for a caller that reads it later.
+	NoBody bool
 }
 
 // Extensions are the file endings read as posts.
@@ -123,6 +125,9 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		post.Updated = post.Date
 	}
 
+	if p.opt.NoBody {
+		return post, nil
+	}
 	if post.Body, err = p.body(body); err != nil {
 		return nil, err
 	}
