@@ -327,9 +327,13 @@ func BenchmarkPostPage(b *testing.B) {
 	bl, ch := benchFeed(b)
 	it := ch.items[0]
 	pr := bl.cfg.prepare(it, true)
+	fr, err := bl.cfg.postFrame()
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := bl.cfg.renderPost(it, pr); err != nil {
+		if _, err := bl.cfg.renderPost(it, pr, fr); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -74,6 +74,8 @@ type Builder struct {
 	base *url.URL
 	lean bool // see BuildLean
 
+	postFrame *frame // of every post's page, made once
+
 	mu           sync.Mutex
 	items        map[*loader.Post]*item
 	order        []*item // the last build's items, newest first
@@ -299,7 +301,15 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 		bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
 		b.bySlug = mergeFunc(without(b.bySlug, gone, bySlug), slices.SortedFunc(slices.Values(fresh), bySlug), bySlug)
 	}
-	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans, lean: b.lean, posts: b.bySlug}
+	if b.postFrame == nil {
+		fr, err := b.cfg.postFrame()
+		if err != nil {
+			return nil, fmt.Errorf("feed: pages of posts: %w", err)
+		}
+		b.postFrame = fr
+	}
+	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans, lean: b.lean,
+		posts: b.bySlug, postFrame: b.postFrame}
 	if b.lean {
 		// The content of the posts in feeds is kept for the feeds and
 		// their pages, made here on all cores.

@@ -90,6 +90,29 @@ type pageDate struct{ ISO, Text string }
 type pageBase struct {
 	Lang, Title, Description, SiteTitle, Root, Home, AllLabel string
 	Alternates                                                []pageLink
+	Frame                                                     *frame // made from the fields above by makeFrame
+}
+
+// frame is the part of a page that depends on its depth and its feed
+// links only: the same for every post's page, so made once for them all
+// (html/template costs more for it than for the post itself).
+type frame struct {
+	Alternates template.HTML // the <link rel="alternate"> tags
+	Foot       template.HTML
+}
+
+// makeFrame renders pb's frame.
+func (pb *pageBase) makeFrame() error {
+	alt, err := execute("alternates", pb.Alternates)
+	if err != nil {
+		return err
+	}
+	foot, err := execute("foot-body", pb)
+	if err != nil {
+		return err
+	}
+	pb.Frame = &frame{Alternates: template.HTML(alt), Foot: template.HTML(foot)}
+	return nil
 }
 
 type feedView struct {
@@ -216,6 +239,9 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 		idx.Feeds = append(idx.Feeds, e.html)
 	}
 	b.indexEntries = entries
+	if err := idx.makeFrame(); err != nil {
+		return fmt.Errorf("feed: index page: %w", err)
+	}
 	body, err := execute("index.html", idx)
 	if err != nil {
 		return fmt.Errorf("feed: index page: %w", err)
@@ -271,6 +297,9 @@ func (b *Builder) renderChannel(ch *channel) ([]byte, error) {
 	pg := channelPage{pageBase: c.base(p, ch.title), Heading: heading, Count: len(ch.items), Updated: c.date(ch.updated)}
 	pg.Links = feedLinks(ch, pg.Root)
 	pg.Alternates = pg.Links
+	if err := pg.makeFrame(); err != nil {
+		return nil, err
+	}
 	if ch.description != "" {
 		pg.Description = ch.description
 	}
@@ -286,8 +315,9 @@ func (b *Builder) renderChannel(ch *channel) ([]byte, error) {
 }
 
 // renderPost makes the page of one item, from its prepared content. It
-// depends on the item and the configuration only.
-func (c *Config) renderPost(it *item, pr *prepared) ([]byte, error) {
+// depends on the item and the configuration only. fr is the frame of every
+// post's page (postFrame), or nil to make it.
+func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
 	p := postPath(it)
 	pg := postPage{pageBase: c.base(p, it.post.Title+" · "+c.Title), Heading: it.post.Title,
 		PostLang: it.post.Lang, Author: it.author.Name, AuthorURL: it.author.URL, Image: it.image,
@@ -309,7 +339,23 @@ func (c *Config) renderPost(it *item, pr *prepared) ([]byte, error) {
 		dir := "categories/" + cat.slug + "/"
 		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir), Feed: rel(pg.Root, dir+formatList[0].file)})
 	}
-	all := &channel{title: c.Title}
-	pg.Alternates = feedLinks(all, pg.Root)
+	if fr == nil {
+		var err error
+		if fr, err = c.postFrame(); err != nil {
+			return nil, err
+		}
+	}
+	pg.Frame = fr
 	return executeSized("post.html", pg, len(pr.content)+4096)
+}
+
+// postFrame makes the frame of every post's page: they all stand at the
+// same depth, /posts/<slug>/, and link to the feeds of all posts.
+func (c *Config) postFrame() (*frame, error) {
+	pb := c.base(postPath(&item{slug: "x"}), "")
+	pb.Alternates = feedLinks(&channel{title: c.Title}, pb.Root)
+	if err := pb.makeFrame(); err != nil {
+		return nil, err
+	}
+	return pb.Frame, nil
 }

@@ -25,10 +25,11 @@ type Site struct {
 	// Posts is the number of posts published.
 	Posts int
 
-	cfg      Config
-	channels []*channel
-	posts    []*item             // sorted by slug: the pages of posts
-	feeds    map[string]leanFeed // by path, in a lean Site: its feeds
+	cfg       Config
+	channels  []*channel
+	posts     []*item             // sorted by slug: the pages of posts
+	postFrame *frame              // of every post's page
+	feeds     map[string]leanFeed // by path, in a lean Site: its feeds
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
 	lean bool
@@ -126,7 +127,7 @@ func (s *Site) renderPost(it *item) (body []byte, keep bool, err error) {
 	if pr == nil {
 		pr = s.cfg.prepare(it, false)
 	}
-	body, err = s.cfg.renderPost(it, pr)
+	body, err = s.cfg.renderPost(it, pr, s.postFrame)
 	if err != nil {
 		return nil, false, fmt.Errorf("feed: page of %s: %w", it.post.Path, err)
 	}

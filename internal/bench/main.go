@@ -341,14 +341,7 @@ func profile(seeds, cpu, mem string) {
 		log.Fatal(err)
 	}
 	built := time.Since(start)
-	out, _ := os.MkdirTemp("", "feedpub-bench-out")
-	defer os.RemoveAll(out)
-	if _, err := site.WriteDir(out, feed.WriteOptions{}); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("in process: scan %v, build %v, write %v\n", scanned.Round(time.Millisecond),
-		(built - scanned).Round(time.Millisecond), (time.Since(start) - built).Round(time.Millisecond))
-	if mem != "" {
+	if mem != "" { // what a build holds while it writes
 		f, err := os.Create(mem)
 		if err != nil {
 			log.Fatal(err)
@@ -356,8 +349,26 @@ func profile(seeds, cpu, mem string) {
 		runtime.GC()
 		pprof.WriteHeapProfile(f)
 		f.Close()
-		fmt.Printf("heap profile: %s\n", mem)
+		fmt.Printf("heap profile (after the build, before writing): %s\n", mem)
 	}
+	out, _ := os.MkdirTemp("", "feedpub-bench-out")
+	defer os.RemoveAll(out)
+	if mem != "" { // and what it holds half way through writing
+		go func() {
+			time.Sleep(built - scanned + time.Second)
+			f, err := os.Create(mem + ".writing")
+			if err != nil {
+				log.Fatal(err)
+			}
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}()
+	}
+	if _, err := site.WriteDir(out, feed.WriteOptions{}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("in process: scan %v, build %v, write %v\n", scanned.Round(time.Millisecond),
+		(built - scanned).Round(time.Millisecond), (time.Since(start) - built).Round(time.Millisecond))
 	runtime.KeepAlive(site)
 }
 
