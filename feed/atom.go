@@ -92,9 +92,9 @@ func rfc3339(c *Config, t time.Time) string {
 }
 
 func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
-	u := it.urls()
+	u := pr.urls()
 	x := atomEntryXML{AtomEntry: feeds.AtomEntry{
-		Title:     it.post.Title,
+		Title:     pr.post.Title,
 		Id:        u.id,
 		Updated:   rfc3339(c, it.post.Updated),
 		Published: rfc3339(c, it.post.Date),
@@ -102,17 +102,17 @@ func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
 		Summary:   &feeds.AtomSummary{Content: pr.summary, Type: "text"},
 		// Every entry names its author, so that it stands alone when a
 		// reader copies it out of the feed.
-		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: it.author.Name, Uri: u.author}},
+		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: pr.author.Name, Uri: u.author}},
 	}}
 	x.Content = &atomContent{Type: "html", Text: escapeText(pr.content)} // prepared: XML-clean
-	if validEmail(it.author.Email) {
-		x.Author.Email = it.author.Email
+	if validEmail(pr.author.Email) {
+		x.Author.Email = pr.author.Email
 	}
-	if validLang(it.post.Lang) {
-		x.Lang = it.post.Lang
+	if validLang(pr.post.Lang) {
+		x.Lang = pr.post.Lang
 	}
 	if u.image != "" {
-		x.Links = append(x.Links, feeds.AtomLink{Href: u.image, Rel: "enclosure", Type: it.imageType})
+		x.Links = append(x.Links, feeds.AtomLink{Href: u.image, Rel: "enclosure", Type: pr.imageType})
 	}
 	for _, cat := range it.categories {
 		x.Category = append(x.Category, atomCategory{Term: cat.name, Label: cat.name})

@@ -22,13 +22,8 @@ import (
 // by every feed that holds it and by later builds while the post is the
 // same.
 type item struct {
-	post       *loader.Post
-	slug       string // of the post's page, /posts/<slug>/
-	id         string // stable: from the post's link, else from its path
-	link       string
-	image      string // absolute URL, or ""
-	imageType  string
-	author     loader.Author
+	post       *loader.Post // as the loader keeps it: maybe slim (see loader.Post.Full)
+	slug       string       // of the post's page, /posts/<slug>/
 	categories []category
 	enc        [nFormats][]byte // guarded by mu
 
@@ -48,10 +43,18 @@ type item struct {
 
 type category struct{ name, slug string }
 
-// prepared is the costly part of an item, made from its body.
+// prepared is what an item's page and feeds show, made from the whole
+// post: its body sanitised, and its links made absolute.
 type prepared struct {
-	content string // sanitised HTML with absolute URLs
-	summary string // plain text
+	post      *loader.Post // whole, even when the item's is slim
+	id        string       // stable: from the post's link, else from its path
+	link      string
+	image     string // absolute URL, or ""
+	imageType string
+	author    loader.Author
+	content   string // sanitised HTML with absolute URLs
+	summary   string // plain text
+	light     bool   // content not kept (prepareLight): prepare makes it
 }
 
 // A channel is one feed: all posts, or one category.
@@ -71,7 +74,6 @@ type channel struct {
 // Builder is safe for concurrent use; builds run one at a time.
 type Builder struct {
 	cfg  Config
-	base *url.URL
 	lean bool // see BuildLean
 
 	postFrame *frame // of every post's page, made once
@@ -113,8 +115,7 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, _ := url.Parse(cfg.URL)
-	return &Builder{cfg: cfg, base: base, items: map[*loader.Post]*item{}, files: map[string]*File{}, feeds: map[string]*feedState{}, catNums: map[string]int{}}, nil
+	return &Builder{cfg: cfg, items: map[*loader.Post]*item{}, files: map[string]*File{}, feeds: map[string]*feedState{}, catNums: map[string]int{}}, nil
 }
 
 // Config returns the configuration in use, defaults filled.
@@ -311,8 +312,11 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans, lean: b.lean,
 		posts: b.bySlug, postFrame: b.postFrame}
 	if b.lean {
-		// The content of the posts in feeds is kept for the feeds and
-		// their pages, made here on all cores.
+		// The content of the posts in feeds is made here on all cores,
+		// and kept for their feeds and pages while they are few: past
+		// leanKeepItems, only what a feed's page shows is kept, and
+		// each feed makes its posts' content again (all of a channel's
+		// formats from one making), which costs less than holding it.
 		var tops []*item
 		seen := map[*item]bool{}
 		for _, ch := range chans {
@@ -323,8 +327,13 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 				}
 			}
 		}
-		parallel(len(tops), func(i int) { b.cfg.prepare(tops[i], true) })
+		if len(tops) <= leanKeepItems {
+			parallel(len(tops), func(i int) { b.cfg.prepare(tops[i], true) })
+		} else {
+			parallel(len(tops), func(i int) { b.cfg.prepareLight(tops[i]) })
+		}
 		site.feeds = map[string]leanFeed{}
+		site.encs = &chanEncs{m: map[*channel]*chanEnc{}}
 		for _, ch := range chans {
 			for f := range formatList {
 				site.feeds["/"+ch.dir+formatList[f].file] = leanFeed{ch, f}
@@ -386,33 +395,11 @@ func (b *Builder) postSlugs(posts []*loader.Post) (slugs map[string]string, chan
 	return out, true
 }
 
-// item prepares a post. The costly part, its content, waits until a feed needs it (prepare):
-// most posts of a large folder are in no feed's newest Limit.
+// item makes the item of a post. What it costs to show the post waits
+// until a page or a feed needs it (prepare): most posts of a large folder
+// are in no feed's newest Limit.
 func (b *Builder) item(p *loader.Post, slug string) *item {
-	link := b.postLink(p, slug)
-	it := &item{post: p, slug: slug, link: link, author: p.Author}
-	linkURL, _ := url.Parse(link)
-	it.id = link
-	if p.Link == "" {
-		it.id = uuid5(b.cfg.URL + "#" + p.Path)
-	}
-	if p.Image != "" {
-		if u, ok := resolveURL(linkURL, p.Image); ok {
-			it.image = u
-		} else if isWebURL(p.Image) {
-			it.image = p.Image
-		}
-		it.imageType = imageType(it.image)
-	}
-	if it.author.Name == "" {
-		it.author.Name = b.cfg.Author
-	}
-	if !strings.Contains(it.author.Email, "@") {
-		it.author.Email = ""
-	}
-	if !isWebURL(it.author.URL) {
-		it.author.URL = ""
-	}
+	it := &item{post: p, slug: slug}
 	for _, c := range p.Categories {
 		it.categories = append(it.categories, category{name: c, slug: Slug(c)})
 	}
@@ -423,36 +410,54 @@ func (b *Builder) item(p *loader.Post, slug string) *item {
 // summary: the kept ones, or made now from the body, and kept when keep is
 // set.
 func (c *Config) prepare(it *item, keep bool) *prepared {
-	if pr := it.prep.Load(); pr != nil {
+	if pr := it.prep.Load(); pr != nil && !pr.light {
 		return pr
 	}
 	if keep {
 		it.prepMu.Lock()
 		defer it.prepMu.Unlock()
-		if pr := it.prep.Load(); pr != nil {
+		if pr := it.prep.Load(); pr != nil && !pr.light {
 			return pr
 		}
 	}
-	linkURL, _ := url.Parse(it.link)
-	p := it.post
-	// A body that cannot be read again (the file changed since the scan)
-	// leaves the item without content until the next rebuild, which reads
-	// the new file.
+	// A post that cannot be read again (its file changed since the scan)
+	// is shown with what the scan kept and no content until the next
+	// rebuild, which reads the new file.
+	p, err := it.post.Full()
+	if err != nil {
+		p = it.post
+	}
+	pr := c.details(p, it.slug)
+	linkURL, _ := url.Parse(pr.link)
 	body, _ := p.LoadBody()
 	// Sanitising decodes character references: &#1; would come out as a
 	// raw control character, which XML (and CDATA) cannot carry. The
 	// encoders rely on content being XML-clean from here.
-	pr := &prepared{content: xmlText(Policy.Sanitize(absolutize(body, linkURL)))}
+	pr.content = xmlText(Policy.Sanitize(absolutize(body, linkURL)))
 	if p.Summary != "" {
 		pr.summary = plainText(p.Summary, 4*c.Summary)
 	}
 	if pr.summary == "" { // none given, or one of markup alone
 		pr.summary = plainText(pr.content, c.Summary)
 	}
+	if p != it.post {
+		p.Body = "" // read again for this: what is kept needs no body
+	}
 	if keep {
 		it.prep.Store(pr)
 	}
 	return pr
+}
+
+// prepareLight keeps what the item's entry on a feed's page shows (its
+// summary and links), not its content.
+func (c *Config) prepareLight(it *item) {
+	if it.prep.Load() != nil {
+		return
+	}
+	light := *c.prepare(it, false)
+	light.content, light.light = "", true
+	it.prep.Store(&light)
 }
 
 // release drops what the item keeps for feeds: its content, encodings and
@@ -466,16 +471,46 @@ func (it *item) release() {
 	it.mu.Unlock()
 }
 
+// details fills what a post's page and feeds show but its content.
+func (c *Config) details(p *loader.Post, slug string) *prepared {
+	link := c.postLink(p, slug)
+	pr := &prepared{post: p, link: link, id: link, author: p.Author}
+	if p.Link == "" {
+		pr.id = uuid5(c.URL + "#" + p.Path)
+	}
+	if p.Image != "" {
+		linkURL, _ := url.Parse(link)
+		if u, ok := resolveURL(linkURL, p.Image); ok {
+			pr.image = u
+		} else if isWebURL(p.Image) {
+			pr.image = p.Image
+		}
+		pr.imageType = imageType(pr.image)
+	}
+	if pr.author.Name == "" {
+		pr.author.Name = c.Author
+	}
+	if !strings.Contains(pr.author.Email, "@") {
+		pr.author.Email = ""
+	}
+	if !isWebURL(pr.author.URL) {
+		pr.author.URL = ""
+	}
+	return pr
+}
+
 // postLink is the post's own link made absolute, or its page on this site.
-func (b *Builder) postLink(p *loader.Post, slug string) string {
+func (c *Config) postLink(p *loader.Post, slug string) string {
 	if p.Link != "" {
-		if u, err := url.Parse(p.Link); err == nil {
-			if abs := b.base.ResolveReference(u); abs.Scheme == "http" || abs.Scheme == "https" {
-				return abs.String()
+		if base, err := url.Parse(c.URL); err == nil {
+			if u, err := url.Parse(p.Link); err == nil {
+				if abs := base.ResolveReference(u); abs.Scheme == "http" || abs.Scheme == "https" {
+					return abs.String()
+				}
 			}
 		}
 	}
-	return b.cfg.abs("posts/" + slug + "/")
+	return c.abs("posts/" + slug + "/")
 }
 
 func isWebURL(s string) bool {
@@ -750,19 +785,76 @@ type leanFeed struct {
 	f  int
 }
 
-// encodeLean encodes the feed of format f for ch, keeping no encoding.
-func (c *Config) encodeLean(lf leanFeed) ([]byte, error) {
-	items := lf.ch.items[:min(c.Limit, len(lf.ch.items))]
-	parts := make([][]byte, len(items))
-	for i, it := range items {
-		enc, err := formatList[lf.f].item(c, it, c.prepare(it, true))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", it.post.Path, err)
-		}
-		parts[i] = enc
+// leanKeepItems is the number of posts in feeds up to which a lean build
+// keeps their content: about 64 MB of seed-sized posts. A variable for
+// tests.
+var leanKeepItems = 8 << 10
+
+// chanEnc is the feeds of a channel of a lean Site in every format, made
+// together and dropped once all are taken.
+type chanEnc struct {
+	once   sync.Once
+	bodies [nFormats][]byte
+	err    error
+	left   int // formats not taken yet; guarded by chanEncs.mu
+}
+
+type chanEncs struct {
+	mu sync.Mutex
+	m  map[*channel]*chanEnc
+}
+
+// leanFeedBody is the feed lf of a lean Site: made with the channel's
+// other formats, which wait for their turn to be written.
+func (s *Site) leanFeedBody(lf leanFeed) ([]byte, error) {
+	encs := s.encs
+	encs.mu.Lock()
+	e := encs.m[lf.ch]
+	if e == nil {
+		e = &chanEnc{left: nFormats}
+		encs.m[lf.ch] = e
 	}
-	body, _, err := spliceFeed(c, lf.ch, lf.f, parts)
-	return body, err
+	encs.mu.Unlock()
+	e.once.Do(func() { e.bodies, e.err = s.cfg.encodeLean(lf.ch) })
+	encs.mu.Lock()
+	defer encs.mu.Unlock()
+	body := e.bodies[lf.f]
+	e.bodies[lf.f] = nil
+	if e.left--; e.left <= 0 {
+		delete(encs.m, lf.ch)
+	}
+	return body, e.err
+}
+
+// encodeLean encodes the feeds of ch in every format, keeping no
+// encoding: each item's content is made once for all formats when it is
+// not kept.
+func (c *Config) encodeLean(ch *channel) ([nFormats][]byte, error) {
+	var out [nFormats][]byte
+	items := ch.items[:min(c.Limit, len(ch.items))]
+	parts := make([][nFormats][]byte, len(items))
+	for i, it := range items {
+		pr := c.prepare(it, false)
+		for f := range formatList {
+			enc, err := formatList[f].item(c, it, pr)
+			if err != nil {
+				return out, fmt.Errorf("%s: %w", it.post.Path, err)
+			}
+			parts[i][f] = enc
+		}
+	}
+	for f := range formatList {
+		fp := make([][]byte, len(items))
+		for i := range parts {
+			fp[i] = parts[i][f]
+		}
+		body, _, err := spliceFeed(c, ch, f, fp)
+		if err != nil {
+			return out, err
+		}
+		out[f] = body
+	}
+	return out, nil
 }
 
 // encodeFeed encodes items as one feed of format f, encoding each item

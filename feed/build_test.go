@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -245,5 +246,51 @@ func TestSummaryFallsBackToBody(t *testing.T) {
 	}
 	if got := parsed.Items[0].Description; got != "Body text here." {
 		t.Errorf("summary = %q, want the body's text", got)
+	}
+}
+
+// A lean build of slim posts (a folder over the body budget, as build
+// reads it) writes the very bytes of a build of whole posts, whether it
+// keeps the content of the posts in feeds or makes it again for each feed.
+func TestLeanSlimBuildSameBytes(t *testing.T) {
+	t.Run("content kept", testLeanSlimBuild)
+	t.Run("content made again", func(t *testing.T) {
+		defer func(n int) { leanKeepItems = n }(leanKeepItems)
+		leanKeepItems = 0
+		testLeanSlimBuild(t)
+	})
+}
+
+func testLeanSlimBuild(t *testing.T) {
+	want, _ := buildTestdata(t)
+	res, err := loader.New(loader.Config{Root: "testdata/posts", Location: goldenZone, BodyBudget: 1, SlimPosts: true}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Posts {
+		if p.Title != "" || p.Body != "" {
+			t.Fatalf("%s: got a whole post (title %q), want a slim one", p.Path, p.Title)
+		}
+	}
+	got, err := BuildLean(res.Posts, goldenConfig(), goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Paths(), want.Paths()) {
+		t.Fatalf("got paths %q, want %q", got.Paths(), want.Paths())
+	}
+	dir := t.TempDir()
+	if _, err := got.WriteDir(dir, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range want.Paths() {
+		name, _ := fileName(p)
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := fileAt(t, want, p).Body; !bytes.Equal(data, w) {
+			t.Errorf("%s: the lean build of slim posts wrote %d bytes, want the %d of a whole build", p, len(data), len(w))
+		}
 	}
 }

@@ -287,12 +287,12 @@ type itemURLs struct {
 	id, link, image, author string
 }
 
-func (it *item) urls() itemURLs {
-	u := itemURLs{id: it.id, link: webURL(it.link), image: webURL(it.image), author: webURL(it.author.URL)}
+func (pr *prepared) urls() itemURLs {
+	u := itemURLs{id: pr.id, link: webURL(pr.link), image: webURL(pr.image), author: webURL(pr.author.URL)}
 	if u.link == "" {
-		u.link = it.link
+		u.link = pr.link
 	}
-	if it.id == it.link {
+	if pr.id == pr.link {
 		u.id = u.link
 	}
 	return u

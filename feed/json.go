@@ -32,25 +32,25 @@ type jsonAuthor struct {
 }
 
 func jsonItem(c *Config, it *item, pr *prepared) ([]byte, error) {
-	u := it.urls()
+	u := pr.urls()
 	x := jsonItemJSON{
 		ID:            u.id,
 		URL:           u.link,
-		Title:         it.post.Title,
+		Title:         pr.post.Title,
 		ContentHTML:   pr.content,
 		Summary:       pr.summary,
 		Image:         u.image,
 		DatePublished: rfc3339(c, it.post.Date),
 		DateModified:  rfc3339(c, it.post.Updated),
-		Authors:       []*jsonAuthor{{Name: it.author.Name, URL: u.author}},
+		Authors:       []*jsonAuthor{{Name: pr.author.Name, URL: u.author}},
 	}
-	if validLang(it.post.Lang) {
-		x.Language = it.post.Lang
+	if validLang(pr.post.Lang) {
+		x.Language = pr.post.Lang
 	}
 	for _, cat := range it.categories {
 		x.Tags = appendNew(x.Tags, cat.name)
 	}
-	for _, t := range it.post.Tags {
+	for _, t := range pr.post.Tags {
 		x.Tags = appendNew(x.Tags, t)
 	}
 	return marshalJSON(x)

@@ -306,9 +306,13 @@ func (b *Builder) renderChannel(ch *channel) ([]byte, error) {
 	shown := ch.items[:min(c.Limit, len(ch.items))]
 	pg.More = len(shown) < len(ch.items)
 	for _, it := range shown {
+		pr := it.prep.Load() // light or whole: the summary is there
+		if pr == nil {
+			pr = c.prepare(it, true)
+		}
 		pg.Items = append(pg.Items, itemView{
-			Title: it.post.Title, Page: rel(pg.Root, postPath(it)), Image: it.image,
-			Author: it.author.Name, Summary: c.prepare(it, true).summary, Date: c.date(it.post.Date),
+			Title: pr.post.Title, Page: rel(pg.Root, postPath(it)), Image: pr.image,
+			Author: pr.author.Name, Summary: pr.summary, Date: c.date(it.post.Date),
 		})
 	}
 	return execute("channel.html", pg)
@@ -319,8 +323,8 @@ func (b *Builder) renderChannel(ch *channel) ([]byte, error) {
 // post's page (postFrame), or nil to make it.
 func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
 	p := postPath(it)
-	pg := postPage{pageBase: c.base(p, it.post.Title+" · "+c.Title), Heading: it.post.Title,
-		PostLang: it.post.Lang, Author: it.author.Name, AuthorURL: it.author.URL, Image: it.image,
+	pg := postPage{pageBase: c.base(p, pr.post.Title+" · "+c.Title), Heading: pr.post.Title,
+		PostLang: pr.post.Lang, Author: pr.author.Name, AuthorURL: pr.author.URL, Image: pr.image,
 		Date: c.date(it.post.Date), Body: template.HTML(pr.content)}
 	if pg.PostLang == "" {
 		pg.PostLang = c.Language
@@ -332,8 +336,8 @@ func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
 		d := c.date(it.post.Updated)
 		pg.Revised = &d
 	}
-	if it.link != c.abs(p) {
-		pg.Original = it.link
+	if pr.link != c.abs(p) {
+		pg.Original = pr.link
 	}
 	for _, cat := range it.categories {
 		dir := "categories/" + cat.slug + "/"

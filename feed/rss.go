@@ -45,9 +45,9 @@ type rssItemXML struct {
 func rfc822(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:05") + " GMT" }
 
 func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
-	u := it.urls()
+	u := pr.urls()
 	x := rssItemXML{RssItem: feeds.RssItem{
-		Title: it.post.Title,
+		Title: pr.post.Title,
 		Link:  u.link,
 		// A reader shows description as HTML, and the summary is plain
 		// text: escaped, markup written as text in a post stays text.
@@ -64,13 +64,13 @@ func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	}
 	// RSS author is an e-mail address with the name in parentheses; an
 	// author without a usable address goes in dc:creator instead.
-	if validEmail(it.author.Email) {
-		x.Author = it.author.Email + " (" + rssName(it.author.Name) + ")"
+	if validEmail(pr.author.Email) {
+		x.Author = pr.author.Email + " (" + rssName(pr.author.Name) + ")"
 	} else {
-		x.Creator = it.author.Name
+		x.Creator = pr.author.Name
 	}
 	if u.image != "" {
-		x.Enclosure = &feeds.RssEnclosure{Url: u.image, Length: "0", Type: it.imageType}
+		x.Enclosure = &feeds.RssEnclosure{Url: u.image, Length: "0", Type: pr.imageType}
 	}
 	for _, cat := range it.categories {
 		x.Category = append(x.Category, cat.name)

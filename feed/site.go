@@ -30,6 +30,7 @@ type Site struct {
 	posts     []*item             // sorted by slug: the pages of posts
 	postFrame *frame              // of every post's page
 	feeds     map[string]leanFeed // by path, in a lean Site: its feeds
+	encs      *chanEncs           // and those made, not all written yet
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
 	lean bool
@@ -94,7 +95,7 @@ func (s *Site) File(p string) (*File, error) {
 		return f, nil
 	}
 	if lf, ok := s.feeds[p]; ok {
-		body, err := s.cfg.encodeLean(lf)
+		body, err := s.leanFeedBody(lf)
 		if err != nil {
 			return nil, fmt.Errorf("feed: %s: %w", p, err)
 		}
@@ -124,7 +125,7 @@ func (s *Site) File(p string) (*File, error) {
 func (s *Site) renderPost(it *item) (body []byte, keep bool, err error) {
 	pr := it.prep.Load()
 	keep = pr != nil && !s.lean
-	if pr == nil {
+	if pr == nil || pr.light {
 		pr = s.cfg.prepare(it, false)
 	}
 	body, err = s.cfg.renderPost(it, pr, s.postFrame)
@@ -148,7 +149,7 @@ func (s *Site) body(p string) ([]byte, error) {
 		return body, err
 	}
 	if lf, ok := s.feeds[p]; ok {
-		body, err := s.cfg.encodeLean(lf)
+		body, err := s.leanFeedBody(lf)
 		if err != nil {
 			return nil, fmt.Errorf("feed: %s: %w", p, err)
 		}

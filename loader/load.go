@@ -36,6 +36,11 @@ type Config struct {
 	// again when needed. Memory then follows the posts' metadata, not the
 	// size of the folder. Zero keeps every body.
 	BodyBudget int64
+	// SlimPosts goes further than BodyBudget for a folder over it: posts
+	// keep only what ordering and grouping them needs (path, dates,
+	// categories, draft, digest), and Post.Full reads the rest again.
+	// For a program that shows each post once, as build does.
+	SlimPosts bool
 	// Progress, if set, is called from the readers' goroutines (one at a
 	// time) after each file read: done of total files of this scan.
 	Progress func(done, total int)
@@ -242,12 +247,35 @@ func (l *Loader) read(f found, prev *cached) *cached {
 		c.problems = append(c.problems, err.(*Problem))
 		return c
 	}
+	if l.lazy && l.cfg.SlimPosts {
+		abs, rel, size, sum := f.abs, f.rel, c.size, post.Sum
+		full := opt
+		full.NoBody = false
+		c.post = &Post{Path: post.Path, Date: post.Date, Updated: post.Updated, Categories: post.Categories,
+			Draft: post.Draft, Sum: post.Sum,
+			full: func() (*Post, error) { return l.refull(abs, rel, size, sum, full) }}
+		return c
+	}
 	if l.lazy {
 		abs, rel, size, sum := f.abs, f.rel, c.size, post.Sum // not all of f: FileInfo is large
 		post.load = func() (string, error) { return l.reread(abs, rel, size, sum) }
 	}
 	c.post = post
 	return c
+}
+
+// refull parses a file again, if it still has the bytes whose digest is
+// sum.
+func (l *Loader) refull(abs, rel string, size int64, sum string, opt Options) (*Post, error) {
+	data, err := readFile(abs, size, l.cfg.MaxSize)
+	if err != nil {
+		return nil, fmt.Errorf("loader: %s: %w", rel, err)
+	}
+	if digest(data) != sum {
+		return nil, fmt.Errorf("loader: %s: changed since it was read", rel)
+	}
+	post, _, err := Parse(rel, data, opt)
+	return post, err
 }
 
 // reread parses a file again for its body, if it still has the bytes whose

@@ -143,6 +143,34 @@ func TestLazyBodies(t *testing.T) {
 	}
 }
 
+// With SlimPosts a post over BodyBudget keeps only what ordering and
+// grouping need; Full reads the whole post again, and refuses a file that
+// changed since.
+func TestSlimPosts(t *testing.T) {
+	root := t.TempDir()
+	name := filepath.Join(root, "a.md")
+	writePost(t, name, "A")
+	res, err := New(Config{Root: root, BodyBudget: 1, SlimPosts: true}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.Posts[0]
+	if p.Title != "" || p.Body != "" || p.Date.IsZero() || p.Sum == "" {
+		t.Errorf("got title %q, body %q, date %v, sum %q; want only the date and sum", p.Title, p.Body, p.Date, p.Sum)
+	}
+	full, err := p.Full()
+	if err != nil || full.Title != "A" || full.Body != "<p>A</p>" || !full.Date.Equal(p.Date) {
+		t.Fatalf("got Full() = %+v, %v; want post A with its body", full, err)
+	}
+	if body, err := p.LoadBody(); err != nil || body != "<p>A</p>" {
+		t.Errorf("got LoadBody() = %q, %v; want A's body", body, err)
+	}
+	writePost(t, name, "B")
+	if f, err := p.Full(); err == nil {
+		t.Errorf("got Full() = post %q after the file changed, want an error", f.Title)
+	}
+}
+
 // readFile reads the whole file whatever size it was listed with, and
 // refuses one over the limit.
 func TestReadFile(t *testing.T) {

@@ -28,6 +28,18 @@ type Post struct {
 	Sum        string // hex digest of the file's bytes: changes when the file does
 
 	load func() (string, error) // reads Body again when the loader dropped it
+	full func() (*Post, error)  // reads the whole post again when the loader keeps it slim
+}
+
+// Full returns the whole post: p itself, or, when the loader keeps posts
+// slim (Config.SlimPosts), the post read again from its file, with its
+// body. It fails if the file changed since the post was read: a later scan
+// brings the new post.
+func (p *Post) Full() (*Post, error) {
+	if p.full == nil {
+		return p, nil
+	}
+	return p.full()
 }
 
 // LoadBody returns the post's body: Body, or, when the loader was told not
@@ -35,6 +47,13 @@ type Post struct {
 // the file. It fails if the file changed since the post was read: a later
 // scan brings the new post.
 func (p *Post) LoadBody() (string, error) {
+	if p.full != nil {
+		f, err := p.full()
+		if err != nil {
+			return "", err
+		}
+		return f.Body, nil
+	}
 	if p.Body != "" || p.load == nil {
 		return p.Body, nil
 	}

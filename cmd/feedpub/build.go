@@ -35,6 +35,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	prog := newProgress(stdout, stderr, *quiet)
 	cfg.load.Progress = prog.update
 	cfg.load.BodyBudget = buildBodyBudget
+	cfg.load.SlimPosts = true
 	res, err := loader.New(cfg.load).Scan(ctx)
 	prog.finish()
 	if err != nil {
@@ -143,7 +144,8 @@ func (p *progress) line() {
 // again.
 const bodyBudget = 256 << 20
 
-// buildBodyBudget is bodyBudget for build, which needs each body twice at
-// most (its page, and its feeds' content, which is kept): reading a file
-// again costs less than holding the folder.
+// buildBodyBudget is bodyBudget for build, which shows each post twice at
+// most (its page, and its feeds, whose content is kept): past it, posts
+// are kept slim and read again when shown, which costs less than holding
+// the folder.
 const buildBodyBudget = 16 << 20

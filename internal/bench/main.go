@@ -331,7 +331,7 @@ func profile(seeds, cpu, mem string) {
 		defer func() { pprof.StopCPUProfile(); f.Close(); fmt.Printf("cpu profile: %s\n", cpu) }()
 	}
 	start := time.Now()
-	res, err := loader.New(loader.Config{Root: seeds, BodyBudget: 16 << 20}).Scan(context.Background())
+	res, err := loader.New(loader.Config{Root: seeds, BodyBudget: 16 << 20, SlimPosts: true}).Scan(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
