@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -61,11 +62,8 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 			names = append(names, files[i]+".gz")
 		}
 	}
-	keep := make(map[string]bool, len(names))
-	for _, n := range names {
-		keep[n] = true
-	}
 	sort.Strings(names)
+	keep := func(n string) bool { _, ok := slices.BinarySearch(names, n); return ok }
 
 	// Before writing a file, list it in the manifest beside every file of
 	// earlier runs: a run killed half way leaves a manifest naming all it
@@ -73,7 +71,7 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 	old := readManifest(root)
 	union := append([]string(nil), names...)
 	for _, n := range old {
-		if !keep[n] {
+		if !keep(n) {
 			union = append(union, n)
 		}
 	}
@@ -123,7 +121,7 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 	}
 	removeStaleTemps(root, folders, start)
 	for _, n := range old {
-		if keep[n] {
+		if keep(n) {
 			continue
 		}
 		if _, err := fileName("/" + n); err != nil || n == manifestName { // a manifest edited by hand

@@ -247,18 +247,21 @@ func (l *Loader) read(f found, prev *cached) *cached {
 		c.problems = append(c.problems, err.(*Problem))
 		return c
 	}
+	// What reads a post again holds no reference to the Loader: a
+	// program done with the Loader (build) frees its cache.
+	limit := l.cfg.MaxSize
 	if l.lazy && l.cfg.SlimPosts {
 		abs, rel, size, sum := f.abs, f.rel, c.size, post.Sum
 		full := opt
 		full.NoBody = false
 		c.post = &Post{Path: post.Path, Date: post.Date, Updated: post.Updated, Categories: post.Categories,
 			Draft: post.Draft, Sum: post.Sum,
-			full: func() (*Post, error) { return l.refull(abs, rel, size, sum, full) }}
+			full: func() (*Post, error) { return refull(abs, rel, size, limit, sum, full) }}
 		return c
 	}
 	if l.lazy {
 		abs, rel, size, sum := f.abs, f.rel, c.size, post.Sum // not all of f: FileInfo is large
-		post.load = func() (string, error) { return l.reread(abs, rel, size, sum) }
+		post.load = func() (string, error) { return reread(abs, rel, size, limit, sum) }
 	}
 	c.post = post
 	return c
@@ -266,8 +269,8 @@ func (l *Loader) read(f found, prev *cached) *cached {
 
 // refull parses a file again, if it still has the bytes whose digest is
 // sum.
-func (l *Loader) refull(abs, rel string, size int64, sum string, opt Options) (*Post, error) {
-	data, err := readFile(abs, size, l.cfg.MaxSize)
+func refull(abs, rel string, size, limit int64, sum string, opt Options) (*Post, error) {
+	data, err := readFile(abs, size, limit)
 	if err != nil {
 		return nil, fmt.Errorf("loader: %s: %w", rel, err)
 	}
@@ -280,8 +283,8 @@ func (l *Loader) refull(abs, rel string, size int64, sum string, opt Options) (*
 
 // reread parses a file again for its body, if it still has the bytes whose
 // digest is sum.
-func (l *Loader) reread(abs, rel string, size int64, sum string) (string, error) {
-	data, err := readFile(abs, size, l.cfg.MaxSize)
+func reread(abs, rel string, size, limit int64, sum string) (string, error) {
+	data, err := readFile(abs, size, limit)
 	if err != nil {
 		return "", fmt.Errorf("loader: %s: %w", rel, err)
 	}

@@ -360,6 +360,8 @@ func profile(seeds, cpu, mem string) {
 			if err != nil {
 				log.Fatal(err)
 			}
+			runtime.GC() // twice: a profile is as of the last full cycle
+			runtime.GC()
 			pprof.WriteHeapProfile(f)
 			f.Close()
 		}()
