@@ -234,6 +234,9 @@ func latency(bin, seeds string, trials int) {
 	defer func() { // stop the server as a user would, and wait for it
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			fmt.Printf("serve: peak RSS %d MB (the folder, its feeds with their gzip and brotli, the trials)\n", ru.Maxrss>>10)
+		}
 	}()
 	client := &http.Client{Timeout: 5 * time.Second}
 	start := time.Now()
