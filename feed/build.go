@@ -2,8 +2,10 @@ package feed
 
 import (
 	"bytes"
+	"compress/flate"
 	"crypto/sha1"
 	"fmt"
+	"io"
 	"net/url"
 	"path"
 	"runtime"
@@ -54,8 +56,35 @@ type prepared struct {
 	author    loader.Author
 	content   string // sanitised HTML with absolute URLs
 	summary   string // plain text
-	light     bool   // content not kept (prepareLight): prepare makes it
+	light     bool   // content not kept here (prepareLight): prepare makes it
+	packed    []byte // or keeps it compressed, for prepare to unpack
 }
+
+// unpacked is pr with its content unpacked.
+func (pr *prepared) unpacked() *prepared {
+	cp := *pr
+	cp.light, cp.packed = false, nil
+	src := bytes.NewReader(pr.packed)
+	r, _ := inflaters.Get().(io.ReadCloser)
+	if r == nil {
+		r = flate.NewReader(src)
+	} else {
+		r.(flate.Resetter).Reset(src, nil)
+	}
+	var b strings.Builder
+	b.Grow(3 * len(pr.packed))
+	if _, err := io.Copy(&b, r); err == nil {
+		cp.content = b.String()
+	}
+	inflaters.Put(r)
+	return &cp
+}
+
+// Compressors are large: one per goroutine at a time, reused.
+var (
+	inflaters sync.Pool // io.ReadCloser from flate.NewReader
+	deflaters sync.Pool // *flate.Writer
+)
 
 // A channel is one feed: all posts, or one category.
 type channel struct {
@@ -330,10 +359,11 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 		if len(tops) <= leanKeepItems {
 			parallel(len(tops), func(i int) { b.cfg.prepare(tops[i], true) })
 		} else {
-			parallel(len(tops), func(i int) { b.cfg.prepareLight(tops[i]) })
+			parallel(len(tops), func(i int) { b.cfg.prepareLight(tops[i], leanPack) })
 		}
 		site.feeds = map[string]leanFeed{}
 		site.encs = &chanEncs{m: map[*channel]*chanEnc{}}
+		site.chanPages = map[string]*channel{}
 		for _, ch := range chans {
 			for f := range formatList {
 				site.feeds["/"+ch.dir+formatList[f].file] = leanFeed{ch, f}
@@ -412,6 +442,8 @@ func (b *Builder) item(p *loader.Post, slug string) *item {
 func (c *Config) prepare(it *item, keep bool) *prepared {
 	if pr := it.prep.Load(); pr != nil && !pr.light {
 		return pr
+	} else if pr != nil && pr.packed != nil {
+		return pr.unpacked()
 	}
 	if keep {
 		it.prepMu.Lock()
@@ -450,12 +482,26 @@ func (c *Config) prepare(it *item, keep bool) *prepared {
 }
 
 // prepareLight keeps what the item's entry on a feed's page shows (its
-// summary and links), not its content.
-func (c *Config) prepareLight(it *item) {
+// summary and links), and its content compressed when pack is set.
+func (c *Config) prepareLight(it *item, pack bool) {
 	if it.prep.Load() != nil {
 		return
 	}
 	light := *c.prepare(it, false)
+	if pack {
+		var b bytes.Buffer
+		w, _ := deflaters.Get().(*flate.Writer)
+		if w == nil {
+			w, _ = flate.NewWriter(&b, flate.BestSpeed)
+		} else {
+			w.Reset(&b)
+		}
+		io.WriteString(w, light.content)
+		if w.Close() == nil {
+			light.packed = bytes.Clone(b.Bytes())
+		}
+		deflaters.Put(w)
+	}
 	light.content, light.light = "", true
 	it.prep.Store(&light)
 }
@@ -786,9 +832,13 @@ type leanFeed struct {
 }
 
 // leanKeepItems is the number of posts in feeds up to which a lean build
-// keeps their content: about 64 MB of seed-sized posts. A variable for
+// keeps their content as it is; past it, compressed (leanPack), which
+// takes a third of the memory for a few percent more time. Variables for
 // tests.
-var leanKeepItems = 8 << 10
+var (
+	leanKeepItems = 0
+	leanPack      = true
+)
 
 // chanEnc is the feeds of a channel of a lean Site in every format, made
 // together and dropped once all are taken.

@@ -251,14 +251,18 @@ func TestSummaryFallsBackToBody(t *testing.T) {
 
 // A lean build of slim posts (a folder over the body budget, as build
 // reads it) writes the very bytes of a build of whole posts, whether it
-// keeps the content of the posts in feeds or makes it again for each feed.
+// keeps the content of the posts in feeds, keeps it compressed, or makes
+// it again for each feed.
 func TestLeanSlimBuildSameBytes(t *testing.T) {
-	t.Run("content kept", testLeanSlimBuild)
-	t.Run("content made again", func(t *testing.T) {
-		defer func(n int) { leanKeepItems = n }(leanKeepItems)
-		leanKeepItems = 0
-		testLeanSlimBuild(t)
-	})
+	defer func(n int, pack bool) { leanKeepItems, leanPack = n, pack }(leanKeepItems, leanPack)
+	for _, tc := range []struct {
+		name string
+		keep int
+		pack bool
+	}{{"content kept", 1 << 30, false}, {"content kept compressed", 0, true}, {"content made again", 0, false}} {
+		leanKeepItems, leanPack = tc.keep, tc.pack
+		t.Run(tc.name, testLeanSlimBuild)
+	}
 }
 
 func testLeanSlimBuild(t *testing.T) {

@@ -205,13 +205,17 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 
 	pages := make(map[string]*channelPageState, len(chans))
 	for _, ch := range chans {
+		if b.lean { // made as it is written
+			site.chanPages[pagePath(ch)] = ch
+			continue
+		}
 		top := ch.items[:min(c.Limit, len(ch.items))]
 		if st := b.chanPages[ch.dir]; st != nil && st.same(ch, top) {
 			pages[ch.dir] = st
 			site.Files[pagePath(ch)] = st.file
 			continue
 		}
-		body, err := b.renderChannel(ch)
+		body, err := c.renderChannel(ch)
 		if err != nil {
 			return fmt.Errorf("feed: page of %s: %w", pagePath(ch), err)
 		}
@@ -287,8 +291,7 @@ func executeSized(name string, data any, size int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (b *Builder) renderChannel(ch *channel) ([]byte, error) {
-	c := &b.cfg
+func (c *Config) renderChannel(ch *channel) ([]byte, error) {
 	p := pagePath(ch)
 	heading := ch.name
 	if ch.dir == "" {

@@ -31,6 +31,7 @@ type Site struct {
 	postFrame *frame              // of every post's page
 	feeds     map[string]leanFeed // by path, in a lean Site: its feeds
 	encs      *chanEncs           // and those made, not all written yet
+	chanPages map[string]*channel // by path, in a lean Site: its feeds' pages
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
 	lean bool
@@ -63,6 +64,9 @@ func (s *Site) Paths() []string {
 	for p := range s.feeds {
 		out = append(out, p)
 	}
+	for p := range s.chanPages {
+		out = append(out, p)
+	}
 	sort.Strings(out)
 	return out
 }
@@ -83,7 +87,8 @@ func (s *Site) post(p string) *item {
 // Has reports whether the site has a file at path p.
 func (s *Site) Has(p string) bool {
 	_, feed := s.feeds[p]
-	return s.Files[p] != nil || s.post(p) != nil || feed
+	_, page := s.chanPages[p]
+	return s.Files[p] != nil || s.post(p) != nil || feed || page
 }
 
 // File returns the file at path p, or nil if the site has none. A post's
@@ -93,6 +98,13 @@ func (s *Site) Has(p string) bool {
 func (s *Site) File(p string) (*File, error) {
 	if f := s.Files[p]; f != nil {
 		return f, nil
+	}
+	if ch, ok := s.chanPages[p]; ok {
+		body, err := s.cfg.renderChannel(ch)
+		if err != nil {
+			return nil, fmt.Errorf("feed: page of %s: %w", p, err)
+		}
+		return newFile(body, htmlType, ch.updated), nil
 	}
 	if lf, ok := s.feeds[p]; ok {
 		body, err := s.leanFeedBody(lf)
@@ -147,6 +159,13 @@ func (s *Site) body(p string) ([]byte, error) {
 		}
 		body, _, err := s.renderPost(it)
 		return body, err
+	}
+	if ch, ok := s.chanPages[p]; ok {
+		body, err := s.cfg.renderChannel(ch)
+		if err != nil {
+			return nil, fmt.Errorf("feed: page of %s: %w", p, err)
+		}
+		return body, nil
 	}
 	if lf, ok := s.feeds[p]; ok {
 		body, err := s.leanFeedBody(lf)

@@ -57,6 +57,7 @@ type Loader struct {
 	probs   map[string][]*Problem // cache[k].problems, for the files that have some
 	folders []*Problem            // problems with folders and links, from the last walk
 	lazy    bool                  // bodies are dropped: the folder is over BodyBudget
+	src     *source               // of the files of the scan being made
 	scanned bool
 }
 
@@ -113,6 +114,7 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("loader: seed folder %s is not a folder", root)
 	}
+	l.src = &source{realRoot: realRoot, limit: l.cfg.MaxSize}
 	w := walker{realRoot: realRoot, visited: map[string]bool{}}
 	w.walk(realRoot, "")
 	if err := ctx.Err(); err != nil {
@@ -247,44 +249,61 @@ func (l *Loader) read(f found, prev *cached) *cached {
 		c.problems = append(c.problems, err.(*Problem))
 		return c
 	}
-	// What reads a post again holds no reference to the Loader: a
-	// program done with the Loader (build) frees its cache.
-	limit := l.cfg.MaxSize
+	// What reads a post again holds no reference to the Loader (a program
+	// done with it, as build is, frees its cache), and little per post.
+	src, rel, size, sum := l.src, f.rel, c.size, post.Sum
+	abs := f.abs
+	if abs == filepath.Join(src.realRoot, filepath.FromSlash(rel)) {
+		abs = "" // src.path makes it again
+	}
 	if l.lazy && l.cfg.SlimPosts {
-		abs, rel, size, sum := f.abs, f.rel, c.size, post.Sum
-		full := opt
-		full.NoBody = false
 		c.post = &Post{Path: post.Path, Date: post.Date, Updated: post.Updated, Categories: post.Categories,
 			Draft: post.Draft, Sum: post.Sum,
-			full: func() (*Post, error) { return refull(abs, rel, size, limit, sum, full) }}
+			full: func() (*Post, error) { return src.refull(abs, rel, size, sum, opt) }}
 		return c
 	}
 	if l.lazy {
-		abs, rel, size, sum := f.abs, f.rel, c.size, post.Sum // not all of f: FileInfo is large
-		post.load = func() (string, error) { return reread(abs, rel, size, limit, sum) }
+		post.load = func() (string, error) { return src.reread(abs, rel, size, sum) }
 	}
 	c.post = post
 	return c
 }
 
+// source is where the files of a scan are: what a post needs to be read
+// again, shared by all of them.
+type source struct {
+	realRoot string
+	limit    int64 // Config.MaxSize
+}
+
+// path is the file to read for rel: abs, or when abs is "" rel under the
+// root.
+func (src *source) path(abs, rel string) string {
+	if abs != "" {
+		return abs
+	}
+	return filepath.Join(src.realRoot, filepath.FromSlash(rel))
+}
+
 // refull parses a file again, if it still has the bytes whose digest is
 // sum.
-func refull(abs, rel string, size, limit int64, sum string, opt Options) (*Post, error) {
-	data, err := readFile(abs, size, limit)
+func (src *source) refull(abs, rel string, size int64, sum string, opt Options) (*Post, error) {
+	data, err := readFile(src.path(abs, rel), size, src.limit)
 	if err != nil {
 		return nil, fmt.Errorf("loader: %s: %w", rel, err)
 	}
 	if digest(data) != sum {
 		return nil, fmt.Errorf("loader: %s: changed since it was read", rel)
 	}
+	opt.NoBody = false
 	post, _, err := Parse(rel, data, opt)
 	return post, err
 }
 
 // reread parses a file again for its body, if it still has the bytes whose
 // digest is sum.
-func reread(abs, rel string, size, limit int64, sum string) (string, error) {
-	data, err := readFile(abs, size, limit)
+func (src *source) reread(abs, rel string, size int64, sum string) (string, error) {
+	data, err := readFile(src.path(abs, rel), size, src.limit)
 	if err != nil {
 		return "", fmt.Errorf("loader: %s: %w", rel, err)
 	}
@@ -415,6 +434,7 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loader: seed folder: %w", err)
 	}
+	l.src = &source{realRoot: realRoot, limit: l.cfg.MaxSize}
 	rels := map[string]bool{}
 	for _, p := range paths {
 		rel, ok := relPath(root, realRoot, p)

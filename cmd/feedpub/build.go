@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -33,7 +34,17 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	start := time.Now()
 	prog := newProgress(stdout, stderr, *quiet)
-	cfg.load.Progress = prog.update
+	limit := os.Getenv("GOMEMLIMIT") == ""
+	if limit { // the limit is the process's: put the old one back after
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	}
+	cfg.load.Progress = func(done, total int) {
+		if limit { // the first call: the folder's size is known
+			debug.SetMemoryLimit(buildMemoryLimit(total))
+			limit = false
+		}
+		prog.update(done, total)
+	}
 	cfg.load.BodyBudget = buildBodyBudget
 	cfg.load.SlimPosts = true
 	res, err := loader.New(cfg.load).Scan(ctx)
@@ -46,6 +57,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+
 	n, err := site.WriteDir(cfg.out, feed.WriteOptions{Gzip: *gz})
 	if err != nil {
 		return err
@@ -143,6 +155,15 @@ func (p *progress) line() {
 // in memory while serving; past it, only the bodies the feeds show are read
 // again.
 const bodyBudget = 256 << 20
+
+// buildMemoryLimit is the soft limit on build's heap for a folder of n
+// posts (GOMEMLIMIT sets another). A build makes garbage fast at a steady
+// live heap of about 1.7 KB a post (180 MB for 100,000): paced by GOGC
+// alone, its heap then peaks anywhere from 400 MB to 1 GB; under this limit
+// garbage is collected more often instead, for about 10% more CPU.
+func buildMemoryLimit(n int) int64 {
+	return max(256<<20, int64(n)*(5<<10)/2)
+}
 
 // buildBodyBudget is bodyBudget for build, which shows each post twice at
 // most (its page, and its feeds, whose content is kept): past it, posts
