@@ -74,6 +74,9 @@ func (s *Site) Paths() []string {
 // post finds the item whose page is at path p.
 func (s *Site) post(p string) *item {
 	slug, ok := strings.CutPrefix(p, "/posts/")
+	if !ok {
+		return nil
+	}
 	if slug, ok = strings.CutSuffix(slug, "/"); !ok {
 		return nil
 	}
