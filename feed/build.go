@@ -56,14 +56,13 @@ type prepared struct {
 	author    loader.Author
 	content   string // sanitised HTML with absolute URLs
 	summary   string // plain text
-	light     bool   // content not kept here (prepareLight): prepare makes it
-	packed    []byte // or keeps it compressed, for prepare to unpack
+	packed    []byte // content compressed, in place of content (prepareLean)
 }
 
 // unpacked is pr with its content unpacked.
 func (pr *prepared) unpacked() *prepared {
 	cp := *pr
-	cp.light, cp.packed = false, nil
+	cp.packed = nil
 	src := bytes.NewReader(pr.packed)
 	r, _ := inflaters.Get().(io.ReadCloser)
 	if r == nil {
@@ -105,7 +104,7 @@ type Builder struct {
 	cfg  Config
 	lean bool // see BuildLean
 
-	postFrame *frame // of every post's page, made once
+	postFrame *frame // of every post's page
 
 	mu           sync.Mutex
 	items        map[*loader.Post]*item
@@ -144,7 +143,12 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Builder{cfg: cfg, items: map[*loader.Post]*item{}, files: map[string]*File{}, feeds: map[string]*feedState{}, catNums: map[string]int{}}, nil
+	fr, err := cfg.postFrame()
+	if err != nil {
+		return nil, fmt.Errorf("feed: pages of posts: %w", err)
+	}
+	return &Builder{cfg: cfg, postFrame: fr, items: map[*loader.Post]*item{}, files: map[string]*File{},
+		feeds: map[string]*feedState{}, catNums: map[string]int{}}, nil
 }
 
 // Config returns the configuration in use, defaults filled.
@@ -251,16 +255,17 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	if !samePaths {
 		slugs, slugsChanged = b.postSlugs(posts)
 	}
+	// The same post at the same place was due and stays due while time
+	// goes on: its item is taken without reading the post, as a pass that
+	// touches 100,000 posts would cost more than the rebuild. Posts not
+	// due are never skipped, so next is still found.
+	inPlace := aligned && !slugsChanged && !now.Before(b.lastNow)
 	var next time.Time
 	placed := make([]*item, len(posts)) // the item of each due post
 	var todo []int                      // places of due posts without an item yet
 	var moved []int                     // places of posts not where the last build had them
 	for i, p := range posts {
-		// The same post at the same place was due and stays due (time
-		// went on): its item is taken without reading the post, as a pass
-		// that touches 100,000 posts would cost more than the rebuild.
-		// Posts not due are never skipped, so next is still found.
-		if aligned && !slugsChanged && b.lastPosts[i] == p && b.lastItems[i] != nil && !now.Before(b.lastNow) {
+		if inPlace && b.lastPosts[i] == p && b.lastItems[i] != nil {
 			placed[i] = b.lastItems[i]
 			continue
 		}
@@ -288,7 +293,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	// Gone are the last build's items not placed in this one: where the
 	// lists are aligned, only those at the places that changed.
 	var gone []*item
-	if aligned && !slugsChanged && !now.Before(b.lastNow) {
+	if inPlace {
 		stay := map[*item]bool{}
 		for _, i := range moved {
 			if placed[i] != nil {
@@ -331,21 +336,12 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 		bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
 		b.bySlug = mergeFunc(without(b.bySlug, gone, bySlug), slices.SortedFunc(slices.Values(fresh), bySlug), bySlug)
 	}
-	if b.postFrame == nil {
-		fr, err := b.cfg.postFrame()
-		if err != nil {
-			return nil, fmt.Errorf("feed: pages of posts: %w", err)
-		}
-		b.postFrame = fr
-	}
 	site := &Site{Files: map[string]*File{}, NextDue: next, Posts: len(items), cfg: b.cfg, channels: chans, lean: b.lean,
 		posts: b.bySlug, postFrame: b.postFrame}
 	if b.lean {
-		// The content of the posts in feeds is made here on all cores,
-		// and kept for their feeds and pages while they are few: past
-		// leanKeepItems, only what a feed's page shows is kept, and
-		// each feed makes its posts' content again (all of a channel's
-		// formats from one making), which costs less than holding it.
+		// The content of the posts in feeds is made here on all cores
+		// and kept compressed for their feeds and pages: a third of the
+		// memory for a few percent more time.
 		var tops []*item
 		seen := map[*item]bool{}
 		for _, ch := range chans {
@@ -356,11 +352,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 				}
 			}
 		}
-		if len(tops) <= leanKeepItems {
-			parallel(len(tops), func(i int) { b.cfg.prepare(tops[i], true) })
-		} else {
-			parallel(len(tops), func(i int) { b.cfg.prepareLight(tops[i], leanPack) })
-		}
+		parallel(len(tops), func(i int) { b.cfg.prepareLean(tops[i]) })
 		site.feeds = map[string]leanFeed{}
 		site.encs = &chanEncs{m: map[*channel]*chanEnc{}}
 		site.chanPages = map[string]*channel{}
@@ -440,15 +432,15 @@ func (b *Builder) item(p *loader.Post, slug string) *item {
 // summary: the kept ones, or made now from the body, and kept when keep is
 // set.
 func (c *Config) prepare(it *item, keep bool) *prepared {
-	if pr := it.prep.Load(); pr != nil && !pr.light {
-		return pr
-	} else if pr != nil && pr.packed != nil {
+	if pr := it.prep.Load(); pr != nil && pr.packed != nil {
 		return pr.unpacked()
+	} else if pr != nil {
+		return pr
 	}
 	if keep {
 		it.prepMu.Lock()
 		defer it.prepMu.Unlock()
-		if pr := it.prep.Load(); pr != nil && !pr.light {
+		if pr := it.prep.Load(); pr != nil {
 			return pr
 		}
 	}
@@ -481,29 +473,26 @@ func (c *Config) prepare(it *item, keep bool) *prepared {
 	return pr
 }
 
-// prepareLight keeps what the item's entry on a feed's page shows (its
-// summary and links), and its content compressed when pack is set.
-func (c *Config) prepareLight(it *item, pack bool) {
+// prepareLean keeps the item's content compressed, with the rest of what
+// prepare makes.
+func (c *Config) prepareLean(it *item) {
 	if it.prep.Load() != nil {
 		return
 	}
-	light := *c.prepare(it, false)
-	if pack {
-		var b bytes.Buffer
-		w, _ := deflaters.Get().(*flate.Writer)
-		if w == nil {
-			w, _ = flate.NewWriter(&b, flate.BestSpeed)
-		} else {
-			w.Reset(&b)
-		}
-		io.WriteString(w, light.content)
-		if w.Close() == nil {
-			light.packed = bytes.Clone(b.Bytes())
-		}
-		deflaters.Put(w)
+	lean := *c.prepare(it, false)
+	var b bytes.Buffer
+	w, _ := deflaters.Get().(*flate.Writer)
+	if w == nil {
+		w, _ = flate.NewWriter(&b, flate.BestSpeed)
+	} else {
+		w.Reset(&b)
 	}
-	light.content, light.light = "", true
-	it.prep.Store(&light)
+	io.WriteString(w, lean.content)
+	if w.Close() == nil { // else keep it as it is
+		lean.packed, lean.content = bytes.Clone(b.Bytes()), ""
+	}
+	deflaters.Put(w)
+	it.prep.Store(&lean)
 }
 
 // release drops what the item keeps for feeds: its content, encodings and
@@ -831,15 +820,6 @@ type leanFeed struct {
 	f  int
 }
 
-// leanKeepItems is the number of posts in feeds up to which a lean build
-// keeps their content as it is; past it, compressed (leanPack), which
-// takes a third of the memory for a few percent more time. Variables for
-// tests.
-var (
-	leanKeepItems = 0
-	leanPack      = true
-)
-
 // chanEnc is the feeds of a channel of a lean Site in every format, made
 // together and dropped once all are taken.
 type chanEnc struct {
@@ -877,8 +857,7 @@ func (s *Site) leanFeedBody(lf leanFeed) ([]byte, error) {
 }
 
 // encodeLean encodes the feeds of ch in every format, keeping no
-// encoding: each item's content is made once for all formats when it is
-// not kept.
+// encoding: each item's content is unpacked once for all formats.
 func (c *Config) encodeLean(ch *channel) ([nFormats][]byte, error) {
 	var out [nFormats][]byte
 	items := ch.items[:min(c.Limit, len(ch.items))]

@@ -309,7 +309,7 @@ func (c *Config) renderChannel(ch *channel) ([]byte, error) {
 	shown := ch.items[:min(c.Limit, len(ch.items))]
 	pg.More = len(shown) < len(ch.items)
 	for _, it := range shown {
-		pr := it.prep.Load() // light or whole: the summary is there
+		pr := it.prep.Load() // packed or not: the summary is there
 		if pr == nil {
 			pr = c.prepare(it, true)
 		}
@@ -323,7 +323,7 @@ func (c *Config) renderChannel(ch *channel) ([]byte, error) {
 
 // renderPost makes the page of one item, from its prepared content. It
 // depends on the item and the configuration only. fr is the frame of every
-// post's page (postFrame), or nil to make it.
+// post's page (postFrame).
 func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
 	p := postPath(it)
 	pg := postPage{pageBase: c.base(p, pr.post.Title+" · "+c.Title), Heading: pr.post.Title,
@@ -345,12 +345,6 @@ func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
 	for _, cat := range it.categories {
 		dir := "categories/" + cat.slug + "/"
 		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir), Feed: rel(pg.Root, dir+formatList[0].file)})
-	}
-	if fr == nil {
-		var err error
-		if fr, err = c.postFrame(); err != nil {
-			return nil, err
-		}
 	}
 	pg.Frame = fr
 	return executeSized("post.html", pg, len(pr.content)+4096)

@@ -99,85 +99,97 @@ func (s *Site) Has(p string) bool {
 // are kept once made (with their gzip); making it may read the post's
 // file again, which can fail.
 func (s *Site) File(p string) (*File, error) {
-	if f := s.Files[p]; f != nil {
+	if f := s.held(p); f != nil {
 		return f, nil
 	}
-	if ch, ok := s.chanPages[p]; ok {
-		body, err := s.cfg.renderChannel(ch)
-		if err != nil {
-			return nil, fmt.Errorf("feed: page of %s: %w", p, err)
-		}
-		return newFile(body, htmlType, ch.updated), nil
-	}
-	if lf, ok := s.feeds[p]; ok {
-		body, err := s.leanFeedBody(lf)
-		if err != nil {
-			return nil, fmt.Errorf("feed: %s: %w", p, err)
-		}
-		return newFile(body, formatList[lf.f].mediaType, newest(lf.ch.items, s.cfg.Limit)), nil
-	}
-	it := s.post(p)
-	if it == nil {
-		return nil, nil
-	}
-	if f := it.page.Load(); f != nil {
-		return f, nil
-	}
-	body, keep, err := s.renderPost(it)
-	if err != nil {
+	body, it, err := s.make(p)
+	if body == nil || err != nil {
 		return nil, err
 	}
-	f := newFile(body, htmlType, it.post.Updated)
-	if keep {
-		f.Gzip = gzipBytes(body)
-		it.page.Store(f)
+	var f *File
+	switch {
+	case it != nil:
+		f = newFile(body, htmlType, it.post.Updated)
+		if _, keep := s.keepPage(it); keep {
+			f.Gzip = gzipBytes(body)
+			it.page.Store(f)
+		}
+	case s.chanPages[p] != nil:
+		f = newFile(body, htmlType, s.chanPages[p].updated)
+	default:
+		lf := s.feeds[p]
+		f = newFile(body, formatList[lf.f].mediaType, newest(lf.ch.items, s.cfg.Limit))
 	}
 	return f, nil
 }
 
-// renderPost makes the page of a post, and says whether to keep it: the
-// post is among a feed's newest, so its content is kept already.
-func (s *Site) renderPost(it *item) (body []byte, keep bool, err error) {
-	pr := it.prep.Load()
-	keep = pr != nil && !s.lean
-	if pr == nil || pr.light {
-		pr = s.cfg.prepare(it, false)
-	}
-	body, err = s.cfg.renderPost(it, pr, s.postFrame)
-	if err != nil {
-		return nil, false, fmt.Errorf("feed: page of %s: %w", it.post.Path, err)
-	}
-	return body, keep, nil
-}
-
-// body returns the bytes of the file at path p, making a post's page
-// without keeping it or hashing it.
-func (s *Site) body(p string) ([]byte, error) {
+// held is the file at path p that the site holds: one of Files, or a
+// post's page kept from an earlier request.
+func (s *Site) held(p string) *File {
 	if f := s.Files[p]; f != nil {
-		return f.Body, nil
+		return f
 	}
 	if it := s.post(p); it != nil {
-		if f := it.page.Load(); f != nil {
-			return f.Body, nil
-		}
-		body, _, err := s.renderPost(it)
-		return body, err
+		return it.page.Load()
 	}
-	if ch, ok := s.chanPages[p]; ok {
-		body, err := s.cfg.renderChannel(ch)
-		if err != nil {
-			return nil, fmt.Errorf("feed: page of %s: %w", p, err)
+	return nil
+}
+
+// make makes the bytes of a file the site does not hold: a post's page
+// (it is the post's item), or a lean Site's feed or feed page. It returns
+// nil bytes for a path with no file.
+func (s *Site) make(p string) (body []byte, it *item, err error) {
+	if it = s.post(p); it != nil {
+		body, err = s.renderPost(it)
+		return body, it, err
+	}
+	if ch := s.chanPages[p]; ch != nil {
+		if body, err = s.cfg.renderChannel(ch); err != nil {
+			return nil, nil, fmt.Errorf("feed: page of %s: %w", p, err)
 		}
-		return body, nil
+		return body, nil, nil
 	}
 	if lf, ok := s.feeds[p]; ok {
-		body, err := s.leanFeedBody(lf)
-		if err != nil {
-			return nil, fmt.Errorf("feed: %s: %w", p, err)
+		if body, err = s.leanFeedBody(lf); err != nil {
+			return nil, nil, fmt.Errorf("feed: %s: %w", p, err)
 		}
-		return body, nil
+		return body, nil, nil
 	}
-	return nil, fmt.Errorf("feed: no file at %s", p)
+	return nil, nil, nil
+}
+
+// keepPage returns what a post's page is made from, and whether to keep
+// the page: the post is among a feed's newest, so its content is kept
+// already.
+func (s *Site) keepPage(it *item) (*prepared, bool) {
+	pr := it.prep.Load()
+	return pr, pr != nil && pr.packed == nil && !s.lean
+}
+
+// renderPost makes the page of a post.
+func (s *Site) renderPost(it *item) ([]byte, error) {
+	pr, _ := s.keepPage(it)
+	if pr == nil || pr.packed != nil {
+		pr = s.cfg.prepare(it, false)
+	}
+	body, err := s.cfg.renderPost(it, pr, s.postFrame)
+	if err != nil {
+		return nil, fmt.Errorf("feed: page of %s: %w", it.post.Path, err)
+	}
+	return body, nil
+}
+
+// body returns the bytes of the file at path p, made without keeping or
+// hashing them.
+func (s *Site) body(p string) ([]byte, error) {
+	if f := s.held(p); f != nil {
+		return f.Body, nil
+	}
+	body, _, err := s.make(p)
+	if body == nil && err == nil {
+		err = fmt.Errorf("feed: no file at %s", p)
+	}
+	return body, err
 }
 
 // Preview returns a copy of s that can be served while Compress runs on s:

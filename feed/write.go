@@ -99,7 +99,10 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 			errs[i] = err
 			return
 		}
-		gz := s.Files[paths[i]].gzip()
+		var gz []byte
+		if f := s.Files[paths[i]]; f != nil {
+			gz = f.Gzip
+		}
 		if gz == nil {
 			gz = gzipBytes(body)
 		}
@@ -135,14 +138,6 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 		return int(written.Load()), err
 	}
 	return int(written.Load()), nil
-}
-
-// gzip is the file's gzip, or nil (for no file).
-func (f *File) gzip() []byte {
-	if f == nil {
-		return nil
-	}
-	return f.Gzip
 }
 
 // dirWriter writes files into a root from many goroutines, making each
