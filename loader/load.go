@@ -97,24 +97,33 @@ type found struct {
 	info fs.FileInfo
 }
 
+// roots resolves the seed folder: as configured, made absolute, and with
+// symbolic links followed. The files read from here on are read again
+// from it (l.src).
+func (l *Loader) roots() (root, realRoot string, err error) {
+	if root, err = filepath.Abs(l.cfg.Root); err != nil {
+		return "", "", fmt.Errorf("loader: %w", err)
+	}
+	if realRoot, err = filepath.EvalSymlinks(root); err != nil {
+		return "", "", fmt.Errorf("loader: seed folder: %w", err)
+	}
+	l.src = &source{realRoot: realRoot, limit: l.cfg.MaxSize}
+	return root, realRoot, nil
+}
+
 // Scan walks the folder and returns every post in it. Problems with single
 // files never stop the scan; only a folder that cannot be read at all is an
 // error.
 func (l *Loader) Scan(ctx context.Context) (*Result, error) {
-	root, err := filepath.Abs(l.cfg.Root)
+	root, realRoot, err := l.roots()
 	if err != nil {
-		return nil, fmt.Errorf("loader: %w", err)
-	}
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return nil, fmt.Errorf("loader: seed folder: %w", err)
+		return nil, err
 	}
 	if fi, err := os.Stat(realRoot); err != nil {
 		return nil, fmt.Errorf("loader: seed folder: %w", err)
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("loader: seed folder %s is not a folder", root)
 	}
-	l.src = &source{realRoot: realRoot, limit: l.cfg.MaxSize}
 	w := walker{realRoot: realRoot, visited: map[string]bool{}}
 	w.walk(realRoot, "")
 	if err := ctx.Err(); err != nil {
@@ -234,8 +243,9 @@ func (l *Loader) read(f found, prev *cached) *cached {
 		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
 		return c
 	}
+	sum := digest(data)
 	// With ModTimeDates a new modification time can change the post.
-	if prev != nil && prev.post != nil && !l.cfg.ModTimeDates && prev.post.Sum == digest(data) {
+	if prev != nil && prev.post != nil && !l.cfg.ModTimeDates && prev.post.Sum == sum {
 		c.post, c.problems = prev.post, prev.problems
 		return c
 	}
@@ -243,7 +253,7 @@ func (l *Loader) read(f found, prev *cached) *cached {
 	if l.cfg.ModTimeDates {
 		opt.ModTime = f.info.ModTime().In(l.cfg.Location).Truncate(time.Second)
 	}
-	post, warnings, err := Parse(f.rel, data, opt)
+	post, warnings, err := parse(f.rel, data, sum, opt)
 	c.problems = warnings
 	if err != nil {
 		c.problems = append(c.problems, err.(*Problem))
@@ -251,9 +261,9 @@ func (l *Loader) read(f found, prev *cached) *cached {
 	}
 	// What reads a post again holds no reference to the Loader (a program
 	// done with it, as build is, frees its cache), and little per post.
-	src, rel, size, sum := l.src, f.rel, c.size, post.Sum
+	src, rel, size := l.src, f.rel, c.size
 	abs := f.abs
-	if abs == filepath.Join(src.realRoot, filepath.FromSlash(rel)) {
+	if src.derives(abs, rel) {
 		abs = "" // src.path makes it again
 	}
 	if l.lazy && l.cfg.SlimPosts {
@@ -276,6 +286,12 @@ type source struct {
 	limit    int64 // Config.MaxSize
 }
 
+// derives reports whether abs is rel under the root, as path makes it.
+func (src *source) derives(abs, rel string) bool {
+	r, ok := strings.CutPrefix(abs, src.realRoot)
+	return ok && len(r) > 1 && r[0] == filepath.Separator && r[1:] == filepath.FromSlash(rel)
+}
+
 // path is the file to read for rel: abs, or when abs is "" rel under the
 // root.
 func (src *source) path(abs, rel string) string {
@@ -296,7 +312,7 @@ func (src *source) refull(abs, rel string, size int64, sum string, opt Options) 
 		return nil, fmt.Errorf("loader: %s: changed since it was read", rel)
 	}
 	opt.NoBody = false
-	post, _, err := Parse(rel, data, opt)
+	post, _, err := parse(rel, data, sum, opt)
 	return post, err
 }
 
@@ -426,15 +442,10 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 	if !l.scanned {
 		return l.Scan(ctx)
 	}
-	root, err := filepath.Abs(l.cfg.Root)
+	root, realRoot, err := l.roots()
 	if err != nil {
-		return nil, fmt.Errorf("loader: %w", err)
+		return nil, err
 	}
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return nil, fmt.Errorf("loader: seed folder: %w", err)
-	}
-	l.src = &source{realRoot: realRoot, limit: l.cfg.MaxSize}
 	rels := map[string]bool{}
 	for _, p := range paths {
 		rel, ok := relPath(root, realRoot, p)

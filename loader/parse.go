@@ -46,7 +46,12 @@ var markdown = goldmark.New(
 // the body's syntax by its extension. A rejected post gives a *Problem as
 // error; warnings about an accepted post come back beside it.
 func Parse(name string, data []byte, opt Options) (*Post, []*Problem, error) {
-	p := &parser{name: name, opt: opt}
+	return parse(name, data, digest(data), opt)
+}
+
+// parse is Parse of data whose digest is sum, for a caller that has it.
+func parse(name string, data []byte, sum string, opt Options) (*Post, []*Problem, error) {
+	p := &parser{name: name, opt: opt, sum: sum}
 	post, err := p.parse(data)
 	if err != nil {
 		var prob *Problem
@@ -61,7 +66,8 @@ func Parse(name string, data []byte, opt Options) (*Post, []*Problem, error) {
 type parser struct {
 	name     string
 	opt      Options
-	fmLine   int // line of the file where the YAML block starts
+	sum      string // digest of the file: Post.Sum
+	fmLine   int    // line of the file where the YAML block starts
 	warnings []*Problem
 }
 
@@ -106,7 +112,7 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		return nil, err
 	}
 
-	post := &Post{Path: p.name, Sum: digest(data)}
+	post := &Post{Path: p.name, Sum: p.sum}
 	if err := p.fields(post, root); err != nil {
 		return nil, err
 	}
