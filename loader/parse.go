@@ -92,20 +92,13 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
 	}
 
-	front, body, err := p.split(text)
+	fm, body, err := p.split(text)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := p.yaml(front)
+	root, err := p.decode(fm)
 	if err != nil {
 		return nil, err
-	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return nil, p.fail(p.fmLine, "empty front matter")
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, p.fail(p.line(root), "front matter must be a mapping of keys to values, not %s", kindName(root))
 	}
 
 	if err := p.checkKeys(root); err != nil {
@@ -176,54 +169,6 @@ func parseBody(name string, data []byte, sum string) (string, error) {
 		return "", err
 	}
 	return p.body(body)
-}
-
-// split finds the front matter between the first two --- lines. Blank lines
-// may stand before the first.
-func (p *parser) split(text []byte) (front, body []byte, err error) {
-	line := 0
-	rest := text
-	for {
-		if len(rest) == 0 {
-			return nil, nil, p.fail(1, "no front matter: the file has only blank lines")
-		}
-		line++
-		l, next := cutLine(rest)
-		if len(bytes.TrimSpace(l)) == 0 {
-			rest = next
-			continue
-		}
-		if !isFence(l) {
-			return nil, nil, p.fail(line, "no front matter: expected a --- line, found %q", clip(string(l), 40))
-		}
-		rest = next
-		break
-	}
-	open := line
-	p.fmLine = line + 1
-	start := rest
-	n := 0
-	for len(rest) > 0 {
-		l, next := cutLine(rest)
-		line++
-		if isFence(l) {
-			return start[:n], next, nil
-		}
-		n += len(rest) - len(next)
-		rest = next
-	}
-	return nil, nil, p.fail(open, "unclosed front matter: no --- line ends the block opened here")
-}
-
-func cutLine(b []byte) (line, rest []byte) {
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		return b[:i], b[i+1:]
-	}
-	return b, nil
-}
-
-func isFence(l []byte) bool {
-	return string(bytes.TrimRight(l, " \t")) == "---"
 }
 
 // yaml parses the front matter into a node tree. A panic in the YAML
