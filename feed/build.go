@@ -265,18 +265,22 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	var todo []int                      // places of due posts without an item yet
 	var moved []int                     // places of posts not where the last build had them
 	for i, p := range posts {
-		if inPlace && b.lastPosts[i] == p && b.lastItems[i] != nil {
+		if inPlace && b.lastPosts[i] == p && b.lastItems[i] != nil && p.Expires.IsZero() {
 			placed[i] = b.lastItems[i]
 			continue
 		}
 		moved = append(moved, i)
-		switch {
+		switch due := p.DueAt(); {
 		case p.Draft:
-		case p.Date.After(now):
-			if next.IsZero() || p.Date.Before(next) {
-				next = p.Date
+		case !p.Showing(now) && !due.After(now): // expired
+		case due.After(now):
+			if next.IsZero() || due.Before(next) {
+				next = due
 			}
 		default:
+			if !p.Expires.IsZero() && (next.IsZero() || p.Expires.Before(next)) {
+				next = p.Expires // it leaves the feeds then
+			}
 			if it := b.items[p]; it != nil && !it.gone && (!slugsChanged || it.slug == slugs[p.Path]) {
 				placed[i] = it
 			} else {

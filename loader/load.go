@@ -41,6 +41,9 @@ type Config struct {
 	// categories, draft, digest), and Post.Full reads the rest again.
 	// For a program that shows each post once, as build does.
 	SlimPosts bool
+	// Site, when set, is the site around the posts (DetectSite): only its
+	// folder of posts is read, in its generator's dialect.
+	Site *Site
 	// Progress, if set, is called from the readers' goroutines (one at a
 	// time) after each file read: done of total files of this scan.
 	Progress func(done, total int)
@@ -124,7 +127,7 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("loader: seed folder %s is not a folder", root)
 	}
-	w := walker{realRoot: realRoot, visited: map[string]bool{}}
+	w := walker{realRoot: realRoot, site: l.cfg.Site, visited: map[string]bool{}}
 	w.walk(realRoot, "")
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -249,7 +252,10 @@ func (l *Loader) read(f found, prev *cached) *cached {
 		c.post, c.problems = prev.post, prev.problems
 		return c
 	}
-	opt := Options{Location: l.cfg.Location, NoBody: l.lazy}
+	opt := Options{Location: l.cfg.Location, NoBody: l.lazy, Site: l.cfg.Site}
+	if l.cfg.Site != nil {
+		opt.Resolve = (&refs{realRoot: l.src.realRoot, site: l.cfg.Site, loc: l.cfg.Location, limit: l.cfg.MaxSize}).resolve
+	}
 	if l.cfg.ModTimeDates {
 		opt.ModTime = f.info.ModTime().In(l.cfg.Location).Truncate(time.Second)
 	}
@@ -268,12 +274,12 @@ func (l *Loader) read(f found, prev *cached) *cached {
 	}
 	if l.lazy && l.cfg.SlimPosts {
 		c.post = &Post{Path: post.Path, Date: post.Date, Updated: post.Updated, Categories: post.Categories,
-			Draft: post.Draft, Sum: post.Sum,
+			Draft: post.Draft, Sum: post.Sum, Due: post.Due, Expires: post.Expires,
 			full: func() (*Post, error) { return src.refull(abs, rel, size, sum, opt) }}
 		return c
 	}
 	if l.lazy {
-		post.load = func() (string, error) { return src.reread(abs, rel, size, sum) }
+		post.load = func() (string, error) { return src.reread(abs, rel, size, sum, opt) }
 	}
 	c.post = post
 	return c
@@ -318,12 +324,13 @@ func (src *source) refull(abs, rel string, size int64, sum string, opt Options) 
 
 // reread parses a file again for its body, if it still has the bytes whose
 // digest is sum.
-func (src *source) reread(abs, rel string, size int64, sum string) (string, error) {
+func (src *source) reread(abs, rel string, size int64, sum string, opt Options) (string, error) {
 	data, err := readFile(src.path(abs, rel), size, src.limit)
 	if err != nil {
 		return "", fmt.Errorf("loader: %s: %w", rel, err)
 	}
-	return parseBody(rel, data, sum)
+	opt.NoBody = false
+	return parseBody(rel, data, sum, opt)
 }
 
 // digest is Post.Sum of a file's bytes, as Parse makes it.
@@ -334,6 +341,7 @@ func digest(data []byte) string {
 
 type walker struct {
 	realRoot string
+	site     *Site           // which folders and files of a site hold posts
 	visited  map[string]bool // real paths of folders already walked: link loops end
 	files    []found
 	problems []*Problem
@@ -346,13 +354,21 @@ func (w *walker) walk(dir, rel string) {
 		w.problems = append(w.problems, &Problem{Path: relOrDot(rel), Msg: err.Error()})
 		return
 	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	leaf := w.site.leafIndex(rel, names)
 	for _, e := range entries {
 		name := e.Name()
-		if Ignored(name) {
+		if Ignored(name) || leaf != "" && name != leaf {
 			continue
 		}
 		abs := filepath.Join(dir, name)
 		r := path.Join(rel, name)
+		if !w.site.takes(r, e.IsDir()) {
+			continue
+		}
 		if e.Type()&fs.ModeSymlink != 0 {
 			w.link(abs, r)
 			continue
@@ -388,6 +404,7 @@ func (w *walker) link(abs, rel string) {
 		return
 	}
 	switch {
+	case !w.site.takes(rel, info.IsDir()):
 	case info.IsDir():
 		if !w.visited[target] {
 			w.walk(target, rel)
@@ -472,7 +489,7 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 		case fi.Mode()&fs.ModeSymlink != 0:
 			return l.Scan(ctx)
 		case fi.IsDir():
-			w := walker{realRoot: realRoot, visited: map[string]bool{}}
+			w := walker{realRoot: realRoot, site: l.cfg.Site, visited: map[string]bool{}}
 			w.walk(abs, rel)
 			dirProblems = append(dirProblems, w.problems...)
 			seen := make(map[string]bool, len(w.files))
@@ -489,7 +506,7 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 					l.remove(k, false)
 				}
 			}
-		case fi.Mode().IsRegular() && IsPostFile(path.Base(rel)):
+		case fi.Mode().IsRegular() && IsPostFile(path.Base(rel)) && l.cfg.Site.takes(rel, false) && !l.cfg.Site.inBundle(realRoot, rel):
 			todo = append(todo, found{rel: rel, abs: abs, info: fi})
 		default:
 			l.remove(rel, false)

@@ -25,6 +25,14 @@ type Options struct {
 	ModTime time.Time
 	// NoBody leaves Post.Body empty, for a caller that reads it later.
 	NoBody bool
+	// Site, when set, is the site around the post: the post is read in
+	// its generator's dialect, and its Link made from the site's
+	// permalink pattern.
+	Site *Site
+	// Resolve, when set, gives the address of another post of the site
+	// named in a post's text ({% post_url %}, {{< ref >}}); from is the
+	// naming post's path, kind the tag's name. "" when it is unknown.
+	Resolve func(from, kind, ref string) string
 }
 
 // Extensions are the file endings read as posts.
@@ -109,6 +117,9 @@ func (p *parser) parse(data []byte) (*Post, error) {
 	if err := p.fields(post, root); err != nil {
 		return nil, err
 	}
+	if err := p.dialect(post, root); err != nil {
+		return nil, err
+	}
 	if post.Title == "" {
 		post.Title = titleFromName(p.name)
 		p.warn(p.fmLine, "no title: using %q from the file name", post.Title)
@@ -126,6 +137,12 @@ func (p *parser) parse(data []byte) (*Post, error) {
 
 	if p.opt.NoBody {
 		return post, nil
+	}
+	body = p.expand(body, post, root)
+	if post.Summary == "" {
+		if post.Summary, err = p.excerpt(body, root); err != nil {
+			return nil, err
+		}
 	}
 	if post.Body, err = p.body(body); err != nil {
 		return nil, err
@@ -151,10 +168,18 @@ func (p *parser) body(body []byte) (string, error) {
 
 // parseBody is the body that Parse gives a file it accepted, found without
 // reading the front matter again; sum is the file's Post.Sum.
-func parseBody(name string, data []byte, sum string) (string, error) {
-	p := &parser{name: name}
+func parseBody(name string, data []byte, sum string, opt Options) (string, error) {
+	p := &parser{name: name, opt: opt}
 	if got := digest(data); got != sum {
 		return "", fmt.Errorf("loader: %s: changed since it was read", name)
+	}
+	if opt.Site != nil {
+		// A dialect's tags need the post's address: read it all.
+		post, _, err := parse(name, data, sum, opt)
+		if err != nil {
+			return "", err
+		}
+		return post.Body, nil
 	}
 	text, err := decodeText(data)
 	if err != nil {
@@ -283,7 +308,8 @@ func (p *parser) line(n *yaml.Node) int {
 }
 
 func (p *parser) fields(post *Post, root *yaml.Node) error {
-	var image, summary, link [4]string
+	image := make([]string, len(imageKeys))
+	var summary, link [4]string
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], resolve(root.Content[i+1], 0)
 		if v == nil {
@@ -313,8 +339,8 @@ func (p *parser) fields(post *Post, root *yaml.Node) error {
 			post.Tags, err = p.list(k, v, post.Tags)
 		case "author":
 			post.Author, err = p.author(k, v)
-		case "image", "headimg", "thumbnail", "cover":
-			image[slot(key, "image", "headimg", "thumbnail", "cover")], err = p.text(k, v)
+		case "image", "headimg", "thumbnail", "cover", "top_img", "index_img", "banner_img", "img", "images", "featured_image":
+			image[slot(key, imageKeys...)] = picture(v)
 		case "description", "excerpt", "summary":
 			summary[slot(key, "description", "excerpt", "summary")], err = p.text(k, v)
 		case "link", "permalink", "url":
@@ -330,7 +356,7 @@ func (p *parser) fields(post *Post, root *yaml.Node) error {
 			return err
 		}
 	}
-	post.Image = first(image[:])
+	post.Image = first(image)
 	post.Summary = first(summary[:])
 	post.Link = first(link[:])
 	return nil

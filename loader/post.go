@@ -23,12 +23,31 @@ type Post struct {
 	Summary    string // the post's own description, if it has one
 	Link       string // canonical URL, if the post has one
 	Lang       string
-	Draft      bool   // draft: true or published: false
-	Body       string // HTML; Markdown files are already rendered; see LoadBody
-	Sum        string // hex digest of the file's bytes: changes when the file does
+	Draft      bool // draft: true or published: false
+	// Due, when later than Date, is when the post may first appear
+	// (Hugo's publishDate); Expires, when set, is when it leaves the
+	// feeds (Hugo's expiryDate).
+	Due     time.Time
+	Expires time.Time
+	Body    string // HTML; Markdown files are already rendered; see LoadBody
+	Sum     string // hex digest of the file's bytes: changes when the file does
 
 	load func() (string, error) // reads Body again when the loader dropped it
 	full func() (*Post, error)  // reads the whole post again when the loader keeps it slim
+}
+
+// Showing reports whether the post belongs in feeds at now: not a draft,
+// due, and not expired.
+func (p *Post) Showing(now time.Time) bool {
+	return !p.Draft && !p.DueAt().After(now) && (p.Expires.IsZero() || p.Expires.After(now))
+}
+
+// DueAt is when the post may first appear: Date, or Due when later.
+func (p *Post) DueAt() time.Time {
+	if p.Due.After(p.Date) {
+		return p.Due
+	}
+	return p.Date
 }
 
 // Full returns the whole post: p itself, or, when the loader keeps posts

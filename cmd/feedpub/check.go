@@ -14,6 +14,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(stderr, "feedpub: %s: %s\n", cfg.load.Root, cfg.load.Site)
 	res, err := loader.New(cfg.load).Scan(ctx)
 	if err != nil {
 		return err

@@ -20,6 +20,10 @@ import (
 // given and it exists.
 const defaultConfigFile = "feedpub.yaml"
 
+// defaultTimezone reads dates without a zone when neither the
+// configuration nor the site names one.
+const defaultTimezone = "Asia/Shanghai"
+
 // fileConfig is the shape of feedpub.yaml.
 type fileConfig struct {
 	Site struct {
@@ -42,7 +46,7 @@ type fileConfig struct {
 // config is everything a command needs, checked and with defaults filled.
 type config struct {
 	site     feed.Config
-	load     loader.Config
+	load     loader.Config // load.Site: the site detected around the posts, if any
 	schedule cron.Schedule
 	spec     string
 	out      string
@@ -89,13 +93,22 @@ func (c *commonFlags) parse(fs *flag.FlagSet, args []string, override func(*file
 	if override != nil {
 		override(fc)
 	}
-	return fc.check()
+	site, err := detectSite(fc)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := fc.check()
+	if err != nil {
+		return nil, err
+	}
+	cfg.load.Site = site
+	return cfg, nil
 }
 
 // loadConfig reads the configuration file, if any, and applies the flags
 // that were set over it.
 func loadConfig(c *commonFlags, fs *flag.FlagSet) (*fileConfig, error) {
-	fc := &fileConfig{Timezone: "Asia/Shanghai", Schedule: "@every 1m", Seeds: "seeds", Out: "public", Addr: "127.0.0.1:8080"}
+	fc := &fileConfig{Schedule: "@every 1m", Seeds: "seeds", Out: "public", Addr: "127.0.0.1:8080"}
 	name := c.file
 	if name == "" {
 		if _, err := os.Stat(defaultConfigFile); err == nil {
@@ -128,6 +141,9 @@ func loadConfig(c *commonFlags, fs *flag.FlagSet) (*fileConfig, error) {
 
 // check validates fc and turns it into a config.
 func (fc *fileConfig) check() (*config, error) {
+	if fc.Timezone == "" {
+		fc.Timezone = defaultTimezone
+	}
 	loc, err := time.LoadLocation(fc.Timezone)
 	if err != nil {
 		return nil, fmt.Errorf("config: timezone %q: %v", fc.Timezone, err)
@@ -190,4 +206,31 @@ func period(s cron.Schedule) time.Duration {
 		d = time.Second
 	}
 	return d
+}
+
+// detectSite finds the configuration of the site (Hexo, Hugo, Jekyll)
+// whose folder holds the posts, and fills from it what feedpub.yaml and
+// the flags left unset: the site's address, title, description, author,
+// language and time zone. It returns nil for a plain folder of posts.
+func detectSite(fc *fileConfig) (*loader.Site, error) {
+	site, err := loader.DetectSite(fc.Seeds)
+	if err != nil || site == nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		dst *string
+		val string
+	}{
+		{&fc.Site.URL, site.URL},
+		{&fc.Site.Title, site.Title},
+		{&fc.Site.Description, site.Description},
+		{&fc.Site.Author, site.Author},
+		{&fc.Site.Language, site.Language},
+		{&fc.Timezone, site.TimeZone},
+	} {
+		if *f.dst == "" {
+			*f.dst = f.val
+		}
+	}
+	return site, nil
 }
