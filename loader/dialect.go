@@ -83,7 +83,7 @@ var hasZone = regexp.MustCompile(`(?i)(z|[+-]\d\d:?\d\d|gmt|utc)$`)
 func (p *parser) hexo(post *Post, root *yaml.Node) error {
 	// hexo-front-matter turns a YAML date with an offset into its UTC
 	// wall clock, which Hexo then reads in the site's zone.
-	if v := lookup(root, "date"); v != nil && v.Kind == yaml.ScalarNode && v.Tag == "!!timestamp" && hasZone.MatchString(strings.TrimSpace(v.Value)) {
+	if v := lookup(root, "date"); v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!timestamp" && hasZone.MatchString(strings.TrimSpace(v.Value)) {
 		u := post.Date.UTC()
 		post.Date = time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), 0, p.loc())
 	}
