@@ -287,6 +287,9 @@ func hugoItems(t *testing.T, site string) []genItem {
 func jekyllItems(t *testing.T, site string) []genItem {
 	jekyll := toolPath(t, "jekyll")
 	runTool(t, site, []string{"JEKYLL_ENV=production"}, jekyll, "build", "--quiet", "-d", "_site")
+	if _, err := os.Stat(filepath.Join(site, "_site", "feed.xml")); err != nil {
+		validate.Missing(t, "jekyll-feed", fmt.Errorf("jekyll wrote no feed.xml: %w", err))
+	}
 	return withCategories(t, filepath.Join(site, "_site", "feed.xml"), filepath.Join(site, "_site", "posts.json"))
 }
 

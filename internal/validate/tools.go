@@ -21,12 +21,13 @@ const RequireEnv = "FEEDPUB_REQUIRE_TOOLS"
 
 // Debian packages that provide each tool.
 var packages = map[string]string{
-	"jing":       "jing",
-	"feedparser": "python3-feedparser",
-	"newsboat":   "newsboat",
-	"sqlite3":    "sqlite3",
-	"hugo":       "hugo",
-	"jekyll":     "jekyll",
+	"jing":        "jing",
+	"feedparser":  "python3-feedparser",
+	"newsboat":    "newsboat",
+	"sqlite3":     "sqlite3",
+	"hugo":        "hugo",
+	"jekyll":      "jekyll",
+	"jekyll-feed": "ruby-jekyll-feed",
 }
 
 // Missing skips the test with a message saying what is missing and how to
