@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -326,4 +327,43 @@ func withCategories(t *testing.T, feedFile, listFile string) []genItem {
 		items = append(items, genItem{Title: it.Title, Link: link, Date: *it.PublishedParsed, Categories: c})
 	}
 	return items
+}
+
+var updateSites = flag.Bool("update", false, "rewrite the golden feeds of the sample sites in testdata/sites/golden")
+
+// TestDialectGolden builds each sample site with feedpub and compares
+// its feeds of all posts with the golden files.
+func TestDialectGolden(t *testing.T) {
+	for _, d := range []string{"hexo", "hugo", "jekyll"} {
+		t.Run(d, func(t *testing.T) {
+			out := t.TempDir()
+			conf := filepath.Join(t.TempDir(), "empty.yaml")
+			os.WriteFile(conf, nil, 0o644)
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), []string{"build", "-config", conf, "-seeds", filepath.Join(sitesDir, d), "-out", out, "-quiet", "-strict"}, &stdout, &stderr); err != nil {
+				t.Fatalf("build: %v\n%s", err, stderr.String())
+			}
+			for _, name := range []string{"rss.xml", "atom.xml", "feed.json"} {
+				got, err := os.ReadFile(filepath.Join(out, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden := filepath.Join(sitesDir, "golden", d, name)
+				if *updateSites {
+					os.MkdirAll(filepath.Dir(golden), 0o755)
+					if err := os.WriteFile(golden, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (go test ./cmd/feedpub -run TestDialectGolden -update writes it)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s/%s differs from %s (rerun with -update if the change is meant)", d, name, golden)
+				}
+			}
+		})
+	}
 }
