@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -339,6 +341,7 @@ func (p *parser) line(n *yaml.Node) int {
 
 func (p *parser) fields(post *Post, root *yaml.Node) error {
 	var image, summary, link [4]string
+	var linkLine [4]int
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], resolve(root.Content[i+1], 0)
 		if v == nil {
@@ -373,13 +376,15 @@ func (p *parser) fields(post *Post, root *yaml.Node) error {
 		case "description", "excerpt", "summary":
 			summary[slot(key, "description", "excerpt", "summary")], err = p.text(k, v)
 		case "link", "permalink", "url":
-			link[slot(key, "link", "permalink", "url")], err = p.text(k, v)
+			i := slot(key, "link", "permalink", "url")
+			link[i], err = p.text(k, v)
+			linkLine[i] = p.line(v)
 		case "lang", "language":
 			post.Lang, err = p.text(k, v)
 		case "draft":
-			post.Draft = post.Draft || v.Kind == yaml.ScalarNode && isTrue(v.Value)
+			post.Draft = post.Draft || p.flag(k, v, true)
 		case "published":
-			post.Draft = post.Draft || v.Kind == yaml.ScalarNode && isFalse(v.Value)
+			post.Draft = post.Draft || p.flag(k, v, false)
 		}
 		if err != nil {
 			return err
@@ -388,7 +393,47 @@ func (p *parser) fields(post *Post, root *yaml.Node) error {
 	post.Image = first(image[:])
 	post.Summary = first(summary[:])
 	post.Link = first(link[:])
+	if post.Link != "" && !isWebLink(post.Link) {
+		p.warn(linkLine[slices.Index(link[:], post.Link)], "link %q is not an http(s) URL: the post links to its page on this site instead", clip(post.Link, 60))
+	}
 	return nil
+}
+
+// isWebLink reports whether a post's link can be used: an http(s) URL, or
+// one relative to the site (a path), which feeds resolve against it.
+func isWebLink(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		return u.Host != ""
+	case "":
+		return u.Host == "" // "//host/x" takes the site's scheme: fine, but "/x" is too
+	}
+	return false
+}
+
+// flag reads draft: or published: and reports whether it says what want
+// says (true for draft, false for published). A value that is not a YAML
+// boolean is read as far as it can be (yes, on, 1 as true) with a warning,
+// since it is most likely a mistake.
+func (p *parser) flag(k, v *yaml.Node, want bool) bool {
+	if v.Kind != yaml.ScalarNode {
+		p.warn(p.line(v), "%s: not true or false: ignored", k.Value)
+		return false
+	}
+	if v.Tag == "!!bool" {
+		return isTrue(v.Value) == want
+	}
+	val := isTrue(v.Value) || v.Value == "1"
+	if !val && !isFalse(v.Value) && v.Value != "0" {
+		p.warn(p.line(v), "%s: %q is not true or false: ignored (write %s: true or %s: false)", k.Value, clip(v.Value, 40), k.Value, k.Value)
+		return false
+	}
+	p.warn(p.line(v), "%s: %q is not a boolean: read as %t (write %s: %t)", k.Value, clip(v.Value, 40), val, k.Value, val)
+	return val == want
 }
 
 func slot(key string, names ...string) int {

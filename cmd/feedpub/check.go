@@ -9,7 +9,7 @@ import (
 )
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := newCommand("check", "Reads every post and prints each problem as path:line: message; exits 1 if any post is rejected.", stderr)
+	fs, common := newCommand("check", "Reads every post of the seed folder DIR and prints each problem to stderr as path:line: message,\nand a summary to stdout; exits 1 if any post is rejected.", stderr)
 	cfg, err := common.parse(fs, args, nil)
 	if err != nil {
 		return err
@@ -18,8 +18,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	rejected := printProblems(stdout, res.Problems)
-	fmt.Fprintf(stderr, "feedpub: %d files, %d posts read, %d rejected\n", res.Files, len(res.Posts), rejected)
+	rejected := printProblems(stderr, cfg.load.Root, res.Problems)
+	fmt.Fprintf(stdout, "feedpub: %s, %s read, %d rejected\n", plural(res.Files, "file"), plural(len(res.Posts), "post"), rejected)
 	if rejected > 0 {
 		return exitError(1)
 	}
