@@ -88,9 +88,10 @@ type pageDate struct{ ISO, Text string }
 
 // pageBase is what every page's head and foot show.
 type pageBase struct {
-	Lang, Title, Description, SiteTitle, Root, Home, AllLabel string
-	Alternates                                                []pageLink
-	Frame                                                     *frame // made from the fields above by makeFrame
+	Lang, Title, Description, SiteTitle, Root, Home string
+	T                                               *chrome // the words, in the site's language
+	Alternates                                      []pageLink
+	Frame                                           *frame // made from the fields above by makeFrame
 }
 
 // frame is the part of a page that depends on its depth and its feed
@@ -116,18 +117,24 @@ func (pb *pageBase) makeFrame() error {
 }
 
 type feedView struct {
-	Title, Page string
-	Items       int
-	Updated     pageDate
-	Links       []pageLink
+	Title, Page  string
+	Items        int
+	Count        string // Items in words
+	Updated      pageDate
+	UpdatedLabel string
+	Links        []pageLink
 }
 
 type itemView struct {
 	Title, Page, Image, Author, Summary string
+	Lang                                string // the post's, when it is not the page's
 	Date                                pageDate
 }
 
-type categoryView struct{ Name, Page, Feed string }
+type categoryView struct{ Name, Page, Feed, FeedTitle string }
+
+// navLink is a link to another post: its page and title.
+type navLink struct{ Href, Title string }
 
 type indexPage struct {
 	pageBase
@@ -149,8 +156,8 @@ func (v *feedView) same(w *feedView) bool {
 type channelPage struct {
 	pageBase
 	Heading string
-	Count   int
-	More    bool
+	Count   string // the number of posts, in words
+	More    string // how many the page shows, when not all
 	Updated pageDate
 	Links   []pageLink
 	Items   []itemView
@@ -162,17 +169,17 @@ type postPage struct {
 	Date                                                  pageDate
 	Revised                                               *pageDate
 	Categories                                            []categoryView
+	Older, Newer                                          *navLink // the posts before and after it in time
 	Body                                                  template.HTML
 }
 
-func (c *Config) date(t time.Time) pageDate {
-	t = t.In(c.Location)
-	return pageDate{ISO: t.Format(time.RFC3339), Text: t.Format("2006-01-02 15:04")}
-}
+// date is t as the pages show it: in the site's zone and language.
+func (pb *pageBase) date(c *Config, t time.Time) pageDate { return pb.T.date(t, c.Location) }
 
 func (c *Config) base(p, title string) pageBase {
 	root := rootOf(p)
-	return pageBase{Lang: c.Language, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, ""), AllLabel: "All posts"}
+	t := chromeOf(c.Language)
+	return pageBase{Lang: t.Lang, T: t, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, "")}
 }
 
 // feedLinks are the subscription links of ch, relative to root.
@@ -230,7 +237,8 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 	for _, ch := range chans {
 		links := feedLinks(ch, "")
 		idx.Alternates = append(idx.Alternates, links...)
-		view := feedView{Title: ch.title, Page: rel("", pagePath(ch)), Items: len(ch.items), Updated: c.date(ch.updated), Links: links}
+		view := feedView{Title: ch.title, Page: rel("", pagePath(ch)), Items: len(ch.items), Count: idx.T.posts(len(ch.items)),
+			Updated: idx.date(c, ch.updated), UpdatedLabel: idx.T.Updated, Links: links}
 		e, ok := b.indexEntries[ch.dir]
 		if !ok || !e.view.same(&view) {
 			body, err := execute("feed-entry", view)
@@ -251,6 +259,12 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 		return fmt.Errorf("feed: index page: %w", err)
 	}
 	add("/", newFile(body, htmlType, chans[0].updated))
+
+	body, err = c.renderCategories(chans)
+	if err != nil {
+		return fmt.Errorf("feed: %s: %w", categoriesPath, err)
+	}
+	add(categoriesPath, newFile(body, htmlType, chans[0].updated))
 
 	body, err = b.opml(chans)
 	if err != nil {
@@ -293,11 +307,11 @@ func executeSized(name string, data any, size int) ([]byte, error) {
 
 func (c *Config) renderChannel(ch *channel) ([]byte, error) {
 	p := pagePath(ch)
-	heading := ch.name
+	pg := channelPage{pageBase: c.base(p, ch.title), Heading: ch.name}
 	if ch.dir == "" {
-		heading = "All posts"
+		pg.Heading = pg.T.AllPosts
 	}
-	pg := channelPage{pageBase: c.base(p, ch.title), Heading: heading, Count: len(ch.items), Updated: c.date(ch.updated)}
+	pg.Count, pg.Updated = pg.T.posts(len(ch.items)), pg.date(c, ch.updated)
 	pg.Links = feedLinks(ch, pg.Root)
 	pg.Alternates = pg.Links
 	if err := pg.makeFrame(); err != nil {
@@ -307,36 +321,50 @@ func (c *Config) renderChannel(ch *channel) ([]byte, error) {
 		pg.Description = ch.description
 	}
 	shown := ch.items[:min(c.Limit, len(ch.items))]
-	pg.More = len(shown) < len(ch.items)
+	if len(shown) < len(ch.items) {
+		pg.More = pg.T.more(len(shown), len(ch.items))
+	}
 	for _, it := range shown {
 		pr := it.prep.Load() // packed or not: the summary is there
 		if pr == nil {
 			pr = c.prepare(it, true)
 		}
-		pg.Items = append(pg.Items, itemView{
+		view := itemView{
 			Title: pr.post.Title, Page: rel(pg.Root, postPath(it)), Image: pr.image,
-			Author: pr.author.Name, Summary: pr.summary, Date: c.date(it.post.Date),
-		})
+			Author: pr.author.Name, Summary: pr.summary, Date: pg.date(c, it.post.Date),
+		}
+		if l := postLang(pr.post.Lang); l != pg.Lang {
+			view.Lang = l
+		}
+		pg.Items = append(pg.Items, view)
 	}
 	return execute("channel.html", pg)
 }
 
 // renderPost makes the page of one item, from its prepared content. It
-// depends on the item and the configuration only. fr is the frame of every
+// depends on the item, the configuration and the items before and after it
+// in time (older, newer: nil at either end). fr is the frame of every
 // post's page (postFrame).
-func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
+func (c *Config) renderPost(it *item, pr *prepared, fr *frame, older, newer *item) ([]byte, error) {
 	p := postPath(it)
 	pg := postPage{pageBase: c.base(p, pr.post.Title+" · "+c.Title), Heading: pr.post.Title,
-		PostLang: pr.post.Lang, Author: pr.author.Name, AuthorURL: pr.author.URL, Image: pr.image,
-		Date: c.date(it.post.Date), Body: template.HTML(pr.content)}
+		PostLang: postLang(pr.post.Lang), Author: pr.author.Name, AuthorURL: pr.author.URL, Image: pr.image,
+		Body: template.HTML(pr.content)}
+	pg.Date = pg.date(c, it.post.Date)
 	if pg.PostLang == "" {
-		pg.PostLang = c.Language
+		pg.PostLang = pg.Lang
+	}
+	if older != nil {
+		pg.Older = &navLink{Href: rel(pg.Root, postPath(older)), Title: older.post.Title}
+	}
+	if newer != nil {
+		pg.Newer = &navLink{Href: rel(pg.Root, postPath(newer)), Title: newer.post.Title}
 	}
 	if pr.summary != "" {
 		pg.Description = pr.summary
 	}
 	if !it.post.Updated.Equal(it.post.Date) {
-		d := c.date(it.post.Updated)
+		d := pg.date(c, it.post.Updated)
 		pg.Revised = &d
 	}
 	if pr.link != c.abs(p) {
@@ -344,7 +372,8 @@ func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
 	}
 	for _, cat := range it.categories {
 		dir := "categories/" + cat.slug + "/"
-		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir), Feed: rel(pg.Root, dir+formatList[0].file)})
+		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir),
+			Feed: rel(pg.Root, dir+formatList[0].file), FeedTitle: pg.T.feedOf(cat.name)})
 	}
 	pg.Frame = fr
 	return executeSized("post.html", pg, len(pr.content)+4096)
@@ -359,4 +388,52 @@ func (c *Config) postFrame() (*frame, error) {
 		return nil, err
 	}
 	return pb.Frame, nil
+}
+
+// postFile is a post's page as kept by its item, with the items it links
+// to as older and newer: a build that puts another post next to it makes
+// the page again.
+type postFile struct {
+	*File
+	older, newer *item
+}
+
+// of is the page kept, if it was made with these neighbours.
+func (pf *postFile) of(older, newer *item) *File {
+	if pf == nil || pf.older != older || pf.newer != newer {
+		return nil
+	}
+	return pf.File
+}
+
+// neighbours are the items before (older) and after (newer) it in time
+// among all the site's posts; nil at either end.
+func (s *Site) neighbours(it *item) (older, newer *item) {
+	if len(s.channels) == 0 {
+		return nil, nil
+	}
+	all := s.channels[0].items // newest first
+	i, ok := slices.BinarySearchFunc(all, it, newerFirst)
+	if !ok || all[i] != it {
+		return nil, nil
+	}
+	if i+1 < len(all) {
+		older = all[i+1]
+	}
+	if i > 0 {
+		newer = all[i-1]
+	}
+	return older, newer
+}
+
+// pageModified is when a post's page last changed: the post's update, or
+// a newer neighbour's coming.
+func pageModified(it, older, newer *item) time.Time {
+	t := it.post.Updated
+	for _, n := range []*item{older, newer} {
+		if n != nil && n.post.Updated.After(t) {
+			t = n.post.Updated
+		}
+	}
+	return t
 }
