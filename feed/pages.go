@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Pages for people: the index of feeds at "/", one page per feed ("/all/"
@@ -302,7 +303,45 @@ func executeSized(name string, data any, size int) ([]byte, error) {
 	if err := pageTemplates.ExecuteTemplate(&buf, name, data); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return htmlChars(buf.Bytes()), nil
+}
+
+// htmlChars drops from a page the characters that XML allows and HTML
+// does not (a parse error in every browser): DEL, the C1 controls and the
+// noncharacters. The loader has dropped the rest already.
+func htmlChars(b []byte) []byte {
+	if !maybeBadForHTML(b) {
+		return b
+	}
+	out := b[:0]
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if !(r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0xfdd0 && r <= 0xfdef || r&0xfffe == 0xfffe) {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
+}
+
+// maybeBadForHTML is a quick look for the bytes that begin or end the
+// characters htmlChars drops.
+func maybeBadForHTML(b []byte) bool {
+	if bytes.IndexByte(b, 0x7f) >= 0 || bytes.Contains(b, []byte{0xef, 0xb7}) ||
+		bytes.Contains(b, []byte{0xbf, 0xbe}) || bytes.Contains(b, []byte{0xbf, 0xbf}) {
+		return true
+	}
+	for i := bytes.IndexByte(b, 0xc2); i >= 0 && i+1 < len(b); {
+		if b[i+1] >= 0x80 && b[i+1] <= 0x9f {
+			return true
+		}
+		j := bytes.IndexByte(b[i+1:], 0xc2)
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 func (c *Config) renderChannel(ch *channel) ([]byte, error) {
@@ -388,52 +427,4 @@ func (c *Config) postFrame() (*frame, error) {
 		return nil, err
 	}
 	return pb.Frame, nil
-}
-
-// postFile is a post's page as kept by its item, with the items it links
-// to as older and newer: a build that puts another post next to it makes
-// the page again.
-type postFile struct {
-	*File
-	older, newer *item
-}
-
-// of is the page kept, if it was made with these neighbours.
-func (pf *postFile) of(older, newer *item) *File {
-	if pf == nil || pf.older != older || pf.newer != newer {
-		return nil
-	}
-	return pf.File
-}
-
-// neighbours are the items before (older) and after (newer) it in time
-// among all the site's posts; nil at either end.
-func (s *Site) neighbours(it *item) (older, newer *item) {
-	if len(s.channels) == 0 {
-		return nil, nil
-	}
-	all := s.channels[0].items // newest first
-	i, ok := slices.BinarySearchFunc(all, it, newerFirst)
-	if !ok || all[i] != it {
-		return nil, nil
-	}
-	if i+1 < len(all) {
-		older = all[i+1]
-	}
-	if i > 0 {
-		newer = all[i-1]
-	}
-	return older, newer
-}
-
-// pageModified is when a post's page last changed: the post's update, or
-// a newer neighbour's coming.
-func pageModified(it, older, newer *item) time.Time {
-	t := it.post.Updated
-	for _, n := range []*item{older, newer} {
-		if n != nil && n.post.Updated.After(t) {
-			t = n.post.Updated
-		}
-	}
-	return t
 }

@@ -25,6 +25,8 @@ var packages = map[string]string{
 	"feedparser": "python3-feedparser",
 	"newsboat":   "newsboat",
 	"sqlite3":    "sqlite3",
+	"tidy":       "tidy",
+	"html5lib":   "python3-html5lib",
 }
 
 // Missing skips the test with a message saying what is missing and how to
