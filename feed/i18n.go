@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"strings"
 	"time"
 
 	"golang.org/x/text/feature/plural"
@@ -115,8 +116,9 @@ type chrome struct {
 	AllPosts, Categories, Updated, FeedHint, IndexHint, OPMLHint, NoPosts, Original string
 	Older, Newer, CatsHint, NoCats, SiteNav, PostNav                                string
 
-	p      *message.Printer
-	layout string
+	p                *message.Printer
+	layout           string
+	feedOfA, feedOfB string // the words before and after a name in msgFeedOf
 }
 
 // chromes are the chrome of each language of pageLangs, made once.
@@ -146,6 +148,8 @@ func makeChromes() ([]*chrome, language.Matcher) {
 			NoPosts: p.Sprintf(msgNoPosts), Original: p.Sprintf(msgOriginal), Older: p.Sprintf(msgOlder),
 			Newer: p.Sprintf(msgNewer), CatsHint: p.Sprintf(msgCatsHint), NoCats: p.Sprintf(msgNoCats),
 			SiteNav: p.Sprintf(msgSiteNav), PostNav: p.Sprintf(msgPostNav)}
+		// Made per category on every post's page: split once, joined then.
+		out[i].feedOfA, out[i].feedOfB, _ = strings.Cut(p.Sprintf(msgFeedOf, "\x00"), "\x00")
 	}
 	return out, language.NewMatcher(tags)
 }
@@ -175,7 +179,7 @@ func (c *chrome) posts(n int) string { return c.p.Sprintf(msgPosts, n) }
 func (c *chrome) more(shown, all int) string { return c.p.Sprintf(msgMore, shown, all) }
 
 // feedOf is the title of the link to a category's RSS feed.
-func (c *chrome) feedOf(name string) string { return c.p.Sprintf(msgFeedOf, name) }
+func (c *chrome) feedOf(name string) string { return c.feedOfA + name + c.feedOfB }
 
 // date is t in loc, as readers of the chrome's language write it.
 func (c *chrome) date(t time.Time, loc *time.Location) pageDate {

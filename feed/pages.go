@@ -101,6 +101,7 @@ type pageBase struct {
 type frame struct {
 	Alternates template.HTML // the <link rel="alternate"> tags
 	Foot       template.HTML
+	t          *chrome // the words of the pages it frames
 }
 
 // makeFrame renders pb's frame.
@@ -113,7 +114,7 @@ func (pb *pageBase) makeFrame() error {
 	if err != nil {
 		return err
 	}
-	pb.Frame = &frame{Alternates: template.HTML(alt), Foot: template.HTML(foot)}
+	pb.Frame = &frame{Alternates: template.HTML(alt), Foot: template.HTML(foot), t: pb.T}
 	return nil
 }
 
@@ -177,9 +178,11 @@ type postPage struct {
 // date is t as the pages show it: in the site's zone and language.
 func (pb *pageBase) date(c *Config, t time.Time) pageDate { return pb.T.date(t, c.Location) }
 
-func (c *Config) base(p, title string) pageBase {
+func (c *Config) base(p, title string) pageBase { return c.baseIn(p, title, chromeOf(c.Language)) }
+
+// baseIn is base with the chrome t, made already.
+func (c *Config) baseIn(p, title string, t *chrome) pageBase {
 	root := rootOf(p)
-	t := chromeOf(c.Language)
 	return pageBase{Lang: t.Lang, T: t, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, "")}
 }
 
@@ -386,7 +389,7 @@ func (c *Config) renderChannel(ch *channel) ([]byte, error) {
 // post's page (postFrame).
 func (c *Config) renderPost(it *item, pr *prepared, fr *frame, older, newer *item) ([]byte, error) {
 	p := postPath(it)
-	pg := postPage{pageBase: c.base(p, pr.post.Title+" · "+c.Title), Heading: pr.post.Title,
+	pg := postPage{pageBase: c.baseIn(p, pr.post.Title+" · "+c.Title, fr.t), Heading: pr.post.Title,
 		PostLang: postLang(pr.post.Lang), Author: pr.author.Name, AuthorURL: pr.author.URL, Image: pr.image,
 		Body: template.HTML(pr.content)}
 	pg.Date = pg.date(c, it.post.Date)
