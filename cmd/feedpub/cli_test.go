@@ -154,6 +154,8 @@ func TestCLI(t *testing.T) {
 			check: func(t *testing.T, dir, _, _ string) { mustNotExist(t, dir, "out") }},
 		{name: "serve two positionals", args: []string{"serve", "{dir}", "extra", "-addr", "127.0.0.1:0"}, code: 2,
 			stderr: []string{"Usage: feedpub serve [flags] [DIR]"}},
+		{name: "bad flag after DIR", args: []string{"check", "{dir}", "-nope"}, code: 2,
+			stderr: []string{"flag provided but not defined: -nope", "Usage: feedpub check [flags] [DIR]"}},
 		{name: "DIR and -seeds", args: []string{"check", "{dir}/posts", "-seeds", "{dir}/other"}, code: 2,
 			files: map[string]string{"posts/a.txt": post}, stderr: []string{"two seed folders"}},
 

@@ -104,14 +104,14 @@ func usageLine(name string) string {
 // parseArgs parses args: flags, then at most one positional argument, the
 // seed folder, then the flags after it. Anything more is a usage error.
 func parseArgs(fs *flag.FlagSet, args []string) (dir string, err error) {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return "", err
 	}
 	if fs.NArg() == 0 {
 		return "", nil
 	}
 	dir = fs.Arg(0)
-	if err := fs.Parse(fs.Args()[1:]); err != nil {
+	if err := parseFlags(fs, fs.Args()[1:]); err != nil {
 		return "", err
 	}
 	if fs.NArg() > 0 {
@@ -119,6 +119,16 @@ func parseArgs(fs *flag.FlagSet, args []string) (dir string, err error) {
 		return "", exitError(2)
 	}
 	return dir, nil
+}
+
+// parseFlags parses args with fs. A bad flag is exit status 2: the flag
+// package has printed what is wrong, and the usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return exitError(2)
+	}
+	return err
 }
 
 // parse parses args, reads the configuration file and applies the flags
