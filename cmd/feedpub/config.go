@@ -21,6 +21,10 @@ import (
 // given and it exists.
 const defaultConfigFile = "feedpub.yaml"
 
+// defaultTimezone reads dates without a zone when neither the
+// configuration nor the site names one.
+const defaultTimezone = "Asia/Shanghai"
+
 // fileConfig is the shape of feedpub.yaml. Every key is listed, with its
 // default and meaning, in the README's Configuration table.
 type fileConfig struct {
@@ -47,7 +51,6 @@ type fileConfig struct {
 
 // Defaults of the keys that have one of their own.
 const (
-	defaultTimezone = "Asia/Shanghai"
 	defaultSchedule = "@every 1m"
 	defaultBuildTTL = "1h"
 	defaultSeeds    = "seeds"
@@ -179,7 +182,7 @@ func checkSeeds(root string) error {
 // loadConfig reads the configuration file, if any, and applies the flags
 // that were set over it. Paths in the file are relative to its folder.
 func loadConfig(c *commonFlags, fs *flag.FlagSet) (*fileConfig, error) {
-	fc := &fileConfig{Timezone: defaultTimezone, Schedule: defaultSchedule, BuildTTL: defaultBuildTTL, Limit: feed.DefaultLimit,
+	fc := &fileConfig{Schedule: defaultSchedule, BuildTTL: defaultBuildTTL, Limit: feed.DefaultLimit,
 		Seeds: defaultSeeds, Out: defaultOut, Addr: defaultAddr}
 	name := c.file
 	if name == "" {
@@ -228,6 +231,9 @@ func (fc *fileConfig) at(key string) string {
 // check validates fc and turns it into a config. A key that is empty and
 // was not set by the file takes its default (loadConfig sets them all).
 func (fc *fileConfig) check() (*config, error) {
+	if fc.Timezone == "" {
+		fc.Timezone = defaultTimezone
+	}
 	if fc.BuildTTL == "" && fc.at("build_ttl") == "" {
 		fc.BuildTTL = defaultBuildTTL
 	}
