@@ -333,7 +333,7 @@ func BenchmarkPostPage(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := bl.cfg.renderPost(it, pr, fr); err != nil {
+		if _, err := bl.cfg.renderPost(it, pr, fr, it, it); err != nil {
 			b.Fatal(err)
 		}
 	}

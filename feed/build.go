@@ -33,8 +33,8 @@ type item struct {
 	// Limit (release drops them): the other posts of a large folder cost
 	// their metadata only, and their pages are made when asked for.
 	prep   atomic.Pointer[prepared]
-	page   atomic.Pointer[File] // its page for people (pages.go)
-	prepMu sync.Mutex           // one making of prep at a time
+	page   atomic.Pointer[postFile] // its page for people (pages.go)
+	prepMu sync.Mutex               // one making of prep at a time
 
 	mu    sync.Mutex // guards enc while feeds are encoded in parallel
 	gone  bool       // left the Builder: its post changed, went or is no longer due

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Pages for people: the index of feeds at "/", one page per feed ("/all/"
@@ -88,9 +89,10 @@ type pageDate struct{ ISO, Text string }
 
 // pageBase is what every page's head and foot show.
 type pageBase struct {
-	Lang, Title, Description, SiteTitle, Root, Home, AllLabel string
-	Alternates                                                []pageLink
-	Frame                                                     *frame // made from the fields above by makeFrame
+	Lang, Title, Description, SiteTitle, Root, Home string
+	T                                               *chrome // the words, in the site's language
+	Alternates                                      []pageLink
+	Frame                                           *frame // made from the fields above by makeFrame
 }
 
 // frame is the part of a page that depends on its depth and its feed
@@ -99,6 +101,7 @@ type pageBase struct {
 type frame struct {
 	Alternates template.HTML // the <link rel="alternate"> tags
 	Foot       template.HTML
+	t          *chrome // the words of the pages it frames
 }
 
 // makeFrame renders pb's frame.
@@ -111,23 +114,29 @@ func (pb *pageBase) makeFrame() error {
 	if err != nil {
 		return err
 	}
-	pb.Frame = &frame{Alternates: template.HTML(alt), Foot: template.HTML(foot)}
+	pb.Frame = &frame{Alternates: template.HTML(alt), Foot: template.HTML(foot), t: pb.T}
 	return nil
 }
 
 type feedView struct {
-	Title, Page string
-	Items       int
-	Updated     pageDate
-	Links       []pageLink
+	Title, Page  string
+	Items        int
+	Count        string // Items in words
+	Updated      pageDate
+	UpdatedLabel string
+	Links        []pageLink
 }
 
 type itemView struct {
 	Title, Page, Image, Author, Summary string
+	Lang                                string // the post's, when it is not the page's
 	Date                                pageDate
 }
 
-type categoryView struct{ Name, Page, Feed string }
+type categoryView struct{ Name, Page, Feed, FeedTitle string }
+
+// navLink is a link to another post: its page and title.
+type navLink struct{ Href, Title string }
 
 type indexPage struct {
 	pageBase
@@ -149,8 +158,8 @@ func (v *feedView) same(w *feedView) bool {
 type channelPage struct {
 	pageBase
 	Heading string
-	Count   int
-	More    bool
+	Count   string // the number of posts, in words
+	More    string // how many the page shows, when not all
 	Updated pageDate
 	Links   []pageLink
 	Items   []itemView
@@ -162,17 +171,19 @@ type postPage struct {
 	Date                                                  pageDate
 	Revised                                               *pageDate
 	Categories                                            []categoryView
+	Older, Newer                                          *navLink // the posts before and after it in time
 	Body                                                  template.HTML
 }
 
-func (c *Config) date(t time.Time) pageDate {
-	t = t.In(c.Location)
-	return pageDate{ISO: t.Format(time.RFC3339), Text: t.Format("2006-01-02 15:04")}
-}
+// date is t as the pages show it: in the site's zone and language.
+func (pb *pageBase) date(c *Config, t time.Time) pageDate { return pb.T.date(t, c.Location) }
 
-func (c *Config) base(p, title string) pageBase {
+func (c *Config) base(p, title string) pageBase { return c.baseIn(p, title, chromeOf(c.Language)) }
+
+// baseIn is base with the chrome t, made already.
+func (c *Config) baseIn(p, title string, t *chrome) pageBase {
 	root := rootOf(p)
-	return pageBase{Lang: c.Language, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, ""), AllLabel: "All posts"}
+	return pageBase{Lang: t.Lang, T: t, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, "")}
 }
 
 // feedLinks are the subscription links of ch, relative to root.
@@ -230,7 +241,8 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 	for _, ch := range chans {
 		links := feedLinks(ch, "")
 		idx.Alternates = append(idx.Alternates, links...)
-		view := feedView{Title: ch.title, Page: rel("", pagePath(ch)), Items: len(ch.items), Updated: c.date(ch.updated), Links: links}
+		view := feedView{Title: ch.title, Page: rel("", pagePath(ch)), Items: len(ch.items), Count: idx.T.posts(len(ch.items)),
+			Updated: idx.date(c, ch.updated), UpdatedLabel: idx.T.Updated, Links: links}
 		e, ok := b.indexEntries[ch.dir]
 		if !ok || !e.view.same(&view) {
 			body, err := execute("feed-entry", view)
@@ -251,6 +263,12 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 		return fmt.Errorf("feed: index page: %w", err)
 	}
 	add("/", newFile(body, htmlType, chans[0].updated))
+
+	body, err = c.renderCategories(chans)
+	if err != nil {
+		return fmt.Errorf("feed: %s: %w", categoriesPath, err)
+	}
+	add(categoriesPath, newFile(body, htmlType, chans[0].updated))
 
 	body, err = b.opml(chans)
 	if err != nil {
@@ -288,16 +306,54 @@ func executeSized(name string, data any, size int) ([]byte, error) {
 	if err := pageTemplates.ExecuteTemplate(&buf, name, data); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return htmlChars(buf.Bytes()), nil
+}
+
+// htmlChars drops from a page the characters that XML allows and HTML
+// does not (a parse error in every browser): DEL, the C1 controls and the
+// noncharacters. The loader has dropped the rest already.
+func htmlChars(b []byte) []byte {
+	if !maybeBadForHTML(b) {
+		return b
+	}
+	out := b[:0]
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if !(r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0xfdd0 && r <= 0xfdef || r&0xfffe == 0xfffe) {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
+}
+
+// maybeBadForHTML is a quick look for the bytes that begin or end the
+// characters htmlChars drops.
+func maybeBadForHTML(b []byte) bool {
+	if bytes.IndexByte(b, 0x7f) >= 0 || bytes.Contains(b, []byte{0xef, 0xb7}) ||
+		bytes.Contains(b, []byte{0xbf, 0xbe}) || bytes.Contains(b, []byte{0xbf, 0xbf}) {
+		return true
+	}
+	for i := bytes.IndexByte(b, 0xc2); i >= 0 && i+1 < len(b); {
+		if b[i+1] >= 0x80 && b[i+1] <= 0x9f {
+			return true
+		}
+		j := bytes.IndexByte(b[i+1:], 0xc2)
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 func (c *Config) renderChannel(ch *channel) ([]byte, error) {
 	p := pagePath(ch)
-	heading := ch.name
+	pg := channelPage{pageBase: c.base(p, ch.title), Heading: ch.name}
 	if ch.dir == "" {
-		heading = "All posts"
+		pg.Heading = pg.T.AllPosts
 	}
-	pg := channelPage{pageBase: c.base(p, ch.title), Heading: heading, Count: len(ch.items), Updated: c.date(ch.updated)}
+	pg.Count, pg.Updated = pg.T.posts(len(ch.items)), pg.date(c, ch.updated)
 	pg.Links = feedLinks(ch, pg.Root)
 	pg.Alternates = pg.Links
 	if err := pg.makeFrame(); err != nil {
@@ -307,36 +363,50 @@ func (c *Config) renderChannel(ch *channel) ([]byte, error) {
 		pg.Description = ch.description
 	}
 	shown := ch.items[:min(c.Limit, len(ch.items))]
-	pg.More = len(shown) < len(ch.items)
+	if len(shown) < len(ch.items) {
+		pg.More = pg.T.more(len(shown), len(ch.items))
+	}
 	for _, it := range shown {
 		pr := it.prep.Load() // packed or not: the summary is there
 		if pr == nil {
 			pr = c.prepare(it, true)
 		}
-		pg.Items = append(pg.Items, itemView{
+		view := itemView{
 			Title: pr.post.Title, Page: rel(pg.Root, postPath(it)), Image: pr.image,
-			Author: pr.author.Name, Summary: pr.summary, Date: c.date(it.post.Date),
-		})
+			Author: pr.author.Name, Summary: pr.summary, Date: pg.date(c, it.post.Date),
+		}
+		if l := postLang(pr.post.Lang); l != pg.Lang {
+			view.Lang = l
+		}
+		pg.Items = append(pg.Items, view)
 	}
 	return execute("channel.html", pg)
 }
 
 // renderPost makes the page of one item, from its prepared content. It
-// depends on the item and the configuration only. fr is the frame of every
+// depends on the item, the configuration and the items before and after it
+// in time (older, newer: nil at either end). fr is the frame of every
 // post's page (postFrame).
-func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
+func (c *Config) renderPost(it *item, pr *prepared, fr *frame, older, newer *item) ([]byte, error) {
 	p := postPath(it)
-	pg := postPage{pageBase: c.base(p, pr.post.Title+" · "+c.Title), Heading: pr.post.Title,
-		PostLang: pr.post.Lang, Author: pr.author.Name, AuthorURL: pr.author.URL, Image: pr.image,
-		Date: c.date(it.post.Date), Body: template.HTML(pr.content)}
+	pg := postPage{pageBase: c.baseIn(p, pr.post.Title+" · "+c.Title, fr.t), Heading: pr.post.Title,
+		PostLang: postLang(pr.post.Lang), Author: pr.author.Name, AuthorURL: pr.author.URL, Image: pr.image,
+		Body: template.HTML(pr.content)}
+	pg.Date = pg.date(c, it.post.Date)
 	if pg.PostLang == "" {
-		pg.PostLang = c.Language
+		pg.PostLang = pg.Lang
+	}
+	if older != nil {
+		pg.Older = &navLink{Href: rel(pg.Root, postPath(older)), Title: older.post.Title}
+	}
+	if newer != nil {
+		pg.Newer = &navLink{Href: rel(pg.Root, postPath(newer)), Title: newer.post.Title}
 	}
 	if pr.summary != "" {
 		pg.Description = pr.summary
 	}
 	if !it.post.Updated.Equal(it.post.Date) {
-		d := c.date(it.post.Updated)
+		d := pg.date(c, it.post.Updated)
 		pg.Revised = &d
 	}
 	if pr.link != c.abs(p) {
@@ -344,7 +414,8 @@ func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
 	}
 	for _, cat := range it.categories {
 		dir := "categories/" + cat.slug + "/"
-		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir), Feed: rel(pg.Root, dir+formatList[0].file)})
+		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir),
+			Feed: rel(pg.Root, dir+formatList[0].file), FeedTitle: pg.T.feedOf(cat.name)})
 	}
 	pg.Frame = fr
 	return executeSized("post.html", pg, len(pr.content)+4096)

@@ -126,8 +126,8 @@ func TestPagesEveryLinkResolves(t *testing.T) {
 			}
 		}
 	}
-	// index, all posts, 4 categories (金融 要闻 technology 体育), 3 due posts
-	if want := 1 + 1 + 4 + 3; pages != want {
+	// index, all posts, categories, 4 categories (金融 要闻 technology 体育), 3 due posts
+	if want := 1 + 1 + 1 + 4 + 3; pages != want {
 		t.Errorf("got %d pages, want %d", pages, want)
 	}
 	for _, p := range []string{"/index.html", "/feeds.opml", "/style.css", "/categories/金融/index.html", "/posts/bank/index.html"} {
@@ -279,24 +279,34 @@ func TestPostPage(t *testing.T) {
 		`href="../../categories/%E9%87%91%E8%9E%8D/rss.xml"`,
 		`src="https://img.example/bank.png"`,
 		"<strong>50亿元</strong>",
-		`<time datetime="2024-03-01T09:30:00&#43;08:00">2024-03-01 09:30</time>`,
+		`<time datetime="2024-03-01T09:30:00&#43;08:00">2024年3月1日 09:30</time>`,
 		`<link rel="stylesheet" href="../../style.css">`,
+		`<html lang="zh-CN">`,
+		// the oldest post: a link to the next in time, none to a previous
+		`<a href="../../posts/rust/" rel="next" class="newer"><span class="label">下一篇</span> Rust in the kernel</a>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("post page: %q missing", want)
 		}
 	}
-	for _, bad := range []string{"<script", "onerror", "alert("} {
+	for _, bad := range []string{"<script", "onerror", "alert(", `rel="prev"`} {
 		if strings.Contains(body, bad) {
 			t.Errorf("post page: got %q, want it sanitised away", bad)
 		}
 	}
-	if f.Modified != time.Date(2024, 3, 2, 1, 30, 0, 0, time.UTC) {
-		t.Errorf("Last-Modified: got %v, want the post's update", f.Modified)
+	// The page changed last when its newer neighbour came (rust's update).
+	if f.Modified != time.Date(2024, 3, 3, 1, 30, 0, 0, time.UTC) {
+		t.Errorf("Last-Modified: got %v, want the newer neighbour's update", f.Modified)
 	}
 	rust := string(fileAt(t, site, "/posts/rust/").Body)
 	if !strings.Contains(rust, `href="https://elsewhere.example/rust"`) || !strings.Contains(rust, `href="https://ann.example/" rel="author"`) {
 		t.Errorf("post with its own link: got no link to it or its author:\n%s", rust)
+	}
+	for _, want := range []string{`<a href="../../posts/bank/" rel="prev" class="older"><span class="label">上一篇</span> 银行推出绿色信贷</a>`,
+		`<a href="../../posts/sports/" rel="next" class="newer"><span class="label">下一篇</span> 马拉松报名开启</a>`} {
+		if !strings.Contains(rust, want) {
+			t.Errorf("the middle post's page lacks %q", want)
+		}
 	}
 }
 
@@ -308,9 +318,9 @@ func TestChannelPage(t *testing.T) {
 		dontWant  []string
 		alternate string
 	}{
-		{"/all/", []string{"银行推出绿色信贷", "Rust in the kernel", "马拉松报名开启", "3 posts"}, []string{"Draft", "Future"}, `href="../rss.xml"`},
-		{"/categories/要闻/", []string{"银行推出绿色信贷", "马拉松报名开启", "2 posts", `href="../../posts/bank/"`, "首期规模50亿元", `src="https://img.example/bank.png"`}, []string{"Rust in the kernel"}, `href="../../categories/%E8%A6%81%E9%97%BB/atom.xml"`},
-		{"/categories/technology/", []string{"Rust in the kernel", "1 post "}, []string{"马拉松"}, `href="../../categories/technology/feed.json"`},
+		{"/all/", []string{"银行推出绿色信贷", "Rust in the kernel", "马拉松报名开启", "3 篇文章"}, []string{"Draft", "Future"}, `href="../rss.xml"`},
+		{"/categories/要闻/", []string{"银行推出绿色信贷", "马拉松报名开启", "2 篇文章", `href="../../posts/bank/"`, "首期规模50亿元", `src="https://img.example/bank.png"`}, []string{"Rust in the kernel"}, `href="../../categories/%E8%A6%81%E9%97%BB/atom.xml"`},
+		{"/categories/technology/", []string{"Rust in the kernel", "1 篇文章"}, []string{"马拉松"}, `href="../../categories/technology/feed.json"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
@@ -378,7 +388,9 @@ func TestPagesDeterministicAndReused(t *testing.T) {
 	for _, tc := range []struct {
 		path    string
 		changed bool
-	}{{"/posts/rust/", true}, {"/categories/technology/", true}, {"/all/", true}, {"/posts/bank/", false}, {"/categories/体育/", false}, {"/style.css", false}} {
+	}{{"/posts/rust/", true}, {"/categories/technology/", true}, {"/all/", true},
+		{"/posts/bank/", true}, {"/posts/sports/", true}, // they link to it by its title
+		{"/categories/体育/", false}, {"/categories/金融/", false}, {"/style.css", false}} {
 		if got := fileAt(t, s3, tc.path) != fileAt(t, s1, tc.path); got != tc.changed {
 			t.Errorf("%s: got changed %v, want %v", tc.path, got, tc.changed)
 		}

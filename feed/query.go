@@ -12,7 +12,7 @@ import (
 
 // Query parameters on feeds, as RSSHub users know them:
 //
-//	limit=N                      at most N items (1 to maxQueryLimit)
+//	limit=N                      at most N items (1 to MaxLimit)
 //	filter=REGEX                 only items whose title or text matches
 //	filterout=REGEX              leave out items whose title or text matches
 //	filter_case_sensitive=false  match the expressions ignoring case
@@ -23,7 +23,6 @@ import (
 // a plain one, gets its own ETag, and is kept in a small per-Site cache,
 // since readers poll the same URL again and again.
 const (
-	maxQueryLimit  = 10000
 	maxRegex       = 256
 	queryCacheSize = 64
 )
@@ -59,9 +58,9 @@ func parseQuery(v url.Values, ch *channel, c *Config) (*feedQuery, error) {
 	}
 	q := &feedQuery{limit: c.Limit}
 	if s, ok := canon["limit"]; ok {
-		n, err := strconv.Atoi(s[0])
-		if err != nil || n < 1 || n > maxQueryLimit {
-			return nil, fmt.Errorf("limit: want a whole number from 1 to %d, got %q", maxQueryLimit, clipPath(s[0]))
+		n, err := ParseLimit(s[0])
+		if err != nil {
+			return nil, err
 		}
 		q.limit = n
 	}

@@ -109,10 +109,11 @@ func (s *Site) File(p string) (*File, error) {
 	var f *File
 	switch {
 	case it != nil:
-		f = newFile(body, htmlType, it.post.Updated)
+		older, newer := s.neighbours(it)
+		f = newFile(body, htmlType, pageModified(it, older, newer))
 		if _, keep := s.keepPage(it); keep {
 			f.Gzip = gzipBytes(body)
-			it.page.Store(f)
+			it.page.Store(&postFile{f, older, newer})
 		}
 	case s.chanPages[p] != nil:
 		f = newFile(body, htmlType, s.chanPages[p].updated)
@@ -130,7 +131,7 @@ func (s *Site) held(p string) *File {
 		return f
 	}
 	if it := s.post(p); it != nil {
-		return it.page.Load()
+		return it.page.Load().of(s.neighbours(it))
 	}
 	return nil
 }
@@ -172,7 +173,8 @@ func (s *Site) renderPost(it *item) ([]byte, error) {
 	if pr == nil || pr.packed != nil {
 		pr = s.cfg.prepare(it, false)
 	}
-	body, err := s.cfg.renderPost(it, pr, s.postFrame)
+	older, newer := s.neighbours(it)
+	body, err := s.cfg.renderPost(it, pr, s.postFrame, older, newer)
 	if err != nil {
 		return nil, fmt.Errorf("feed: page of %s: %w", it.post.Path, err)
 	}

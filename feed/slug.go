@@ -57,6 +57,9 @@ func Slug(name string) string {
 	if out == "" {
 		return "c-" + hash8(s)
 	}
+	if out == "index.html" { // the folder would take the place of /categories/'s page
+		return out + "-" + hash8(s)
+	}
 	return out
 }
 

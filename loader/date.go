@@ -127,5 +127,9 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("cannot read date %q: use RFC 1123 (Sat, 16 Oct 2021 17:55:00 GMT), RFC 3339 or 2006-01-02 15:04:05", clip(s, 60))
+	return time.Time{}, fmt.Errorf("cannot read date %q: write it in one of these forms (a date without a zone is read in the configured time zone): %s", clip(s, 60), dateForms)
 }
+
+// dateForms lists every layout ParseDate reads, for its error message.
+// (RFC3339Nano's fraction of a second is optional, so not shown).
+var dateForms = strings.ReplaceAll(strings.Join(append(append([]string{}, zonedLayouts...), localLayouts...), "; "), ".999999999", "")

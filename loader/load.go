@@ -37,8 +37,9 @@ type Config struct {
 	// size of the folder. Zero keeps every body.
 	BodyBudget int64
 	// SlimPosts goes further than BodyBudget for a folder over it: posts
-	// keep only what ordering and grouping them needs (path, dates,
-	// categories, draft, digest), and Post.Full reads the rest again.
+	// keep only what ordering, grouping and linking them needs (path,
+	// title, dates, categories, draft, digest), and Post.Full reads the
+	// rest again.
 	// For a program that shows each post once, as build does.
 	SlimPosts bool
 	// Site, when set, is the site around the posts (DetectSite): only its
@@ -273,7 +274,7 @@ func (l *Loader) read(f found, prev *cached) *cached {
 		abs = "" // src.path makes it again
 	}
 	if l.lazy && l.cfg.SlimPosts {
-		c.post = &Post{Path: post.Path, Date: post.Date, Updated: post.Updated, Categories: post.Categories,
+		c.post = &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated, Categories: post.Categories,
 			Draft: post.Draft, Sum: post.Sum, Due: post.Due, Expires: post.Expires,
 			full: func() (*Post, error) { return src.refull(abs, rel, size, sum, opt) }}
 		return c

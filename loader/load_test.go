@@ -155,8 +155,8 @@ func TestSlimPosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := res.Posts[0]
-	if p.Title != "" || p.Body != "" || p.Date.IsZero() || p.Sum == "" {
-		t.Errorf("got title %q, body %q, date %v, sum %q; want only the date and sum", p.Title, p.Body, p.Date, p.Sum)
+	if p.Title != "A" || p.Body != "" || p.Date.IsZero() || p.Sum == "" {
+		t.Errorf("got title %q, body %q, date %v, sum %q; want only the title, date and sum", p.Title, p.Body, p.Date, p.Sum)
 	}
 	full, err := p.Full()
 	if err != nil || full.Title != "A" || full.Body != "<p>A</p>" || !full.Date.Equal(p.Date) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -310,6 +311,7 @@ func (p *parser) line(n *yaml.Node) int {
 func (p *parser) fields(post *Post, root *yaml.Node) error {
 	image := make([]string, len(imageKeys))
 	var summary, link [4]string
+	var linkLine [4]int
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], resolve(root.Content[i+1], 0)
 		if v == nil {
@@ -344,13 +346,15 @@ func (p *parser) fields(post *Post, root *yaml.Node) error {
 		case "description", "excerpt", "summary":
 			summary[slot(key, "description", "excerpt", "summary")], err = p.text(k, v)
 		case "link", "permalink", "url":
-			link[slot(key, "link", "permalink", "url")], err = p.text(k, v)
+			i := slot(key, "link", "permalink", "url")
+			link[i], err = p.text(k, v)
+			linkLine[i] = p.line(v)
 		case "lang", "language":
 			post.Lang, err = p.text(k, v)
 		case "draft":
-			post.Draft = post.Draft || v.Kind == yaml.ScalarNode && isTrue(v.Value)
+			post.Draft = post.Draft || p.flag(k, v, true)
 		case "published":
-			post.Draft = post.Draft || v.Kind == yaml.ScalarNode && isFalse(v.Value)
+			post.Draft = post.Draft || p.flag(k, v, false)
 		}
 		if err != nil {
 			return err
@@ -359,6 +363,9 @@ func (p *parser) fields(post *Post, root *yaml.Node) error {
 	post.Image = first(image)
 	post.Summary = first(summary[:])
 	post.Link = first(link[:])
+	if post.Link != "" && !isWebLink(post.Link) {
+		p.warn(linkLine[slices.Index(link[:], post.Link)], "link %q is not an http(s) URL: the post links to its page on this site instead", clip(post.Link, 60))
+	}
 	return nil
 }
 

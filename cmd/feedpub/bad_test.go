@@ -65,9 +65,9 @@ func TestCommandsReportBadPosts(t *testing.T) {
 	if !errors.As(err, &ee) || ee != 1 {
 		t.Errorf("check: got %v, want exit status 1", err)
 	}
-	checkReported(t, "check", stdout.String())
-	if !strings.Contains(stderr.String(), "30 posts read, 10 rejected") {
-		t.Errorf("check: got summary %q, want 30 posts read, 10 rejected", stderr.String())
+	checkReported(t, "check", stderr.String())
+	if !strings.Contains(stdout.String(), "30 posts read, 10 rejected") {
+		t.Errorf("check: got summary %q, want 30 posts read, 10 rejected", stdout.String())
 	}
 
 	stdout.Reset()

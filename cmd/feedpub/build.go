@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -15,7 +20,7 @@ import (
 )
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := newCommand("build", "Writes every feed and page of the seed folder into -out, each file atomically.", stderr)
+	fs, common := newCommand("build", "Writes every feed and page of the seed folder DIR into -out, each file atomically.\nProblems go to stderr, one line each; the summary to stdout.", stderr)
 	out := fs.String("out", "", "`folder` to write the site into (default public)")
 	strict := fs.Bool("strict", false, "exit 1 when any post is rejected")
 	gz := fs.Bool("gzip", false, "also write a .gz beside every file, for a server's gzip_static")
@@ -31,6 +36,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkOut(cfg.load.Root, cfg.out); err != nil {
 		return err
 	}
+	// Static files are not rebuilt every minute as serve's are: their RSS
+	// ttl is build_ttl, not the schedule's period.
+	cfg.site.TTL = cfg.buildTTL
 
 	start := time.Now()
 	prog := newProgress(stdout, stderr, *quiet)
@@ -52,7 +60,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	rejected := printProblems(stderr, res.Problems)
+	rejected := printProblems(stderr, cfg.load.Root, res.Problems)
 	site, err := feed.BuildLean(res.Posts, cfg.site, time.Now())
 	if err != nil {
 		return err
@@ -60,11 +68,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	n, err := site.WriteDir(cfg.out, feed.WriteOptions{Gzip: *gz})
 	if err != nil {
-		return err
+		return outError(cfg.out, err)
 	}
 	if !*quiet {
-		fmt.Fprintf(stdout, "feedpub: %d posts published (%d rejected) in %d feeds; %d files written to %s in %v\n",
-			site.Posts, rejected, len(site.Feeds()), n, cfg.out, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stdout, "feedpub: %s published (%d rejected) in %s; %s written to %s in %v\n",
+			plural(site.Posts, "post"), rejected, plural(len(site.Feeds()), "feed"), plural(n, "file"), cfg.out,
+			time.Since(start).Round(time.Millisecond))
 	}
 	if *strict && rejected > 0 {
 		return exitError(1)
@@ -73,12 +82,41 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // printProblems prints each problem on its own line and returns how many
-// rejected a file.
-func printProblems(w io.Writer, probs []*loader.Problem) int {
+// rejected a file. Paths are joined to the seed folder root, so that they
+// open from where the command ran: relative to the working directory, or
+// absolute.
+func printProblems(w io.Writer, root string, probs []*loader.Problem) int {
 	for _, p := range probs {
-		fmt.Fprintln(w, p.Error())
+		q := *p
+		q.Path = filepath.Join(root, filepath.FromSlash(p.Path))
+		fmt.Fprintln(w, q.Error())
 	}
 	return countRejected(probs)
+}
+
+// plural is n and noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// outError names the output folder (or the folder in it) that could not
+// be written, rather than a temporary file inside it.
+func outError(out string, err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("build: cannot write to %s: %w", out, err)
+	}
+	where := filepath.Clean(pe.Path)
+	if strings.HasPrefix(filepath.Base(where), ".feedpub-tmp") {
+		where = filepath.Dir(where)
+	}
+	if !filepath.IsAbs(where) && where != filepath.Clean(out) {
+		where = filepath.Join(out, where)
+	}
+	return fmt.Errorf("build: cannot write to %s%c: %w", where, filepath.Separator, pe.Err)
 }
 
 // progress shows the reading of posts: a bar with posts/s when stderr is a

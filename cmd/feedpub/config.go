@@ -1,16 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"gopkg.in/yaml.v3"
 
 	"feedpub/feed"
 	"feedpub/loader"
@@ -24,7 +25,8 @@ const defaultConfigFile = "feedpub.yaml"
 // configuration nor the site names one.
 const defaultTimezone = "Asia/Shanghai"
 
-// fileConfig is the shape of feedpub.yaml.
+// fileConfig is the shape of feedpub.yaml. Every key is listed, with its
+// default and meaning, in the README's Configuration table.
 type fileConfig struct {
 	Site struct {
 		Title       string `yaml:"title"`
@@ -35,13 +37,26 @@ type fileConfig struct {
 	} `yaml:"site"`
 	Timezone     string `yaml:"timezone"`
 	Schedule     string `yaml:"schedule"`
+	BuildTTL     string `yaml:"build_ttl"`
 	Limit        int    `yaml:"limit"`
 	Seeds        string `yaml:"seeds"`
 	Out          string `yaml:"out"`
 	Addr         string `yaml:"addr"`
 	MaxSize      int64  `yaml:"max_size"`
 	ModTimeDates bool   `yaml:"modtime_dates"`
+
+	file  string         // the file read, if any
+	lines map[string]int // line of each key the file set ("site.url")
 }
+
+// Defaults of the keys that have one of their own.
+const (
+	defaultSchedule = "@every 1m"
+	defaultBuildTTL = "1h"
+	defaultSeeds    = "seeds"
+	defaultOut      = "public"
+	defaultAddr     = "127.0.0.1:8080"
+)
 
 // config is everything a command needs, checked and with defaults filled.
 type config struct {
@@ -49,6 +64,7 @@ type config struct {
 	load     loader.Config // load.Site: the site detected around the posts, if any
 	schedule cron.Schedule
 	spec     string
+	buildTTL time.Duration // build's RSS ttl; site.TTL follows the schedule
 	out      string
 	addr     string
 }
@@ -60,10 +76,13 @@ type commonFlags struct {
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.file, "config", "", "configuration `file` (default ./feedpub.yaml if it exists)")
-	fs.StringVar(&c.seeds, "seeds", "", "`folder` of posts (default seeds)")
-	fs.StringVar(&c.tz, "timezone", "", "time `zone` for dates written without one (default Asia/Shanghai)")
-	fs.IntVar(&c.limit, "limit", 0, "items per feed (default 50)")
+	fs.StringVar(&c.file, "config", "", "configuration `file` (default ./feedpub.yaml if it exists); paths in it are relative to its folder")
+	fs.StringVar(&c.seeds, "seeds", "", "`folder` of posts, the same as DIR (default seeds)")
+	fs.StringVar(&c.tz, "timezone", "", "time `zone` for dates written without one (default "+defaultTimezone+")")
+	fs.Func("limit", fmt.Sprintf("`number` of items per feed, 1 to %d (default %d)", feed.MaxLimit, feed.DefaultLimit), func(s string) (err error) {
+		c.limit, err = feed.ParseLimit(s)
+		return err
+	})
 }
 
 // newCommand makes a subcommand's flag set with the flags every command
@@ -74,17 +93,60 @@ func newCommand(name, summary string, stderr io.Writer) (*flag.FlagSet, *commonF
 	c := &commonFlags{}
 	c.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: feedpub %s [flags]\n\n%s\n", name, summary)
+		fmt.Fprintf(fs.Output(), "%s\n\n%s\n\nFlags (before or after DIR):\n", usageLine(name), summary)
 		fs.PrintDefaults()
 	}
 	return fs, c
 }
 
+// usageLine is the synopsis of a command that takes a seed folder.
+func usageLine(name string) string {
+	return "Usage: feedpub " + name + " [flags] [DIR]"
+}
+
+// parseArgs parses args: flags, then at most one positional argument, the
+// seed folder, then the flags after it. Anything more is a usage error.
+func parseArgs(fs *flag.FlagSet, args []string) (dir string, err error) {
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
+	}
+	if fs.NArg() == 0 {
+		return "", nil
+	}
+	dir = fs.Arg(0)
+	if err := parseFlags(fs, fs.Args()[1:]); err != nil {
+		return "", err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "feedpub %s: one seed folder at most, got %q and %q\n%s\n", fs.Name(), dir, fs.Arg(0), usageLine(fs.Name()))
+		return "", exitError(2)
+	}
+	return dir, nil
+}
+
+// parseFlags parses args with fs. A bad flag is exit status 2: the flag
+// package has printed what is wrong, and the usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return exitError(2)
+	}
+	return err
+}
+
 // parse parses args, reads the configuration file and applies the flags
 // over it (override sets the command's own), and checks the result.
 func (c *commonFlags) parse(fs *flag.FlagSet, args []string, override func(*fileConfig)) (*config, error) {
-	if err := fs.Parse(args); err != nil {
+	dir, err := parseArgs(fs, args)
+	if err != nil {
 		return nil, err
+	}
+	if dir != "" {
+		if c.seeds != "" && c.seeds != dir {
+			fmt.Fprintf(fs.Output(), "feedpub %s: two seed folders, %q and -seeds %q: give one\n%s\n", fs.Name(), dir, c.seeds, usageLine(fs.Name()))
+			return nil, exitError(2)
+		}
+		c.seeds = dir
 	}
 	fc, err := loadConfig(c, fs)
 	if err != nil {
@@ -102,13 +164,31 @@ func (c *commonFlags) parse(fs *flag.FlagSet, args []string, override func(*file
 		return nil, err
 	}
 	cfg.load.Site = site
+	if err := checkSeeds(cfg.load.Root); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
+// checkSeeds says what is wrong with a seed folder that is not there.
+func checkSeeds(root string) error {
+	fi, err := os.Stat(root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("seed folder %s does not exist: give the folder of posts as DIR or -seeds", root)
+	case err != nil:
+		return fmt.Errorf("seed folder: %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("seed folder %s is not a folder", root)
+	}
+	return nil
+}
+
 // loadConfig reads the configuration file, if any, and applies the flags
-// that were set over it.
+// that were set over it. Paths in the file are relative to its folder.
 func loadConfig(c *commonFlags, fs *flag.FlagSet) (*fileConfig, error) {
-	fc := &fileConfig{Schedule: "@every 1m", Seeds: "seeds", Out: "public", Addr: "127.0.0.1:8080"}
+	fc := &fileConfig{Schedule: defaultSchedule, BuildTTL: defaultBuildTTL, Limit: feed.DefaultLimit,
+		Seeds: defaultSeeds, Out: defaultOut, Addr: defaultAddr}
 	name := c.file
 	if name == "" {
 		if _, err := os.Stat(defaultConfigFile); err == nil {
@@ -120,10 +200,13 @@ func loadConfig(c *commonFlags, fs *flag.FlagSet) (*fileConfig, error) {
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(fc); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("config: %s: %v", name, err)
+		if err := fc.decode(name, data); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		for _, p := range []*string{&fc.Seeds, &fc.Out} {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(filepath.Dir(name), *p)
+			}
 		}
 	}
 	fs.Visit(func(f *flag.Flag) {
@@ -136,27 +219,49 @@ func loadConfig(c *commonFlags, fs *flag.FlagSet) (*fileConfig, error) {
 			fc.Limit = c.limit
 		}
 	})
+	if c.seeds != "" { // DIR, which sets no flag
+		fc.Seeds = c.seeds
+	}
 	return fc, nil
 }
 
-// check validates fc and turns it into a config.
+// at is where the file set key ("file:line: "), or "" when it did not.
+func (fc *fileConfig) at(key string) string {
+	if line, ok := fc.lines[key]; ok {
+		return fmt.Sprintf("%s:%d: ", fc.file, line)
+	}
+	return ""
+}
+
+// check validates fc and turns it into a config. A key that is empty and
+// was not set by the file takes its default (loadConfig sets them all).
 func (fc *fileConfig) check() (*config, error) {
 	if fc.Timezone == "" {
 		fc.Timezone = defaultTimezone
 	}
+	if fc.BuildTTL == "" && fc.at("build_ttl") == "" {
+		fc.BuildTTL = defaultBuildTTL
+	}
+	if fc.Limit == 0 && fc.at("limit") == "" {
+		fc.Limit = feed.DefaultLimit
+	}
 	loc, err := time.LoadLocation(fc.Timezone)
 	if err != nil {
-		return nil, fmt.Errorf("config: timezone %q: %v", fc.Timezone, err)
+		return nil, fmt.Errorf("config: %stimezone %q: %w", fc.at("timezone"), fc.Timezone, err)
 	}
 	sched, err := parseSchedule(fc.Schedule)
 	if err != nil {
-		return nil, fmt.Errorf("config: schedule %q: %v", fc.Schedule, err)
+		return nil, fmt.Errorf("config: %sschedule %q: %w", fc.at("schedule"), fc.Schedule, err)
 	}
-	if fc.Limit < 0 {
-		return nil, fmt.Errorf("config: limit %d: want a positive number", fc.Limit)
+	ttl, err := time.ParseDuration(fc.BuildTTL)
+	if err != nil || ttl < time.Minute {
+		return nil, fmt.Errorf("config: %sbuild_ttl %q: want a duration of a minute or more, such as 30m or 2h", fc.at("build_ttl"), fc.BuildTTL)
+	}
+	if _, err := feed.ParseLimit(strconv.Itoa(fc.Limit)); err != nil {
+		return nil, fmt.Errorf("config: %s%w", fc.at("limit"), err)
 	}
 	if fc.MaxSize < 0 {
-		return nil, fmt.Errorf("config: max_size %d: want a positive number of bytes", fc.MaxSize)
+		return nil, fmt.Errorf("config: %smax_size %d: want a positive number of bytes", fc.at("max_size"), fc.MaxSize)
 	}
 	site, err := feed.Config{
 		Title:       fc.Site.Title,
@@ -169,13 +274,14 @@ func (fc *fileConfig) check() (*config, error) {
 		Location:    loc,
 	}.WithDefaults()
 	if err != nil {
-		return nil, fmt.Errorf("config: %v", err)
+		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)
 	}
 	return &config{
 		site:     site,
 		load:     loader.Config{Root: fc.Seeds, Location: loc, MaxSize: fc.MaxSize, ModTimeDates: fc.ModTimeDates},
 		schedule: sched,
 		spec:     fc.Schedule,
+		buildTTL: ttl,
 		out:      fc.Out,
 		addr:     fc.Addr,
 	}, nil

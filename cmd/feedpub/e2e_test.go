@@ -96,8 +96,14 @@ func TestBuildAndServe(t *testing.T) {
 	seeds := filepath.Join(t.TempDir(), "seeds")
 	copyDir(t, "../../seeds", seeds)
 	out := filepath.Join(t.TempDir(), "public")
+	// build's RSS ttl (build_ttl) set to serve's schedule, so that the
+	// bytes are the same.
+	cfg := filepath.Join(t.TempDir(), "feedpub.yaml")
+	if err := os.WriteFile(cfg, []byte("build_ttl: 1m\nschedule: '@every 1m'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"build", "-seeds", seeds, "-out", out}, &stdout, &stderr); err != nil {
+	if err := run(context.Background(), []string{"build", "-config", cfg, "-seeds", seeds, "-out", out}, &stdout, &stderr); err != nil {
 		t.Fatalf("build: %v\n%s", err, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "posts published") {

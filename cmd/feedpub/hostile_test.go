@@ -132,8 +132,13 @@ func (s *testServer) memory() (rss, peak float64, fds int) {
 func builtBodies(t testing.TB, seeds string) map[[32]byte]string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "public")
+	// build's RSS ttl as serve's (its default schedule, every minute).
+	cfg := filepath.Join(t.TempDir(), "feedpub.yaml")
+	if err := os.WriteFile(cfg, []byte("build_ttl: 1m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"build", "-quiet", "-seeds", seeds, "-out", out, "-timezone", "UTC"}, &stdout, &stderr); err != nil {
+	if err := run(context.Background(), []string{"build", "-quiet", "-config", cfg, "-seeds", seeds, "-out", out, "-timezone", "UTC"}, &stdout, &stderr); err != nil {
 		t.Fatalf("build: %v\n%s", err, stderr.String())
 	}
 	sums := map[[32]byte]string{}

@@ -175,12 +175,16 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if m := s.handler.Metrics; m != nil { // counted before anyone can see the new Site
 		m.Rebuild(time.Since(start), nil, site.Posts, s.refused, time.Now())
 	}
+	level := slog.LevelInfo
+	if unchanged(s.last, res, s.handler.Site(), site) { // a tick that changed nothing
+		level = slog.LevelDebug
+	}
 	s.handler.Store(site.Preview()) // served at once, without gzip
 	site.Compress()
 	s.handler.Store(site)
 	s.last = res
 	s.scheduleDue(site.NextDue, now)
-	s.log.Info("rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,
+	s.log.Log(ctx, level, "rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,
 		"full", full, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := newCommand("serve", "Serves the feeds of the seed folder, rebuilt when a post changes and on the schedule.", stderr)
+	fs, common := newCommand("serve", "Serves the feeds and pages of the seed folder DIR, rebuilt when a post changes and on the schedule.", stderr)
 	addr := fs.String("addr", "", "`address` to listen on (default 127.0.0.1:8080)")
 	accessLog := fs.Bool("access-log", false, "log every request")
 	cfg, err := common.parse(fs, args, func(fc *fileConfig) {
@@ -81,10 +82,9 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(feed.CorkListener(ln)) }()
 
-	if err := s.rebuild(ctx); err != nil && ctx.Err() == nil {
-		s.log.Error("first build failed; retrying on the schedule", "error", err)
-	}
-
+	// The first build is the watcher's: once its watch is set up (or
+	// cannot be) it asks for a full scan, so nothing changed in between is
+	// missed, and there is one build at start-up, not two.
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
@@ -106,7 +106,9 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	var err error
 	select {
 	case <-ctx.Done():
+		s.log.Info("shutting down", "reason", context.Cause(ctx).Error())
 	case err = <-serveErr:
+		s.log.Error("shutting down", "reason", "server failed", "error", err)
 	}
 	<-c.Stop().Done()
 	cancel()
@@ -119,7 +121,30 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	s.log.Info("stopped")
 	return err
+}
+
+// unchanged reports whether a rebuild changed nothing: the loader gave the
+// same posts as the last time (it keeps a post whose file has the same
+// digest), and the site holds the same files, by ETag, as the one served.
+func unchanged(last, res *loader.Result, prev, site *feed.Site) bool {
+	if last == nil || prev == nil {
+		return false
+	}
+	return slices.Equal(last.Posts, res.Posts) && sameFiles(prev, site)
+}
+
+func sameFiles(prev, site *feed.Site) bool {
+	if prev.Posts != site.Posts || len(prev.Files) != len(site.Files) {
+		return false
+	}
+	for p, f := range site.Files {
+		if g := prev.Files[p]; g == nil || g.ETag != f.ETag {
+			return false
+		}
+	}
+	return true
 }
 
 // routes sends /healthz and /metrics to their handlers and every other

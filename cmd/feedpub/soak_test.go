@@ -269,8 +269,12 @@ func TestSoak(t *testing.T) {
 	// The folder is still now: the served feeds must become those of a
 	// fresh build of it.
 	out := filepath.Join(base, "fresh")
+	cfg := filepath.Join(base, "build.yaml") // build's RSS ttl as serve's default schedule
+	if err := os.WriteFile(cfg, []byte("build_ttl: 1m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"build", "-quiet", "-seeds", seeds, "-out", out, "-timezone", "UTC"}, &stdout, &stderr); err != nil {
+	if err := run(context.Background(), []string{"build", "-quiet", "-config", cfg, "-seeds", seeds, "-out", out, "-timezone", "UTC"}, &stdout, &stderr); err != nil {
 		t.Fatalf("fresh build: %v", err)
 	}
 	want := readDir(t, out)

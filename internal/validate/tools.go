@@ -28,6 +28,8 @@ var packages = map[string]string{
 	"hugo":        "hugo",
 	"jekyll":      "jekyll",
 	"jekyll-feed": "ruby-jekyll-feed",
+	"tidy":        "tidy",
+	"html5lib":    "python3-html5lib",
 }
 
 // Missing skips the test with a message saying what is missing and how to
