@@ -131,6 +131,11 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		post.Updated = post.Date
 	}
 
+	if isMarkdown(p.name) { // before NoBody: a post too complex to read is rejected now
+		if err := p.checkMarkdown(body, 1+bytes.Count(text[:len(text)-len(body)], []byte("\n"))); err != nil {
+			return nil, err
+		}
+	}
 	if p.opt.NoBody {
 		return post, nil
 	}
