@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -26,6 +27,9 @@ const manifestName = ".feedpub-manifest"
 // WriteOptions tune WriteDir.
 type WriteOptions struct {
 	Gzip bool // also write name.gz beside each file, for servers' gzip_static
+	// Context, when done, stops the writing between two files: WriteDir
+	// returns its error, and the files not written keep their old version.
+	Context context.Context
 }
 
 // tmpPrefix starts the names of WriteDir's temporary files. A run killed
@@ -88,6 +92,10 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 	var written atomic.Int64
 	errs := make([]error, len(paths))
 	parallel(len(paths), func(i int) {
+		if opt.Context != nil && opt.Context.Err() != nil {
+			errs[i] = fmt.Errorf("feed: %w", opt.Context.Err())
+			return
+		}
 		body, err := s.body(paths[i])
 		if err != nil {
 			errs[i] = err

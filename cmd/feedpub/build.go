@@ -53,12 +53,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rejected := printProblems(stderr, res.Problems)
-	site, err := feed.BuildLean(res.Posts, cfg.site, time.Now())
+	site, err := feed.BuildLeanContext(ctx, res.Posts, cfg.site, time.Now())
 	if err != nil {
 		return err
 	}
 
-	n, err := site.WriteDir(cfg.out, feed.WriteOptions{Gzip: *gz})
+	n, err := site.WriteDir(cfg.out, feed.WriteOptions{Gzip: *gz, Context: ctx})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,185 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// readAll reads and parses files on a bounded pool of workers. The result
+// is in the order of files, whatever order the workers finish in. When ctx
+// is done it returns at once, every file not read marked so: a worker in
+// the middle of a large post finishes it alone, and its result is dropped.
+func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
+	out := make([]*cached, len(files))
+	cancelled := func(i int) *cached {
+		return &cached{problems: []*Problem{{Path: files[i].rel, Msg: "not read: scan cancelled"}}}
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex  // of out and done
+	var pmu sync.Mutex // one call of Progress at a time
+	done, abandoned := 0, false
+	cache, rd := l.cache, l.reader() // what the workers use: a later scan may change l
+	for range min(l.cfg.Workers, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				c := cancelled(i)
+				if ctx.Err() == nil {
+					c = rd.read(files[i], cache[files[i].rel])
+				}
+				mu.Lock()
+				n := 0
+				if !abandoned {
+					out[i] = c
+					done++
+					n = done
+				}
+				mu.Unlock()
+				if n > 0 && l.cfg.Progress != nil {
+					pmu.Lock()
+					l.cfg.Progress(n, len(files))
+					pmu.Unlock()
+				}
+			}
+		}()
+	}
+	finished := make(chan struct{})
+	go func() {
+		defer close(jobs)
+		for i := range files {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		mu.Lock()
+		abandoned = true
+		mu.Unlock()
+	}
+	for i := range out {
+		if out[i] == nil {
+			out[i] = cancelled(i)
+		}
+	}
+	return out
+}
+
+// fileReader is what reading a file needs of a Loader, taken when a
+// scan starts.
+type fileReader struct {
+	cfg  Config
+	lazy bool
+	src  *source
+}
+
+func (l *Loader) reader() *fileReader { return &fileReader{cfg: l.cfg, lazy: l.lazy, src: l.src} }
+
+// read reads and parses a file; prev is what the cache had for it, if
+// anything. A file whose bytes did not change (touched, checked out again,
+// copied over itself) keeps its *Post: feed.Builder then has nothing to
+// redo for it.
+func (rd *fileReader) read(f found, prev *cached) *cached {
+	c := &cached{size: f.info.Size(), mtime: f.info.ModTime()}
+	if c.size > rd.cfg.MaxSize {
+		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, rd.cfg.MaxSize)}}
+		return c
+	}
+	data, err := readFile(f.abs, c.size, rd.cfg.MaxSize)
+	if err != nil {
+		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
+		return c
+	}
+	sum := digest(data)
+	// With ModTimeDates a new modification time can change the post.
+	if prev != nil && prev.post != nil && !rd.cfg.ModTimeDates && prev.post.Sum == sum {
+		c.post, c.problems = prev.post, prev.problems
+		return c
+	}
+	opt := Options{Location: rd.cfg.Location, NoBody: rd.lazy}
+	if rd.cfg.ModTimeDates {
+		opt.ModTime = f.info.ModTime().In(rd.cfg.Location).Truncate(time.Second)
+	}
+	post, warnings, err := parse(f.rel, data, sum, opt)
+	c.problems = warnings
+	if err != nil {
+		c.problems = append(c.problems, err.(*Problem))
+		return c
+	}
+	// What reads a post again holds no reference to the Loader (a program
+	// done with it, as build is, frees its cache), and little per post.
+	src, rel, size := rd.src, f.rel, c.size
+	abs := f.abs
+	if src.derives(abs, rel) {
+		abs = "" // src.path makes it again
+	}
+	if rd.lazy && rd.cfg.SlimPosts {
+		c.post = &Post{Path: post.Path, Date: post.Date, Updated: post.Updated, Categories: post.Categories,
+			Draft: post.Draft, Sum: post.Sum,
+			full: func() (*Post, error) { return src.refull(abs, rel, size, sum, opt) }}
+		return c
+	}
+	if rd.lazy {
+		post.load = func() (string, error) { return src.reread(abs, rel, size, sum) }
+	}
+	c.post = post
+	return c
+}
+
+// source is where the files of a scan are: what a post needs to be read
+// again, shared by all of them.
+type source struct {
+	realRoot string
+	limit    int64 // Config.MaxSize
+}
+
+// derives reports whether abs is rel under the root, as path makes it.
+func (src *source) derives(abs, rel string) bool {
+	r, ok := strings.CutPrefix(abs, src.realRoot)
+	return ok && len(r) > 1 && r[0] == filepath.Separator && r[1:] == filepath.FromSlash(rel)
+}
+
+// path is the file to read for rel: abs, or when abs is "" rel under the
+// root.
+func (src *source) path(abs, rel string) string {
+	if abs != "" {
+		return abs
+	}
+	return filepath.Join(src.realRoot, filepath.FromSlash(rel))
+}
+
+// refull parses a file again, if it still has the bytes whose digest is
+// sum.
+func (src *source) refull(abs, rel string, size int64, sum string, opt Options) (*Post, error) {
+	data, err := readFile(src.path(abs, rel), size, src.limit)
+	if err != nil {
+		return nil, fmt.Errorf("loader: %s: %w", rel, err)
+	}
+	if digest(data) != sum {
+		return nil, fmt.Errorf("loader: %s: changed since it was read", rel)
+	}
+	opt.NoBody = false
+	post, _, err := parse(rel, data, sum, opt)
+	return post, err
+}
+
+// reread parses a file again for its body, if it still has the bytes whose
+// digest is sum.
+func (src *source) reread(abs, rel string, size int64, sum string) (string, error) {
+	data, err := readFile(src.path(abs, rel), size, src.limit)
+	if err != nil {
+		return "", fmt.Errorf("loader: %s: %w", rel, err)
+	}
+	return parseBody(rel, data, sum)
+}
