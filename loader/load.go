@@ -36,8 +36,9 @@ type Config struct {
 	// size of the folder. Zero keeps every body.
 	BodyBudget int64
 	// SlimPosts goes further than BodyBudget for a folder over it: posts
-	// keep only what ordering and grouping them needs (path, dates,
-	// categories, draft, digest), and Post.Full reads the rest again.
+	// keep only what ordering, grouping and naming them needs (path,
+	// dates, categories, draft, digest, title, author, link, picture,
+	// summary, language), and Post.Full reads the rest again.
 	// For a program that shows each post once, as build does.
 	SlimPosts bool
 	// Progress, if set, is called from the readers' goroutines (one at a

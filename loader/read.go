@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -125,9 +126,14 @@ func (rd *fileReader) read(f found, prev *cached) *cached {
 		abs = "" // src.path makes it again
 	}
 	if rd.lazy && rd.cfg.SlimPosts {
-		c.post = &Post{Path: post.Path, Date: post.Date, Updated: post.Updated, Categories: post.Categories,
-			Draft: post.Draft, Sum: post.Sum,
-			full: func() (*Post, error) { return src.refull(abs, rel, size, sum, opt) }}
+		// What names the post (its title, author and link, and so its
+		// guid) is kept as first read: a file that changes before Full
+		// never publishes an item without them.
+		slim := &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated,
+			Categories: post.Categories, Author: post.Author, Image: post.Image, Summary: post.Summary,
+			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum}
+		slim.full = func() (*Post, error) { return src.refull(abs, rel, size, opt, slim) }
+		c.post = slim
 		return c
 	}
 	if rd.lazy {
@@ -159,19 +165,50 @@ func (src *source) path(abs, rel string) string {
 	return filepath.Join(src.realRoot, filepath.FromSlash(rel))
 }
 
-// refull parses a file again, if it still has the bytes whose digest is
-// sum.
-func (src *source) refull(abs, rel string, size int64, sum string, opt Options) (*Post, error) {
-	data, err := readFile(src.path(abs, rel), size, src.limit)
+// refull parses a file again for the whole of the slim post first read
+// from it. A file changed since is read until two reads agree, and its
+// new version is taken if it places and names the post as the first did
+// (same dates, categories, draft and link): the post is then shown
+// consistently, as its file now is. Otherwise Full fails, and the post
+// keeps what was first read.
+func (src *source) refull(abs, rel string, size int64, opt Options, slim *Post) (*Post, error) {
+	name := src.path(abs, rel)
+	data, err := readFile(name, size, src.limit)
 	if err != nil {
 		return nil, fmt.Errorf("loader: %s: %w", rel, err)
 	}
-	if digest(data) != sum {
-		return nil, fmt.Errorf("loader: %s: changed since it was read", rel)
+	sum := digest(data)
+	for try := 0; sum != slim.Sum && try < maxRereads; try++ {
+		again, err := readFile(name, int64(len(data)), src.limit)
+		if err != nil {
+			return nil, fmt.Errorf("loader: %s: %w", rel, err)
+		}
+		if s := digest(again); s != sum {
+			data, sum = again, s
+			continue
+		}
+		break
 	}
 	opt.NoBody = false
 	post, _, err := parse(rel, data, sum, opt)
-	return post, err
+	if err != nil {
+		return nil, fmt.Errorf("loader: %s: changed since it was read: %w", rel, err)
+	}
+	if sum != slim.Sum && !samePlace(post, slim) {
+		return nil, fmt.Errorf("loader: %s: changed since it was read (its date, categories, draft or link): the next build publishes the change", rel)
+	}
+	return post, nil
+}
+
+// maxRereads is how many times Full reads a changing file again before it
+// takes the last version read.
+const maxRereads = 3
+
+// samePlace reports whether two versions of a post go in the same feeds
+// at the same place, under the same id.
+func samePlace(a, b *Post) bool {
+	return a.Date.Equal(b.Date) && a.Updated.Equal(b.Updated) && a.Draft == b.Draft && a.Link == b.Link &&
+		slices.Equal(a.Categories, b.Categories)
 }
 
 // reread parses a file again for its body, if it still has the bytes whose
