@@ -76,7 +76,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // rejected a file.
 func printProblems(w io.Writer, probs []*loader.Problem) int {
 	for _, p := range probs {
-		fmt.Fprintln(w, p.Error())
+		fmt.Fprintln(w, p.Escaped())
 	}
 	return countRejected(probs)
 }
