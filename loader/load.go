@@ -41,6 +41,12 @@ type Config struct {
 	// summary, language), and Post.Full reads the rest again.
 	// For a program that shows each post once, as build does.
 	SlimPosts bool
+	// KeepLastGood keeps a post that was read before and can no longer
+	// be read (its front matter broken, its file caught empty by an
+	// editor that truncates and writes) published in its last good
+	// version, its problem reported, until the file is fixed, deleted or
+	// marked draft: for a program that keeps one Loader, as serve does.
+	KeepLastGood bool
 	// Progress, if set, is called from the readers' goroutines (one at a
 	// time) after each file read: done of total files of this scan.
 	Progress func(done, total int)

@@ -92,6 +92,24 @@ func (l *Loader) reader() *fileReader { return &fileReader{cfg: l.cfg, lazy: l.l
 // copied over itself) keeps its *Post: feed.Builder then has nothing to
 // redo for it.
 func (rd *fileReader) read(f found, prev *cached) *cached {
+	c := rd.load(f, prev)
+	if c.post == nil && rd.cfg.KeepLastGood && prev != nil && prev.post != nil {
+		// Published before: it stays, as it was, while the problem is
+		// reported.
+		c.post = prev.post
+		for i, p := range c.problems {
+			if !p.Warn {
+				q := *p
+				q.Msg += "; the last good version stays published until the file is fixed, deleted or marked draft"
+				c.problems[i] = &q
+			}
+		}
+	}
+	return c
+}
+
+// load reads and parses a file; prev is what the cache had for it.
+func (rd *fileReader) load(f found, prev *cached) *cached {
 	c := &cached{size: f.info.Size(), mtime: f.info.ModTime()}
 	if c.size > rd.cfg.MaxSize {
 		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, rd.cfg.MaxSize)}}

@@ -44,6 +44,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 		return nil, err
 	}
 	cfg.load.BodyBudget = bodyBudget
+	cfg.load.KeepLastGood = true
 	return &server{
 		cfg: cfg, log: log,
 		loader:  loader.New(cfg.load),
