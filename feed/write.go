@@ -86,6 +86,48 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 		}
 	}
 
+	n, err := s.writeAll(root, paths, files, old, opt)
+	if err != nil {
+		return n, err
+	}
+	// A killed run's temporary files can only be in the folders of the
+	// files its manifest named.
+	folders := map[string]bool{".": true}
+	for _, n := range old {
+		if _, err := fileName("/" + n); err == nil {
+			folders[path.Dir(n)] = true
+		}
+	}
+	removeStaleTemps(root, folders, start)
+	for _, n := range old {
+		if keep(n) {
+			continue
+		}
+		if _, err := fileName("/" + n); err != nil || n == manifestName { // a manifest edited by hand
+			continue
+		}
+		if err := root.Remove(n); err == nil {
+			removeEmptyParents(root, path.Dir(n))
+		}
+	}
+	if _, err := writeAtomic(root, manifestName, manifestBody(names), false); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+// dirWriter writes files into a root from many goroutines, making each
+// folder once. A folder it made holds no file of an earlier run, so its
+// files are written without reading what was there.
+type dirWriter struct {
+	root *os.Root
+	mu   sync.Mutex
+	dirs map[string]bool // made or found; true if made by this run
+}
+
+// writeAll writes the files of the site's paths as files (slash names),
+// old being the names an earlier run wrote, and returns how many it wrote.
+func (s *Site) writeAll(root *os.Root, paths, files, old []string, opt WriteOptions) (int, error) {
 	// Pages of posts are made here, one at a time per core, and dropped
 	// once written: the site never holds them all. Files new to the folder
 	// are written first, then the files that were there: a link from a
@@ -134,39 +176,7 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 			return int(written.Load()), err
 		}
 	}
-	// A killed run's temporary files can only be in the folders of the
-	// files its manifest named.
-	folders := map[string]bool{".": true}
-	for _, n := range old {
-		if _, err := fileName("/" + n); err == nil {
-			folders[path.Dir(n)] = true
-		}
-	}
-	removeStaleTemps(root, folders, start)
-	for _, n := range old {
-		if keep(n) {
-			continue
-		}
-		if _, err := fileName("/" + n); err != nil || n == manifestName { // a manifest edited by hand
-			continue
-		}
-		if err := root.Remove(n); err == nil {
-			removeEmptyParents(root, path.Dir(n))
-		}
-	}
-	if _, err := writeAtomic(root, manifestName, manifestBody(names), false); err != nil {
-		return int(written.Load()), err
-	}
 	return int(written.Load()), nil
-}
-
-// dirWriter writes files into a root from many goroutines, making each
-// folder once. A folder it made holds no file of an earlier run, so its
-// files are written without reading what was there.
-type dirWriter struct {
-	root *os.Root
-	mu   sync.Mutex
-	dirs map[string]bool // made or found; true if made by this run
 }
 
 // writeFile writes the file of the site's path p as name (and name.gz),

@@ -343,10 +343,7 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 	rels := map[string]bool{}
 	for _, p := range paths {
 		rel, ok := relPath(root, realRoot, p)
-		if !ok {
-			return l.Scan(ctx)
-		}
-		if rel == "" {
+		if !ok || rel == "" {
 			return l.Scan(ctx)
 		}
 		rels[rel] = true
@@ -385,11 +382,11 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 			}
 		case fi.Mode().IsRegular() && IsPostFile(path.Base(rel)):
 			todo = append(todo, found{rel: rel, abs: abs, info: fi})
+		case IsPostFile(path.Base(rel)): // a FIFO, socket or device
+			l.remove(rel, false)
+			dirProblems = append(dirProblems, notRegular(rel, fi.Mode()))
 		default:
 			l.remove(rel, false)
-			if IsPostFile(path.Base(rel)) {
-				dirProblems = append(dirProblems, notRegular(rel, fi.Mode()))
-			}
 		}
 	}
 	// A folder and a file in it may both be named: read the file once.
