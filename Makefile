@@ -32,6 +32,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$'      -fuzztime $(FUZZTIME) ./loader/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDate$$'  -fuzztime $(FUZZTIME) ./loader/
 	$(GO) test -run '^$$' -fuzz '^FuzzCategories$$' -fuzztime $(FUZZTIME) ./loader/
+	$(GO) test -run '^$$' -fuzz '^FuzzMarkdownTime$$' -fuzztime $(FUZZTIME) ./loader/
 	$(GO) test -run '^$$' -fuzz '^FuzzSlug$$'       -fuzztime $(FUZZTIME) ./feed/
 	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$'      -fuzztime $(FUZZTIME) ./feed/
 	$(GO) test -run '^$$' -fuzz '^FuzzFeeds$$'      -fuzztime $(FUZZTIME) ./feed/

@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"compress/flate"
+	"context"
 	"crypto/sha1"
 	"fmt"
 	"io"
@@ -102,7 +103,8 @@ type channel struct {
 // Builder is safe for concurrent use; builds run one at a time.
 type Builder struct {
 	cfg  Config
-	lean bool // see BuildLean
+	lean bool            // see BuildLean
+	ctx  context.Context // see BuildLeanContext; nil for none
 
 	postFrame *frame // of every post's page
 
@@ -176,6 +178,17 @@ func BuildLean(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
 		return nil, err
 	}
 	b.lean = true
+	return b.Build(posts, now)
+}
+
+// BuildLeanContext is BuildLean that stops between two posts once ctx is
+// done, with ctx's error.
+func BuildLeanContext(ctx context.Context, posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.lean, b.ctx = true, ctx
 	return b.Build(posts, now)
 }
 
@@ -356,7 +369,14 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 				}
 			}
 		}
-		parallel(len(tops), func(i int) { b.cfg.prepareLean(tops[i]) })
+		parallel(len(tops), func(i int) {
+			if b.ctx == nil || b.ctx.Err() == nil {
+				b.cfg.prepareLean(tops[i])
+			}
+		})
+		if b.ctx != nil && b.ctx.Err() != nil {
+			return nil, fmt.Errorf("feed: %w", b.ctx.Err())
+		}
 		site.feeds = map[string]leanFeed{}
 		site.encs = &chanEncs{m: map[*channel]*chanEnc{}}
 		site.chanPages = map[string]*channel{}

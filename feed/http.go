@@ -71,7 +71,11 @@ type variant struct {
 // Each file is also compressed with brotli here, once: a File kept from
 // the last build (same bytes) keeps its brotli too.
 func (h *Handler) Store(s *Site) {
-	sn := &snapshot{site: s, entries: make(map[string]*entry, len(s.Files)), cache: newQueryCache()}
+	var gauge func(int64)
+	if h.Metrics != nil {
+		gauge = h.Metrics.queryCacheBytes
+	}
+	sn := &snapshot{site: s, entries: make(map[string]*entry, len(s.Files)), cache: newQueryCache(gauge)}
 	var old map[string][]byte
 	prev := h.snap.Load()
 	if prev != nil {

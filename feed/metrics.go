@@ -72,6 +72,7 @@ type Metrics struct {
 	postsLoaded     prometheus.Gauge
 	postsRejected   prometheus.Gauge
 	lastSuccess     prometheus.Gauge
+	queryCache      prometheus.Gauge
 }
 
 // NewMetrics makes the metrics and their registry, with the Go runtime and
@@ -104,9 +105,12 @@ func NewMetrics() *Metrics {
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "feedpub_last_rebuild_success_timestamp_seconds", Help: "Unix time of the last successful rebuild.",
 		}),
+		queryCache: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedpub_query_cache_bytes", Help: "Bytes of filtered feeds (?filter=, ?limit=, ...) kept for the served site.",
+		}),
 	}
 	m.reg.MustRegister(m.requests, m.bytes, m.rebuilds, m.rebuildErrors, m.rebuildDuration,
-		m.postsLoaded, m.postsRejected, m.lastSuccess,
+		m.postsLoaded, m.postsRejected, m.lastSuccess, m.queryCache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for c := range nClasses {
 		for i, code := range commonCodes {
@@ -169,3 +173,6 @@ func (m *Metrics) Rebuild(d time.Duration, err error, posts, rejected int, at ti
 	m.postsRejected.Set(float64(rejected))
 	m.lastSuccess.Set(float64(at.UnixNano()) / 1e9)
 }
+
+// queryCacheBytes records the bytes of filtered feeds kept.
+func (m *Metrics) queryCacheBytes(n int64) { m.queryCache.Set(float64(n)) }

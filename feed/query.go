@@ -21,10 +21,15 @@ import (
 // Expressions are Go regexps (RE2: linear time, whatever the pattern) of
 // at most maxRegex bytes. A filtered feed is encoded with the same code as
 // a plain one, gets its own ETag, and is kept in a small per-Site cache,
-// since readers poll the same URL again and again.
+// since readers poll the same URL again and again: at most queryCacheSize
+// feeds of at most QueryCacheBytes in all, none over a eighth of that
+// (a larger one is made for each request and dropped).
 const (
 	maxRegex       = 256
 	queryCacheSize = 64
+	// QueryCacheBytes bounds the bytes (plain and gzip) of the filtered
+	// feeds kept for one Site.
+	QueryCacheBytes = 32 << 20
 )
 
 var queryParams = [...]string{"limit", "filter", "filterout", "filter_case_sensitive", "category"}
@@ -194,17 +199,26 @@ func (s *Site) encodeQuery(ch *channel, f int, q *feedQuery) (*File, error) {
 }
 
 // queryCache keeps the filtered feeds of one Site, at most queryCacheSize
-// of them (all are dropped when it is full: simple, and a new Site starts
-// a new cache anyway).
+// of them and QueryCacheBytes (all are dropped when it is full: simple,
+// and a new Site starts a new cache anyway).
 type queryCache struct {
-	mu  sync.Mutex
-	m   map[string]*File // by path and canonical query
-	raw map[string]*File // by path and query as the client wrote it
+	mu    sync.Mutex
+	m     map[string]*File // by path and canonical query
+	raw   map[string]*File // by path and query as the client wrote it; only files of m
+	bytes int64            // of the files of m
+	gauge func(int64)      // told bytes when it changes; nil for none
 }
 
-func newQueryCache() *queryCache {
-	return &queryCache{m: map[string]*File{}, raw: map[string]*File{}}
+func newQueryCache(gauge func(int64)) *queryCache {
+	c := &queryCache{m: map[string]*File{}, raw: map[string]*File{}, gauge: gauge}
+	if gauge != nil {
+		gauge(0)
+	}
+	return c
 }
+
+// fileBytes is what a kept filtered feed costs.
+func fileBytes(f *File) int64 { return int64(len(f.Body) + len(f.Gzip)) }
 
 // lookup finds the feed of a query the way a client wrote it before,
 // without parsing it again.
@@ -216,36 +230,53 @@ func (c *queryCache) lookup(path, rawQuery string) *File {
 }
 
 func (c *queryCache) get(s *Site, e *entry, q *feedQuery, path, rawQuery string) (*File, error) {
-	f, err := c.canonical(s, e, q)
-	if err != nil {
-		return nil, err
+	f, kept, err := c.canonical(s, e, q)
+	if err != nil || !kept {
+		return f, err
 	}
 	c.mu.Lock()
 	if len(c.raw) >= queryCacheSize {
 		clear(c.raw)
 	}
-	c.raw[path+"?"+rawQuery] = f
+	if c.m[e.ch.dir+formatList[e.fmt].file+"?"+q.key] == f { // not dropped meanwhile
+		c.raw[path+"?"+rawQuery] = f
+	}
 	c.mu.Unlock()
 	return f, nil
 }
 
-func (c *queryCache) canonical(s *Site, e *entry, q *feedQuery) (*File, error) {
+// canonical returns the feed of q, made now or kept, and whether it is
+// kept.
+func (c *queryCache) canonical(s *Site, e *entry, q *feedQuery) (*File, bool, error) {
 	key := e.ch.dir + formatList[e.fmt].file + "?" + q.key
 	c.mu.Lock()
 	f := c.m[key]
 	c.mu.Unlock()
 	if f != nil {
-		return f, nil
+		return f, true, nil
 	}
 	f, err := s.encodeQuery(e.ch, e.fmt, q)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	n := fileBytes(f)
+	if n > QueryCacheBytes/8 {
+		return f, false, nil
 	}
 	c.mu.Lock()
-	if len(c.m) >= queryCacheSize {
+	defer c.mu.Unlock()
+	if old := c.m[key]; old != nil { // made meanwhile by another request
+		return old, true, nil
+	}
+	if len(c.m) >= queryCacheSize || c.bytes+n > QueryCacheBytes {
 		clear(c.m)
+		clear(c.raw)
+		c.bytes = 0
 	}
 	c.m[key] = f
-	c.mu.Unlock()
-	return f, nil
+	c.bytes += n
+	if c.gauge != nil {
+		c.gauge(c.bytes)
+	}
+	return f, true, nil
 }

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -26,6 +27,9 @@ const manifestName = ".feedpub-manifest"
 // WriteOptions tune WriteDir.
 type WriteOptions struct {
 	Gzip bool // also write name.gz beside each file, for servers' gzip_static
+	// Context, when done, stops the writing between two files: WriteDir
+	// returns its error, and the files not written keep their old version.
+	Context context.Context
 }
 
 // tmpPrefix starts the names of WriteDir's temporary files. A run killed
@@ -82,37 +86,9 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 		}
 	}
 
-	// Pages of posts are made here, one at a time per core, and dropped
-	// once written: the site never holds them all.
-	w := &dirWriter{root: root, dirs: map[string]bool{}}
-	var written atomic.Int64
-	errs := make([]error, len(paths))
-	parallel(len(paths), func(i int) {
-		body, err := s.body(paths[i])
-		if err != nil {
-			errs[i] = err
-			return
-		}
-		n, err := w.write(files[i], body)
-		written.Add(int64(n))
-		if err != nil || !opt.Gzip {
-			errs[i] = err
-			return
-		}
-		var gz []byte
-		if f := s.Files[paths[i]]; f != nil {
-			gz = f.Gzip
-		}
-		if gz == nil {
-			gz = gzipBytes(body)
-		}
-		n, errs[i] = w.write(files[i]+".gz", gz)
-		written.Add(int64(n))
-	})
-	for _, err := range errs {
-		if err != nil {
-			return int(written.Load()), err
-		}
+	n, err := s.writeAll(root, paths, files, old, opt)
+	if err != nil {
+		return n, err
 	}
 	// A killed run's temporary files can only be in the folders of the
 	// files its manifest named.
@@ -135,9 +111,9 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 		}
 	}
 	if _, err := writeAtomic(root, manifestName, manifestBody(names), false); err != nil {
-		return int(written.Load()), err
+		return n, err
 	}
-	return int(written.Load()), nil
+	return n, nil
 }
 
 // dirWriter writes files into a root from many goroutines, making each
@@ -147,6 +123,108 @@ type dirWriter struct {
 	root *os.Root
 	mu   sync.Mutex
 	dirs map[string]bool // made or found; true if made by this run
+}
+
+// writeAll writes the files of the site's paths as files (slash names),
+// old being the names an earlier run wrote, and returns how many it wrote.
+func (s *Site) writeAll(root *os.Root, paths, files, old []string, opt WriteOptions) (int, error) {
+	// Pages of posts are made here, one at a time per core, and dropped
+	// once written: the site never holds them all. Files new to the folder
+	// are written first, then the files that were there: a link from a
+	// file that was there to one that was not (a new category's feed from
+	// index.html) is written only once its target is. Files the site no
+	// longer has go last, once nothing links to them. A run that fails
+	// leaves the files that were there, each the old or the new version,
+	// and removes the new ones it wrote and the folders it made for them.
+	w := &dirWriter{root: root, dirs: map[string]bool{}}
+	var written atomic.Int64
+	errs := make([]error, len(paths))
+	created := make([]bool, len(paths)) // written by this run where no file was
+	listed := make(map[string]bool, len(old))
+	for _, n := range old {
+		listed[n] = true
+	}
+	var fresh, known []int
+	for i := range paths {
+		if listed[files[i]] {
+			known = append(known, i)
+		} else {
+			fresh = append(fresh, i)
+		}
+	}
+	for ph, phase := range [][]int{fresh, known} {
+		parallel(len(phase), func(k int) {
+			i := phase[k]
+			if opt.Context != nil && opt.Context.Err() != nil {
+				errs[i] = fmt.Errorf("feed: %w", opt.Context.Err())
+				return
+			}
+			_, statErr := root.Lstat(files[i])
+			n, err := s.writeFile(w, paths[i], files[i], opt.Gzip)
+			written.Add(int64(n))
+			created[i] = errors.Is(statErr, fs.ErrNotExist) && n > 0
+			errs[i] = err
+		})
+		if err := firstError(errs); err != nil {
+			for i := range paths {
+				if ph == 0 && created[i] { // once files that were there link to them, they stay
+					root.Remove(files[i])
+					root.Remove(files[i] + ".gz")
+				}
+			}
+			w.removeMade()
+			return int(written.Load()), err
+		}
+	}
+	return int(written.Load()), nil
+}
+
+// writeFile writes the file of the site's path p as name (and name.gz),
+// and returns how many files it wrote.
+func (s *Site) writeFile(w *dirWriter, p, name string, gz bool) (int, error) {
+	body, err := s.body(p)
+	if err != nil {
+		return 0, err
+	}
+	n, err := w.write(name, body)
+	if err != nil || !gz {
+		return n, err
+	}
+	var zipped []byte
+	if f := s.Files[p]; f != nil {
+		zipped = f.Gzip
+	}
+	if zipped == nil {
+		zipped = gzipBytes(body)
+	}
+	m, err := w.write(name+".gz", zipped)
+	return n + m, err
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeMade removes the folders this run made that are empty, deepest
+// first, after a failure.
+func (w *dirWriter) removeMade() {
+	w.mu.Lock()
+	var made []string
+	for d, m := range w.dirs {
+		if m {
+			made = append(made, d)
+		}
+	}
+	w.mu.Unlock()
+	sort.Sort(sort.Reverse(sort.StringSlice(made)))
+	for _, d := range made {
+		removeEmptyParents(w.root, d)
+	}
 }
 
 func (w *dirWriter) write(name string, body []byte) (int, error) {

@@ -51,7 +51,7 @@ var badPosts = []struct {
 	{"malformed-first-line.md", "---\n[a\n---\n", 3, "malformed YAML"},
 	{"malformed-colon.md", "---\ntitle: ok\nfoo: : bar\n---\n", 3, "malformed YAML"},
 	{"malformed-tab.md", "---\ntitle: x\ndate: 2024-01-01\n\tfoo: [\n---\n", 3, "malformed YAML"},
-	{"too-deep.md", "---\ntitle: " + strings.Repeat("[", 20000) + "\n---\n", 2, "malformed YAML"},
+	{"too-deep.md", "---\ntitle: " + strings.Repeat("[", 20000) + "\n---\n", 2, "more than 64 levels deep"},
 	{"root-list.md", "---\n- title\n- date\n---\nbody\n", 2, "must be a mapping"},
 	{"root-scalar.md", "---\njust a string\n---\nbody\n", 2, "must be a mapping"},
 	{"alias-bomb.md", billionLaughs, 6, "alias bomb"},

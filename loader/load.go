@@ -14,7 +14,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -37,11 +36,17 @@ type Config struct {
 	// size of the folder. Zero keeps every body.
 	BodyBudget int64
 	// SlimPosts goes further than BodyBudget for a folder over it: posts
-	// keep only what ordering, grouping and linking them needs (path,
-	// title, dates, categories, draft, digest), and Post.Full reads the
-	// rest again.
+	// keep only what ordering, grouping and naming them needs (path,
+	// dates, categories, draft, digest, title, author, link, picture,
+	// summary, language), and Post.Full reads the rest again.
 	// For a program that shows each post once, as build does.
 	SlimPosts bool
+	// KeepLastGood keeps a post that was read before and can no longer
+	// be read (its front matter broken, its file caught empty by an
+	// editor that truncates and writes) published in its last good
+	// version, its problem reported, until the file is fixed, deleted or
+	// marked draft: for a program that keeps one Loader, as serve does.
+	KeepLastGood bool
 	// Site, when set, is the site around the posts (DetectSite): only its
 	// folder of posts is read, in its generator's dialect.
 	Site *Site
@@ -197,143 +202,6 @@ func (l *Loader) result(res *Result) *Result {
 	return res
 }
 
-// readAll reads and parses files on a bounded pool of workers. The result
-// is in the order of files, whatever order the workers finish in.
-func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
-	out := make([]*cached, len(files))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex // of progress
-	done := 0
-	for range min(l.cfg.Workers, len(files)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				out[i] = l.read(files[i], l.cache[files[i].rel])
-				if l.cfg.Progress != nil {
-					mu.Lock()
-					done++
-					l.cfg.Progress(done, len(files))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range files {
-		if ctx.Err() != nil {
-			out[i] = &cached{problems: []*Problem{{Path: files[i].rel, Msg: "not read: scan cancelled"}}}
-			continue
-		}
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	return out
-}
-
-// read reads and parses a file; prev is what the cache had for it, if
-// anything. A file whose bytes did not change (touched, checked out again,
-// copied over itself) keeps its *Post: feed.Builder then has nothing to
-// redo for it.
-func (l *Loader) read(f found, prev *cached) *cached {
-	c := &cached{size: f.info.Size(), mtime: f.info.ModTime()}
-	if c.size > l.cfg.MaxSize {
-		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, l.cfg.MaxSize)}}
-		return c
-	}
-	data, err := readFile(f.abs, c.size, l.cfg.MaxSize)
-	if err != nil {
-		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
-		return c
-	}
-	sum := digest(data)
-	// With ModTimeDates a new modification time can change the post.
-	if prev != nil && prev.post != nil && !l.cfg.ModTimeDates && prev.post.Sum == sum {
-		c.post, c.problems = prev.post, prev.problems
-		return c
-	}
-	opt := Options{Location: l.cfg.Location, NoBody: l.lazy, Site: l.cfg.Site}
-	if l.cfg.Site != nil {
-		opt.Resolve = (&refs{realRoot: l.src.realRoot, site: l.cfg.Site, loc: l.cfg.Location, limit: l.cfg.MaxSize}).resolve
-	}
-	if l.cfg.ModTimeDates {
-		opt.ModTime = f.info.ModTime().In(l.cfg.Location).Truncate(time.Second)
-	}
-	post, warnings, err := parse(f.rel, data, sum, opt)
-	c.problems = warnings
-	if err != nil {
-		c.problems = append(c.problems, err.(*Problem))
-		return c
-	}
-	// What reads a post again holds no reference to the Loader (a program
-	// done with it, as build is, frees its cache), and little per post.
-	src, rel, size := l.src, f.rel, c.size
-	abs := f.abs
-	if src.derives(abs, rel) {
-		abs = "" // src.path makes it again
-	}
-	if l.lazy && l.cfg.SlimPosts {
-		c.post = &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated, Categories: post.Categories,
-			Draft: post.Draft, Sum: post.Sum, Due: post.Due, Expires: post.Expires,
-			full: func() (*Post, error) { return src.refull(abs, rel, size, sum, opt) }}
-		return c
-	}
-	if l.lazy {
-		post.load = func() (string, error) { return src.reread(abs, rel, size, sum, opt) }
-	}
-	c.post = post
-	return c
-}
-
-// source is where the files of a scan are: what a post needs to be read
-// again, shared by all of them.
-type source struct {
-	realRoot string
-	limit    int64 // Config.MaxSize
-}
-
-// derives reports whether abs is rel under the root, as path makes it.
-func (src *source) derives(abs, rel string) bool {
-	r, ok := strings.CutPrefix(abs, src.realRoot)
-	return ok && len(r) > 1 && r[0] == filepath.Separator && r[1:] == filepath.FromSlash(rel)
-}
-
-// path is the file to read for rel: abs, or when abs is "" rel under the
-// root.
-func (src *source) path(abs, rel string) string {
-	if abs != "" {
-		return abs
-	}
-	return filepath.Join(src.realRoot, filepath.FromSlash(rel))
-}
-
-// refull parses a file again, if it still has the bytes whose digest is
-// sum.
-func (src *source) refull(abs, rel string, size int64, sum string, opt Options) (*Post, error) {
-	data, err := readFile(src.path(abs, rel), size, src.limit)
-	if err != nil {
-		return nil, fmt.Errorf("loader: %s: %w", rel, err)
-	}
-	if digest(data) != sum {
-		return nil, fmt.Errorf("loader: %s: changed since it was read", rel)
-	}
-	opt.NoBody = false
-	post, _, err := parse(rel, data, sum, opt)
-	return post, err
-}
-
-// reread parses a file again for its body, if it still has the bytes whose
-// digest is sum.
-func (src *source) reread(abs, rel string, size int64, sum string, opt Options) (string, error) {
-	data, err := readFile(src.path(abs, rel), size, src.limit)
-	if err != nil {
-		return "", fmt.Errorf("loader: %s: %w", rel, err)
-	}
-	opt.NoBody = false
-	return parseBody(rel, data, sum, opt)
-}
-
 // digest is Post.Sum of a file's bytes, as Parse makes it.
 func digest(data []byte) string {
 	sum := sha256.Sum256(data)
@@ -357,10 +225,7 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 	rels := map[string]bool{}
 	for _, p := range paths {
 		rel, ok := relPath(root, realRoot, p)
-		if !ok {
-			return l.Scan(ctx)
-		}
-		if rel == "" {
+		if !ok || rel == "" {
 			return l.Scan(ctx)
 		}
 		rels[rel] = true
@@ -399,6 +264,9 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 			}
 		case fi.Mode().IsRegular() && IsPostFile(path.Base(rel)) && l.cfg.Site.takes(rel, false) && !l.cfg.Site.inBundle(realRoot, rel):
 			todo = append(todo, found{rel: rel, abs: abs, info: fi})
+		case IsPostFile(path.Base(rel)): // a FIFO, socket or device
+			l.remove(rel, false)
+			dirProblems = append(dirProblems, notRegular(rel, fi.Mode()))
 		default:
 			l.remove(rel, false)
 		}

@@ -110,6 +110,9 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		return nil, err
 	}
 
+	if err := p.checkShape(root); err != nil {
+		return nil, err
+	}
 	if err := p.checkKeys(root); err != nil {
 		return nil, err
 	}
@@ -136,6 +139,11 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		post.Updated = post.Date
 	}
 
+	if isMarkdown(p.name) { // before NoBody: a post too complex to read is rejected now
+		if err := p.checkMarkdown(body, 1+bytes.Count(text[:len(text)-len(body)], []byte("\n"))); err != nil {
+			return nil, err
+		}
+	}
 	if p.opt.NoBody {
 		return post, nil
 	}
@@ -232,7 +240,7 @@ func (p *parser) checkKeys(root *yaml.Node) error {
 		}
 		total += expanded(k, sizes) + expanded(root.Content[i+1], sizes)
 		if total > maxExpanded {
-			return p.fail(p.line(k), "%s: YAML aliases expand to more than %d values (an alias bomb?)", clip(k.Value, 40), maxExpanded)
+			return p.fail(p.line(k), "%s: YAML aliases (*name) expand to more than %d values (an alias bomb?)", clip(k.Value, 40), maxExpanded)
 		}
 	}
 	return nil
@@ -290,6 +298,9 @@ var yamlParserProblems = map[string]bool{
 func (p *parser) yamlError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := p.fmLine
+	if strings.Contains(msg, "exceeded max depth") { // yaml.v3 stops at 10,000, before checkShape
+		return p.fail(line, "front matter nests lists and mappings more than %d levels deep (the limit is %d)", MaxYAMLDepth, MaxYAMLDepth)
+	}
 	if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
 		n, _ := strconv.Atoi(msg[m[2]:m[3]])
 		msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")

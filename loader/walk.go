@@ -47,7 +47,11 @@ func (w *walker) walk(dir, rel string) {
 			w.walk(abs, r)
 			continue
 		}
-		if !e.Type().IsRegular() || !IsPostFile(name) {
+		if !IsPostFile(name) {
+			continue
+		}
+		if !e.Type().IsRegular() {
+			w.problems = append(w.problems, notRegular(r, e.Type()))
 			continue
 		}
 		info, err := e.Info()
@@ -81,7 +85,24 @@ func (w *walker) link(abs, rel string) {
 		}
 	case info.Mode().IsRegular() && IsPostFile(path.Base(rel)):
 		w.files = append(w.files, found{rel: rel, abs: target, info: info})
+	case IsPostFile(path.Base(rel)):
+		w.problems = append(w.problems, notRegular(rel, info.Mode()))
 	}
+}
+
+// notRegular is the warning for a FIFO, socket or device named like a
+// post: never opened (reading a FIFO would wait for a writer for ever).
+func notRegular(rel string, mode fs.FileMode) *Problem {
+	kind := "not a regular file"
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		kind = "a named pipe (FIFO)"
+	case mode&fs.ModeSocket != 0:
+		kind = "a socket"
+	case mode&fs.ModeDevice != 0:
+		kind = "a device"
+	}
+	return &Problem{Path: rel, Msg: kind + ", not a file: skipped", Warn: true}
 }
 
 func within(root, p string) bool {

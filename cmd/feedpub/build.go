@@ -61,12 +61,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rejected := printProblems(stderr, cfg.load.Root, res.Problems)
-	site, err := feed.BuildLean(res.Posts, cfg.site, time.Now())
+	site, err := feed.BuildLeanContext(ctx, res.Posts, cfg.site, time.Now())
 	if err != nil {
 		return err
 	}
 
-	n, err := site.WriteDir(cfg.out, feed.WriteOptions{Gzip: *gz})
+	n, err := site.WriteDir(cfg.out, feed.WriteOptions{Gzip: *gz, Context: ctx})
 	if err != nil {
 		return outError(cfg.out, err)
 	}
@@ -89,7 +89,7 @@ func printProblems(w io.Writer, root string, probs []*loader.Problem) int {
 	for _, p := range probs {
 		q := *p
 		q.Path = filepath.Join(root, filepath.FromSlash(p.Path))
-		fmt.Fprintln(w, q.Error())
+		fmt.Fprintln(w, q.Escaped())
 	}
 	return countRejected(probs)
 }

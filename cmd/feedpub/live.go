@@ -44,6 +44,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 		return nil, err
 	}
 	cfg.load.BodyBudget = bodyBudget
+	cfg.load.KeepLastGood = true
 	return &server{
 		cfg: cfg, log: log,
 		loader:  loader.New(cfg.load),
@@ -199,8 +200,21 @@ func (s *server) scheduleDue(next, now time.Time) {
 	if next.IsZero() {
 		return
 	}
+	s.due = time.AfterFunc(dueIn(next, now), s.wake)
+}
+
+// maxDueWait is the longest the timer for a future post waits: a post
+// dated centuries ahead is looked at again each day, as if it were due.
+const maxDueWait = 24 * time.Hour
+
+// dueIn is how long to wait for a post dated next. A date more than 292
+// years ahead saturates next.Sub(now) to the largest Duration, which
+// anything added wraps negative (a timer that fires at once, forever):
+// the wait is clamped before the margin is added.
+func dueIn(next, now time.Time) time.Duration {
+	d := min(next.Sub(now), maxDueWait)
 	// Dates have whole seconds: a little after, the post is surely due.
-	s.due = time.AfterFunc(next.Sub(now)+10*time.Millisecond, s.wake)
+	return max(d, 0) + 10*time.Millisecond
 }
 
 // logProblems logs each problem once, not on every rebuild.

@@ -201,3 +201,36 @@ func TestCronChainPanicKeepsJob(t *testing.T) {
 		t.Errorf("panic not logged; logs:\n%s", logs.String())
 	}
 }
+
+// A post dated centuries ahead (more than a Duration can hold) sets a
+// timer for a day, not one that fires at once and rebuilds forever.
+func TestFarFuturePostNoSpin(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		next time.Time
+		want time.Duration
+	}{
+		{now.Add(time.Second), time.Second + 10*time.Millisecond},
+		{now.Add(-time.Second), 10 * time.Millisecond},
+		{now.Add(48 * time.Hour), maxDueWait + 10*time.Millisecond},
+		{time.Date(2400, 1, 1, 0, 0, 0, 0, time.UTC), maxDueWait + 10*time.Millisecond},
+		{time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), maxDueWait + 10*time.Millisecond},
+		{time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), 10 * time.Millisecond},
+	} {
+		if got := dueIn(tc.next, now); got != tc.want {
+			t.Errorf("dueIn(%v): got %v, want %v", tc.next, got, tc.want)
+		}
+	}
+
+	s, seeds, logs := newTestServer(t, "@every 1h")
+	livePost(t, seeds, "now.md", "present", time.Now().Add(-time.Hour))
+	livePost(t, seeds, "far.md", "far", time.Date(2400, 1, 1, 0, 0, 0, 0, time.UTC))
+	var rebuilds atomic.Int32
+	s.hook = func() { rebuilds.Add(1) }
+	start(t, s)
+	served(t, s, "present", 5*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	if n := rebuilds.Load(); n > 3 {
+		t.Errorf("%d rebuilds in half a second with a post dated 2400: the due timer spins; logs:\n%.2000s", n, logs.String())
+	}
+}

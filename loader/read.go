@@ -1,0 +1,244 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// readAll reads and parses files on a bounded pool of workers. The result
+// is in the order of files, whatever order the workers finish in. When ctx
+// is done it returns at once, every file not read marked so: a worker in
+// the middle of a large post finishes it alone, and its result is dropped.
+func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
+	out := make([]*cached, len(files))
+	cancelled := func(i int) *cached {
+		return &cached{problems: []*Problem{{Path: files[i].rel, Msg: "not read: scan cancelled"}}}
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex  // of out and done
+	var pmu sync.Mutex // one call of Progress at a time
+	done, abandoned := 0, false
+	cache, rd := l.cache, l.reader() // what the workers use: a later scan may change l
+	for range min(l.cfg.Workers, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				c := cancelled(i)
+				if ctx.Err() == nil {
+					c = rd.read(files[i], cache[files[i].rel])
+				}
+				mu.Lock()
+				n := 0
+				if !abandoned {
+					out[i] = c
+					done++
+					n = done
+				}
+				mu.Unlock()
+				if n > 0 && l.cfg.Progress != nil {
+					pmu.Lock()
+					l.cfg.Progress(n, len(files))
+					pmu.Unlock()
+				}
+			}
+		}()
+	}
+	finished := make(chan struct{})
+	go func() {
+		defer close(jobs)
+		for i := range files {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		mu.Lock()
+		abandoned = true
+		mu.Unlock()
+	}
+	for i := range out {
+		if out[i] == nil {
+			out[i] = cancelled(i)
+		}
+	}
+	return out
+}
+
+// fileReader is what reading a file needs of a Loader, taken when a
+// scan starts.
+type fileReader struct {
+	cfg  Config
+	lazy bool
+	src  *source
+}
+
+func (l *Loader) reader() *fileReader { return &fileReader{cfg: l.cfg, lazy: l.lazy, src: l.src} }
+
+// read reads and parses a file; prev is what the cache had for it, if
+// anything. A file whose bytes did not change (touched, checked out again,
+// copied over itself) keeps its *Post: feed.Builder then has nothing to
+// redo for it.
+func (rd *fileReader) read(f found, prev *cached) *cached {
+	c := rd.load(f, prev)
+	if c.post == nil && rd.cfg.KeepLastGood && prev != nil && prev.post != nil {
+		// Published before: it stays, as it was, while the problem is
+		// reported.
+		c.post = prev.post
+		for i, p := range c.problems {
+			if !p.Warn {
+				q := *p
+				q.Msg += "; the last good version stays published until the file is fixed, deleted or marked draft"
+				c.problems[i] = &q
+			}
+		}
+	}
+	return c
+}
+
+// load reads and parses a file; prev is what the cache had for it.
+func (rd *fileReader) load(f found, prev *cached) *cached {
+	c := &cached{size: f.info.Size(), mtime: f.info.ModTime()}
+	if c.size > rd.cfg.MaxSize {
+		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, rd.cfg.MaxSize)}}
+		return c
+	}
+	data, err := readFile(f.abs, c.size, rd.cfg.MaxSize)
+	if err != nil {
+		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
+		return c
+	}
+	sum := digest(data)
+	// With ModTimeDates a new modification time can change the post.
+	if prev != nil && prev.post != nil && !rd.cfg.ModTimeDates && prev.post.Sum == sum {
+		c.post, c.problems = prev.post, prev.problems
+		return c
+	}
+	opt := Options{Location: rd.cfg.Location, NoBody: rd.lazy, Site: rd.cfg.Site}
+	if rd.cfg.Site != nil {
+		opt.Resolve = (&refs{realRoot: rd.src.realRoot, site: rd.cfg.Site, loc: rd.cfg.Location, limit: rd.cfg.MaxSize}).resolve
+	}
+	if rd.cfg.ModTimeDates {
+		opt.ModTime = f.info.ModTime().In(rd.cfg.Location).Truncate(time.Second)
+	}
+	post, warnings, err := parse(f.rel, data, sum, opt)
+	c.problems = warnings
+	if err != nil {
+		c.problems = append(c.problems, err.(*Problem))
+		return c
+	}
+	// What reads a post again holds no reference to the Loader (a program
+	// done with it, as build is, frees its cache), and little per post.
+	src, rel, size := rd.src, f.rel, c.size
+	abs := f.abs
+	if src.derives(abs, rel) {
+		abs = "" // src.path makes it again
+	}
+	if rd.lazy && rd.cfg.SlimPosts {
+		// What names the post (its title, author and link, and so its
+		// guid) is kept as first read: a file that changes before Full
+		// never publishes an item without them.
+		slim := &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated,
+			Categories: post.Categories, Author: post.Author, Image: post.Image, Summary: post.Summary,
+			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, Due: post.Due, Expires: post.Expires}
+		slim.full = func() (*Post, error) { return src.refull(abs, rel, size, opt, slim) }
+		c.post = slim
+		return c
+	}
+	if rd.lazy {
+		post.load = func() (string, error) { return src.reread(abs, rel, size, sum, opt) }
+	}
+	c.post = post
+	return c
+}
+
+// source is where the files of a scan are: what a post needs to be read
+// again, shared by all of them.
+type source struct {
+	realRoot string
+	limit    int64 // Config.MaxSize
+}
+
+// derives reports whether abs is rel under the root, as path makes it.
+func (src *source) derives(abs, rel string) bool {
+	r, ok := strings.CutPrefix(abs, src.realRoot)
+	return ok && len(r) > 1 && r[0] == filepath.Separator && r[1:] == filepath.FromSlash(rel)
+}
+
+// path is the file to read for rel: abs, or when abs is "" rel under the
+// root.
+func (src *source) path(abs, rel string) string {
+	if abs != "" {
+		return abs
+	}
+	return filepath.Join(src.realRoot, filepath.FromSlash(rel))
+}
+
+// refull parses a file again for the whole of the slim post first read
+// from it. A file changed since is read until two reads agree, and its
+// new version is taken if it places and names the post as the first did
+// (same dates, categories, draft and link): the post is then shown
+// consistently, as its file now is. Otherwise Full fails, and the post
+// keeps what was first read.
+func (src *source) refull(abs, rel string, size int64, opt Options, slim *Post) (*Post, error) {
+	name := src.path(abs, rel)
+	data, err := readFile(name, size, src.limit)
+	if err != nil {
+		return nil, fmt.Errorf("loader: %s: %w", rel, err)
+	}
+	sum := digest(data)
+	for try := 0; sum != slim.Sum && try < maxRereads; try++ {
+		again, err := readFile(name, int64(len(data)), src.limit)
+		if err != nil {
+			return nil, fmt.Errorf("loader: %s: %w", rel, err)
+		}
+		if s := digest(again); s != sum {
+			data, sum = again, s
+			continue
+		}
+		break
+	}
+	opt.NoBody = false
+	post, _, err := parse(rel, data, sum, opt)
+	if err != nil {
+		return nil, fmt.Errorf("loader: %s: changed since it was read: %w", rel, err)
+	}
+	if sum != slim.Sum && !samePlace(post, slim) {
+		return nil, fmt.Errorf("loader: %s: changed since it was read (its date, categories, draft or link): the next build publishes the change", rel)
+	}
+	return post, nil
+}
+
+// maxRereads is how many times Full reads a changing file again before it
+// takes the last version read.
+const maxRereads = 3
+
+// samePlace reports whether two versions of a post go in the same feeds
+// at the same place, under the same id.
+func samePlace(a, b *Post) bool {
+	return a.Date.Equal(b.Date) && a.Updated.Equal(b.Updated) && a.Draft == b.Draft && a.Link == b.Link &&
+		slices.Equal(a.Categories, b.Categories)
+}
+
+// reread parses a file again for its body, if it still has the bytes whose
+// digest is sum.
+func (src *source) reread(abs, rel string, size int64, sum string, opt Options) (string, error) {
+	data, err := readFile(src.path(abs, rel), size, src.limit)
+	if err != nil {
+		return "", fmt.Errorf("loader: %s: %w", rel, err)
+	}
+	opt.NoBody = false
+	return parseBody(rel, data, sum, opt)
+}
