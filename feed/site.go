@@ -245,7 +245,11 @@ type FeedInfo struct {
 func (s *Site) Feeds() []FeedInfo {
 	out := make([]FeedInfo, len(s.channels))
 	for i, ch := range s.channels {
-		out[i] = FeedInfo{Name: ch.name, Slug: ch.slug, Title: ch.title, Dir: ch.dir, Items: len(ch.items), Updated: ch.updated}
+		out[i] = ch.info()
 	}
 	return out
+}
+
+func (ch *channel) info() FeedInfo {
+	return FeedInfo{Name: ch.name, Slug: ch.slug, Title: ch.title, Dir: ch.dir, Items: len(ch.items), Updated: ch.updated}
 }

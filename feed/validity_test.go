@@ -87,7 +87,7 @@ func TestFeedsValid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := validate.Expect(posts, now, cfg.Limit)
+			want := validate.Expect(posts, now, cfg.Limit, feed.Slug)
 			files := map[string][]byte{}
 			for p, format := range feedFiles(site) {
 				files[p] = site.Files[p].Body
@@ -165,7 +165,7 @@ func TestEditChangesOnlyItsFeeds(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Limit = 50
 	posts := loadPosts(t, "../seeds")
-	want := validate.Expect(posts, now, cfg.Limit)
+	want := validate.Expect(posts, now, cfg.Limit, feed.Slug)
 	b, err := feed.NewBuilder(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -347,7 +347,7 @@ func FuzzFeeds(f *testing.F) {
 		if err != nil {
 			t.Fatalf("build: %v", err)
 		}
-		want := validate.Expect(posts, now, cfg.Limit)
+		want := validate.Expect(posts, now, cfg.Limit, feed.Slug)
 		for fp, format := range feedFiles(site) {
 			got, errs := validate.Check(format, site.Files[fp].Body, validate.Options{
 				SelfURL: validate.URL(cfg.URL, fp), TTL: 60, Language: cfg.Language})

@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"feedpub/feed"
+	"feedpub/feed/feedhttp"
 	"feedpub/loader"
 )
 
@@ -21,7 +22,7 @@ type server struct {
 	log     *slog.Logger
 	loader  *loader.Loader
 	builder *feed.Builder
-	handler *feed.Handler
+	handler *feedhttp.Handler
 	kick    chan struct{} // a rebuild is wanted; holds at most one
 	mu      sync.Mutex    // held by a rebuild
 	refused int           // files rejected by the last scan, for metrics; guarded by mu
@@ -48,7 +49,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 		cfg: cfg, log: log,
 		loader:  loader.New(cfg.load),
 		builder: b,
-		handler: &feed.Handler{},
+		handler: &feedhttp.Handler{},
 		kick:    make(chan struct{}, 1),
 		paths:   map[string]bool{},
 	}, nil

@@ -15,7 +15,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"feedpub/feed"
+	"feedpub/feed/feedhttp"
 	"feedpub/loader"
 )
 
@@ -62,7 +62,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if s.handler.Metrics == nil {
-		s.handler.Metrics = feed.NewMetrics()
+		s.handler.Metrics = feedhttp.NewMetrics()
 	}
 	if s.handler.Logger == nil {
 		s.handler.Logger = s.log
@@ -70,7 +70,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 
 	hs := &http.Server{
 		Handler:           s.routes(),
-		ConnContext:       feed.ConnContext,
+		ConnContext:       feedhttp.ConnContext,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -79,7 +79,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(feed.CorkListener(ln)) }()
+	go func() { serveErr <- hs.Serve(feedhttp.CorkListener(ln)) }()
 
 	if err := s.rebuild(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("first build failed; retrying on the schedule", "error", err)

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"feedpub/feed"
 	"feedpub/internal/validate"
 	"feedpub/loader"
 )
@@ -55,7 +56,7 @@ func expectFeeds(t *testing.T, dir string, now time.Time) map[string]*validate.W
 	if err != nil {
 		t.Fatal(err)
 	}
-	return validate.Expect(res.Posts, now, 50)
+	return validate.Expect(res.Posts, now, 50, feed.Slug)
 }
 
 // readFeeds reads every feed file under out: site path -> bytes.

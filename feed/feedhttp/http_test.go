@@ -1,10 +1,9 @@
-package feed
+package feedhttp
 
 import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -21,17 +20,54 @@ import (
 	"github.com/mmcdole/gofeed"
 	dto "github.com/prometheus/client_model/go"
 
+	"feedpub/feed"
+	"feedpub/internal/feedtest"
+	"feedpub/internal/validate"
 	"feedpub/loader"
 )
 
 // newTestServer serves site on a loopback port until the test ends.
-func newTestServer(t *testing.T, site *Site) (*Handler, *httptest.Server) {
+func newTestServer(t *testing.T, site *feed.Site) (*Handler, *httptest.Server) {
 	t.Helper()
 	h := &Handler{Metrics: NewMetrics()}
 	h.Store(site)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return h, srv
+}
+
+var (
+	servePosts = feedtest.Posts
+	manyPosts  = feedtest.ManyPosts
+	serveNow   = feedtest.Now
+)
+
+// buildServeSite builds posts as a site with a TTL of 5 minutes.
+func buildServeSite(t testing.TB, posts []*loader.Post) *feed.Site {
+	t.Helper()
+	site, err := feed.Build(posts, feed.Config{Title: "测试站", URL: "https://news.example.com/", TTL: 5 * time.Minute, Location: time.FixedZone("CST", 8*3600)}, serveNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Compress()
+	return site
+}
+
+// fileAt is s.File(p), failing the test on an error.
+func fileAt(t testing.TB, s *feed.Site, p string) *feed.File {
+	t.Helper()
+	f, err := s.File(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func strictXML(t *testing.T, name string, b []byte) {
+	t.Helper()
+	if err := validate.StrictXML(b); err != nil {
+		t.Errorf("%s: not well-formed XML: %v", name, err)
+	}
 }
 
 // get sends one request with the given headers; the client neither asks
@@ -547,7 +583,7 @@ func allocsPerRequest(h *Handler, r *http.Request) float64 {
 // a thousand: nothing on the request path grows with the feed.
 func TestServeAllocsDoNotGrow(t *testing.T) {
 	small := buildServeSite(t, servePosts()[:1])
-	big, err := Build(manyPosts(100), Config{URL: "https://news.example.com/", Limit: 100}, serveNow)
+	big, err := feed.Build(manyPosts(100), feed.Config{URL: "https://news.example.com/", Limit: 100}, serveNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -593,19 +629,6 @@ func BenchmarkServeFeed(b *testing.B) {
 			}
 		})
 	}
-}
-
-// manyPosts makes n posts like the first of servePosts, an hour apart.
-func manyPosts(n int) []*loader.Post {
-	var out []*loader.Post
-	for i := range n {
-		p := *servePosts()[0]
-		p.Path = fmt.Sprintf("p/%04d.md", i)
-		p.Date = p.Date.Add(-time.Duration(i) * time.Hour)
-		p.Updated = p.Date
-		out = append(out, &p)
-	}
-	return out
 }
 
 // Through a CorkListener, responses (big ones corked into one writev or
@@ -676,7 +699,7 @@ func TestServeReusesBodyFile(t *testing.T) {
 		t.Skip("memfd and sendfile: Linux only")
 	}
 	posts := append(servePosts(), manyPosts(30)...)
-	b, err := NewBuilder(Config{URL: "https://news.example.com/"})
+	b, err := feed.NewBuilder(feed.Config{URL: "https://news.example.com/"})
 	if err != nil {
 		t.Fatal(err)
 	}

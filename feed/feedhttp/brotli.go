@@ -1,9 +1,14 @@
-package feed
+package feedhttp
 
 import (
 	"bytes"
+	"compress/gzip"
+	"runtime"
 
 	"github.com/andybalholm/brotli"
+	"golang.org/x/sync/errgroup"
+
+	"feedpub/feed"
 )
 
 // brotliMin is the smallest body worth compressing with brotli.
@@ -19,9 +24,9 @@ const brotliLevel = 5
 // already holds, whether in a File kept from the last build or in the
 // Preview copy of the same build, is not compressed again. It runs once
 // per rebuild, never per request.
-func brotliFiles(s *Site, old map[string][]byte) map[string][]byte {
+func brotliFiles(s *feed.Site, old map[string][]byte) map[string][]byte {
 	out := make(map[string][]byte, len(s.Files))
-	var todo []*File
+	var todo []*feed.File
 	for p, f := range s.Files {
 		switch {
 		case len(f.Body) < brotliMin:
@@ -33,7 +38,12 @@ func brotliFiles(s *Site, old map[string][]byte) map[string][]byte {
 		}
 	}
 	done := make([][]byte, len(todo))
-	parallel(len(todo), func(i int) { done[i] = brotliBytes(todo[i].Body) })
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, f := range todo {
+		g.Go(func() error { done[i] = brotliBytes(f.Body); return nil })
+	}
+	g.Wait()
 	for i, f := range todo {
 		if len(done[i]) < len(f.Body) {
 			out[f.ETag] = done[i]
@@ -48,5 +58,14 @@ func brotliBytes(b []byte) []byte {
 	w := brotli.NewWriterLevel(&buf, brotliLevel)
 	w.Write(b)
 	w.Close()
+	return buf.Bytes()
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/4 + 64)
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	zw.Write(b)
+	zw.Close()
 	return buf.Bytes()
 }

@@ -1,4 +1,4 @@
-package feed
+package feedhttp
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"feedpub/feed"
 )
 
 // maxURL is the longest request URI answered; longer ones get 414.
@@ -36,7 +38,7 @@ type Handler struct {
 
 // snapshot is a Site with everything a response needs prepared.
 type snapshot struct {
-	site    *Site
+	site    *feed.Site
 	entries map[string]*entry
 	cache   *queryCache
 	br      map[string][]byte // brotli of each body by ETag, kept while the bytes are
@@ -46,10 +48,9 @@ type snapshot struct {
 // entry is one prepared response: header values for the identity and gzip
 // variants, made once per Store.
 type entry struct {
-	f     *File
+	f     *feed.File
 	class class
-	ch    *channel // for feeds: the channel and
-	fmt   int      // the index in formatList; -1 for pages
+	feed  *feed.FeedInfo // for feeds: which one; nil for pages
 	cc    []string
 	typ   []string
 	mod   []string
@@ -70,7 +71,7 @@ type variant struct {
 //
 // Each file is also compressed with brotli here, once: a File kept from
 // the last build (same bytes) keeps its brotli too.
-func (h *Handler) Store(s *Site) {
+func (h *Handler) Store(s *feed.Site) {
 	sn := &snapshot{site: s, entries: make(map[string]*entry, len(s.Files)), cache: newQueryCache()}
 	var old map[string][]byte
 	prev := h.snap.Load()
@@ -78,10 +79,10 @@ func (h *Handler) Store(s *Site) {
 		old = prev.br
 	}
 	sn.br = brotliFiles(s, old)
-	cc := []string{cacheControl(s.cfg.TTL)}
+	cc := []string{cacheControl(s.Config().TTL)}
 	sn.cc = cc
 	for p, f := range s.Files {
-		e := &entry{f: f, class: classOf(p), fmt: -1, cc: cc, typ: []string{f.Type},
+		e := &entry{f: f, class: classOf(p), cc: cc, typ: []string{f.Type},
 			mod: []string{f.Modified.UTC().Format(http.TimeFormat)}}
 		e.id = variant{body: f.Body, etag: []string{f.ETag}, length: []string{strconv.Itoa(len(f.Body))}}
 		if f.Gzip != nil {
@@ -93,18 +94,16 @@ func (h *Handler) Store(s *Site) {
 		sn.entries[p] = e
 	}
 	sn.mapBodies(prev)
-	for _, ch := range s.channels {
-		for i := range formatList {
-			if e := sn.entries["/"+ch.dir+formatList[i].file]; e != nil {
-				e.ch, e.fmt = ch, i
-			}
+	for p, e := range sn.entries {
+		if fi, ok := s.FeedAt(p); ok {
+			e.feed = &fi
 		}
 	}
 	h.snap.Store(sn)
 }
 
 // Site returns the Site being served, or nil before the first Store.
-func (h *Handler) Site() *Site {
+func (h *Handler) Site() *feed.Site {
 	if sn := h.snap.Load(); sn != nil {
 		return sn.site
 	}
@@ -165,24 +164,24 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 			return httpError(w, classPage, http.StatusMovedPermanently, "moved to "+p+"/")
 		}
 	}
-	if e == nil && sn.site.post(p) != nil {
+	if e == nil && sn.site.IsPost(p) {
 		return h.servePost(w, r, sn, p)
 	}
 	if e == nil {
 		return httpError(w, classOther, http.StatusNotFound, "not found")
 	}
-	if r.URL.RawQuery != "" && e.ch != nil {
+	if r.URL.RawQuery != "" && e.feed != nil {
 		// A query seen before is one lookup: readers poll the same URL.
 		if f := sn.cache.lookup(p, r.URL.RawQuery); f != nil {
 			st, n := serveFile(w, r, f, e.cc)
 			return classQuery, st, n
 		}
-		q, err := parseQuery(r.URL.Query(), e.ch, &sn.site.cfg)
+		q, err := parseQuery(r.URL.Query(), e.feed, sn.site.Config().Limit)
 		if err != nil {
 			return httpError(w, classQuery, http.StatusBadRequest, err.Error())
 		}
 		if q != nil {
-			f, err := sn.cache.get(sn.site, e, q, p, r.URL.RawQuery)
+			f, err := sn.cache.get(sn.site, q, p, r.URL.RawQuery)
 			if err != nil {
 				if h.Logger != nil {
 					h.Logger.LogAttrs(r.Context(), slog.LevelError, "filtered feed",
@@ -287,7 +286,7 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 }
 
 // serveFile answers with a File made for this request (a filtered feed).
-func serveFile(w http.ResponseWriter, r *http.Request, f *File, cc []string) (int, int64) {
+func serveFile(w http.ResponseWriter, r *http.Request, f *feed.File, cc []string) (int, int64) {
 	e := &entry{f: f, cc: cc, typ: []string{f.Type}, mod: []string{f.Modified.UTC().Format(http.TimeFormat)},
 		id: variant{body: f.Body, etag: []string{f.ETag}, length: []string{strconv.Itoa(len(f.Body))}}}
 	if f.Gzip != nil {
@@ -298,7 +297,7 @@ func serveFile(w http.ResponseWriter, r *http.Request, f *File, cc []string) (in
 
 // serveRange lets net/http answer a Range request (it also honours
 // If-Range); it is rare enough not to need a fast path.
-func serveRange(w http.ResponseWriter, r *http.Request, f *File, body []byte) (int, int64) {
+func serveRange(w http.ResponseWriter, r *http.Request, f *feed.File, body []byte) (int, int64) {
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	http.ServeContent(sw, r, "", f.Modified, bytes.NewReader(body))
 	return sw.status, sw.bytes
@@ -318,7 +317,7 @@ func cacheControl(ttl time.Duration) string {
 
 // notModified applies If-None-Match, or when absent If-Modified-Since
 // (RFC 9110 §13.2.2): If-None-Match wins when both are sent.
-func notModified(r *http.Request, f *File, etag string) bool {
+func notModified(r *http.Request, f *feed.File, etag string) bool {
 	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
 		for _, l := range inm {
 			if etagMatch(l, etag, f.ETag) {
@@ -476,8 +475,8 @@ const corkMin = 3 << 10
 // CorkListener wraps ln so that the Handler can send each response with a
 // single write. Use it with ConnContext:
 //
-//	srv := &http.Server{Handler: h, ConnContext: feed.ConnContext}
-//	srv.Serve(feed.CorkListener(ln))
+//	srv := &http.Server{Handler: h, ConnContext: feedhttp.ConnContext}
+//	srv.Serve(feedhttp.CorkListener(ln))
 func CorkListener(ln net.Listener) net.Listener { return corkListener{ln} }
 
 // ConnContext makes a connection accepted by a CorkListener known to the
