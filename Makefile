@@ -33,7 +33,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDate$$'  -fuzztime $(FUZZTIME) ./loader/
 	$(GO) test -run '^$$' -fuzz '^FuzzCategories$$' -fuzztime $(FUZZTIME) ./loader/
 	$(GO) test -run '^$$' -fuzz '^FuzzSlug$$'       -fuzztime $(FUZZTIME) ./feed/
-	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$'      -fuzztime $(FUZZTIME) ./feed/
+	$(GO) test -run '^$$' -fuzz '^FuzzSanitize$$'   -fuzztime $(FUZZTIME) ./feed/
+	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$'      -fuzztime $(FUZZTIME) ./feed/publish/
 	$(GO) test -run '^$$' -fuzz '^FuzzFeeds$$'      -fuzztime $(FUZZTIME) ./feed/
 
 ## soak: 60 s of load and churn, hostile requests with 10,000 idle connections, 50 killed builds (loopback only)
@@ -53,7 +54,7 @@ build:
 ## bench: performance figures (never fails on a number; noisy on a shared machine).
 ## Writes about 1.3 GB of generated posts under /tmp/feedpub-bench on its first run.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./loader/ ./feed/
+	$(GO) test -run '^$$' -bench . -benchmem ./loader/ ./feed/...
 	$(GO) run ./internal/bench -n 10000,100000
 	bash internal/benchserve/run.sh
 	bash internal/benchserve/run.sh -n 50

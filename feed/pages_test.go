@@ -82,10 +82,6 @@ func sitePath(base, from, link string) (string, bool) {
 
 func TestPagesEveryLinkResolves(t *testing.T) {
 	site := buildServeSite(t, servePosts())
-	dir := t.TempDir()
-	if _, err := site.WriteDir(dir, WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	pages := 0
 	for _, p := range site.Paths() {
 		f := fileAt(t, site, p)
@@ -103,11 +99,6 @@ func TestPagesEveryLinkResolves(t *testing.T) {
 			}
 			if fileAt(t, site, target) == nil {
 				t.Errorf("%s: link %q: got no file at %s, want one", p, link, target)
-				continue
-			}
-			name, _ := fileName(target)
-			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
-				t.Errorf("%s: link %q: not in the built folder: %v", p, link, err)
 			}
 		}
 	}
@@ -117,9 +108,8 @@ func TestPagesEveryLinkResolves(t *testing.T) {
 	}
 	for _, p := range []string{"/index.html", "/feeds.opml", "/style.css", "/categories/金融/index.html", "/posts/bank/index.html"} {
 		p = strings.TrimSuffix(p, "index.html")
-		name, _ := fileName(p)
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
-			t.Errorf("built folder: %v", err)
+		if !site.Has(p) {
+			t.Errorf("%s: the site has no file there", p)
 		}
 	}
 }

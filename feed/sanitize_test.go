@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"feedpub/internal/feedtest"
 	"feedpub/loader"
 )
 
@@ -74,7 +75,7 @@ func TestPolicyNeverKeepsScript(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			checkSafeHTML(t, Policy.Sanitize(body))
 		})
-		p := testPost(name+".html", name, "xss")
+		p := feedtest.Post(name+".html", name, "xss")
 		p.Body = `<p>kept <a href="https://ok.example/">ok</a></p>` + body
 		posts = append(posts, p)
 	}

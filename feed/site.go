@@ -179,9 +179,9 @@ func (s *Site) renderPost(it *item) ([]byte, error) {
 	return body, nil
 }
 
-// body returns the bytes of the file at path p, made without keeping or
-// hashing them.
-func (s *Site) body(p string) ([]byte, error) {
+// Body returns the bytes of the file at path p, made without keeping or
+// hashing them: what a writer that writes each file once needs.
+func (s *Site) Body(p string) ([]byte, error) {
 	if f := s.held(p); f != nil {
 		return f.Body, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"feedpub/feed"
+	"feedpub/feed/publish"
 	"feedpub/loader"
 )
 
@@ -28,7 +29,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := checkOut(cfg.load.Root, cfg.out); err != nil {
+	if err := publish.CheckOut(cfg.load.Root, cfg.out); err != nil {
 		return err
 	}
 
@@ -58,7 +59,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	n, err := site.WriteDir(cfg.out, feed.WriteOptions{Gzip: *gz})
+	n, err := publish.WriteDir(site, cfg.out, publish.Options{Gzip: *gz})
 	if err != nil {
 		return err
 	}

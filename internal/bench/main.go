@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"feedpub/feed"
+	"feedpub/feed/publish"
 	"feedpub/loader"
 )
 
@@ -425,7 +426,7 @@ func profile(seeds, cpu, mem string) {
 			f.Close()
 		}()
 	}
-	if _, err := site.WriteDir(out, feed.WriteOptions{}); err != nil {
+	if _, err := publish.WriteDir(site, out, publish.Options{}); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("in process: scan %v, build %v, write %v\n", scanned.Round(time.Millisecond),

@@ -179,6 +179,30 @@ func StrictXML(data []byte) error {
 	}
 }
 
+// WellFormed parses a file back as what its name says: a feed's XML (.xml,
+// .opml) with a strict decoder to the end, a JSON Feed (.json) with
+// encoding/json and a version. Other files pass.
+func WellFormed(name string, body []byte) error {
+	switch {
+	case strings.HasSuffix(name, ".json"):
+		var v struct {
+			Version string            `json:"version"`
+			Items   []json.RawMessage `json:"items"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			return fmt.Errorf("not a JSON Feed: %w", err)
+		}
+		if v.Version == "" {
+			return fmt.Errorf("not a JSON Feed: no version")
+		}
+	case strings.HasSuffix(name, ".xml") || strings.HasSuffix(name, ".opml"):
+		if err := StrictXML(body); err != nil {
+			return fmt.Errorf("ill-formed XML: %w", err)
+		}
+	}
+	return nil
+}
+
 // Compare reports how f differs from want: item count, order, titles,
 // dates (to the second) and categories.
 func Compare(f *Feed, want *Want) []error {

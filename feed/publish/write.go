@@ -1,7 +1,8 @@
-package feed
+package publish
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -17,14 +19,18 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+
+	"golang.org/x/sync/errgroup"
+
+	"feedpub/feed"
 )
 
 // manifestName is the file in which WriteDir lists what it wrote, so that
 // a later WriteDir deletes only files of its own.
 const manifestName = ".feedpub-manifest"
 
-// WriteOptions tune WriteDir.
-type WriteOptions struct {
+// Options tune WriteDir.
+type Options struct {
 	Gzip bool // also write name.gz beside each file, for servers' gzip_static
 }
 
@@ -32,14 +38,14 @@ type WriteOptions struct {
 // half way may leave some; the next run removes them.
 const tmpPrefix = ".feedpub-tmp-"
 
-// WriteDir writes the site into dir: each file atomically (a temporary file
+// WriteDir writes site s into dir: each file atomically (a temporary file
 // renamed over the old one, so a reader or a crash sees the old file or the
 // new, never half of one); a file whose bytes are unchanged is left alone.
 // Files an earlier WriteDir wrote that the site no longer has are removed;
 // nothing else in dir is touched. Every file operation goes through an
 // os.Root, so no name and no symbolic link can take it outside dir. It
 // returns how many files it wrote.
-func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
+func WriteDir(s *feed.Site, dir string, opt Options) (int, error) {
 	start := time.Now()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, fmt.Errorf("feed: %w", err)
@@ -86,33 +92,26 @@ func (s *Site) WriteDir(dir string, opt WriteOptions) (int, error) {
 	// once written: the site never holds them all.
 	w := &dirWriter{root: root, dirs: map[string]bool{}}
 	var written atomic.Int64
-	errs := make([]error, len(paths))
-	parallel(len(paths), func(i int) {
-		body, err := s.body(paths[i])
-		if err != nil {
-			errs[i] = err
-			return
-		}
-		n, err := w.write(files[i], body)
-		written.Add(int64(n))
-		if err != nil || !opt.Gzip {
-			errs[i] = err
-			return
-		}
-		var gz []byte
-		if f := s.Files[paths[i]]; f != nil {
-			gz = f.Gzip
-		}
-		if gz == nil {
-			gz = gzipBytes(body)
-		}
-		n, errs[i] = w.write(files[i]+".gz", gz)
-		written.Add(int64(n))
-	})
-	for _, err := range errs {
-		if err != nil {
-			return int(written.Load()), err
-		}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range paths {
+		g.Go(func() error {
+			body, err := s.Body(paths[i])
+			if err != nil {
+				return err
+			}
+			n, err := w.write(files[i], body)
+			written.Add(int64(n))
+			if err != nil || !opt.Gzip {
+				return err
+			}
+			n, err = w.write(files[i]+".gz", gzipBytes(body))
+			written.Add(int64(n))
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return int(written.Load()), err
 	}
 	// A killed run's temporary files can only be in the folders of the
 	// files its manifest named.
@@ -329,4 +328,13 @@ func removeEmptyParents(root *os.Root, dir string) {
 		}
 		dir = path.Dir(dir)
 	}
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/4 + 64)
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
 }
