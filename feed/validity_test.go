@@ -19,7 +19,7 @@ import (
 // and posts written to break feeds.
 var corpora = []struct{ name, dir string }{
 	{"seeds", "../seeds"},
-	{"hostile", "../cmd/feedpub/testdata/hostile"},
+	{"hostile", "../testdata/hostile"},
 }
 
 // now is after every post: all of them are due.
@@ -300,7 +300,7 @@ func testIDsStable(t *testing.T, dir string) {
 // feed, and non-ASCII slugs are percent-encoded in the feed's own URL.
 func TestHostileCategories(t *testing.T) {
 	cfg := testConfig(t)
-	site, err := feed.Build(loadPosts(t, "../cmd/feedpub/testdata/hostile"), cfg, now)
+	site, err := feed.Build(loadPosts(t, "../testdata/hostile"), cfg, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestHostileCategories(t *testing.T) {
 // seed corpus is the hostile posts.
 func FuzzFeeds(f *testing.F) {
 	exts := []string{".txt", ".md", ".html"}
-	dir := "../cmd/feedpub/testdata/hostile"
+	dir := "../testdata/hostile"
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		f.Fatal(err)

@@ -27,7 +27,7 @@ import (
 // The seed folders feedpub build and serve are checked on.
 const (
 	seedsDir   = "../../seeds"
-	hostileDir = "testdata/hostile"
+	hostileDir = "../../testdata/hostile"
 )
 
 // writeTestConfig writes a feedpub.yaml for the tests: the site's URL and
