@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"feedpub/internal/feedtest"
+	"feedpub/internal/longtest"
+	"feedpub/internal/validate"
 	"feedpub/loader"
 )
 
@@ -136,13 +138,8 @@ func TestPolicyNeverKeepsScript(t *testing.T) {
 // written (where some must run: the test can fail) and once sanitised
 // (where none may).
 func TestPolicyInBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed")
-	}
-	if testing.Short() {
-		t.Skip("starts a browser")
-	}
+	longtest.Mark(t, "starts a browser")
+	chromium := validate.Tool(t, "chromium")
 	page := func(sanitise bool) string {
 		var b strings.Builder
 		b.WriteString("<!doctype html><html><head><meta charset=utf-8><title>t</title></head><body>\n")

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"feedpub/internal/longtest"
+
 	"golang.org/x/net/html"
 )
 
@@ -145,10 +147,8 @@ func domLinks(t *testing.T, page string, dom []byte) []string {
 // that lead somewhere on the server. It saves a screenshot of / (under
 // FEEDPUB_ARTIFACTS when set).
 func TestBrowser(t *testing.T) {
+	longtest.Mark(t, "starts a browser")
 	bin := chromium(t)
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
 	base, srv := startServe(t)
 	site := srv.handler.Site()
 

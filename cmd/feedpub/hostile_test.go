@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"feedpub/internal/longtest"
 )
 
 // idleConnections is how many idle connections TestHostileRequests opens:
@@ -183,9 +185,7 @@ func rawResponse(addr, raw string) (*http.Response, []byte, error) {
 const secretMarker = "SECRET-7f3a9c"
 
 func TestHostileRequests(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens thousands of connections")
-	}
+	longtest.Mark(t, "opens thousands of connections")
 	bin := buildBinary(t)
 	base := t.TempDir()
 	seeds := filepath.Join(base, "seeds")

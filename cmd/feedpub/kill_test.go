@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"feedpub/internal/longtest"
 )
 
 // buildBinary compiles feedpub into a temporary folder, for tests that run
@@ -103,9 +105,7 @@ func isTemp(name string) bool { return strings.HasPrefix(filepath.Base(name), ".
 // manifest (so that a later build can clean up); a final complete build
 // must leave exactly its own files.
 func TestBuildKilled(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds 10,000 posts many times")
-	}
+	longtest.Mark(t, "builds 10,000 posts many times")
 	bin := buildBinary(t)
 	base := t.TempDir()
 	seeds := []string{filepath.Join(base, "seeds-a"), filepath.Join(base, "seeds-b")}
