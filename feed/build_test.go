@@ -78,7 +78,7 @@ func TestGolden(t *testing.T) {
 		for _, p := range feeds {
 			name := filepath.Join(golden, filepath.FromSlash(p))
 			os.MkdirAll(filepath.Dir(name), 0o755)
-			if err := os.WriteFile(name, site.Files[p].Body, 0o644); err != nil {
+			if err := os.WriteFile(name, fileAt(t, site, p).Body, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -99,7 +99,7 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := site.Files[p].Body; !bytes.Equal(got, w) {
+		if got := fileAt(t, site, p).Body; !bytes.Equal(got, w) {
 			t.Errorf("%s differs from its golden file (run go test ./feed -run TestGolden -update and review the diff)", p)
 		}
 	}
@@ -126,7 +126,7 @@ func TestFeedsParseBack(t *testing.T) {
 	for dir, titles := range wantFeeds {
 		for _, f := range formatList {
 			p := "/" + dir + f.file
-			file := site.Files[p]
+			file := fileAt(t, site, p)
 			if file == nil {
 				t.Errorf("%s: missing", p)
 				continue
@@ -219,7 +219,7 @@ func TestBuildLimitAndDates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(site.Files["/categories/c/atom.xml"].Body))
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(fileAt(t, site, "/categories/c/atom.xml").Body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestBuildLimitAndDates(t *testing.T) {
 	if !site.NextDue.Equal(posts[6].Date) {
 		t.Errorf("NextDue = %v, want %v", site.NextDue, posts[6].Date)
 	}
-	if f := site.Files["/categories/c/rss.xml"]; !f.Modified.Equal(base.Add(5 * time.Hour)) {
+	if f := fileAt(t, site, "/categories/c/rss.xml"); !f.Modified.Equal(base.Add(5 * time.Hour)) {
 		t.Errorf("Modified = %v, want the newest item's date", f.Modified)
 	}
 }
@@ -250,7 +250,7 @@ func TestSummaryFallsBackToBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(site.Files["/feed.json"].Body))
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(fileAt(t, site, "/feed.json").Body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func (c Config) WithDefaults() (Config, error) {
 		c.URL = DefaultURL
 	}
 	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || !isHTTP(u) {
 		return c, fmt.Errorf("site url %q: want an absolute http(s) URL such as https://news.example.com/", c.URL)
 	}
 	if !strings.HasSuffix(u.Path, "/") {

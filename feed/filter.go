@@ -68,29 +68,29 @@ func inCategory(it *item, slug string) bool {
 // returned and are never written again, so reading them races with no
 // later Build.
 func (s *Site) Filtered(p string, q Query) (*File, error) {
-	lf, ok := s.feedAt(p)
-	if !ok {
+	sf, ok := s.paths[p]
+	if !ok || sf.ch == nil || sf.f < 0 {
 		return nil, fmt.Errorf("feed: no feed at %s", p)
 	}
-	ch, f := lf.ch, lf.f
+	ch, f := sf.ch, sf.f
 	items, pos := q.filterItems(ch)
 	parts := make([][]byte, len(items))
 	for i, it := range items {
-		if pos[i] < s.cfg.Limit {
+		if pos[i] < s.r.Limit {
 			it.mu.Lock()
 			parts[i] = it.enc[f]
 			it.mu.Unlock()
 		}
 		if parts[i] == nil {
-			enc, err := formatList[f].item(&s.cfg, it, s.cfg.prepare(it, false))
+			enc, err := formatList[f].item(&s.r.Config, it, s.r.prepare(it, false))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", it.post.Path, err)
 			}
 			parts[i] = enc
 		}
 	}
-	self := s.cfg.feedURL(ch, &formatList[f]) + "?" + q.Key
-	body, err := formatList[f].feed(&s.cfg, ch, self, parts)
+	self := s.r.feedURL(ch, &formatList[f]) + "?" + q.Key
+	body, err := formatList[f].feed(&s.r.Config, ch, self, parts)
 	if err != nil {
 		return nil, err
 	}

@@ -165,12 +165,12 @@ type postPage struct {
 	Body                                                  template.HTML
 }
 
-func (c *Config) date(t time.Time) pageDate {
+func (c *renderer) date(t time.Time) pageDate {
 	t = t.In(c.Location)
 	return pageDate{ISO: t.Format(time.RFC3339), Text: t.Format("2006-01-02 15:04")}
 }
 
-func (c *Config) base(p, title string) pageBase {
+func (c *renderer) base(p, title string) pageBase {
 	root := rootOf(p)
 	return pageBase{Lang: c.Language, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, ""), AllLabel: "All posts"}
 }
@@ -191,37 +191,37 @@ func feedLinks(ch *channel, root string) []pageLink {
 // change keeps the last build's File, so its ETag and gzip. The page of
 // each post is made when asked for (Site.File), not here: a folder of
 // 100,000 posts would otherwise hold as many pages.
-func (b *Builder) renderPages(site *Site, items []*item) error {
-	c := &b.cfg
+func (b *Builder) renderPages(site *Site) error {
+	c := b.r
 	chans := site.channels
 
-	add := func(p string, f *File) {
-		if old := b.files[p]; old != nil && old.ETag == f.ETag && old.Type == f.Type {
+	add := func(p string, f *File, ch *channel) {
+		if old := b.files[p].file; old != nil && old.ETag == f.ETag && old.Type == f.Type {
 			f = old
 		}
-		site.Files[p] = f
+		site.paths[p] = siteFile{file: f, ch: ch, f: -1}
 	}
-	add(stylePath, newFile(styleCSS, cssType, styleModified))
+	add(stylePath, newFile(styleCSS, cssType, styleModified), nil)
 
 	pages := make(map[string]*channelPageState, len(chans))
 	for _, ch := range chans {
 		if b.lean { // made as it is written
-			site.chanPages[pagePath(ch)] = ch
+			site.paths[pagePath(ch)] = siteFile{ch: ch, f: -1}
 			continue
 		}
 		top := ch.items[:min(c.Limit, len(ch.items))]
 		if st := b.chanPages[ch.dir]; st != nil && st.same(ch, top) {
 			pages[ch.dir] = st
-			site.Files[pagePath(ch)] = st.file
+			site.paths[pagePath(ch)] = siteFile{file: st.file, ch: ch, f: -1}
 			continue
 		}
 		body, err := c.renderChannel(ch)
 		if err != nil {
 			return fmt.Errorf("feed: page of %s: %w", pagePath(ch), err)
 		}
-		add(pagePath(ch), newFile(body, htmlType, ch.updated))
+		add(pagePath(ch), newFile(body, htmlType, ch.updated), ch)
 		pages[ch.dir] = &channelPageState{title: ch.title, description: ch.description, updated: ch.updated,
-			count: len(ch.items), items: slices.Clone(top), file: site.Files[pagePath(ch)]}
+			count: len(ch.items), items: slices.Clone(top), file: site.paths[pagePath(ch)].file}
 	}
 	b.chanPages = pages
 
@@ -250,13 +250,13 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 	if err != nil {
 		return fmt.Errorf("feed: index page: %w", err)
 	}
-	add("/", newFile(body, htmlType, chans[0].updated))
+	add("/", newFile(body, htmlType, chans[0].updated), nil)
 
 	body, err = b.opml(chans)
 	if err != nil {
 		return fmt.Errorf("feed: %s: %w", opmlPath, err)
 	}
-	add(opmlPath, newFile(body, opmlType, chans[0].updated))
+	add(opmlPath, newFile(body, opmlType, chans[0].updated), nil)
 	return nil
 }
 
@@ -291,7 +291,7 @@ func executeSized(name string, data any, size int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (c *Config) renderChannel(ch *channel) ([]byte, error) {
+func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 	p := pagePath(ch)
 	heading := ch.name
 	if ch.dir == "" {
@@ -322,9 +322,8 @@ func (c *Config) renderChannel(ch *channel) ([]byte, error) {
 }
 
 // renderPost makes the page of one item, from its prepared content. It
-// depends on the item and the configuration only. fr is the frame of every
-// post's page (postFrame).
-func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
+// depends on the item and the configuration only.
+func (c *renderer) renderPost(it *item, pr *prepared) ([]byte, error) {
 	p := postPath(it)
 	pg := postPage{pageBase: c.base(p, pr.post.Title+" · "+c.Title), Heading: pr.post.Title,
 		PostLang: pr.post.Lang, Author: pr.author.Name, AuthorURL: pr.author.URL, Image: pr.image,
@@ -346,13 +345,13 @@ func (c *Config) renderPost(it *item, pr *prepared, fr *frame) ([]byte, error) {
 		dir := "categories/" + cat.slug + "/"
 		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir), Feed: rel(pg.Root, dir+formatList[0].file)})
 	}
-	pg.Frame = fr
+	pg.Frame = c.postFrame
 	return executeSized("post.html", pg, len(pr.content)+4096)
 }
 
-// postFrame makes the frame of every post's page: they all stand at the
+// makePostFrame makes the frame of every post's page: they all stand at the
 // same depth, /posts/<slug>/, and link to the feeds of all posts.
-func (c *Config) postFrame() (*frame, error) {
+func (c *renderer) makePostFrame() (*frame, error) {
 	pb := c.base(postPath(&item{slug: "x"}), "")
 	pb.Alternates = feedLinks(&channel{title: c.Title}, pb.Root)
 	if err := pb.makeFrame(); err != nil {

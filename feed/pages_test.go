@@ -30,7 +30,6 @@ func buildServeSite(t testing.TB, posts []*loader.Post) *Site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site.Compress()
 	return site
 }
 
@@ -90,7 +89,7 @@ func TestPagesEveryLinkResolves(t *testing.T) {
 		}
 		pages++
 		for _, link := range pageLinks(t, f.Body) {
-			target, inside := sitePath(site.cfg.URL, p, link)
+			target, inside := sitePath(site.r.URL, p, link)
 			if !inside {
 				if !strings.HasPrefix(link, "http") {
 					t.Errorf("%s: link %q leaves the site without being absolute", p, link)
@@ -125,7 +124,7 @@ func TestItemLinksHavePages(t *testing.T) {
 			t.Fatalf("%s: %v", p, err)
 		}
 		for _, it := range feed.Items {
-			target, inside := sitePath(site.cfg.URL, "/", it.Link)
+			target, inside := sitePath(site.r.URL, "/", it.Link)
 			if !inside {
 				if it.Link != "https://elsewhere.example/rust" {
 					t.Errorf("%s: item %q: link %q leaves the site", p, it.Title, it.Link)
@@ -168,7 +167,7 @@ func TestIndexAutodiscovery(t *testing.T) {
 		t.Fatalf("got %d alternate links, want %d", got, want)
 	}
 	for _, a := range alts {
-		target, _ := sitePath(site.cfg.URL, "/", a.href)
+		target, _ := sitePath(site.r.URL, "/", a.href)
 		f := fileAt(t, site, target)
 		if f == nil {
 			t.Errorf("alternate %s: got no file, want a feed", a.href)
@@ -231,7 +230,7 @@ func TestOPML(t *testing.T) {
 			t.Errorf("outline %d: got type %q text %q, want rss %q", i, o.Type, o.Text, feeds[i].Title)
 		}
 		for _, u := range []string{o.XMLURL, o.HTMLURL} {
-			p, inside := sitePath(site.cfg.URL, "/", u)
+			p, inside := sitePath(site.r.URL, "/", u)
 			if !inside || fileAt(t, site, p) == nil {
 				t.Errorf("outline %d: %s: got no file of the site, want one", i, u)
 			}
@@ -421,7 +420,7 @@ func TestOPMLNewsboat(t *testing.T) {
 		t.Fatalf("newsboat imported %d feeds, want %d:\n%s", len(lines), len(feeds), got)
 	}
 	for i, fi := range feeds {
-		want := site.cfg.feedURL(site.channels[i], &formatList[0]) + ` "测试站"`
+		want := site.r.feedURL(site.channels[i], &formatList[0]) + ` "测试站"`
 		if lines[i] != want {
 			t.Errorf("feed %s: got %q, want %q", fi.Title, lines[i], want)
 		}

@@ -280,8 +280,8 @@ func TestServeRoutes(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || !bytes.Equal(body, site.Files["/rss.xml"].Body) {
-			t.Fatalf("/rss.xml: got %d and %d bytes, want 200 and the prepared %d", resp.StatusCode, len(body), len(site.Files["/rss.xml"].Body))
+		if resp.StatusCode != 200 || !bytes.Equal(body, bodyAt(site, "/rss.xml")) {
+			t.Fatalf("/rss.xml: got %d and %d bytes, want 200 and the prepared %d", resp.StatusCode, len(body), len(bodyAt(site, "/rss.xml")))
 		}
 	}
 	tests := []struct {

@@ -176,9 +176,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if m := s.handler.Metrics; m != nil { // counted before anyone can see the new Site
 		m.Rebuild(time.Since(start), nil, site.Posts, s.refused, time.Now())
 	}
-	s.handler.Store(site.Preview()) // served at once, without gzip
-	site.Compress()
-	s.handler.Store(site)
+	s.handler.Publish(site)
 	s.last = res
 	s.scheduleDue(site.NextDue, now)
 	s.log.Info("rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,

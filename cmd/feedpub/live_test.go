@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"feedpub/feed"
+
 	"github.com/robfig/cron/v3"
 )
 
@@ -68,7 +70,7 @@ func served(t *testing.T, s *server, text string, within time.Duration) time.Dur
 	t0 := time.Now()
 	for time.Since(t0) < within {
 		if site := s.handler.Site(); site != nil {
-			if f := site.Files["/rss.xml"]; f != nil && bytes.Contains(f.Body, []byte(text)) {
+			if f, _ := site.File("/rss.xml"); f != nil && bytes.Contains(f.Body, []byte(text)) {
 				return time.Since(t0)
 			}
 		}
@@ -86,7 +88,7 @@ func TestFuturePostAppearsOnTime(t *testing.T) {
 	livePost(t, seeds, "later.md", "future", due)
 	start(t, s)
 	served(t, s, "present", 5*time.Second)
-	if site := s.handler.Site(); bytes.Contains(site.Files["/rss.xml"].Body, []byte("future")) {
+	if site := s.handler.Site(); bytes.Contains(bodyAt(site, "/rss.xml"), []byte("future")) {
 		t.Fatalf("the future post is served before its date %v", due)
 	}
 	defer func() {
@@ -138,7 +140,7 @@ func TestRebuildPanicRecovered(t *testing.T) {
 	if !strings.Contains(logs.String(), "rebuild panicked: boom") {
 		t.Fatalf("no panic logged; logs:\n%s", logs.String())
 	}
-	if site := s.handler.Site(); site == nil || !bytes.Contains(site.Files["/rss.xml"].Body, []byte("first")) {
+	if site := s.handler.Site(); site == nil || !bytes.Contains(bodyAt(site, "/rss.xml"), []byte("first")) {
 		t.Fatalf("the last good feeds are not served after a panic")
 	}
 	s.trigger([]string{filepath.Join(seeds, "b.md")})
@@ -200,4 +202,16 @@ func TestCronChainPanicKeepsJob(t *testing.T) {
 	if !strings.Contains(logs.String(), "boom") {
 		t.Errorf("panic not logged; logs:\n%s", logs.String())
 	}
+}
+
+// bodyAt is the body of the file at path p of site, or nil.
+func bodyAt(site *feed.Site, p string) []byte {
+	if site == nil {
+		return nil
+	}
+	f, _ := site.File(p)
+	if f == nil {
+		return nil
+	}
+	return f.Body
 }

@@ -1,14 +1,11 @@
 package feedhttp
 
 import (
-	"bytes"
-	"context"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,35 +15,38 @@ import (
 // maxURL is the longest request URI answered; longer ones get 414.
 const maxURL = 2048
 
-// Handler serves the current Site. Store swaps in a new one atomically: a
-// request sees one whole Site, never half a rebuild. The zero value serves
-// 503 until the first Store.
+// Handler serves the current Site. Publish swaps in a new one atomically:
+// a request sees one whole Site, never half a rebuild. The zero value
+// serves 503 until the first Publish.
 //
 // A plain request for a feed or page is a map lookup and a write of bytes
-// prepared at Store: no encoding, no compression, and no allocation that
+// prepared at Publish: no encoding, no compression, and no allocation that
 // grows with the file.
 type Handler struct {
 	snap atomic.Pointer[snapshot]
+	pub  sync.Mutex // one Publish at a time
 
 	// Logger receives error logs, and with AccessLog one line per
-	// request. Nil logs nothing.
+	// request. Nil logs nothing. Set before serving.
 	Logger    *slog.Logger
 	AccessLog bool
-	// Metrics counts requests and bytes when set.
+	// Metrics counts requests and bytes when set. Set before serving.
 	Metrics *Metrics
 }
 
-// snapshot is a Site with everything a response needs prepared.
+// snapshot is a Site with everything a response needs prepared. It never
+// changes once stored, but for its caches, which lock.
 type snapshot struct {
 	site    *feed.Site
 	entries map[string]*entry
+	packed  packed // the compressed bodies it serves
 	cache   *queryCache
-	br      map[string][]byte // brotli of each body by ETag, kept while the bytes are
-	cc      []string          // Cache-Control
+	pages   *pageGzips
+	cc      []string // Cache-Control
 }
 
-// entry is one prepared response: header values for the identity and gzip
-// variants, made once per Store.
+// entry is one prepared response: header values for the identity, gzip
+// and brotli variants, made once per Publish.
 type entry struct {
 	f     *feed.File
 	class class
@@ -66,43 +66,56 @@ type variant struct {
 	mem    fileRef // a copy of body in a file, for sendfile; or none
 }
 
-// Store makes s the Site being served. It prepares the headers of every
-// file once, so requests only look them up.
-//
-// Each file is also compressed with brotli here, once: a File kept from
-// the last build (same bytes) keeps its brotli too.
-func (h *Handler) Store(s *feed.Site) {
-	sn := &snapshot{site: s, entries: make(map[string]*entry, len(s.Files)), cache: newQueryCache()}
-	var old map[string][]byte
+// Publish makes s the Site being served, in one call: at once, with the
+// compressed bytes of the files that the last Site had the same (by ETag),
+// then again once the new files are compressed (gzip, and brotli for all
+// but the smallest), on all cores. Compression is done once per file and
+// Publish, never per request. The headers of every file are prepared here
+// too, so requests only look them up.
+func (h *Handler) Publish(s *feed.Site) {
+	h.pub.Lock()
+	defer h.pub.Unlock()
 	prev := h.snap.Load()
+	var old packed
 	if prev != nil {
-		old = prev.br
+		old = prev.packed
 	}
-	sn.br = brotliFiles(s, old)
+	kept, todo := old.keep(s)
+	sn := newSnapshot(s, kept, prev, newQueryCache(), &pageGzips{m: map[string][]byte{}})
+	h.snap.Store(sn)
+	if len(todo) == 0 {
+		return
+	}
+	h.snap.Store(newSnapshot(s, kept.add(todo), sn, sn.cache, sn.pages))
+}
+
+// newSnapshot prepares the responses of s with the compressed bodies pk;
+// prev is the snapshot being served, whose copies of bodies in files it
+// reuses.
+func newSnapshot(s *feed.Site, pk packed, prev *snapshot, cache *queryCache, pages *pageGzips) *snapshot {
+	sn := &snapshot{site: s, entries: map[string]*entry{}, packed: pk, cache: cache, pages: pages}
 	cc := []string{cacheControl(s.Config().TTL)}
 	sn.cc = cc
-	for p, f := range s.Files {
+	for p, f := range s.Made() {
 		e := &entry{f: f, class: classOf(p), cc: cc, typ: []string{f.Type},
 			mod: []string{f.Modified.UTC().Format(http.TimeFormat)}}
 		e.id = variant{body: f.Body, etag: []string{f.ETag}, length: []string{strconv.Itoa(len(f.Body))}}
-		if f.Gzip != nil {
-			e.gz = variant{body: f.Gzip, etag: []string{gzipETag(f.ETag)}, length: []string{strconv.Itoa(len(f.Gzip))}}
+		if b := pk.gz[f.ETag]; b != nil {
+			e.gz = variant{body: b, etag: []string{gzipETag(f.ETag)}, length: []string{strconv.Itoa(len(b))}}
 		}
-		if b := sn.br[f.ETag]; b != nil {
+		if b := pk.br[f.ETag]; b != nil {
 			e.br = variant{body: b, etag: []string{brETag(f.ETag)}, length: []string{strconv.Itoa(len(b))}}
+		}
+		if fi, ok := s.FeedAt(p); ok {
+			e.feed = &fi
 		}
 		sn.entries[p] = e
 	}
 	sn.mapBodies(prev)
-	for p, e := range sn.entries {
-		if fi, ok := s.FeedAt(p); ok {
-			e.feed = &fi
-		}
-	}
-	h.snap.Store(sn)
+	return sn
 }
 
-// Site returns the Site being served, or nil before the first Store.
+// Site returns the Site being served, or nil before the first Publish.
 func (h *Handler) Site() *feed.Site {
 	if sn := h.snap.Load(); sn != nil {
 		return sn.site
@@ -173,7 +186,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 	if r.URL.RawQuery != "" && e.feed != nil {
 		// A query seen before is one lookup: readers poll the same URL.
 		if f := sn.cache.lookup(p, r.URL.RawQuery); f != nil {
-			st, n := serveFile(w, r, f, e.cc)
+			st, n := serveFile(w, r, f.f, f.gz, e.cc)
 			return classQuery, st, n
 		}
 		q, err := parseQuery(r.URL.Query(), e.feed, sn.site.Config().Limit)
@@ -189,7 +202,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 				}
 				return httpError(w, classQuery, http.StatusInternalServerError, "could not make this feed")
 			}
-			st, n := serveFile(w, r, f, e.cc)
+			st, n := serveFile(w, r, f.f, f.gz, e.cc)
 			return classQuery, st, n
 		}
 	}
@@ -198,7 +211,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 }
 
 // servePost answers with the page of a post, made now unless kept (see
-// Site.File), and gzipped now for a client that takes it.
+// Site.File), and gzipped for a client that takes it: now, unless the
+// snapshot's pageGzips has it.
 func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot, p string) (class, int, int64) {
 	f, err := sn.site.File(p)
 	if err != nil {
@@ -207,12 +221,11 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot
 		}
 		return httpError(w, classPost, http.StatusInternalServerError, "could not make this page")
 	}
-	if f.Gzip == nil && acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {
-		cp := *f
-		cp.Gzip = gzipBytes(f.Body)
-		f = &cp
+	var gz []byte
+	if acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {
+		gz = sn.pages.gzip(f)
 	}
-	st, n := serveFile(w, r, f, sn.cc)
+	st, n := serveFile(w, r, f, gz, sn.cc)
 	return classPost, st, n
 }
 
@@ -228,350 +241,4 @@ func hasEncodedSlash(raw string) bool {
 		}
 	}
 	return false
-}
-
-// serveEntry answers with a prepared entry: conditional requests, gzip
-// when the client takes it, HEAD and ranges. It copies nothing and
-// encodes nothing.
-func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
-	hdr := w.Header()
-	v, enc := &e.id, []string(nil)
-	if e.gz.body != nil || e.br.body != nil {
-		switch acceptEncoding(r.Header["Accept-Encoding"], e.br.body != nil, e.gz.body != nil) {
-		case encBrotli:
-			v, enc = &e.br, brValue
-		case encGzip:
-			v, enc = &e.gz, gzipValue
-		}
-	}
-	hdr["Etag"] = v.etag
-	hdr["Last-Modified"] = e.mod
-	hdr["Cache-Control"] = e.cc
-	hdr["Vary"] = varyValue
-	if notModified(r, e.f, v.etag[0]) {
-		w.WriteHeader(http.StatusNotModified)
-		return http.StatusNotModified, 0
-	}
-	hdr["Content-Type"] = e.typ
-	hdr["X-Content-Type-Options"] = nosniffValue
-	hdr["Accept-Ranges"] = bytesValue
-	if enc != nil {
-		hdr["Content-Encoding"] = enc
-	}
-	if _, ok := r.Header["Range"]; ok {
-		return serveRange(w, r, e.f, v.body)
-	}
-	hdr["Content-Length"] = v.length
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return http.StatusOK, 0
-	}
-	if len(v.body) > corkMin {
-		if c, _ := r.Context().Value(corkKey{}).(*corkConn); c != nil {
-			if f, ok := w.(http.Flusher); ok {
-				c.cork()
-				if v.mem.f != nil {
-					f.Flush() // the headers, into the cork
-					c.expect(v.body, v.mem)
-				}
-				n, _ := w.Write(v.body)
-				f.Flush()
-				c.uncork()
-				return http.StatusOK, int64(n)
-			}
-		}
-	}
-	n, _ := w.Write(v.body)
-	return http.StatusOK, int64(n)
-}
-
-// serveFile answers with a File made for this request (a filtered feed).
-func serveFile(w http.ResponseWriter, r *http.Request, f *feed.File, cc []string) (int, int64) {
-	e := &entry{f: f, cc: cc, typ: []string{f.Type}, mod: []string{f.Modified.UTC().Format(http.TimeFormat)},
-		id: variant{body: f.Body, etag: []string{f.ETag}, length: []string{strconv.Itoa(len(f.Body))}}}
-	if f.Gzip != nil {
-		e.gz = variant{body: f.Gzip, etag: []string{gzipETag(f.ETag)}, length: []string{strconv.Itoa(len(f.Gzip))}}
-	}
-	return serveEntry(w, r, e)
-}
-
-// serveRange lets net/http answer a Range request (it also honours
-// If-Range); it is rare enough not to need a fast path.
-func serveRange(w http.ResponseWriter, r *http.Request, f *feed.File, body []byte) (int, int64) {
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	http.ServeContent(sw, r, "", f.Modified, bytes.NewReader(body))
-	return sw.status, sw.bytes
-}
-
-var (
-	gzipValue    = []string{"gzip"}
-	brValue      = []string{"br"}
-	varyValue    = []string{"Accept-Encoding"}
-	bytesValue   = []string{"bytes"}
-	nosniffValue = []string{"nosniff"}
-)
-
-func cacheControl(ttl time.Duration) string {
-	return "public, max-age=" + strconv.Itoa(int(ttl.Seconds()))
-}
-
-// notModified applies If-None-Match, or when absent If-Modified-Since
-// (RFC 9110 §13.2.2): If-None-Match wins when both are sent.
-func notModified(r *http.Request, f *feed.File, etag string) bool {
-	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
-		for _, l := range inm {
-			if etagMatch(l, etag, f.ETag) {
-				return true
-			}
-		}
-		return false
-	}
-	if ims := r.Header.Get("If-Modified-Since"); ims != "" {
-		t, err := http.ParseTime(ims)
-		return err == nil && !f.Modified.After(t)
-	}
-	return false
-}
-
-// etagMatch reports whether an If-None-Match list names either variant of
-// the file (weak comparison, as RFC 9110 asks for If-None-Match).
-func etagMatch(list string, tags ...string) bool {
-	for len(list) > 0 {
-		var t string
-		t, list, _ = strings.Cut(list, ",")
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == "*" {
-			return true
-		}
-		for _, want := range tags {
-			if t == want {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-type encoding int
-
-const (
-	encIdentity encoding = iota
-	encGzip
-	encBrotli
-)
-
-// acceptEncoding picks the encoding of a response from the client's
-// Accept-Encoding values (RFC 9110 §12.5.3): brotli or gzip when we have
-// it and the client takes it (named or by *, with q above 0), the one with
-// the higher q, brotli on a tie; identity otherwise.
-func acceptEncoding(values []string, haveBr, haveGz bool) encoding {
-	brQ, gzQ, starQ := -1.0, -1.0, -1.0
-	for _, ae := range values {
-		for len(ae) > 0 {
-			var part string
-			part, ae, _ = strings.Cut(ae, ",")
-			name, params, _ := strings.Cut(part, ";")
-			name = strings.TrimSpace(name)
-			q := 1.0
-			if params != "" {
-				q = qValue(params)
-			}
-			switch {
-			case strings.EqualFold(name, "br"):
-				brQ = q
-			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
-				gzQ = q
-			case name == "*":
-				starQ = q
-			}
-		}
-	}
-	if brQ < 0 {
-		brQ = starQ
-	}
-	if gzQ < 0 {
-		gzQ = starQ
-	}
-	if !haveBr {
-		brQ = 0
-	}
-	if !haveGz {
-		gzQ = 0
-	}
-	switch {
-	case brQ > 0 && brQ >= gzQ:
-		return encBrotli
-	case gzQ > 0:
-		return encGzip
-	}
-	return encIdentity
-}
-
-// qValue reads q= from the parameters of an Accept-Encoding element; a
-// malformed one counts as 0 (not acceptable).
-func qValue(params string) float64 {
-	for len(params) > 0 {
-		var p string
-		p, params, _ = strings.Cut(params, ";")
-		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-		if strings.EqualFold(strings.TrimSpace(k), "q") {
-			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil || q < 0 || q > 1 {
-				return 0
-			}
-			return q
-		}
-	}
-	return 1
-}
-
-// httpError writes a short plain-text error and returns the class, status
-// and length.
-func httpError(w http.ResponseWriter, cl class, code int, msg string) (class, int, int64) {
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	n, _ := fmt.Fprintln(w, msg)
-	return cl, code, int64(n)
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-func clipPath(p string) string {
-	if len(p) > 200 {
-		return p[:200] + "…"
-	}
-	return p
-}
-
-// Fewer syscalls for bigger bodies. net/http writes a response through a
-// 4 KB buffer: headers and a body of more than about 3.5 KB leave in two
-// or more write calls, and the client wakes up for each. A corked
-// connection collects the writes of one response (copying only what comes
-// from net/http's own buffers; the body is referenced, it is immutable)
-// and sends them with one writev.
-
-// corkMin is the body size from which a response is corked: smaller ones
-// fit in net/http's buffer and leave in one write anyway.
-const corkMin = 3 << 10
-
-// CorkListener wraps ln so that the Handler can send each response with a
-// single write. Use it with ConnContext:
-//
-//	srv := &http.Server{Handler: h, ConnContext: feedhttp.ConnContext}
-//	srv.Serve(feedhttp.CorkListener(ln))
-func CorkListener(ln net.Listener) net.Listener { return corkListener{ln} }
-
-// ConnContext makes a connection accepted by a CorkListener known to the
-// Handler; for use as http.Server.ConnContext.
-func ConnContext(ctx context.Context, c net.Conn) context.Context {
-	if cc, ok := c.(*corkConn); ok {
-		return context.WithValue(ctx, corkKey{}, cc)
-	}
-	return ctx
-}
-
-type corkKey struct{}
-
-type corkListener struct{ net.Listener }
-
-func (l corkListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &corkConn{Conn: c}, nil
-}
-
-// corkConn is used by one request at a time (HTTP/1.1 answers in order),
-// so it needs no lock.
-type corkConn struct {
-	net.Conn
-	corked  bool
-	bufs    net.Buffers
-	scratch []byte
-	refs    int // pieces in bufs that are not copies in scratch
-	err     error
-
-	// A body that has a copy in a file: when it is written whole, last,
-	// it is sent with sendfile after the headers (zero-copy), as nginx
-	// does.
-	want     []byte
-	wantFile fileRef
-	gotWant  bool
-}
-
-func (c *corkConn) cork() {
-	c.corked, c.bufs, c.scratch, c.refs, c.err = true, c.bufs[:0], c.scratch[:0], 0, nil
-}
-
-// expect tells that body, which has a copy in mem, is about to be written.
-func (c *corkConn) expect(body []byte, mem fileRef) { c.want, c.wantFile = body, mem }
-
-// uncork sends what was collected: the headers and the expected body
-// with sendfile when it came as expected, else all of it in one writev.
-func (c *corkConn) uncork() {
-	c.corked = false
-	if c.gotWant && c.refs == 0 && c.err == nil {
-		if err := c.sendFile(c.scratch, c.wantFile, len(c.want)); err != nil {
-			c.err = err
-		}
-	} else if c.err == nil {
-		if c.gotWant {
-			c.bufs = append(c.bufs, c.want)
-		}
-		bufs := c.bufs
-		if _, err := bufs.WriteTo(c.Conn); err != nil {
-			c.err = err
-		}
-	}
-	clear(c.bufs[:cap(c.bufs)])
-	c.bufs = c.bufs[:0]
-	c.want, c.wantFile, c.gotWant = nil, fileRef{}, false
-}
-
-func (c *corkConn) Write(p []byte) (int, error) {
-	if !c.corked {
-		return c.Conn.Write(p)
-	}
-	if c.err != nil {
-		return 0, c.err
-	}
-	if c.gotWant { // something after the body: send the body from memory
-		c.bufs, c.gotWant, c.refs = append(c.bufs, c.want), false, c.refs+1
-		c.want = nil
-	}
-	if c.want != nil && len(p) == len(c.want) && &p[0] == &c.want[0] {
-		c.gotWant = true
-		return len(p), nil
-	}
-	if len(p) <= 4<<10 { // from net/http's buffers, which it reuses: copy
-		if c.scratch == nil {
-			c.scratch = make([]byte, 0, 8<<10)
-		}
-		start := len(c.scratch)
-		c.scratch = append(c.scratch, p...)
-		c.bufs = append(c.bufs, c.scratch[start:len(c.scratch):len(c.scratch)])
-	} else { // passed through from the handler: the prepared body
-		c.bufs = append(c.bufs, p)
-		c.refs++
-	}
-	return len(p), nil
 }

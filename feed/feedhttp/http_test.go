@@ -30,7 +30,7 @@ import (
 func newTestServer(t *testing.T, site *feed.Site) (*Handler, *httptest.Server) {
 	t.Helper()
 	h := &Handler{Metrics: NewMetrics()}
-	h.Store(site)
+	h.Publish(site)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return h, srv
@@ -49,7 +49,6 @@ func buildServeSite(t testing.TB, posts []*loader.Post) *feed.Site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site.Compress()
 	return site
 }
 
@@ -135,8 +134,8 @@ func TestServeContentTypes(t *testing.T) {
 // The RSS ttl and max-age agree: both follow the schedule.
 func TestServeTTLAgrees(t *testing.T) {
 	site := buildServeSite(t, servePosts())
-	strictXML(t, "/rss.xml", site.Files["/rss.xml"].Body)
-	if !bytes.Contains(site.Files["/rss.xml"].Body, []byte("<ttl>5</ttl>")) {
+	strictXML(t, "/rss.xml", fileAt(t, site, "/rss.xml").Body)
+	if !bytes.Contains(fileAt(t, site, "/rss.xml").Body, []byte("<ttl>5</ttl>")) {
 		t.Errorf("rss: got no <ttl>5</ttl> for a TTL of 5 minutes")
 	}
 }
@@ -147,7 +146,7 @@ func TestServeConditional(t *testing.T) {
 	u := srv.URL + "/categories/%E8%A6%81%E9%97%BB/atom.xml"
 	resp, body := get(t, "GET", u)
 	etag, lm := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
-	f := site.Files["/categories/要闻/atom.xml"]
+	f := fileAt(t, site, "/categories/要闻/atom.xml")
 	if etag != f.ETag || !bytes.Equal(body, f.Body) {
 		t.Fatalf("got ETag %s and %d bytes, want %s and the prepared %d bytes", etag, len(body), f.ETag, len(f.Body))
 	}
@@ -202,7 +201,7 @@ func TestServeGzipHeadRange(t *testing.T) {
 	site := buildServeSite(t, servePosts())
 	_, srv := newTestServer(t, site)
 	u := srv.URL + "/rss.xml"
-	f := site.Files["/rss.xml"]
+	f := fileAt(t, site, "/rss.xml")
 
 	resp, body := get(t, "GET", u, "Accept-Encoding", "br;q=0.5, gzip;q=0.8")
 	if resp.Header.Get("Content-Encoding") != "gzip" {
@@ -244,8 +243,8 @@ func TestServeGzipHeadRange(t *testing.T) {
 	}
 
 	resp, body = get(t, "HEAD", u, "Accept-Encoding", "gzip")
-	if resp.StatusCode != 200 || len(body) != 0 || resp.ContentLength != int64(len(f.Gzip)) {
-		t.Errorf("HEAD: got %d, %d bytes, Content-Length %d; want 200, none, %d", resp.StatusCode, len(body), resp.ContentLength, len(f.Gzip))
+	if resp.StatusCode != 200 || len(body) != 0 || resp.ContentLength != int64(len(gzipBytes(f.Body))) {
+		t.Errorf("HEAD: got %d, %d bytes, Content-Length %d; want 200, none, %d", resp.StatusCode, len(body), resp.ContentLength, len(gzipBytes(f.Body)))
 	}
 
 	resp, body = get(t, "GET", u, "Range", "bytes=10-19")
@@ -452,7 +451,7 @@ func TestServeQueryETag(t *testing.T) {
 		t.Errorf("filtered feed with gzip: got encoding %q and %d bytes for %d", gz.Header.Get("Content-Encoding"), len(gzBody), len(body))
 	}
 	// A restart (a new Builder, a new Handler) gives the same ETag.
-	h.Store(buildServeSite(t, servePosts()))
+	h.Publish(buildServeSite(t, servePosts()))
 	if again, _ := get(t, "GET", u); again.Header.Get("ETag") != tag {
 		t.Errorf("after a rebuild: got ETag %s, want %s", again.Header.Get("ETag"), tag)
 	}
@@ -476,7 +475,7 @@ func TestServeETagStable(t *testing.T) {
 		path string
 		same bool
 	}{{"/categories/technology/rss.xml", true}, {"/categories/金融/atom.xml", true}, {"/categories/体育/rss.xml", false}, {"/rss.xml", false}} {
-		if got := a.Files[tc.path].ETag == c.Files[tc.path].ETag; got != tc.same {
+		if got := fileAt(t, a, tc.path).ETag == fileAt(t, c, tc.path).ETag; got != tc.same {
 			t.Errorf("%s: got same ETag %v, want %v", tc.path, got, tc.same)
 		}
 	}
@@ -533,7 +532,7 @@ func TestServeMetrics(t *testing.T) {
 		{"feedpub_http_requests_total", []string{"class", "feed_query", "code", "400"}, 1},
 		{"feedpub_http_requests_total", []string{"class", "other", "code", "404"}, 1},
 		{"feedpub_http_requests_total", []string{"class", "post", "code", "200"}, 1},
-		{"feedpub_http_response_bytes_total", []string{"class", "feed"}, float64(3 * len(site.Files["/rss.xml"].Gzip))},
+		{"feedpub_http_response_bytes_total", []string{"class", "feed"}, float64(3 * len(gzipBytes(fileAt(t, site, "/rss.xml").Body)))},
 		{"feedpub_rebuilds_total", nil, 2},
 		{"feedpub_rebuild_errors_total", nil, 1},
 		{"feedpub_rebuild_duration_seconds", nil, 2},
@@ -587,17 +586,16 @@ func TestServeAllocsDoNotGrow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	big.Compress()
-	if len(big.Files["/rss.xml"].Body) < 30*len(small.Files["/rss.xml"].Body) {
-		t.Fatalf("the big feed is not big: %d bytes", len(big.Files["/rss.xml"].Body))
+	if len(fileAt(t, big, "/rss.xml").Body) < 30*len(fileAt(t, small, "/rss.xml").Body) {
+		t.Fatalf("the big feed is not big: %d bytes", len(fileAt(t, big, "/rss.xml").Body))
 	}
 	r := httptest.NewRequest("GET", "/rss.xml", nil)
 	r.Header.Set("Accept-Encoding", "gzip")
 	hs, hb := &Handler{Metrics: NewMetrics()}, &Handler{Metrics: NewMetrics()}
-	hs.Store(small)
-	hb.Store(big)
+	hs.Publish(small)
+	hb.Publish(big)
 	s, b := allocsPerRequest(hs, r), allocsPerRequest(hb, r)
-	t.Logf("allocations per request: %v for %d bytes, %v for %d bytes", s, len(small.Files["/rss.xml"].Gzip), b, len(big.Files["/rss.xml"].Gzip))
+	t.Logf("allocations per request: %v for %d bytes, %v for %d bytes", s, len(gzipBytes(fileAt(t, small, "/rss.xml").Body)), b, len(gzipBytes(fileAt(t, big, "/rss.xml").Body)))
 	if b > s {
 		t.Errorf("got %v allocations for the big feed and %v for the small one, want no more", b, s)
 	}
@@ -606,14 +604,14 @@ func TestServeAllocsDoNotGrow(t *testing.T) {
 func BenchmarkServeFeed(b *testing.B) {
 	site := buildServeSite(b, servePosts())
 	h := &Handler{Metrics: NewMetrics()}
-	h.Store(site)
+	h.Publish(site)
 	for _, bc := range []struct {
 		name string
 		hdr  []string
 		path string
 	}{
 		{"gzip", []string{"Accept-Encoding", "gzip"}, "/rss.xml"},
-		{"304", []string{"If-None-Match", site.Files["/rss.xml"].ETag}, "/rss.xml"},
+		{"304", []string{"If-None-Match", fileAt(b, site, "/rss.xml").ETag}, "/rss.xml"},
 		{"filtered", []string{"Accept-Encoding", "gzip"}, "/rss.xml?filter=kernel"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -637,7 +635,7 @@ func BenchmarkServeFeed(b *testing.B) {
 func TestServeCorked(t *testing.T) {
 	site := buildServeSite(t, append(servePosts(), manyPosts(30)...))
 	h := &Handler{}
-	h.Store(site)
+	h.Publish(site)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -646,7 +644,7 @@ func TestServeCorked(t *testing.T) {
 	go hs.Serve(CorkListener(ln))
 	t.Cleanup(func() { hs.Close() })
 	base := "http://" + ln.Addr().String()
-	if n := len(site.Files["/rss.xml"].Body); n < sendfileMin {
+	if n := len(fileAt(t, site, "/rss.xml").Body); n < sendfileMin {
 		t.Fatalf("feed of %d bytes: too small to be sent from a file", n)
 	}
 	if n := len(fileAt(t, site, "/posts/bank/").Body); n > corkMin {
@@ -675,8 +673,8 @@ func TestServeCorked(t *testing.T) {
 		}
 		f := fileAt(t, site, path)
 		want := f.Body
-		if i%3 == 0 && f.Gzip != nil {
-			want = f.Gzip
+		if i%3 == 0 {
+			want = gzipBytes(f.Body)
 		}
 		if !bytes.Equal(body, want) {
 			t.Fatalf("request %d, %s: got %d bytes, want the %d prepared", i, path, len(body), len(want))
@@ -710,9 +708,8 @@ func TestServeReusesBodyFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		site.Compress()
 		before := h.snap.Load()
-		h.Store(site)
+		h.Publish(site)
 		if mem() == nil {
 			t.Fatalf("build %d: got no memfd", i)
 		}
@@ -726,8 +723,7 @@ func TestServeReusesBodyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site.Compress()
-	h.Store(site)
+	h.Publish(site)
 	if mem() == old {
 		t.Errorf("a changed feed: got the old memfd, want a new one")
 	}

@@ -112,29 +112,35 @@ func compileFilter(expr string, fold bool) (*regexp.Regexp, error) {
 	return re, nil
 }
 
+// filtered is a filtered feed and its gzip.
+type filtered struct {
+	f  *feed.File
+	gz []byte
+}
+
 // queryCache keeps the filtered feeds of one Site, at most queryCacheSize
 // of them (all are dropped when it is full: simple, and a new Site starts
 // a new cache anyway).
 type queryCache struct {
 	mu  sync.Mutex
-	m   map[string]*feed.File // by path and canonical query
-	raw map[string]*feed.File // by path and query as the client wrote it
+	m   map[string]*filtered // by path and canonical query
+	raw map[string]*filtered // by path and query as the client wrote it
 }
 
 func newQueryCache() *queryCache {
-	return &queryCache{m: map[string]*feed.File{}, raw: map[string]*feed.File{}}
+	return &queryCache{m: map[string]*filtered{}, raw: map[string]*filtered{}}
 }
 
 // lookup finds the feed of a query the way a client wrote it before,
 // without parsing it again.
-func (c *queryCache) lookup(path, rawQuery string) *feed.File {
+func (c *queryCache) lookup(path, rawQuery string) *filtered {
 	c.mu.Lock()
 	f := c.raw[path+"?"+rawQuery]
 	c.mu.Unlock()
 	return f
 }
 
-func (c *queryCache) get(s *feed.Site, q *feed.Query, path, rawQuery string) (*feed.File, error) {
+func (c *queryCache) get(s *feed.Site, q *feed.Query, path, rawQuery string) (*filtered, error) {
 	f, err := c.canonical(s, q, path)
 	if err != nil {
 		return nil, err
@@ -148,7 +154,7 @@ func (c *queryCache) get(s *feed.Site, q *feed.Query, path, rawQuery string) (*f
 	return f, nil
 }
 
-func (c *queryCache) canonical(s *feed.Site, q *feed.Query, path string) (*feed.File, error) {
+func (c *queryCache) canonical(s *feed.Site, q *feed.Query, path string) (*filtered, error) {
 	key := path + "?" + q.Key
 	c.mu.Lock()
 	f := c.m[key]
@@ -156,11 +162,11 @@ func (c *queryCache) canonical(s *feed.Site, q *feed.Query, path string) (*feed.
 	if f != nil {
 		return f, nil
 	}
-	f, err := s.Filtered(path, *q)
+	file, err := s.Filtered(path, *q)
 	if err != nil {
 		return nil, err
 	}
-	f.Gzip = gzipBytes(f.Body)
+	f = &filtered{file, gzipBytes(file.Body)}
 	c.mu.Lock()
 	if len(c.m) >= queryCacheSize {
 		clear(c.m)
