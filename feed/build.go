@@ -49,9 +49,6 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		feeds: map[string]*feedState{}, catNums: map[string]int{}}, nil
 }
 
-// Config returns the configuration in use, defaults filled.
-func (b *Builder) Config() Config { return b.r.Config }
-
 // Build is a pure function of its arguments: the same posts, config and
 // due posts give the same bytes. now only decides which posts are due
 // (drafts and posts dated after now are left out); it never appears in

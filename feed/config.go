@@ -29,24 +29,24 @@ type Config struct {
 
 // Defaults for the fields of Config.
 const (
-	DefaultTitle   = "feedpub"
-	DefaultURL     = "http://127.0.0.1:8080/"
-	DefaultLimit   = 50
-	DefaultTTL     = time.Minute
-	DefaultSummary = 200
+	defaultTitle   = "feedpub"
+	defaultURL     = "http://127.0.0.1:8080/"
+	defaultLimit   = 50
+	defaultTTL     = time.Minute
+	defaultSummary = 200
 )
 
 // WithDefaults returns c with every empty field set to its default, and an
 // error if a field is set to something that cannot work.
 func (c Config) WithDefaults() (Config, error) {
 	if c.Title == "" {
-		c.Title = DefaultTitle
+		c.Title = defaultTitle
 	}
 	if c.Description == "" {
 		c.Description = c.Title
 	}
 	if c.URL == "" {
-		c.URL = DefaultURL
+		c.URL = defaultURL
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil || !isHTTP(u) {
@@ -67,19 +67,19 @@ func (c Config) WithDefaults() (Config, error) {
 	case c.Limit < 0:
 		return c, fmt.Errorf("limit %d: want a positive number of items per feed", c.Limit)
 	case c.Limit == 0:
-		c.Limit = DefaultLimit
+		c.Limit = defaultLimit
 	}
 	switch {
 	case c.TTL < 0:
 		return c, fmt.Errorf("ttl %v: want a positive duration", c.TTL)
 	case c.TTL == 0:
-		c.TTL = DefaultTTL
+		c.TTL = defaultTTL
 	}
 	if c.Location == nil {
 		c.Location = time.UTC
 	}
 	if c.Summary <= 0 {
-		c.Summary = DefaultSummary
+		c.Summary = defaultSummary
 	}
 	return c, nil
 }

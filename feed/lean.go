@@ -29,8 +29,8 @@ func BuildLean(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
 }
 
 // prepareLean makes the content of the posts in feeds, on all cores, and
-// keeps it compressed for their feeds and pages: a third of the memory for
-// a few percent more time. The feeds and their pages are listed, to be
+// keeps it compressed for their feeds and pages, trading a little time for
+// memory (make bench prints both). The feeds and their pages are listed, to be
 // made when asked for.
 func (b *Builder) prepareLean(site *Site) {
 	var tops []*item

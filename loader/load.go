@@ -429,7 +429,7 @@ func Ignored(name string) bool {
 
 // IsPostFile reports whether a file name is read as a post.
 func IsPostFile(name string) bool {
-	return !Ignored(name) && Extensions[strings.ToLower(path.Ext(name))]
+	return !Ignored(name) && extensions[strings.ToLower(path.Ext(name))]
 }
 
 // Update brings the loader up to date after changes to the given paths

@@ -27,8 +27,8 @@ type Options struct {
 	NoBody bool
 }
 
-// Extensions are the file endings read as posts.
-var Extensions = map[string]bool{".md": true, ".markdown": true, ".txt": true, ".html": true}
+// extensions are the file endings read as posts (IsPostFile). Read only.
+var extensions = map[string]bool{".md": true, ".markdown": true, ".txt": true, ".html": true}
 
 const (
 	maxCategories = 256

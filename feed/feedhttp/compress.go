@@ -16,8 +16,8 @@ import (
 // brotliMin is the smallest body worth compressing with brotli.
 const brotliMin = 512
 
-// brotliLevel trades size for time: level 5 gives what 6 gives on feeds
-// and pages in about half the time (make bench prints the figures).
+// brotliLevel trades size for time; make bench prints what it gives on
+// feeds and pages.
 const brotliLevel = 5
 
 // packed holds the compressed bodies of a Site's files by ETag (the
