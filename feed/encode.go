@@ -81,8 +81,10 @@ func (b *Builder) encodeFeeds(site *Site) error {
 		if offs[i] != nil {
 			body := files[i].Body
 			for k, it := range feeds[j.ch.dir].items {
+				it.mu.Lock()
 				end := offs[i][k] + len(it.enc[j.f])
 				it.enc[j.f] = body[offs[i][k]:end:end]
+				it.mu.Unlock()
 			}
 		}
 	}
@@ -91,8 +93,16 @@ func (b *Builder) encodeFeeds(site *Site) error {
 			site.paths["/"+ch.dir+formatList[f].file] = siteFile{file: feeds[ch.dir].files[f], ch: ch, f: f}
 		}
 	}
-	// An item kept by no feed any more drops its content and encodings,
-	// which would otherwise hold a whole old feed's bytes.
+	b.release(feeds, stale)
+	b.feeds = feeds
+	return nil
+}
+
+// release counts, for each item, the feeds that hold it now (feeds; stale
+// are the channels encoded anew), and makes an item that no feed holds any
+// more drop its content and encodings, which would otherwise hold a whole
+// old feed's bytes.
+func (b *Builder) release(feeds map[string]*feedState, stale []*channel) {
 	for _, ch := range stale {
 		for _, it := range feeds[ch.dir].items {
 			it.feeds++
@@ -108,8 +118,6 @@ func (b *Builder) encodeFeeds(site *Site) error {
 			}
 		}
 	}
-	b.feeds = feeds
-	return nil
 }
 
 // encodeFeed encodes items as one feed of format f, encoding each item
