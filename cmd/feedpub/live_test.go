@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,24 +44,6 @@ func newTestServer(t *testing.T, schedule string) (*server, string, *syncBuffer)
 	return s, seeds, logs
 }
 
-// start runs the server on a free loopback port until the test ends.
-func start(t *testing.T, s *server) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
-}
-
 // served waits until the served all-posts RSS feed contains (or, with
 // absent, lacks) text.
 func served(t *testing.T, s *server, text string, within time.Duration) time.Duration {
@@ -86,7 +67,7 @@ func TestFuturePostAppearsOnTime(t *testing.T) {
 	livePost(t, seeds, "now.md", "present", time.Now().Add(-time.Hour))
 	due := time.Now().Add(2 * time.Second).Truncate(time.Second)
 	livePost(t, seeds, "later.md", "future", due)
-	start(t, s)
+	start(t, s, nil)
 	served(t, s, "present", 5*time.Second)
 	if site := s.handler.Site(); bytes.Contains(bodyAt(site, "/rss.xml"), []byte("future")) {
 		t.Fatalf("the future post is served before its date %v", due)
@@ -107,7 +88,7 @@ func TestFuturePostAppearsOnTime(t *testing.T) {
 func TestNewPostServed(t *testing.T) {
 	s, seeds, logs := newTestServer(t, "@every 1h")
 	livePost(t, seeds, "a.md", "first", time.Now().Add(-time.Hour))
-	start(t, s)
+	start(t, s, nil)
 	served(t, s, "first", 5*time.Second)
 	livePost(t, seeds, "b.md", "second", time.Now().Add(-time.Minute))
 	d := served(t, s, "second", 5*time.Second)
@@ -128,7 +109,7 @@ func TestRebuildPanicRecovered(t *testing.T) {
 			panic("boom")
 		}
 	}
-	start(t, s)
+	start(t, s, nil)
 	served(t, s, "first", 5*time.Second)
 	livePost(t, seeds, "b.md", "second", time.Now().Add(-time.Minute))
 	// The rebuild for b.md panics; the next one (the watcher's next burst or
@@ -159,7 +140,7 @@ func TestRebuildsSkippedNotStacked(t *testing.T) {
 			<-release // the second rebuild hangs until we let it go
 		}
 	}
-	start(t, s)
+	start(t, s, nil)
 	served(t, s, "first", 5*time.Second)
 	s.trigger(nil)
 	for calls.Load() < 2 {
