@@ -7,28 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"feedpub/internal/feedtest"
 	"feedpub/loader"
 )
 
-// benchPosts makes n posts with seed-sized HTML bodies (about 8 KB of
-// Chinese and English text), newest first, in two categories.
-func benchPosts(n int) []*loader.Post {
-	para := "<p>江南城市商业银行对外发布绿色信贷专项计划，重点支持<strong>分布式光伏</strong>和工业节能改造项目。" +
-		`Engineers said the <a href="https://example.com/x">new release</a> cuts cold start time in half.</p>` + "\n"
-	body := "<div>\n" + strings.Repeat(para, 8<<10/len(para)+1) + "</div>"
-	t0 := time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC)
-	posts := make([]*loader.Post, n)
-	for i := range posts {
-		d := t0.Add(-time.Duration(i) * time.Hour)
-		posts[i] = &loader.Post{
-			Path: fmt.Sprintf("2024/%04d.html", i), Title: fmt.Sprintf("第%d期：绿色信贷", i),
-			Date: d, Updated: d, Categories: []string{"金融", "要闻"},
-			Author: loader.Author{Name: "江南财经观察"}, Image: "https://picsum.photos/400/300",
-			Body: body, Sum: fmt.Sprint(i),
-		}
-	}
-	return posts
-}
+var benchPosts = feedtest.ManyPosts
 
 // benchFeed builds a site of 50 posts and returns its builder and the
 // all-posts channel, items prepared.

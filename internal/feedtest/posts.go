@@ -6,6 +6,7 @@ package feedtest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"feedpub/loader"
@@ -35,17 +36,25 @@ func Posts() []*loader.Post {
 	}
 }
 
-// ManyPosts makes n posts like the first of Posts, an hour apart.
+// ManyPosts makes n posts with seed-sized HTML bodies (about 8 KB of
+// Chinese and English text), an hour apart, newest first, in two
+// categories: the one generator of posts in memory.
 func ManyPosts(n int) []*loader.Post {
-	out := make([]*loader.Post, 0, n)
-	for i := range n {
-		p := *Posts()[0]
-		p.Path = fmt.Sprintf("p/%04d.md", i)
-		p.Date = p.Date.Add(-time.Duration(i) * time.Hour)
-		p.Updated = p.Date
-		out = append(out, &p)
+	para := "<p>江南城市商业银行对外发布绿色信贷专项计划，重点支持<strong>分布式光伏</strong>和工业节能改造项目。" +
+		`Engineers said the <a href="https://example.com/x">new release</a> cuts cold start time in half.</p>` + "\n"
+	body := "<div>\n" + strings.Repeat(para, 8<<10/len(para)+1) + "</div>"
+	t0 := time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC)
+	posts := make([]*loader.Post, n)
+	for i := range posts {
+		d := t0.Add(-time.Duration(i) * time.Hour)
+		posts[i] = &loader.Post{
+			Path: fmt.Sprintf("2024/%04d.html", i), Title: fmt.Sprintf("第%d期：绿色信贷", i),
+			Date: d, Updated: d, Categories: []string{"金融", "要闻"},
+			Author: loader.Author{Name: "江南财经观察"}, Image: "https://picsum.photos/400/300",
+			Body: body, Sum: fmt.Sprint(i),
+		}
 	}
-	return out
+	return posts
 }
 
 // Post makes a post at path with a title, in categories, dated on a fixed
