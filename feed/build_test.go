@@ -64,38 +64,47 @@ func isFeedPath(p string) bool {
 	return strings.HasSuffix(p, ".xml") || strings.HasSuffix(p, ".json")
 }
 
+// goldenName is the golden file of path p: pages ("/x/") as x/index.html.
+func goldenName(p string) string {
+	if strings.HasSuffix(p, "/") {
+		p += "index.html"
+	}
+	return filepath.Join("testdata", "golden", filepath.FromSlash(p))
+}
+
+// TestGolden compares every file of the site, feeds and pages (the index,
+// each feed's page, each post's page, the OPML list and the stylesheet),
+// with its golden file.
 func TestGolden(t *testing.T) {
 	site, _ := buildTestdata(t)
-	var feeds []string
-	for _, p := range site.Paths() {
-		if isFeedPath(p) {
-			feeds = append(feeds, p)
-		}
-	}
+	paths := site.Paths()
 	golden := filepath.Join("testdata", "golden")
 	if *update {
 		os.RemoveAll(golden)
-		for _, p := range feeds {
-			name := filepath.Join(golden, filepath.FromSlash(p))
+		for _, p := range paths {
+			name := goldenName(p)
 			os.MkdirAll(filepath.Dir(name), 0o755)
 			if err := os.WriteFile(name, fileAt(t, site, p).Body, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	var want []string
+	var want, got []string
 	filepath.WalkDir(golden, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(golden, p)
-			want = append(want, "/"+filepath.ToSlash(rel))
+			want = append(want, p)
 		}
 		return nil
 	})
-	if strings.Join(feeds, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("feeds built:\n%s\ngolden files:\n%s\n(run go test ./feed -run TestGolden -update)", strings.Join(feeds, "\n"), strings.Join(want, "\n"))
+	for _, p := range paths {
+		got = append(got, goldenName(p))
 	}
-	for _, p := range feeds {
-		w, err := os.ReadFile(filepath.Join(golden, filepath.FromSlash(p)))
+	slices.Sort(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("files built:\n%s\ngolden files:\n%s\n(run go test ./feed -run TestGolden -update)", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, p := range paths {
+		w, err := os.ReadFile(goldenName(p))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -131,12 +131,21 @@ func TestServeContentTypes(t *testing.T) {
 	}
 }
 
-// The RSS ttl and max-age agree: both follow the schedule.
+// The RSS ttl and max-age agree: both follow the schedule (a TTL of 5
+// minutes: ttl 5, max-age 300), on feeds, pages and filtered feeds alike.
 func TestServeTTLAgrees(t *testing.T) {
 	site := buildServeSite(t, servePosts())
-	strictXML(t, "/rss.xml", fileAt(t, site, "/rss.xml").Body)
-	if !bytes.Contains(fileAt(t, site, "/rss.xml").Body, []byte("<ttl>5</ttl>")) {
+	_, srv := newTestServer(t, site)
+	rss := fileAt(t, site, "/rss.xml").Body
+	strictXML(t, "/rss.xml", rss)
+	if !bytes.Contains(rss, []byte("<ttl>5</ttl>")) {
 		t.Errorf("rss: got no <ttl>5</ttl> for a TTL of 5 minutes")
+	}
+	for _, p := range []string{"/rss.xml", "/atom.xml", "/", "/posts/bank/", "/rss.xml?limit=1"} {
+		resp, _ := get(t, "GET", srv.URL+p)
+		if got, want := resp.Header.Get("Cache-Control"), "public, max-age=300"; got != want {
+			t.Errorf("%s: Cache-Control %q, want %q (the RSS ttl of 5 minutes)", p, got, want)
+		}
 	}
 }
 
