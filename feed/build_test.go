@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"encoding/xml"
-	"errors"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"feedpub/internal/validate"
 	"feedpub/loader"
 )
 
@@ -174,17 +172,8 @@ func TestFeedsParseBack(t *testing.T) {
 // strictXML decodes b to the end with encoding/xml in strict mode.
 func strictXML(t *testing.T, name string, b []byte) {
 	t.Helper()
-	d := xml.NewDecoder(bytes.NewReader(b))
-	d.Strict = true
-	for {
-		_, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			t.Errorf("%s: not well-formed XML: %v", name, err)
-			return
-		}
+	if err := validate.StrictXML(b); err != nil {
+		t.Errorf("%s: not well-formed XML: %v", name, err)
 	}
 }
 
