@@ -113,7 +113,12 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 			if !slices.Equal(got.Paths(), want.Paths()) {
 				t.Fatalf("got paths %q, want %q", got.Paths(), want.Paths())
 			}
-			for _, p := range want.Paths() {
+			for i, p := range want.Paths() {
+				// A post's page depends on the post alone: -short compares
+				// one in five of them, and every other file.
+				if testing.Short() && KindOf(p) == KindPost && i%5 != 0 {
+					continue
+				}
 				if g, w := fileAt(t, got, p).Body, fileAt(t, want, p).Body; !bytes.Equal(g, w) {
 					t.Errorf("%s: got %d bytes from the rebuild, want the %d bytes of a fresh build", p, len(g), len(w))
 				}
