@@ -1,7 +1,3 @@
-// Package feed turns posts into a Site: every feed (RSS 2.0, Atom 1.0 and
-// JSON Feed 1.1, for all posts and for each category) and page we publish,
-// as prepared bytes. It serves a Site over HTTP and writes it to a folder.
-// It knows nothing of the file system beyond WriteDir.
 package feed
 
 import (
