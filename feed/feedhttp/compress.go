@@ -2,7 +2,6 @@ package feedhttp
 
 import (
 	"bytes"
-	"compress/gzip"
 	"maps"
 	"runtime"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"feedpub/feed"
+	"feedpub/internal/compress"
 )
 
 // brotliMin is the smallest body worth compressing with brotli.
@@ -59,7 +59,7 @@ func (pk packed) add(files []*feed.File) packed {
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, f := range files {
-		g.Go(func() error { gz[i] = gzipBytes(f.Body); return nil })
+		g.Go(func() error { gz[i] = compress.Gzip(f.Body); return nil })
 		if len(f.Body) >= brotliMin {
 			g.Go(func() error { br[i] = brotliBytes(f.Body); return nil })
 		}
@@ -94,7 +94,7 @@ func (c *pageGzips) gzip(f *feed.File) []byte {
 	if gz != nil {
 		return gz
 	}
-	gz = gzipBytes(f.Body)
+	gz = compress.Gzip(f.Body)
 	c.mu.Lock()
 	if len(c.m) >= maxPageGzips {
 		clear(c.m)
@@ -102,15 +102,6 @@ func (c *pageGzips) gzip(f *feed.File) []byte {
 	c.m[f.ETag] = gz
 	c.mu.Unlock()
 	return gz
-}
-
-func gzipBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	buf.Grow(len(b)/4 + 64)
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-	zw.Write(b)
-	zw.Close()
-	return buf.Bytes()
 }
 
 func brotliBytes(b []byte) []byte {

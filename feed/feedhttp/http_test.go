@@ -21,6 +21,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"feedpub/feed"
+	"feedpub/internal/compress"
 	"feedpub/internal/feedtest"
 	"feedpub/internal/validate"
 	"feedpub/loader"
@@ -252,8 +253,8 @@ func TestServeGzipHeadRange(t *testing.T) {
 	}
 
 	resp, body = get(t, "HEAD", u, "Accept-Encoding", "gzip")
-	if resp.StatusCode != 200 || len(body) != 0 || resp.ContentLength != int64(len(gzipBytes(f.Body))) {
-		t.Errorf("HEAD: got %d, %d bytes, Content-Length %d; want 200, none, %d", resp.StatusCode, len(body), resp.ContentLength, len(gzipBytes(f.Body)))
+	if resp.StatusCode != 200 || len(body) != 0 || resp.ContentLength != int64(len(compress.Gzip(f.Body))) {
+		t.Errorf("HEAD: got %d, %d bytes, Content-Length %d; want 200, none, %d", resp.StatusCode, len(body), resp.ContentLength, len(compress.Gzip(f.Body)))
 	}
 
 	resp, body = get(t, "GET", u, "Range", "bytes=10-19")
@@ -541,7 +542,7 @@ func TestServeMetrics(t *testing.T) {
 		{"feedpub_http_requests_total", []string{"class", "feed_query", "code", "400"}, 1},
 		{"feedpub_http_requests_total", []string{"class", "other", "code", "404"}, 1},
 		{"feedpub_http_requests_total", []string{"class", "post", "code", "200"}, 1},
-		{"feedpub_http_response_bytes_total", []string{"class", "feed"}, float64(3 * len(gzipBytes(fileAt(t, site, "/rss.xml").Body)))},
+		{"feedpub_http_response_bytes_total", []string{"class", "feed"}, float64(3 * len(compress.Gzip(fileAt(t, site, "/rss.xml").Body)))},
 		{"feedpub_rebuilds_total", nil, 2},
 		{"feedpub_rebuild_errors_total", nil, 1},
 		{"feedpub_rebuild_duration_seconds", nil, 2},
@@ -604,7 +605,7 @@ func TestServeAllocsDoNotGrow(t *testing.T) {
 	hs.Publish(small)
 	hb.Publish(big)
 	s, b := allocsPerRequest(hs, r), allocsPerRequest(hb, r)
-	t.Logf("allocations per request: %v for %d bytes, %v for %d bytes", s, len(gzipBytes(fileAt(t, small, "/rss.xml").Body)), b, len(gzipBytes(fileAt(t, big, "/rss.xml").Body)))
+	t.Logf("allocations per request: %v for %d bytes, %v for %d bytes", s, len(compress.Gzip(fileAt(t, small, "/rss.xml").Body)), b, len(compress.Gzip(fileAt(t, big, "/rss.xml").Body)))
 	if b > s {
 		t.Errorf("got %v allocations for the big feed and %v for the small one, want no more", b, s)
 	}
@@ -683,7 +684,7 @@ func TestServeCorked(t *testing.T) {
 		f := fileAt(t, site, path)
 		want := f.Body
 		if i%3 == 0 {
-			want = gzipBytes(f.Body)
+			want = compress.Gzip(f.Body)
 		}
 		if !bytes.Equal(body, want) {
 			t.Fatalf("request %d, %s: got %d bytes, want the %d prepared", i, path, len(body), len(want))

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"feedpub/feed"
+	"feedpub/internal/compress"
 )
 
 // Query parameters on feeds, as RSSHub users know them:
@@ -166,7 +167,7 @@ func (c *queryCache) canonical(s *feed.Site, q *feed.Query, path string) (*filte
 	if err != nil {
 		return nil, err
 	}
-	f = &filtered{file, gzipBytes(file.Body)}
+	f = &filtered{file, compress.Gzip(file.Body)}
 	c.mu.Lock()
 	if len(c.m) >= queryCacheSize {
 		clear(c.m)

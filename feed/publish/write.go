@@ -1,8 +1,6 @@
 package publish
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -15,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"feedpub/feed"
+	"feedpub/internal/compress"
 )
 
 // manifestName is the file in which WriteDir lists what it wrote, so that
@@ -141,7 +140,7 @@ func writeFiles(s *feed.Site, t Target, paths, files []string, opt Options) (int
 			if err != nil || !opt.Gzip {
 				return err
 			}
-			changed, err = t.WriteFile(files[i]+".gz", gzipBytes(body))
+			changed, err = t.WriteFile(files[i]+".gz", compress.Gzip(body))
 			written.Add(int64(b2i(changed)))
 			return err
 		})
@@ -172,15 +171,6 @@ func fileName(urlPath string) (string, error) {
 		return "", fmt.Errorf("publish: refusing to write %q: not inside the output folder", urlPath)
 	}
 	return name, nil
-}
-
-func gzipBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	buf.Grow(len(b)/4 + 64)
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-	zw.Write(b)
-	zw.Close()
-	return buf.Bytes()
 }
 
 func readManifest(t Target) []string {
