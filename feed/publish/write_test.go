@@ -16,14 +16,15 @@ import (
 
 var testPost = feedtest.Post
 
-// fileAt is s.File(p), failing the test on an error.
-func fileAt(t testing.TB, s *feed.Site, p string) *feed.File {
+// bodyAt is what Write writes for path p of s (s.Body), failing the test
+// on an error.
+func bodyAt(t testing.TB, s *feed.Site, p string) []byte {
 	t.Helper()
-	f, err := s.File(p)
+	b, err := s.Body(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f
+	return b
 }
 
 // checkFeed parses a feed back: XML with a strict decoder to the end,
@@ -83,7 +84,7 @@ func TestWriteDirStaysInside(t *testing.T) {
 		t.Errorf("got %d files, want %d (each file, its .gz, the manifest)", files, want)
 	}
 	for _, p := range site.Paths() {
-		checkFeed(t, p, fileAt(t, site, p).Body)
+		checkFeed(t, p, bodyAt(t, site, p))
 	}
 }
 
@@ -192,7 +193,7 @@ func TestWriteDirDeletesOnlyItsOwn(t *testing.T) {
 	}
 	for _, p := range second.Paths() {
 		name, _ := fileName(p)
-		if tree[name] != string(fileAt(t, second, p).Body) {
+		if tree[name] != string(bodyAt(t, second, p)) {
 			t.Errorf("%s: not the new site's bytes", name)
 		}
 	}
@@ -228,7 +229,7 @@ func TestWriteDirRemovesKilledRunsFiles(t *testing.T) {
 		union = append(union, n)
 	}
 	writeAtomic(root, manifestName, manifestBody(union), false)
-	writeAtomic(root, "categories/extra/rss.xml", fileAt(t, big, "/categories/extra/rss.xml").Body, false)
+	writeAtomic(root, "categories/extra/rss.xml", bodyAt(t, big, "/categories/extra/rss.xml"), false)
 	os.WriteFile(filepath.Join(out, "categories", "extra", tmpPrefix+"dead"), []byte("half"), 0o644)
 	old := time.Now().Add(-time.Minute)
 	os.Chtimes(filepath.Join(out, "categories", "extra", tmpPrefix+"dead"), old, old)
