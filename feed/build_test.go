@@ -58,10 +58,6 @@ func buildTestdata(t *testing.T) (*Site, *loader.Result) {
 	return site, res
 }
 
-func isFeedPath(p string) bool {
-	return strings.HasSuffix(p, ".xml") || strings.HasSuffix(p, ".json")
-}
-
 // goldenName is the golden file of path p: pages ("/x/") as x/index.html.
 func goldenName(p string) string {
 	if strings.HasSuffix(p, "/") {
