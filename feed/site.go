@@ -26,11 +26,12 @@ type Site struct {
 	// Posts is the number of posts published.
 	Posts int
 
+	// Set by Build, then only read.
 	r        *renderer
 	paths    map[string]siteFile // every path but the pages of posts
 	channels []*channel          // all posts first, then categories by slug
 	posts    []*item             // sorted by slug: the pages of posts
-	encs     *chanEncs           // a lean Site's feeds made, not all written yet
+	encs     *chanEncs           // a lean Site's feeds made, not all written yet; locks itself
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
 	lean bool

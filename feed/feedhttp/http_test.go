@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -741,5 +742,49 @@ func TestServeReusesBodyFile(t *testing.T) {
 	got := make([]byte, len(e.id.body))
 	if _, err := e.id.mem.f.ReadAt(got, e.id.mem.off); err != nil || !bytes.Equal(got, e.id.body) {
 		t.Errorf("memfd copy: got other bytes than the body (%v)", err)
+	}
+}
+
+// Publish compresses a file once: a later Site whose file has the same
+// bytes (the same ETag) is served with the very gzip and brotli made
+// before, and a changed file gets new ones.
+func TestPublishKeepsCompression(t *testing.T) {
+	b, err := feed.NewBuilder(feed.Config{URL: "https://news.example.com/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{}
+	publish := func(posts []*loader.Post) *feed.Site {
+		site, err := b.Build(posts, serveNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Publish(site)
+		return site
+	}
+	packed := func(p string) (gz, br []byte) {
+		e := h.snap.Load().entries[p]
+		if e == nil || e.gz.body == nil || e.br.body == nil {
+			t.Fatalf("%s: got no gzip or brotli variant after Publish", p)
+		}
+		return e.gz.body, e.br.body
+	}
+	const all, tech = "/rss.xml", "/categories/technology/rss.xml"
+	posts := append(servePosts(), manyPosts(30)...)
+	site := publish(posts)
+	allGz, _ := packed(all)
+	techGz, techBr := packed(tech)
+	if !bytes.Equal(allGz, compress.Gzip(fileAt(t, site, all).Body)) {
+		t.Fatalf("%s: the gzip variant is not the gzip of the body", all)
+	}
+	posts = slices.Clone(posts)
+	posts[0] = &loader.Post{Path: "new.md", Title: "New", Date: serveNow.Add(-time.Hour), Updated: serveNow.Add(-time.Hour),
+		Body: "<p>new</p>", Categories: []string{"其他"}}
+	publish(posts)
+	if gz, _ := packed(all); &gz[0] == &allGz[0] {
+		t.Errorf("%s changed but kept its old gzip", all)
+	}
+	if gz, br := packed(tech); &gz[0] != &techGz[0] || &br[0] != &techBr[0] {
+		t.Errorf("%s did not change but was compressed again", tech)
 	}
 }
