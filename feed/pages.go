@@ -188,7 +188,7 @@ func feedLinks(ch *channel, root string) []pageLink {
 
 // renderPages adds the pages for people to site: a page per feed, the
 // index, the OPML list and the stylesheet. A page whose bytes did not
-// change keeps the last build's File, so its ETag and gzip. The page of
+// change keeps the last build's File, so its ETag. The page of
 // each post is made when asked for (Site.File), not here: a folder of
 // 100,000 posts would otherwise hold as many pages.
 func (b *Builder) renderPages(site *Site) error {

@@ -14,12 +14,16 @@ import (
 // A Site is everything we publish: every feed and page, by URL path. serve
 // answers from it and build writes it, so the two can never disagree.
 //
-// What a Site publishes never changes: a path gives the same bytes for as
-// long as the Site lives, from every goroutine. What it keeps to make them
-// does change, and is safe for concurrent use: the page of a post among a
+// The files a Site holds made (Made) never change. The others (the pages
+// of posts; in a lean Site its feeds and their pages; feeds narrowed by a
+// Query) are made when asked for, from what the Site keeps, and what it
+// keeps does change, safely for concurrent use: the page of a post among a
 // feed's newest is kept once made (item.page), and a later Build of the
-// same Builder may drop the content and encodings that its items share with
-// this Site (item.release), which are then made again when asked for.
+// same Builder may drop the content and encodings that its items share
+// with this Site (item.release), which are then made again, with the same
+// bytes, unless the post's body was not kept in memory (a large folder) and
+// its file changed since: then the post shows without its content until
+// the next build (see renderer.prepare).
 type Site struct {
 	// NextDue is the date of the earliest post not yet due, or zero.
 	NextDue time.Time

@@ -362,7 +362,7 @@ func TestServeBeforeFirstBuild(t *testing.T) {
 	defer srv.Close()
 	resp, _ := get(t, "GET", srv.URL+"/rss.xml")
 	if resp.StatusCode != 503 {
-		t.Errorf("got %d, want 503 before the first Store", resp.StatusCode)
+		t.Errorf("got %d, want 503 before the first Publish", resp.StatusCode)
 	}
 }
 
