@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"feedpub/internal/feedtest"
+	"feedpub/internal/gen"
 	"feedpub/loader"
 )
 
-var benchPosts = feedtest.ManyPosts
+var benchPosts = gen.Posts
 
 // benchFeed builds a site of 50 posts and returns its builder and the
 // all-posts channel, items prepared.

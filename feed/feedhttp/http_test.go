@@ -24,6 +24,7 @@ import (
 	"feedpub/feed"
 	"feedpub/internal/compress"
 	"feedpub/internal/feedtest"
+	"feedpub/internal/gen"
 	"feedpub/internal/validate"
 	"feedpub/loader"
 )
@@ -40,7 +41,7 @@ func newTestServer(t *testing.T, site *feed.Site) (*Handler, *httptest.Server) {
 
 var (
 	servePosts = feedtest.Posts
-	manyPosts  = feedtest.ManyPosts
+	manyPosts  = gen.Posts
 	serveNow   = feedtest.Now
 )
 

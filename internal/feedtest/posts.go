@@ -1,12 +1,11 @@
 // Package feedtest holds what the tests of several packages share: a small
-// site's posts, a generator of many posts, one way to start a server, and
-// the table of posts the loader must reject. It imports neither feed nor
-// any package that does, so feed's own tests can use it.
+// site's posts and the hostile names (the generators of many posts are in
+// internal/gen, the table of posts that must be rejected in
+// internal/feedtest/rejected). It imports neither feed nor any package that
+// does, so feed's own tests can use it.
 package feedtest
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"feedpub/loader"
@@ -34,27 +33,6 @@ func Posts() []*loader.Post {
 		{Path: "draft.txt", Title: "Draft", Date: d(5), Updated: d(5), Draft: true, Categories: []string{"要闻"}, Body: "<p>x</p>"},
 		{Path: "future.txt", Title: "Future", Date: d(28), Updated: d(28), Categories: []string{"要闻"}, Body: "<p>later</p>"},
 	}
-}
-
-// ManyPosts makes n posts with seed-sized HTML bodies (about 8 KB of
-// Chinese and English text), an hour apart, newest first, in two
-// categories: the one generator of posts in memory.
-func ManyPosts(n int) []*loader.Post {
-	para := "<p>江南城市商业银行对外发布绿色信贷专项计划，重点支持<strong>分布式光伏</strong>和工业节能改造项目。" +
-		`Engineers said the <a href="https://example.com/x">new release</a> cuts cold start time in half.</p>` + "\n"
-	body := "<div>\n" + strings.Repeat(para, 8<<10/len(para)+1) + "</div>"
-	t0 := time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC)
-	posts := make([]*loader.Post, n)
-	for i := range posts {
-		d := t0.Add(-time.Duration(i) * time.Hour)
-		posts[i] = &loader.Post{
-			Path: fmt.Sprintf("2024/%04d.html", i), Title: fmt.Sprintf("第%d期：绿色信贷", i),
-			Date: d, Updated: d, Categories: []string{"金融", "要闻"},
-			Author: loader.Author{Name: "江南财经观察"}, Image: "https://picsum.photos/400/300",
-			Body: body, Sum: fmt.Sprint(i),
-		}
-	}
-	return posts
 }
 
 // Post makes a post at path with a title, in categories, dated on a fixed

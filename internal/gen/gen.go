@@ -1,5 +1,6 @@
-// Package gen writes synthetic posts in the seed format, for benchmarks
-// and tests (feedpub gen).
+// Package gen makes synthetic posts: folders in the seed format for
+// benchmarks (Write, feedpub gen) and tests (Small), and posts in memory
+// (Posts). It is the one generator of posts.
 package gen
 
 import (
