@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"feedpub/internal/feedtest"
 )
 
 // TestBuildRefusesOutAndKeepsOthersFiles runs the build command: a refused
@@ -14,7 +16,7 @@ func TestBuildRefusesOutAndKeepsOthersFiles(t *testing.T) {
 	base := t.TempDir()
 	seeds := filepath.Join(base, "seeds")
 	genPosts(t, seeds, 20, "a")
-	before := readDir(t, base)
+	before := feedtest.ReadTree(t, base)
 	for _, out := range []string{seeds, base, "/", filepath.Join(seeds, "out")} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), []string{"build", "-seeds", seeds, "-out", out}, &stdout, &stderr)
@@ -22,7 +24,7 @@ func TestBuildRefusesOutAndKeepsOthersFiles(t *testing.T) {
 			t.Errorf("build -out %s: got nil, want a refusal", out)
 		}
 	}
-	if after := readDir(t, base); len(after) != len(before) {
+	if after := feedtest.ReadTree(t, base); len(after) != len(before) {
 		t.Fatalf("refused builds changed the folder: %d files before, %d after", len(before), len(after))
 	}
 
@@ -42,7 +44,7 @@ func TestBuildRefusesOutAndKeepsOthersFiles(t *testing.T) {
 			t.Fatalf("build: %v\n%s", err, stderr.String())
 		}
 	}
-	got := readDir(t, out)
+	got := feedtest.ReadTree(t, out)
 	for n, body := range mine {
 		if string(got[n]) != body {
 			t.Errorf("%s: got %q, want the user's file untouched", n, got[n])

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"feedpub/internal/feedtest"
 	"feedpub/internal/longtest"
 )
 
@@ -139,7 +140,7 @@ func builtBodies(t testing.TB, seeds string) map[[32]byte]string {
 		t.Fatalf("build: %v\n%s", err, stderr.String())
 	}
 	sums := map[[32]byte]string{}
-	for name, b := range readDir(t, out) {
+	for name, b := range feedtest.ReadTree(t, out) {
 		if name != manifest {
 			sums[sha256.Sum256(b)] = name
 		}

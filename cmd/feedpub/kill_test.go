@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"feedpub/internal/feedtest"
 	"feedpub/internal/gen"
 	"feedpub/internal/longtest"
 )
@@ -35,28 +35,6 @@ func genPosts(t testing.TB, dir string, n int, variant string) {
 	if err := gen.Small(dir, n, variant); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// readDir returns every file under dir by slash path.
-func readDir(t testing.TB, dir string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = b
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 const manifest = ".feedpub-manifest"
@@ -115,7 +93,7 @@ func TestBuildKilled(t *testing.T) {
 			t.Fatalf("reference build: %v\n%s", err, msg)
 		}
 		full = max(full, time.Since(start))
-		want[i] = readDir(t, refs[i])
+		want[i] = feedtest.ReadTree(t, refs[i])
 		delete(want[i], manifest)
 	}
 	if len(want[0]) < 30 || bytes.Equal(want[0]["rss.xml"], want[1]["rss.xml"]) {
@@ -158,7 +136,7 @@ func TestBuildKilled(t *testing.T) {
 			<-done
 		}
 
-		got := readDir(t, out)
+		got := feedtest.ReadTree(t, out)
 		listed := map[string]bool{}
 		for _, n := range strings.Split(string(got[manifest]), "\n") {
 			listed[n] = true
@@ -198,7 +176,7 @@ func TestBuildKilled(t *testing.T) {
 		if msg, err := build(seeds[v], out).CombinedOutput(); err != nil {
 			t.Fatalf("final build: %v\n%s", err, msg)
 		}
-		got := readDir(t, out)
+		got := feedtest.ReadTree(t, out)
 		delete(got, manifest)
 		for name, body := range got {
 			if w, ok := want[v][name]; !ok || !bytes.Equal(w, body) {

@@ -27,6 +27,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"feedpub/feed"
+	"feedpub/internal/feedtest"
 	"feedpub/internal/validate"
 )
 
@@ -251,7 +252,7 @@ func TestSoak(t *testing.T) {
 	if err := run(context.Background(), []string{"build", "-quiet", "-seeds", seeds, "-out", out, "-timezone", "UTC"}, &stdout, &stderr); err != nil {
 		t.Fatalf("fresh build: %v", err)
 	}
-	want := readDir(t, out)
+	want := feedtest.ReadTree(t, out)
 	delete(want, manifest)
 	var mismatched []string
 	for end := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {

@@ -1,9 +1,12 @@
 package publish
 
 import (
+	"bytes"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,24 +129,6 @@ func TestFileName(t *testing.T) {
 	}
 }
 
-func readTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestWriteDirDeletesOnlyItsOwn: files the site no longer has are removed,
 // a user's own files are not, and a hostile manifest deletes nothing
 // outside the folder.
@@ -185,7 +170,7 @@ func TestWriteDirDeletesOnlyItsOwn(t *testing.T) {
 			t.Errorf("%s: got %q, %v; want it untouched", v, b, err)
 		}
 	}
-	tree := readTree(t, out)
+	tree := feedtest.ReadTree(t, out)
 	for _, gone := range []string{"categories/old/rss.xml", "categories/old/atom.xml", "categories/old/feed.json"} {
 		if _, ok := tree[gone]; ok {
 			t.Errorf("%s still there; want it removed with its category", gone)
@@ -193,7 +178,7 @@ func TestWriteDirDeletesOnlyItsOwn(t *testing.T) {
 	}
 	for _, p := range second.Paths() {
 		name, _ := fileName(p)
-		if tree[name] != string(bodyAt(t, second, p)) {
+		if !bytes.Equal(tree[name], bodyAt(t, second, p)) {
 			t.Errorf("%s: not the new site's bytes", name)
 		}
 	}
@@ -237,23 +222,15 @@ func TestWriteDirRemovesKilledRunsFiles(t *testing.T) {
 	if _, err := WriteDir(small, out, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	tree := readTree(t, out)
+	tree := feedtest.ReadTree(t, out)
 	for name := range tree {
 		if strings.HasPrefix(name, "categories/extra") {
 			t.Errorf("%s left behind by the killed run", name)
 		}
 	}
 	if len(tree) != len(small.Paths())+1 {
-		t.Errorf("got files %v, want the site's %d and the manifest", keys(tree), len(small.Paths()))
+		t.Errorf("got files %v, want the site's %d and the manifest", slices.Sorted(maps.Keys(tree)), len(small.Paths()))
 	}
-}
-
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // TestWriteDirSymlinkInOut: a link inside the output folder pointing out

@@ -3,33 +3,12 @@ package gen
 import (
 	"bytes"
 	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"feedpub/internal/feedtest"
 	"feedpub/loader"
 )
-
-// readTree returns every file under dir by slash path.
-func readTree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = data
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // scan reads dir with the loader, failing on any problem.
 func scan(t *testing.T, dir string) []*loader.Post {
@@ -58,7 +37,7 @@ func TestWriteDeterministic(t *testing.T) {
 	if err := Write(context.Background(), c, 40, o); err != nil {
 		t.Fatal(err)
 	}
-	ta, tb, tc := readTree(t, a), readTree(t, b), readTree(t, c)
+	ta, tb, tc := feedtest.ReadTree(t, a), feedtest.ReadTree(t, b), feedtest.ReadTree(t, c)
 	if len(ta) != 40 || len(tb) != 40 {
 		t.Fatalf("got %d and %d files, want 40 each", len(ta), len(tb))
 	}
