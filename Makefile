@@ -4,7 +4,7 @@ SEEDS   ?= seeds
 OUT     ?= public
 BIN     ?= bin/feedpub
 
-.PHONY: all run feeds test validate lint build bench fuzz soak clean
+.PHONY: all run feeds test test-long validate lint build bench fuzz soak clean
 
 all: build
 
@@ -16,14 +16,26 @@ run:
 feeds:
 	$(GO) run ./cmd/feedpub build -seeds $(SEEDS) -out $(OUT)
 
-## test: the whole test suite, with the race detector (checks whose tool is
-## missing skip with a message; FEEDPUB_REQUIRE_TOOLS=1 makes them fail instead)
+## test: the fast suite, with the race detector: every test but the long ones
+## (checks whose tool is missing skip with a message; FEEDPUB_REQUIRE_TOOLS=1
+## makes them fail instead)
 test:
-	$(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -race -short -count=1 -timeout 15m ./...
 
-## validate: every feed checked by jing, Python's feedparser and newsboat; fails if a tool is missing
+# LONG_TESTS are the tests that call longtest.Mark: make test skips them and
+# make test-long runs only them, so the two together run every test once
+# (internal/longtest checks that this list is complete).
+LONG_TESTS = TestBrowser|TestBuildKilled|TestHostileRequests|TestPolicyInBrowser|TestWatchOverflowRescans
+
+## test-long: the long tests make test skips: 10,000 posts killed mid-build,
+## 2,000 idle connections, a 20,000-file watch overflow, headless Chromium
+test-long:
+	$(GO) test -race -count=1 -timeout 30m -run '^($(LONG_TESTS))$$' ./...
+
+## validate: the checks by jing, Python's feedparser, newsboat and Chromium;
+## fails if a tool is missing (they run in make test too, skipping without it)
 validate:
-	FEEDPUB_REQUIRE_TOOLS=1 $(GO) test -race -count=1 -run 'TestFeedsValid|TestRebuildIdentical|TestEditChangesOnlyItsFeeds|TestIDsStable|TestHostileCategories|FuzzFeeds|TestBuildFeedsValid|TestBuildRejectsHostile|TestNewsboat|TestCheck$$|TestCompare' ./internal/validate ./feed ./cmd/feedpub
+	FEEDPUB_REQUIRE_TOOLS=1 $(GO) test -race -count=1 -run 'TestFeedsValid|TestBuildFeedsValid|TestNewsboat|TestOPMLNewsboat|TestBrowser|TestPolicyInBrowser' ./...
 
 FUZZTIME ?= 60s
 
@@ -34,7 +46,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzCategories$$' -fuzztime $(FUZZTIME) ./loader/
 	$(GO) test -run '^$$' -fuzz '^FuzzMarkdownTime$$' -fuzztime $(FUZZTIME) ./loader/
 	$(GO) test -run '^$$' -fuzz '^FuzzSlug$$'       -fuzztime $(FUZZTIME) ./feed/
-	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$'      -fuzztime $(FUZZTIME) ./feed/
+	$(GO) test -run '^$$' -fuzz '^FuzzSanitize$$'   -fuzztime $(FUZZTIME) ./feed/
+	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$'      -fuzztime $(FUZZTIME) ./feed/publish/
 	$(GO) test -run '^$$' -fuzz '^FuzzFeeds$$'      -fuzztime $(FUZZTIME) ./feed/
 
 ## soak: 60 s of load and churn, hostile requests with 10,000 idle connections, 50 killed builds (loopback only)
@@ -54,7 +67,7 @@ build:
 ## bench: performance figures (never fails on a number; noisy on a shared machine).
 ## Writes about 1.3 GB of generated posts under /tmp/feedpub-bench on its first run.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./loader/ ./feed/
+	$(GO) test -run '^$$' -bench . -benchmem ./loader/ ./feed/...
 	$(GO) run ./internal/bench -n 10000,100000
 	bash internal/benchserve/run.sh
 	bash internal/benchserve/run.sh -n 50

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"encoding/xml"
-	"errors"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"feedpub/internal/validate"
 	"feedpub/loader"
 )
 
@@ -60,60 +58,51 @@ func buildTestdata(t *testing.T) (*Site, *loader.Result) {
 	return site, res
 }
 
-func isFeedPath(p string) bool {
-	return strings.HasSuffix(p, ".xml") || strings.HasSuffix(p, ".json")
+// goldenName is the golden file of path p: pages ("/x/") as x/index.html.
+func goldenName(p string) string {
+	if strings.HasSuffix(p, "/") {
+		p += "index.html"
+	}
+	return filepath.Join("testdata", "golden", filepath.FromSlash(p))
 }
 
-// TestGolden compares every feed and page for people (as index.html) with
-// its golden file.
+// TestGolden compares every file of the site, feeds and pages (the index,
+// each feed's page, each post's page, the OPML list and the stylesheet),
+// with its golden file.
 func TestGolden(t *testing.T) {
 	site, _ := buildTestdata(t)
-	var feeds []string
-	body := map[string][]byte{}
-	for _, p := range site.Paths() {
-		if !isFeedPath(p) && !strings.HasSuffix(p, "/") {
-			continue
-		}
-		name, err := fileName(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := site.File(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		feeds = append(feeds, "/"+name)
-		body["/"+name] = f.Body
-	}
-	slices.Sort(feeds)
+	paths := site.Paths()
 	golden := filepath.Join("testdata", "golden")
 	if *update {
 		os.RemoveAll(golden)
-		for _, p := range feeds {
-			name := filepath.Join(golden, filepath.FromSlash(p))
+		for _, p := range paths {
+			name := goldenName(p)
 			os.MkdirAll(filepath.Dir(name), 0o755)
-			if err := os.WriteFile(name, body[p], 0o644); err != nil {
+			if err := os.WriteFile(name, fileAt(t, site, p).Body, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	var want []string
+	var want, got []string
 	filepath.WalkDir(golden, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(golden, p)
-			want = append(want, "/"+filepath.ToSlash(rel))
+			want = append(want, p)
 		}
 		return nil
 	})
-	if strings.Join(feeds, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("feeds built:\n%s\ngolden files:\n%s\n(run go test ./feed -run TestGolden -update)", strings.Join(feeds, "\n"), strings.Join(want, "\n"))
+	for _, p := range paths {
+		got = append(got, goldenName(p))
 	}
-	for _, p := range feeds {
-		w, err := os.ReadFile(filepath.Join(golden, filepath.FromSlash(p)))
+	slices.Sort(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("files built:\n%s\ngolden files:\n%s\n(run go test ./feed -run TestGolden -update)", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, p := range paths {
+		w, err := os.ReadFile(goldenName(p))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := body[p]; !bytes.Equal(got, w) {
+		if got := fileAt(t, site, p).Body; !bytes.Equal(got, w) {
 			t.Errorf("%s differs from its golden file (run go test ./feed -run TestGolden -update and review the diff)", p)
 		}
 	}
@@ -140,7 +129,7 @@ func TestFeedsParseBack(t *testing.T) {
 	for dir, titles := range wantFeeds {
 		for _, f := range formatList {
 			p := "/" + dir + f.file
-			file := site.Files[p]
+			file := fileAt(t, site, p)
 			if file == nil {
 				t.Errorf("%s: missing", p)
 				continue
@@ -179,18 +168,19 @@ func TestFeedsParseBack(t *testing.T) {
 // strictXML decodes b to the end with encoding/xml in strict mode.
 func strictXML(t *testing.T, name string, b []byte) {
 	t.Helper()
-	d := xml.NewDecoder(bytes.NewReader(b))
-	d.Strict = true
-	for {
-		_, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			t.Errorf("%s: not well-formed XML: %v", name, err)
-			return
-		}
+	if err := validate.StrictXML(b); err != nil {
+		t.Errorf("%s: not well-formed XML: %v", name, err)
 	}
+}
+
+// fileAt is s.File(p), failing the test on an error.
+func fileAt(t testing.TB, s *Site, p string) *File {
+	t.Helper()
+	f, err := s.File(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 func TestBuildDeterministic(t *testing.T) {
@@ -223,7 +213,7 @@ func TestBuildLimitAndDates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(site.Files["/categories/c/atom.xml"].Body))
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(fileAt(t, site, "/categories/c/atom.xml").Body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +230,7 @@ func TestBuildLimitAndDates(t *testing.T) {
 	if !site.NextDue.Equal(posts[6].Date) {
 		t.Errorf("NextDue = %v, want %v", site.NextDue, posts[6].Date)
 	}
-	if f := site.Files["/categories/c/rss.xml"]; !f.Modified.Equal(base.Add(5 * time.Hour)) {
+	if f := fileAt(t, site, "/categories/c/rss.xml"); !f.Modified.Equal(base.Add(5 * time.Hour)) {
 		t.Errorf("Modified = %v, want the newest item's date", f.Modified)
 	}
 }
@@ -254,7 +244,7 @@ func TestSummaryFallsBackToBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(site.Files["/feed.json"].Body))
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(fileAt(t, site, "/feed.json").Body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,13 +274,8 @@ func TestLeanSlimBuildSameBytes(t *testing.T) {
 	if !slices.Equal(got.Paths(), want.Paths()) {
 		t.Fatalf("got paths %q, want %q", got.Paths(), want.Paths())
 	}
-	dir := t.TempDir()
-	if _, err := got.WriteDir(dir, WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	for _, p := range want.Paths() {
-		name, _ := fileName(p)
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		data, err := got.Body(p)
 		if err != nil {
 			t.Fatal(err)
 		}

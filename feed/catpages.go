@@ -19,7 +19,7 @@ type categoryRow struct {
 
 // renderCategories makes the index of the categories of chans (all posts
 // first, then the categories by slug).
-func (c *Config) renderCategories(chans []*channel) ([]byte, error) {
+func (c *renderer) renderCategories(chans []*channel) ([]byte, error) {
 	pg := categoriesPage{pageBase: c.base(categoriesPath, "")}
 	pg.Heading = pg.T.Categories
 	pg.Title = pg.T.Categories + " · " + c.Title

@@ -1,7 +1,3 @@
-// Package feed turns posts into a Site: every feed (RSS 2.0, Atom 1.0 and
-// JSON Feed 1.1, for all posts and for each category) and page we publish,
-// as prepared bytes. It serves a Site over HTTP and writes it to a folder.
-// It knows nothing of the file system beyond WriteDir.
 package feed
 
 import (
@@ -27,29 +23,31 @@ type Config struct {
 	Summary  int            // characters of text in a summary made from the body
 }
 
+// DefaultLimit is how many items a feed holds unless the configuration says.
+const DefaultLimit = 50
+
 // Defaults for the fields of Config.
 const (
-	DefaultTitle   = "feedpub"
-	DefaultURL     = "http://127.0.0.1:8080/"
-	DefaultLimit   = 50
-	DefaultTTL     = time.Minute
-	DefaultSummary = 200
+	defaultTitle   = "feedpub"
+	defaultURL     = "http://127.0.0.1:8080/"
+	defaultTTL     = time.Minute
+	defaultSummary = 200
 )
 
 // WithDefaults returns c with every empty field set to its default, and an
 // error if a field is set to something that cannot work.
 func (c Config) WithDefaults() (Config, error) {
 	if c.Title == "" {
-		c.Title = DefaultTitle
+		c.Title = defaultTitle
 	}
 	if c.Description == "" {
 		c.Description = c.Title
 	}
 	if c.URL == "" {
-		c.URL = DefaultURL
+		c.URL = defaultURL
 	}
 	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || !isHTTP(u) {
 		return c, fmt.Errorf("site url %q: want an absolute http(s) URL such as https://news.example.com/", c.URL)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
@@ -73,13 +71,13 @@ func (c Config) WithDefaults() (Config, error) {
 	case c.TTL < 0:
 		return c, fmt.Errorf("ttl %v: want a positive duration", c.TTL)
 	case c.TTL == 0:
-		c.TTL = DefaultTTL
+		c.TTL = defaultTTL
 	}
 	if c.Location == nil {
 		c.Location = time.UTC
 	}
 	if c.Summary <= 0 {
-		c.Summary = DefaultSummary
+		c.Summary = defaultSummary
 	}
 	return c, nil
 }

@@ -17,11 +17,9 @@ import (
 	"feedpub/loader"
 )
 
-// Policy is the sanitiser for every piece of post HTML we publish, in feeds
-// and on pages: no script, no event handlers, no javascript: URLs, no
+// newPolicy makes the sanitiser for every piece of post HTML we publish, in
+// feeds and on pages: no script, no event handlers, no javascript: URLs, no
 // frames or plugins. A bluemonday policy is safe for concurrent use.
-var Policy = newPolicy()
-
 func newPolicy() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowAttrs("width", "height", "loading").OnElements("img")
@@ -201,7 +199,7 @@ func truncate(s string, max int) string {
 // when s is not an http(s) URL.
 func webURL(s string) string {
 	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || !isHTTP(u) {
 		return ""
 	}
 	if host := u.Hostname(); !isASCII(host) {
@@ -261,10 +259,11 @@ func validEmail(s string) bool {
 	return err == nil && a.Name == "" && a.Address == s && !strings.ContainsAny(s, " ()<>")
 }
 
-// validLang reports whether s is shaped like a language tag (RFC 3066 /
-// BCP 47), the form xml:lang takes in Atom.
+// langTag is the shape of a language tag (RFC 3066 / BCP 47).
 var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
 
+// validLang reports whether s is shaped like a language tag, the form
+// xml:lang takes in Atom.
 func validLang(s string) bool { return langTag.MatchString(s) }
 
 // siteLang is the site's language if it is shaped like a language tag,

@@ -83,7 +83,7 @@ func TestCategoriesIndex(t *testing.T) {
 		for _, w := range []string{
 			`<a href="` + rel("../", pagePath(ch)) + `">` + ch.name + `</a>`,
 			chromeOf("zh-CN").posts(len(ch.items)),
-			chromeOf("zh-CN").date(ch.updated, site.cfg.Location).Text,
+			chromeOf("zh-CN").date(ch.updated, site.r.Location).Text,
 			`href="` + rel("../", ch.dir+"rss.xml") + `"`,
 		} {
 			if !strings.Contains(body, w) {

@@ -15,7 +15,15 @@ const MaxLimit = 10000
 func ParseLimit(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > MaxLimit {
-		return 0, fmt.Errorf("limit: want a whole number from 1 to %d, got %q", MaxLimit, clipPath(s))
+		return 0, fmt.Errorf("limit: want a whole number from 1 to %d, got %q", MaxLimit, clip(s, 200))
 	}
 	return n, nil
+}
+
+// clip shortens s to at most n bytes, for an error message.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }

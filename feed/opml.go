@@ -31,7 +31,7 @@ type opmlOutline struct {
 // opml lists every feed (in RSS, the format every reader takes) with
 // absolute URLs, since an OPML file is read away from the site.
 func (b *Builder) opml(chans []*channel) ([]byte, error) {
-	c := &b.cfg
+	c := b.r
 	doc := opmlDoc{
 		Version: "2.0",
 		Head:    opmlHead{Title: c.Title, DateModified: rfc822(chans[0].updated), Docs: "http://opml.org/spec2.opml"},

@@ -176,12 +176,12 @@ type postPage struct {
 }
 
 // date is t as the pages show it: in the site's zone and language.
-func (pb *pageBase) date(c *Config, t time.Time) pageDate { return pb.T.date(t, c.Location) }
+func (pb *pageBase) date(c *renderer, t time.Time) pageDate { return pb.T.date(t, c.Location) }
 
-func (c *Config) base(p, title string) pageBase { return c.baseIn(p, title, chromeOf(c.Language)) }
+func (c *renderer) base(p, title string) pageBase { return c.baseIn(p, title, chromeOf(c.Language)) }
 
 // baseIn is base with the chrome t, made already.
-func (c *Config) baseIn(p, title string, t *chrome) pageBase {
+func (c *renderer) baseIn(p, title string, t *chrome) pageBase {
 	root := rootOf(p)
 	return pageBase{Lang: t.Lang, T: t, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, "")}
 }
@@ -199,40 +199,40 @@ func feedLinks(ch *channel, root string) []pageLink {
 
 // renderPages adds the pages for people to site: a page per feed, the
 // index, the OPML list and the stylesheet. A page whose bytes did not
-// change keeps the last build's File, so its ETag and gzip. The page of
+// change keeps the last build's File, so its ETag. The page of
 // each post is made when asked for (Site.File), not here: a folder of
 // 100,000 posts would otherwise hold as many pages.
-func (b *Builder) renderPages(site *Site, items []*item) error {
-	c := &b.cfg
+func (b *Builder) renderPages(site *Site) error {
+	c := b.r
 	chans := site.channels
 
-	add := func(p string, f *File) {
-		if old := b.files[p]; old != nil && old.ETag == f.ETag && old.Type == f.Type {
+	add := func(p string, f *File, ch *channel) {
+		if old := b.files[p].file; old != nil && old.ETag == f.ETag && old.Type == f.Type {
 			f = old
 		}
-		site.Files[p] = f
+		site.paths[p] = siteFile{file: f, ch: ch, f: -1}
 	}
-	add(stylePath, newFile(styleCSS, cssType, styleModified))
+	add(stylePath, newFile(styleCSS, cssType, styleModified), nil)
 
 	pages := make(map[string]*channelPageState, len(chans))
 	for _, ch := range chans {
 		if b.lean { // made as it is written
-			site.chanPages[pagePath(ch)] = ch
+			site.paths[pagePath(ch)] = siteFile{ch: ch, f: -1}
 			continue
 		}
 		top := ch.items[:min(c.Limit, len(ch.items))]
 		if st := b.chanPages[ch.dir]; st != nil && st.same(ch, top) {
 			pages[ch.dir] = st
-			site.Files[pagePath(ch)] = st.file
+			site.paths[pagePath(ch)] = siteFile{file: st.file, ch: ch, f: -1}
 			continue
 		}
 		body, err := c.renderChannel(ch)
 		if err != nil {
 			return fmt.Errorf("feed: page of %s: %w", pagePath(ch), err)
 		}
-		add(pagePath(ch), newFile(body, htmlType, ch.updated))
+		add(pagePath(ch), newFile(body, htmlType, ch.updated), ch)
 		pages[ch.dir] = &channelPageState{title: ch.title, description: ch.description, updated: ch.updated,
-			count: len(ch.items), items: slices.Clone(top), file: site.Files[pagePath(ch)]}
+			count: len(ch.items), items: slices.Clone(top), file: site.paths[pagePath(ch)].file}
 	}
 	b.chanPages = pages
 
@@ -262,19 +262,19 @@ func (b *Builder) renderPages(site *Site, items []*item) error {
 	if err != nil {
 		return fmt.Errorf("feed: index page: %w", err)
 	}
-	add("/", newFile(body, htmlType, chans[0].updated))
+	add("/", newFile(body, htmlType, chans[0].updated), nil)
 
 	body, err = c.renderCategories(chans)
 	if err != nil {
 		return fmt.Errorf("feed: %s: %w", categoriesPath, err)
 	}
-	add(categoriesPath, newFile(body, htmlType, chans[0].updated))
+	add(categoriesPath, newFile(body, htmlType, chans[0].updated), nil)
 
 	body, err = b.opml(chans)
 	if err != nil {
 		return fmt.Errorf("feed: %s: %w", opmlPath, err)
 	}
-	add(opmlPath, newFile(body, opmlType, chans[0].updated))
+	add(opmlPath, newFile(body, opmlType, chans[0].updated), nil)
 	return nil
 }
 
@@ -347,7 +347,7 @@ func maybeBadForHTML(b []byte) bool {
 	return false
 }
 
-func (c *Config) renderChannel(ch *channel) ([]byte, error) {
+func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 	p := pagePath(ch)
 	pg := channelPage{pageBase: c.base(p, ch.title), Heading: ch.name}
 	if ch.dir == "" {
@@ -385,11 +385,10 @@ func (c *Config) renderChannel(ch *channel) ([]byte, error) {
 
 // renderPost makes the page of one item, from its prepared content. It
 // depends on the item, the configuration and the items before and after it
-// in time (older, newer: nil at either end). fr is the frame of every
-// post's page (postFrame).
-func (c *Config) renderPost(it *item, pr *prepared, fr *frame, older, newer *item) ([]byte, error) {
+// in time (older, newer: nil at either end).
+func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item) ([]byte, error) {
 	p := postPath(it)
-	pg := postPage{pageBase: c.baseIn(p, pr.post.Title+" · "+c.Title, fr.t), Heading: pr.post.Title,
+	pg := postPage{pageBase: c.baseIn(p, pr.post.Title+" · "+c.Title, c.postFrame.t), Heading: pr.post.Title,
 		PostLang: postLang(pr.post.Lang), Author: pr.author.Name, AuthorURL: pr.author.URL, Image: pr.image,
 		Body: template.HTML(pr.content)}
 	pg.Date = pg.date(c, it.post.Date)
@@ -417,13 +416,13 @@ func (c *Config) renderPost(it *item, pr *prepared, fr *frame, older, newer *ite
 		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir),
 			Feed: rel(pg.Root, dir+formatList[0].file), FeedTitle: pg.T.feedOf(cat.name)})
 	}
-	pg.Frame = fr
+	pg.Frame = c.postFrame
 	return executeSized("post.html", pg, len(pr.content)+4096)
 }
 
-// postFrame makes the frame of every post's page: they all stand at the
+// makePostFrame makes the frame of every post's page: they all stand at the
 // same depth, /posts/<slug>/, and link to the feeds of all posts.
-func (c *Config) postFrame() (*frame, error) {
+func (c *renderer) makePostFrame() (*frame, error) {
 	pb := c.base(postPath(&item{slug: "x"}), "")
 	pb.Alternates = feedLinks(&channel{title: c.Title}, pb.Root)
 	if err := pb.makeFrame(); err != nil {

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"feedpub/internal/feedtest"
+	"feedpub/internal/longtest"
+	"feedpub/internal/validate"
 	"feedpub/loader"
 )
 
@@ -72,9 +75,9 @@ func TestPolicyNeverKeepsScript(t *testing.T) {
 	var posts []*loader.Post
 	for name, body := range hostileHTML {
 		t.Run(name, func(t *testing.T) {
-			checkSafeHTML(t, Policy.Sanitize(body))
+			checkSafeHTML(t, testPolicy.Sanitize(body))
 		})
-		p := testPost(name+".html", name, "xss")
+		p := feedtest.Post(name+".html", name, "xss")
 		p.Body = `<p>kept <a href="https://ok.example/">ok</a></p>` + body
 		posts = append(posts, p)
 	}
@@ -88,7 +91,7 @@ func TestPolicyNeverKeepsScript(t *testing.T) {
 			Content string `xml:"http://purl.org/rss/1.0/modules/content/ encoded"`
 		} `xml:"channel>item"`
 	}
-	if err := xml.Unmarshal(site.Files["/rss.xml"].Body, &rss); err != nil {
+	if err := xml.Unmarshal(fileAt(t, site, "/rss.xml").Body, &rss); err != nil {
 		t.Fatal(err)
 	}
 	var atom struct {
@@ -97,7 +100,7 @@ func TestPolicyNeverKeepsScript(t *testing.T) {
 			Content string `xml:"content"`
 		} `xml:"entry"`
 	}
-	if err := xml.Unmarshal(site.Files["/atom.xml"].Body, &atom); err != nil {
+	if err := xml.Unmarshal(fileAt(t, site, "/atom.xml").Body, &atom); err != nil {
 		t.Fatal(err)
 	}
 	var js struct {
@@ -106,7 +109,7 @@ func TestPolicyNeverKeepsScript(t *testing.T) {
 			Content string `json:"content_html"`
 		} `json:"items"`
 	}
-	if err := json.Unmarshal(site.Files["/feed.json"].Body, &js); err != nil {
+	if err := json.Unmarshal(fileAt(t, site, "/feed.json").Body, &js); err != nil {
 		t.Fatal(err)
 	}
 	if len(rss.Items) != len(posts) || len(atom.Entries) != len(posts) || len(js.Items) != len(posts) {
@@ -135,19 +138,14 @@ func TestPolicyNeverKeepsScript(t *testing.T) {
 // written (where some must run: the test can fail) and once sanitised
 // (where none may).
 func TestPolicyInBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed")
-	}
-	if testing.Short() {
-		t.Skip("starts a browser")
-	}
+	longtest.Mark(t, "starts a browser")
+	chromium := validate.Tool(t, "chromium")
 	page := func(sanitise bool) string {
 		var b strings.Builder
 		b.WriteString("<!doctype html><html><head><meta charset=utf-8><title>t</title></head><body>\n")
 		for _, body := range hostileHTML {
 			if sanitise {
-				body = Policy.Sanitize(body)
+				body = testPolicy.Sanitize(body)
 			}
 			b.WriteString("<div>" + body + "</div>\n")
 		}
@@ -201,3 +199,6 @@ func TestEscapeTextRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// testPolicy is the policy every renderer uses.
+var testPolicy = newPolicy()

@@ -1,47 +1,58 @@
 package feed
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 )
 
-// A Site is everything we publish, immutable once built: a map from URL
-// path to a prepared file. serve answers from it and build writes it, so
-// the two can never disagree.
+// A Site is everything we publish: every feed and page, by URL path. serve
+// answers from it and build writes it, so the two can never disagree.
+//
+// The files a Site holds made (Made) never change. The others (the pages
+// of posts; in a lean Site its feeds and their pages; feeds narrowed by a
+// Query) are made when asked for, from what the Site keeps, and what it
+// keeps does change, safely for concurrent use: the page of a post among a
+// feed's newest is kept once made (item.page), and a later Build of the
+// same Builder may drop the content and encodings that its items share
+// with this Site (item.release), which are then made again, with the same
+// bytes, unless the post's body was not kept in memory (a large folder) and
+// its file changed since: then the post shows without its content until
+// the next build (see renderer.prepare).
 type Site struct {
-	// Files by URL path: "/rss.xml", "/categories/金融/atom.xml", and pages
-	// as "/", "/categories/金融/". The pages of posts, "/posts/x/", are
-	// not in it: File makes them when asked for.
-	Files map[string]*File
 	// NextDue is the date of the earliest post not yet due, or zero.
 	NextDue time.Time
 	// Posts is the number of posts published.
 	Posts int
 
-	cfg       Config
-	channels  []*channel
-	posts     []*item             // sorted by slug: the pages of posts
-	postFrame *frame              // of every post's page
-	feeds     map[string]leanFeed // by path, in a lean Site: its feeds
-	encs      *chanEncs           // and those made, not all written yet
-	chanPages map[string]*channel // by path, in a lean Site: its feeds' pages
+	// Set by Build, then only read.
+	r        *renderer
+	paths    map[string]siteFile // every path but the pages of posts
+	channels []*channel          // all posts first, then categories by slug
+	posts    []*item             // sorted by slug: the pages of posts
+	encs     *chanEncs           // a lean Site's feeds made, not all written yet; locks itself
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
 	lean bool
 }
 
-// A File is one prepared response: the bytes, their gzip, a strong ETag and
-// the date of the newest item in it.
+// A siteFile is what a Site has at one path: the bytes, or in a lean Site
+// what makes them when asked for.
+type siteFile struct {
+	file *File    // nil in a lean Site's feeds and feeds' pages
+	ch   *channel // of a feed or a feed's page; nil for the other pages
+	f    int      // a feed's format, an index in formatList; -1 for a page
+}
+
+// A File is one prepared response: the bytes, a strong ETag and the date
+// of the newest item in it. It never changes once made.
 type File struct {
 	Body     []byte
-	Gzip     []byte // nil until Compress
 	ETag     string // quoted, strong, from Body
 	Modified time.Time
 	Type     string // media type with charset
@@ -54,21 +65,38 @@ func newFile(body []byte, mediaType string, modified time.Time) *File {
 
 // Paths returns the site's paths in order, posts' pages included.
 func (s *Site) Paths() []string {
-	out := make([]string, 0, len(s.Files)+len(s.posts))
-	for p := range s.Files {
+	out := make([]string, 0, len(s.paths)+len(s.posts))
+	for p := range s.paths {
 		out = append(out, p)
 	}
 	for _, it := range s.posts {
 		out = append(out, postPath(it))
 	}
-	for p := range s.feeds {
-		out = append(out, p)
-	}
-	for p := range s.chanPages {
-		out = append(out, p)
-	}
 	sort.Strings(out)
 	return out
+}
+
+// Made yields the files the Site holds made, by path: every feed and
+// page but the pages of posts, or in a lean Site the index, the OPML list
+// and the stylesheet.
+func (s *Site) Made() iter.Seq2[string, *File] {
+	return func(yield func(string, *File) bool) {
+		for p, sf := range s.paths {
+			if sf.file != nil && !yield(p, sf.file) {
+				return
+			}
+		}
+	}
+}
+
+// lookup finds what the Site has at path p: a siteFile, or the item whose
+// page is there. ok is false when it has nothing.
+func (s *Site) lookup(p string) (sf siteFile, it *item, ok bool) {
+	if sf, ok = s.paths[p]; ok {
+		return sf, nil, true
+	}
+	it = s.post(p)
+	return siteFile{}, it, it != nil
 }
 
 // post finds the item whose page is at path p.
@@ -89,74 +117,78 @@ func (s *Site) post(p string) *item {
 
 // Has reports whether the site has a file at path p.
 func (s *Site) Has(p string) bool {
-	_, feed := s.feeds[p]
-	_, page := s.chanPages[p]
-	return s.Files[p] != nil || s.post(p) != nil || feed || page
+	_, _, ok := s.lookup(p)
+	return ok
 }
 
 // File returns the file at path p, or nil if the site has none. A post's
 // page is made now unless the post is among a feed's newest, whose pages
-// are kept once made (with their gzip); making it may read the post's
-// file again, which can fail.
+// are kept once made; making it may read the post's file again, which can
+// fail.
 func (s *Site) File(p string) (*File, error) {
-	if f := s.held(p); f != nil {
-		return f, nil
-	}
-	body, it, err := s.make(p)
-	if body == nil || err != nil {
-		return nil, err
-	}
-	var f *File
+	sf, it, ok := s.lookup(p)
 	switch {
+	case !ok:
+		return nil, nil
+	case sf.file != nil:
+		return sf.file, nil
 	case it != nil:
 		older, newer := s.neighbours(it)
-		f = newFile(body, htmlType, pageModified(it, older, newer))
+		if f := it.page.Load().of(older, newer); f != nil {
+			return f, nil
+		}
+		body, err := s.renderPost(it)
+		if err != nil {
+			return nil, err
+		}
+		f := newFile(body, htmlType, pageModified(it, older, newer))
 		if _, keep := s.keepPage(it); keep {
-			f.Gzip = gzipBytes(body)
 			it.page.Store(&postFile{f, older, newer})
 		}
-	case s.chanPages[p] != nil:
-		f = newFile(body, htmlType, s.chanPages[p].updated)
-	default:
-		lf := s.feeds[p]
-		f = newFile(body, formatList[lf.f].mediaType, newest(lf.ch.items, s.cfg.Limit))
+		return f, nil
 	}
-	return f, nil
+	body, err := s.make(p, sf)
+	if err != nil {
+		return nil, err
+	}
+	if sf.f < 0 {
+		return newFile(body, htmlType, sf.ch.updated), nil
+	}
+	return newFile(body, formatList[sf.f].mediaType, newest(sf.ch.items, s.r.Limit)), nil
 }
 
-// held is the file at path p that the site holds: one of Files, or a
-// post's page kept from an earlier request.
-func (s *Site) held(p string) *File {
-	if f := s.Files[p]; f != nil {
-		return f
+// Body returns the bytes of the file at path p, made without keeping or
+// hashing them: what a writer that writes each file once needs.
+func (s *Site) Body(p string) ([]byte, error) {
+	sf, it, ok := s.lookup(p)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("feed: no file at %s", p)
+	case sf.file != nil:
+		return sf.file.Body, nil
+	case it != nil:
+		if f := it.page.Load().of(s.neighbours(it)); f != nil {
+			return f.Body, nil
+		}
+		return s.renderPost(it)
 	}
-	if it := s.post(p); it != nil {
-		return it.page.Load().of(s.neighbours(it))
-	}
-	return nil
+	return s.make(p, sf)
 }
 
-// make makes the bytes of a file the site does not hold: a post's page
-// (it is the post's item), or a lean Site's feed or feed page. It returns
-// nil bytes for a path with no file.
-func (s *Site) make(p string) (body []byte, it *item, err error) {
-	if it = s.post(p); it != nil {
-		body, err = s.renderPost(it)
-		return body, it, err
-	}
-	if ch := s.chanPages[p]; ch != nil {
-		if body, err = s.cfg.renderChannel(ch); err != nil {
-			return nil, nil, fmt.Errorf("feed: page of %s: %w", p, err)
+// make makes the bytes of a lean Site's feed or feed's page at path p.
+func (s *Site) make(p string, sf siteFile) ([]byte, error) {
+	if sf.f < 0 {
+		body, err := s.r.renderChannel(sf.ch)
+		if err != nil {
+			return nil, fmt.Errorf("feed: page of %s: %w", p, err)
 		}
-		return body, nil, nil
+		return body, nil
 	}
-	if lf, ok := s.feeds[p]; ok {
-		if body, err = s.leanFeedBody(lf); err != nil {
-			return nil, nil, fmt.Errorf("feed: %s: %w", p, err)
-		}
-		return body, nil, nil
+	body, err := s.leanFeedBody(sf.ch, sf.f)
+	if err != nil {
+		return nil, fmt.Errorf("feed: %s: %w", p, err)
 	}
-	return nil, nil, nil
+	return body, nil
 }
 
 // keepPage returns what a post's page is made from, and whether to keep
@@ -171,66 +203,14 @@ func (s *Site) keepPage(it *item) (*prepared, bool) {
 func (s *Site) renderPost(it *item) ([]byte, error) {
 	pr, _ := s.keepPage(it)
 	if pr == nil || pr.packed != nil {
-		pr = s.cfg.prepare(it, false)
+		pr = s.r.prepare(it, false)
 	}
 	older, newer := s.neighbours(it)
-	body, err := s.cfg.renderPost(it, pr, s.postFrame, older, newer)
+	body, err := s.r.renderPost(it, pr, older, newer)
 	if err != nil {
 		return nil, fmt.Errorf("feed: page of %s: %w", it.post.Path, err)
 	}
 	return body, nil
-}
-
-// body returns the bytes of the file at path p, made without keeping or
-// hashing them.
-func (s *Site) body(p string) ([]byte, error) {
-	if f := s.held(p); f != nil {
-		return f.Body, nil
-	}
-	body, _, err := s.make(p)
-	if body == nil && err == nil {
-		err = fmt.Errorf("feed: no file at %s", p)
-	}
-	return body, err
-}
-
-// Preview returns a copy of s that can be served while Compress runs on s:
-// the files that have no gzip yet are copies in it, so Compress sets only
-// the originals' Gzip, which no reader sees until s itself is served. A
-// rebuild thus publishes its feeds before compressing them.
-func (s *Site) Preview() *Site {
-	c := *s
-	c.Files = make(map[string]*File, len(s.Files))
-	for p, f := range s.Files {
-		if f.Gzip == nil {
-			cp := *f
-			f = &cp
-		}
-		c.Files[p] = f
-	}
-	return &c
-}
-
-// Compress gzips every file that has no gzip yet (files kept from an earlier
-// build keep theirs), using all cores. It is done once per build, never per
-// request.
-func (s *Site) Compress() {
-	var todo []*File
-	for _, f := range s.Files {
-		if f.Gzip == nil {
-			todo = append(todo, f)
-		}
-	}
-	parallel(len(todo), func(i int) { todo[i].Gzip = gzipBytes(todo[i].Body) })
-}
-
-func gzipBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	buf.Grow(len(b)/4 + 64)
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-	zw.Write(b)
-	zw.Close()
-	return buf.Bytes()
 }
 
 // FeedInfo describes one feed of a site, for listings.
@@ -247,7 +227,11 @@ type FeedInfo struct {
 func (s *Site) Feeds() []FeedInfo {
 	out := make([]FeedInfo, len(s.channels))
 	for i, ch := range s.channels {
-		out[i] = FeedInfo{Name: ch.name, Slug: ch.slug, Title: ch.title, Dir: ch.dir, Items: len(ch.items), Updated: ch.updated}
+		out[i] = ch.info()
 	}
 	return out
+}
+
+func (ch *channel) info() FeedInfo {
+	return FeedInfo{Name: ch.name, Slug: ch.slug, Title: ch.title, Dir: ch.dir, Items: len(ch.items), Updated: ch.updated}
 }

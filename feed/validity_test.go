@@ -19,7 +19,7 @@ import (
 // and posts written to break feeds.
 var corpora = []struct{ name, dir string }{
 	{"seeds", "../seeds"},
-	{"hostile", "../cmd/feedpub/testdata/hostile"},
+	{"hostile", "../testdata/hostile"},
 }
 
 // now is after every post: all of them are due.
@@ -57,10 +57,20 @@ func loadPosts(t testing.TB, dir string) []*loader.Post {
 	return res.Posts
 }
 
+// made is the file at path p of site, failing the test if there is none.
+func made(t testing.TB, site *feed.Site, p string) *feed.File {
+	t.Helper()
+	f, err := site.File(p)
+	if err != nil || f == nil {
+		t.Fatalf("%s: got no file (%v)", p, err)
+	}
+	return f
+}
+
 // feedFiles lists the site's feed files: path -> format.
 func feedFiles(site *feed.Site) map[string]string {
 	out := map[string]string{}
-	for p := range site.Files {
+	for p := range site.Made() {
 		if f := validate.FormatOf(p); f != "" {
 			out[p] = f
 		}
@@ -87,11 +97,11 @@ func TestFeedsValid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := validate.Expect(posts, now, cfg.Limit)
+			want := validate.Expect(posts, now, cfg.Limit, feed.Slug)
 			files := map[string][]byte{}
 			for p, format := range feedFiles(site) {
-				files[p] = site.Files[p].Body
-				if got := site.Files[p].Type; !strings.HasPrefix(got, mediaTypes[format]+";") {
+				files[p] = made(t, site, p).Body
+				if got := made(t, site, p).Type; !strings.HasPrefix(got, mediaTypes[format]+";") {
 					t.Errorf("%s: media type %q, want %s", p, got, mediaTypes[format])
 				}
 			}
@@ -125,11 +135,11 @@ func TestRebuildIdentical(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, s := range []*feed.Site{second} {
-				if got, want := len(s.Files), len(a.Files); got != want {
+				if got, want := len(s.Paths()), len(a.Paths()); got != want {
 					t.Errorf("got %d files, want %d", got, want)
 				}
-				for p, f := range a.Files {
-					if g := s.Files[p]; g == nil || !bytes.Equal(g.Body, f.Body) {
+				for p, f := range a.Made() {
+					if g, _ := s.File(p); g == nil || !bytes.Equal(g.Body, f.Body) {
 						t.Errorf("%s: rebuild differs", p)
 					}
 				}
@@ -165,7 +175,7 @@ func TestEditChangesOnlyItsFeeds(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Limit = 50
 	posts := loadPosts(t, "../seeds")
-	want := validate.Expect(posts, now, cfg.Limit)
+	want := validate.Expect(posts, now, cfg.Limit, feed.Slug)
 	b, err := feed.NewBuilder(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +213,7 @@ func TestEditChangesOnlyItsFeeds(t *testing.T) {
 		}
 		for fp := range feedFiles(before) {
 			dir := validate.FeedDir(fp)
-			changed := !bytes.Equal(before.Files[fp].Body, after.Files[fp].Body)
+			changed := !bytes.Equal(made(t, before, fp).Body, made(t, after, fp).Body)
 			if changed != in[dir] {
 				t.Errorf("edit %s: %s changed = %v, want %v", p.Path, fp, changed, in[dir])
 			}
@@ -221,7 +231,7 @@ func itemIDs(t *testing.T, site *feed.Site, title string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for p, format := range map[string]string{"/rss.xml": "rss", "/atom.xml": "atom", "/feed.json": "json"} {
-		f, _ := validate.Check(format, site.Files[p].Body, validate.Options{})
+		f, _ := validate.Check(format, made(t, site, p).Body, validate.Options{})
 		if f == nil {
 			t.Fatalf("%s: unreadable", p)
 		}
@@ -300,7 +310,7 @@ func testIDsStable(t *testing.T, dir string) {
 // feed, and non-ASCII slugs are percent-encoded in the feed's own URL.
 func TestHostileCategories(t *testing.T) {
 	cfg := testConfig(t)
-	site, err := feed.Build(loadPosts(t, "../cmd/feedpub/testdata/hostile"), cfg, now)
+	site, err := feed.Build(loadPosts(t, "../testdata/hostile"), cfg, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +323,7 @@ func TestHostileCategories(t *testing.T) {
 	if len(ai) != 1 || ai[0].Slug != "ai" || ai[0].Items != 2 {
 		t.Errorf("got feeds %+v for AI, ai, ＡＩ, Ai and ａｉ; want one, slug ai, 2 items", ai)
 	}
-	body := string(site.Files["/categories/عربي/atom.xml"].Body)
+	body := string(made(t, site, "/categories/عربي/atom.xml").Body)
 	if want := `href="https://news.example.com/blog/categories/%D8%B9%D8%B1%D8%A8%D9%8A/atom.xml"`; !strings.Contains(body, want) {
 		t.Errorf("Arabic category feed: no %s", want)
 	}
@@ -324,7 +334,7 @@ func TestHostileCategories(t *testing.T) {
 // seed corpus is the hostile posts.
 func FuzzFeeds(f *testing.F) {
 	exts := []string{".txt", ".md", ".html"}
-	dir := "../cmd/feedpub/testdata/hostile"
+	dir := "../testdata/hostile"
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		f.Fatal(err)
@@ -347,9 +357,9 @@ func FuzzFeeds(f *testing.F) {
 		if err != nil {
 			t.Fatalf("build: %v", err)
 		}
-		want := validate.Expect(posts, now, cfg.Limit)
+		want := validate.Expect(posts, now, cfg.Limit, feed.Slug)
 		for fp, format := range feedFiles(site) {
-			got, errs := validate.Check(format, site.Files[fp].Body, validate.Options{
+			got, errs := validate.Check(format, made(t, site, fp).Body, validate.Options{
 				SelfURL: validate.URL(cfg.URL, fp), TTL: 60, Language: cfg.Language})
 			if got != nil {
 				errs = append(errs, validate.Compare(got, want[validate.FeedDir(fp)])...)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"feedpub/internal/feedtest/rejected"
 )
 
 // Fuzz targets: go test -fuzz=FuzzParse ./loader/ (and FuzzParseDate,
@@ -32,7 +34,7 @@ func addSeeds(f *testing.F, add func(name string, data []byte)) {
 		f.Fatal(err)
 	}
 	for _, tc := range badPosts {
-		add(tc.name, []byte(tc.text))
+		add(tc.Name, []byte(tc.Text))
 	}
 }
 
@@ -170,7 +172,7 @@ func FuzzParseDate(f *testing.F) {
 func FuzzCategories(f *testing.F) {
 	for _, s := range []string{
 		"金融", "[金融, 要闻]", "\n - 金融\n - 要闻", "[[科技, AI], [Open Source]]", "[a, a, A]", "''", "~", "[~, '']",
-		"[ＡＩ, ai, Ai]", "../../etc", "[a/b, '/abs', \"nul\\0x\"]", "&x [a, *x]", "{a: b}", "[[a, [b]]]", "[" + manyNames(300) + "]",
+		"[ＡＩ, ai, Ai]", "../../etc", "[a/b, '/abs', \"nul\\0x\"]", "&x [a, *x]", "{a: b}", "[[a, [b]]]", "[" + rejected.ManyNames(300) + "]",
 	} {
 		f.Add(s)
 	}

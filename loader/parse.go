@@ -36,8 +36,8 @@ type Options struct {
 	Resolve func(from, kind, ref string) string
 }
 
-// Extensions are the file endings read as posts.
-var Extensions = map[string]bool{".md": true, ".markdown": true, ".txt": true, ".html": true}
+// extensions are the file endings read as posts (IsPostFile). Read only.
+var extensions = map[string]bool{".md": true, ".markdown": true, ".txt": true, ".html": true}
 
 const (
 	maxCategories = 256

@@ -351,7 +351,7 @@ func (s *Site) inBundle(realRoot, rel string) bool {
 		rel = path.Dir(rel) // a bundle's own index.md may be in a bundle above
 	}
 	for dir := path.Dir(rel); dir != "." && dir != s.Content; dir = path.Dir(dir) {
-		for ext := range Extensions {
+		for ext := range extensions {
 			if _, err := os.Stat(filepath.Join(realRoot, filepath.FromSlash(dir), "index"+ext)); err == nil {
 				return true
 			}

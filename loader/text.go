@@ -51,8 +51,6 @@ func StripInvalidXML(s string) string {
 	return b.String()
 }
 
-// decodeText returns data as UTF-8. Text that is not UTF-8 is decoded as
-// GB18030 when the result is clearly Chinese; anything else is an error.
 // xmlClean reports whether s is UTF-8 with no character that XML 1.0
 // forbids. It is the common case, tested a byte at a time without decoding
 // runes: valid UTF-8 holds no surrogates and nothing past U+10FFFF, so
@@ -76,6 +74,8 @@ func xmlClean(s string) bool {
 	return true
 }
 
+// decodeText returns data as UTF-8. Text that is not UTF-8 is decoded as
+// GB18030 when the result is clearly Chinese; anything else is an error.
 func decodeText(data []byte) ([]byte, error) {
 	if utf8.Valid(data) {
 		return data, nil

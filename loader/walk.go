@@ -137,7 +137,7 @@ func Ignored(name string) bool {
 
 // IsPostFile reports whether a file name is read as a post.
 func IsPostFile(name string) bool {
-	return !Ignored(name) && Extensions[strings.ToLower(path.Ext(name))]
+	return !Ignored(name) && extensions[strings.ToLower(path.Ext(name))]
 }
 
 // hidden reports whether any part of a relative path is one the walk skips.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"feedpub/internal/longtest"
+
 	"github.com/fsnotify/fsnotify"
 )
 
@@ -307,9 +309,7 @@ func TestRelevant(t *testing.T) {
 // while more files arrive than the queue holds), Watch asks for a full
 // rescan, and everything is found.
 func TestWatchOverflowRescans(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes 20,000 files")
-	}
+	longtest.Mark(t, "writes 20,000 files")
 	limit, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events")
 	if err != nil {
 		t.Skip("no inotify queue limit to overflow")

@@ -4,34 +4,24 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"feedpub/internal/feedtest/rejected"
 )
 
-// badSeeds are posts that every command must reject with path:line:
-// message while publishing the rest.
-var badSeeds = map[string]string{
-	"bad/no-front-matter.md": "just text\n",
-	"bad/unclosed.md":        "---\ntitle: x\ndate: 2024-01-01\n",
-	"bad/malformed.md":       "---\ntitle: x\ndate: [2024\n---\n",
-	"bad/root-list.md":       "---\n- a\n---\n",
-	"bad/bomb.md":            "---\na: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ntitle: x\ndate: 2024-01-01\n---\n",
-	"bad/empty.md":           "",
-	"bad/date.md":            "---\ntitle: x\ndate: someday\n---\n",
-	"bad/title.md":           "---\ntitle: [x]\ndate: 2024-01-01\n---\n",
-	"bad/latin1.md":          "---\ntitle: caf\xe9\ndate: 2024-01-01\n---\n",
-	"bad/no-date.md":         "---\ntitle: x\n---\n",
-}
-
+// writeBadSeeds writes the posts every command must reject with
+// path:line: message (while publishing the rest) under dir/bad/.
 func writeBadSeeds(t *testing.T, dir string) {
 	t.Helper()
-	for name, text := range badSeeds {
-		p := filepath.Join(dir, filepath.FromSlash(name))
+	for _, tc := range rejected.Posts {
+		p := filepath.Join(dir, "bad", tc.Name)
 		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte(tc.Text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -46,8 +36,8 @@ func checkReported(t *testing.T, what, out string) {
 	for _, m := range problemLine.FindAllStringSubmatch(out, -1) {
 		got[m[1]] = true
 	}
-	for name := range badSeeds {
-		if !got[name] {
+	for _, tc := range rejected.Posts {
+		if name := "bad/" + tc.Name; !got[name] {
 			t.Errorf("%s: %s not reported as path:line: message in\n%s", what, name, out)
 		}
 	}
@@ -66,8 +56,8 @@ func TestCommandsReportBadPosts(t *testing.T) {
 		t.Errorf("check: got %v, want exit status 1", err)
 	}
 	checkReported(t, "check", stderr.String())
-	if !strings.Contains(stdout.String(), "30 posts read, 10 rejected") {
-		t.Errorf("check: got summary %q, want 30 posts read, 10 rejected", stdout.String())
+	if want := fmt.Sprintf("30 posts read, %d rejected", len(rejected.Posts)); !strings.Contains(stdout.String(), want) {
+		t.Errorf("check: got summary %q, want %s", stdout.String(), want)
 	}
 
 	stdout.Reset()
@@ -77,8 +67,8 @@ func TestCommandsReportBadPosts(t *testing.T) {
 		t.Fatalf("build: got %v, want success with rejections reported", err)
 	}
 	checkReported(t, "build", stderr.String())
-	if !strings.Contains(stdout.String(), "30 posts published (10 rejected)") {
-		t.Errorf("build: got %q, want 30 posts published (10 rejected)", stdout.String())
+	if want := fmt.Sprintf("30 posts published (%d rejected)", len(rejected.Posts)); !strings.Contains(stdout.String(), want) {
+		t.Errorf("build: got %q, want %s", stdout.String(), want)
 	}
 	err = run(context.Background(), []string{"build", "-strict", "-quiet", "-seeds", seeds, "-out", out}, &stdout, &stderr)
 	if !errors.As(err, &ee) || ee != 1 {

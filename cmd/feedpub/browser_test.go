@@ -3,19 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"feedpub/internal/longtest"
 
 	"golang.org/x/net/html"
 )
@@ -56,61 +53,6 @@ func runChromium(t *testing.T, bin string, args ...string) []byte {
 	return stdout.Bytes()
 }
 
-// startServe runs the serve command's server on a free loopback port with
-// the bundled seeds, and returns its base URL once the first build is
-// served.
-func startServe(t *testing.T) (string, *server) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String() + "/"
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var common commonFlags
-	common.register(fs)
-	if err := fs.Parse([]string{"-seeds", "../../seeds", "-config", os.DevNull}); err != nil {
-		t.Fatal(err)
-	}
-	fc, err := loadConfig(&common, fs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc.Site.URL = base
-	cfg, err := fc.check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := newServer(cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(base + "healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return base, srv
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve: /healthz not 200 after 60s (%v)", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // domLinks returns the href and src of a, link and img elements, resolved
 // against page.
 func domLinks(t *testing.T, page string, dom []byte) []string {
@@ -145,11 +87,9 @@ func domLinks(t *testing.T, page string, dom []byte) []string {
 // that lead somewhere on the server. It saves a screenshot of / (under
 // FEEDPUB_ARTIFACTS when set).
 func TestBrowser(t *testing.T) {
+	longtest.Mark(t, "starts a browser")
 	bin := chromium(t)
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	base, srv := startServe(t)
+	base, srv := startServe(t, "-seeds", "../../seeds", "-config", os.DevNull)
 	site := srv.handler.Site()
 
 	index := runChromium(t, bin, "--dump-dom", base)
@@ -265,58 +205,4 @@ func firstText(n *html.Node, tag string) string {
 		}
 	}
 	return ""
-}
-
-// The serve command's own routes: /healthz once the first build is
-// served, /metrics with the rebuild and request counters, feeds behind
-// the corked listener.
-func TestServeRoutes(t *testing.T) {
-	base, srv := startServe(t)
-	site := srv.handler.Site()
-	for range 3 {
-		resp, err := http.Get(base + "rss.xml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !bytes.Equal(body, site.Files["/rss.xml"].Body) {
-			t.Fatalf("/rss.xml: got %d and %d bytes, want 200 and the prepared %d", resp.StatusCode, len(body), len(site.Files["/rss.xml"].Body))
-		}
-	}
-	tests := []struct {
-		path string
-		code int
-		want []string
-	}{
-		{"healthz", 200, []string{"ok"}},
-		{"metrics", 200, []string{
-			"feedpub_rebuilds_total ", // 1, or 2 when the watcher's first rescan has run
-			"feedpub_rebuild_errors_total 0\n",
-			"feedpub_posts_loaded " + strconv.Itoa(site.Posts) + "\n",
-			`feedpub_http_requests_total{class="feed",code="200"} 3` + "\n",
-			`feedpub_http_requests_total{class="health",code="200"} `,
-			"feedpub_last_rebuild_success_timestamp_seconds ",
-			"go_goroutines ",
-		}},
-		{"nope", 404, nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.path, func(t *testing.T) {
-			resp, err := http.Get(base + tc.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tc.code {
-				t.Fatalf("got %d, want %d", resp.StatusCode, tc.code)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(string(body), w) {
-					t.Errorf("got no %q in:\n%.6000s", w, body)
-				}
-			}
-		})
-	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"feedpub/feed"
+	"feedpub/feed/publish"
 	"feedpub/loader"
 )
 
@@ -33,7 +34,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := checkOut(cfg.load.Root, cfg.out); err != nil {
+	if err := publish.CheckOut(cfg.load.Root, cfg.out); err != nil {
 		return err
 	}
 	// Static files are not rebuilt every minute as serve's are: their RSS
@@ -66,7 +67,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	n, err := site.WriteDir(cfg.out, feed.WriteOptions{Gzip: *gz, Context: ctx})
+	n, err := publish.WriteDir(site, cfg.out, publish.Options{Gzip: *gz, Context: ctx})
 	if err != nil {
 		return outError(cfg.out, err)
 	}

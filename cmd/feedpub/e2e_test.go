@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -9,10 +8,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mmcdole/gofeed"
 )
@@ -40,55 +37,6 @@ func copyDir(t *testing.T, src, dst string) {
 	}
 }
 
-// serveForTest runs `feedpub serve` in-process on a free loopback port and
-// returns its base URL; the server stops when the test ends.
-func serveForTest(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...), io.Discard, pw)
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("serve did not stop within 10s")
-		}
-	})
-	addrRe := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
-	lines := bufio.NewScanner(pr)
-	addr := ""
-	for lines.Scan() {
-		if m := addrRe.FindStringSubmatch(lines.Text()); m != nil {
-			addr = m[1]
-			break
-		}
-	}
-	if addr == "" {
-		t.Fatal("serve did not say where it listens")
-	}
-	go io.Copy(io.Discard, pr) // keep the log flowing
-	base := "http://" + addr
-	for range 100 { // wait for the first build
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("serve never became healthy")
-	return ""
-}
-
 // TestBuildAndServe builds a copy of the bundled seeds, then serves the
 // same folder and checks that every built file is served with the same
 // bytes, and that every feed parses with its items.
@@ -96,13 +44,11 @@ func TestBuildAndServe(t *testing.T) {
 	seeds := filepath.Join(t.TempDir(), "seeds")
 	copyDir(t, "../../seeds", seeds)
 	out := filepath.Join(t.TempDir(), "public")
+	var stdout, stderr bytes.Buffer
+	cfg := writeTestConfig(t, "http://feeds.example/", "", "@every 1m")
 	// build's RSS ttl (build_ttl) set to serve's schedule, so that the
 	// bytes are the same.
-	cfg := filepath.Join(t.TempDir(), "feedpub.yaml")
-	if err := os.WriteFile(cfg, []byte("build_ttl: 1m\nschedule: '@every 1m'\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
+	appendFile(t, cfg, "build_ttl: 1m\n")
 	if err := run(context.Background(), []string{"build", "-config", cfg, "-seeds", seeds, "-out", out}, &stdout, &stderr); err != nil {
 		t.Fatalf("build: %v\n%s", err, stderr.String())
 	}
@@ -125,7 +71,8 @@ func TestBuildAndServe(t *testing.T) {
 		}
 	}
 
-	base := serveForTest(t, "-seeds", seeds)
+	base, _ := startServe(t, "-config", cfg, "-seeds", seeds)
+	base = strings.TrimSuffix(base, "/")
 	feeds := 0
 	for rel, data := range built {
 		urlPath := "/" + strings.TrimSuffix(rel, "index.html")
@@ -172,4 +119,17 @@ func escapePath(p string) string {
 		segs[i] = url.PathEscape(s)
 	}
 	return strings.Join(segs, "/")
+}
+
+// appendFile adds text at the end of the file name.
+func appendFile(t *testing.T, name, text string) {
+	t.Helper()
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
 }

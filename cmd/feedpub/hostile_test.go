@@ -20,6 +20,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"feedpub/internal/feedtest"
+	"feedpub/internal/longtest"
 )
 
 // idleConnections is how many idle connections TestHostileRequests opens:
@@ -142,7 +145,7 @@ func builtBodies(t testing.TB, seeds string) map[[32]byte]string {
 		t.Fatalf("build: %v\n%s", err, stderr.String())
 	}
 	sums := map[[32]byte]string{}
-	for name, b := range readDir(t, out) {
+	for name, b := range feedtest.ReadTree(t, out) {
 		if name != manifest {
 			sums[sha256.Sum256(b)] = name
 		}
@@ -188,9 +191,7 @@ func rawResponse(addr, raw string) (*http.Response, []byte, error) {
 const secretMarker = "SECRET-7f3a9c"
 
 func TestHostileRequests(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens thousands of connections")
-	}
+	longtest.Mark(t, "opens thousands of connections")
 	bin := buildBinary(t)
 	base := t.TempDir()
 	seeds := filepath.Join(base, "seeds")

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -11,6 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"feedpub/internal/feedtest"
+	"feedpub/internal/gen"
+	"feedpub/internal/longtest"
 )
 
 // buildBinary compiles feedpub into a temporary folder, for tests that run
@@ -26,49 +29,12 @@ func buildBinary(t testing.TB) string {
 	return bin
 }
 
-// genPosts writes n posts into dir, spread over a few categories and
-// folders, with titles ending in variant (so two variants differ in every
-// feed).
+// genPosts writes n small posts into dir (gen.Small).
 func genPosts(t testing.TB, dir string, n int, variant string) {
 	t.Helper()
-	cats := []string{"金融", "要闻", "科技", "Open Source", "体育", "文化", "国际", "ＡＩ", "健康", "教育"}
-	for i := range n {
-		sub := filepath.Join(dir, fmt.Sprintf("%02d", i%17))
-		if i < 17 {
-			if err := os.MkdirAll(sub, 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-		d := time.Date(2020, 1, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(i) * 97 * time.Minute)
-		ext := []string{".md", ".html", ".txt"}[i%3]
-		text := fmt.Sprintf("---\ntitle: 'Post %d %s'\ndate: %s\ncategories: [%s, %s]\nauthor: writer %d\n---\n\n## Heading %d\n\nSome text for post %d, <em>with</em> a [link](https://example.com/%d) and 中文内容。\n",
-			i, variant, d.Format("2006-01-02 15:04:05"), cats[i%len(cats)], cats[(i/7)%len(cats)], i%5, i, i, i)
-		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("post-%05d%s", i, ext)), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// readDir returns every file under dir by slash path.
-func readDir(t testing.TB, dir string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = b
-		return nil
-	})
-	if err != nil {
+	if err := gen.Small(dir, n, variant); err != nil {
 		t.Fatal(err)
 	}
-	return out
 }
 
 const manifest = ".feedpub-manifest"
@@ -103,9 +69,7 @@ func isTemp(name string) bool { return strings.HasPrefix(filepath.Base(name), ".
 // manifest (so that a later build can clean up); a final complete build
 // must leave exactly its own files.
 func TestBuildKilled(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds 10,000 posts many times")
-	}
+	longtest.Mark(t, "builds 10,000 posts many times")
 	bin := buildBinary(t)
 	base := t.TempDir()
 	seeds := []string{filepath.Join(base, "seeds-a"), filepath.Join(base, "seeds-b")}
@@ -129,7 +93,7 @@ func TestBuildKilled(t *testing.T) {
 			t.Fatalf("reference build: %v\n%s", err, msg)
 		}
 		full = max(full, time.Since(start))
-		want[i] = readDir(t, refs[i])
+		want[i] = feedtest.ReadTree(t, refs[i])
 		delete(want[i], manifest)
 	}
 	if len(want[0]) < 30 || bytes.Equal(want[0]["rss.xml"], want[1]["rss.xml"]) {
@@ -172,7 +136,7 @@ func TestBuildKilled(t *testing.T) {
 			<-done
 		}
 
-		got := readDir(t, out)
+		got := feedtest.ReadTree(t, out)
 		listed := map[string]bool{}
 		for _, n := range strings.Split(string(got[manifest]), "\n") {
 			listed[n] = true
@@ -212,7 +176,7 @@ func TestBuildKilled(t *testing.T) {
 		if msg, err := build(seeds[v], out).CombinedOutput(); err != nil {
 			t.Fatalf("final build: %v\n%s", err, msg)
 		}
-		got := readDir(t, out)
+		got := feedtest.ReadTree(t, out)
 		delete(got, manifest)
 		for name, body := range got {
 			if w, ok := want[v][name]; !ok || !bytes.Equal(w, body) {

@@ -21,7 +21,7 @@ func TestTruncatingWriterNever404(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start(t, s)
+	start(t, s, nil)
 	served(t, s, "written", 5*time.Second)
 
 	stop := make(chan struct{})

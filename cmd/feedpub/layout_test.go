@@ -243,7 +243,8 @@ func TestPagesLayout(t *testing.T) {
 			if err := os.WriteFile(cfg, []byte("site:\n  language: "+lang+"\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			base := serveForTest(t, "-seeds", seeds, "-config", cfg)
+			base, _ := startServe(t, "-seeds", seeds, "-config", cfg)
+			base = strings.TrimSuffix(base, "/")
 			category := biggestCategory(t, base)
 			post := firstLink(t, category, "/posts/")
 			if seeds == hostileDir {

@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"feedpub/feed"
+	"feedpub/feed/feedhttp"
 	"feedpub/loader"
 )
 
@@ -21,7 +22,7 @@ type server struct {
 	log     *slog.Logger
 	loader  *loader.Loader
 	builder *feed.Builder
-	handler *feed.Handler
+	handler *feedhttp.Handler
 	kick    chan struct{} // a rebuild is wanted; holds at most one
 	mu      sync.Mutex    // held by a rebuild
 	refused int           // files rejected by the last scan, for metrics; guarded by mu
@@ -49,7 +50,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 		cfg: cfg, log: log,
 		loader:  loader.New(cfg.load),
 		builder: b,
-		handler: &feed.Handler{},
+		handler: &feedhttp.Handler{},
 		kick:    make(chan struct{}, 1),
 		paths:   map[string]bool{},
 	}, nil
@@ -180,9 +181,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if unchanged(s.last, res, s.handler.Site(), site) { // a tick that changed nothing
 		level = slog.LevelDebug
 	}
-	s.handler.Store(site.Preview()) // served at once, without gzip
-	site.Compress()
-	s.handler.Store(site)
+	s.handler.Publish(site)
 	s.last = res
 	s.scheduleDue(site.NextDue, now)
 	s.log.Log(ctx, level, "rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,

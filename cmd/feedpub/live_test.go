@@ -5,13 +5,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"feedpub/feed"
 
 	"github.com/robfig/cron/v3"
 )
@@ -43,24 +44,6 @@ func newTestServer(t *testing.T, schedule string) (*server, string, *syncBuffer)
 	return s, seeds, logs
 }
 
-// start runs the server on a free loopback port until the test ends.
-func start(t *testing.T, s *server) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
-}
-
 // served waits until the served all-posts RSS feed contains (or, with
 // absent, lacks) text.
 func served(t *testing.T, s *server, text string, within time.Duration) time.Duration {
@@ -68,7 +51,7 @@ func served(t *testing.T, s *server, text string, within time.Duration) time.Dur
 	t0 := time.Now()
 	for time.Since(t0) < within {
 		if site := s.handler.Site(); site != nil {
-			if f := site.Files["/rss.xml"]; f != nil && bytes.Contains(f.Body, []byte(text)) {
+			if f, _ := site.File("/rss.xml"); f != nil && bytes.Contains(f.Body, []byte(text)) {
 				return time.Since(t0)
 			}
 		}
@@ -84,9 +67,9 @@ func TestFuturePostAppearsOnTime(t *testing.T) {
 	livePost(t, seeds, "now.md", "present", time.Now().Add(-time.Hour))
 	due := time.Now().Add(2 * time.Second).Truncate(time.Second)
 	livePost(t, seeds, "later.md", "future", due)
-	start(t, s)
+	start(t, s, nil)
 	served(t, s, "present", 5*time.Second)
-	if site := s.handler.Site(); bytes.Contains(site.Files["/rss.xml"].Body, []byte("future")) {
+	if site := s.handler.Site(); bytes.Contains(bodyAt(site, "/rss.xml"), []byte("future")) {
 		t.Fatalf("the future post is served before its date %v", due)
 	}
 	defer func() {
@@ -105,7 +88,7 @@ func TestFuturePostAppearsOnTime(t *testing.T) {
 func TestNewPostServed(t *testing.T) {
 	s, seeds, logs := newTestServer(t, "@every 1h")
 	livePost(t, seeds, "a.md", "first", time.Now().Add(-time.Hour))
-	start(t, s)
+	start(t, s, nil)
 	served(t, s, "first", 5*time.Second)
 	livePost(t, seeds, "b.md", "second", time.Now().Add(-time.Minute))
 	d := served(t, s, "second", 5*time.Second)
@@ -126,7 +109,7 @@ func TestRebuildPanicRecovered(t *testing.T) {
 			panic("boom")
 		}
 	}
-	start(t, s)
+	start(t, s, nil)
 	served(t, s, "first", 5*time.Second)
 	livePost(t, seeds, "b.md", "second", time.Now().Add(-time.Minute))
 	// The rebuild for b.md panics; the next one (the watcher's next burst or
@@ -138,7 +121,7 @@ func TestRebuildPanicRecovered(t *testing.T) {
 	if !strings.Contains(logs.String(), "rebuild panicked: boom") {
 		t.Fatalf("no panic logged; logs:\n%s", logs.String())
 	}
-	if site := s.handler.Site(); site == nil || !bytes.Contains(site.Files["/rss.xml"].Body, []byte("first")) {
+	if site := s.handler.Site(); site == nil || !bytes.Contains(bodyAt(site, "/rss.xml"), []byte("first")) {
 		t.Fatalf("the last good feeds are not served after a panic")
 	}
 	s.trigger([]string{filepath.Join(seeds, "b.md")})
@@ -157,7 +140,7 @@ func TestRebuildsSkippedNotStacked(t *testing.T) {
 			<-release // the second rebuild hangs until we let it go
 		}
 	}
-	start(t, s)
+	start(t, s, nil)
 	served(t, s, "first", 5*time.Second)
 	s.trigger(nil)
 	for calls.Load() < 2 {
@@ -227,10 +210,22 @@ func TestFarFuturePostNoSpin(t *testing.T) {
 	livePost(t, seeds, "far.md", "far", time.Date(2400, 1, 1, 0, 0, 0, 0, time.UTC))
 	var rebuilds atomic.Int32
 	s.hook = func() { rebuilds.Add(1) }
-	start(t, s)
+	start(t, s, nil)
 	served(t, s, "present", 5*time.Second)
 	time.Sleep(500 * time.Millisecond)
 	if n := rebuilds.Load(); n > 3 {
 		t.Errorf("%d rebuilds in half a second with a post dated 2400: the due timer spins; logs:\n%.2000s", n, logs.String())
 	}
+}
+
+// bodyAt is the body of the file at path p of site, or nil.
+func bodyAt(site *feed.Site, p string) []byte {
+	if site == nil {
+		return nil
+	}
+	f, _ := site.File(p)
+	if f == nil {
+		return nil
+	}
+	return f.Body
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"feedpub/feed"
+	"feedpub/feed/feedhttp"
 	"feedpub/loader"
 )
 
@@ -63,7 +64,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if s.handler.Metrics == nil {
-		s.handler.Metrics = feed.NewMetrics()
+		s.handler.Metrics = feedhttp.NewMetrics()
 	}
 	if s.handler.Logger == nil {
 		s.handler.Logger = s.log
@@ -71,7 +72,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 
 	hs := &http.Server{
 		Handler:           s.routes(),
-		ConnContext:       feed.ConnContext,
+		ConnContext:       feedhttp.ConnContext,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -80,7 +81,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(feed.CorkListener(ln)) }()
+	go func() { serveErr <- hs.Serve(feedhttp.CorkListener(ln)) }()
 
 	// The first build is the watcher's: once its watch is set up (or
 	// cannot be) it asks for a full scan, so nothing changed in between is
@@ -136,15 +137,21 @@ func unchanged(last, res *loader.Result, prev, site *feed.Site) bool {
 }
 
 func sameFiles(prev, site *feed.Site) bool {
-	if prev.Posts != site.Posts || len(prev.Files) != len(site.Files) {
+	if prev.Posts != site.Posts {
 		return false
 	}
-	for p, f := range site.Files {
-		if g := prev.Files[p]; g == nil || g.ETag != f.ETag {
+	etags := map[string]string{}
+	for p, f := range prev.Made() {
+		etags[p] = f.ETag
+	}
+	n := 0
+	for p, f := range site.Made() {
+		if etags[p] != f.ETag {
 			return false
 		}
+		n++
 	}
-	return true
+	return n == len(etags)
 }
 
 // routes sends /healthz and /metrics to their handlers and every other

@@ -11,8 +11,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -29,6 +27,8 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"feedpub/feed"
+	"feedpub/internal/feedtest"
+	"feedpub/internal/validate"
 )
 
 func init() {
@@ -46,29 +46,8 @@ type soakCounts struct {
 // wellFormed parses a feed body: XML with a strict decoder to its end, JSON
 // with encoding/json; every n-th also with gofeed.
 func wellFormed(name string, body []byte, withGofeed bool) error {
-	if strings.HasSuffix(name, ".json") {
-		var v struct {
-			Version string            `json:"version"`
-			Items   []json.RawMessage `json:"items"`
-		}
-		if err := json.Unmarshal(body, &v); err != nil {
-			return err
-		}
-		if v.Version == "" {
-			return fmt.Errorf("no version")
-		}
-	} else {
-		d := xml.NewDecoder(bytes.NewReader(body))
-		d.Strict = true
-		for {
-			_, err := d.Token()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-		}
+	if err := validate.WellFormed(name, body); err != nil {
+		return err
 	}
 	if withGofeed {
 		if _, err := gofeed.NewParser().Parse(bytes.NewReader(body)); err != nil {
@@ -277,7 +256,7 @@ func TestSoak(t *testing.T) {
 	if err := run(context.Background(), []string{"build", "-quiet", "-config", cfg, "-seeds", seeds, "-out", out, "-timezone", "UTC"}, &stdout, &stderr); err != nil {
 		t.Fatalf("fresh build: %v", err)
 	}
-	want := readDir(t, out)
+	want := feedtest.ReadTree(t, out)
 	delete(want, manifest)
 	var mismatched []string
 	for end := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {

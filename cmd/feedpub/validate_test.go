@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"feedpub/feed"
 	"feedpub/internal/validate"
 	"feedpub/loader"
 )
@@ -26,7 +26,7 @@ import (
 // The seed folders feedpub build and serve are checked on.
 const (
 	seedsDir   = "../../seeds"
-	hostileDir = "testdata/hostile"
+	hostileDir = "../../testdata/hostile"
 )
 
 // writeTestConfig writes a feedpub.yaml for the tests: the site's URL and
@@ -55,7 +55,7 @@ func expectFeeds(t *testing.T, dir string, now time.Time) map[string]*validate.W
 	if err != nil {
 		t.Fatal(err)
 	}
-	return validate.Expect(res.Posts, now, 50)
+	return validate.Expect(res.Posts, now, 50, feed.Slug)
 }
 
 // readFeeds reads every feed file under out: site path -> bytes.
@@ -141,55 +141,6 @@ func TestBuildRejectsHostile(t *testing.T) {
 	}
 }
 
-// serveSeeds starts feedpub serve on a free loopback port and returns its
-// base URL; the server stops when the test ends.
-func serveSeeds(t *testing.T, dir string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	base := "http://" + addr + "/"
-	cfg := writeTestConfig(t, base, addr, "@every 30m")
-
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "-config", cfg, "-seeds", dir}, io.Discard, logs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v\n%s", err, logs.String())
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("serve did not stop within 15s")
-		}
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve not ready after 20s: %v\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestNewsboat serves the seeds and has newsboat, a real feed reader,
 // reload each RSS and Atom feed into a cache of its own, non-interactively.
 // Each cache must hold the feed's items (guid, title, date) and newsboat
@@ -204,7 +155,7 @@ func TestNewsboat(t *testing.T) {
 
 func testNewsboat(t *testing.T, seeds string) {
 	want := expectFeeds(t, seeds, time.Now())
-	base := serveSeeds(t, seeds)
+	base, _ := startServe(t, "-config", writeTestConfig(t, "", "", "@every 30m"), "-seeds", seeds)
 
 	dirs := make([]string, 0, len(want))
 	for d := range want {

@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"feedpub/feed"
+	"feedpub/feed/feedhttp"
+	"feedpub/feed/publish"
 	"feedpub/loader"
 )
 
@@ -150,7 +152,7 @@ func cold(bin, seeds, out string) {
 
 // warm loads and builds the folder in this process, then times rebuilds
 // after rewriting one post (a new title, so its feeds change), as serve
-// does them: Update with the changed path, Build, Compress.
+// does them: Update with the changed path, Build, Publish.
 func warm(seeds string, trials int, cpuprofile string) {
 	ctx := context.Background()
 	ld := loader.New(loader.Config{Root: seeds, BodyBudget: 256 << 20})
@@ -166,7 +168,8 @@ func warm(seeds string, trials int, cpuprofile string) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	site.Compress()
+	h := &feedhttp.Handler{}
+	h.Publish(site)
 	// The newest post is in the all-posts feed: changing it re-encodes feeds.
 	newest := res.Posts[0]
 	for _, p := range res.Posts {
@@ -202,7 +205,7 @@ func warm(seeds string, trials int, cpuprofile string) {
 			log.Fatal(err)
 		}
 		t2 := time.Now()
-		site.Compress()
+		h.Publish(site)
 		d := time.Since(start)
 		if paths == nil {
 			full = append(full, d)
@@ -225,7 +228,7 @@ func warm(seeds string, trials int, cpuprofile string) {
 	for i := range trials {
 		rebuild(trials+i, []string{newest.Path})
 	}
-	fmt.Printf("warm rebuild, 1 file changed (in process, p50 of %d): %v with the changed path (loader %v + build %v, then served; gzip after %v); %v with a full rescan\n",
+	fmt.Printf("warm rebuild, 1 file changed (in process, p50 of %d): %v with the changed path (loader %v + build %v, then published with its compression in %v); %v with a full rescan\n",
 		trials, pct(inc, 50), pct(upd, 50), pct(bld, 50), pct(gz, 50), pct(full, 50))
 }
 
@@ -425,7 +428,7 @@ func profile(seeds, cpu, mem string) {
 			f.Close()
 		}()
 	}
-	if _, err := site.WriteDir(out, feed.WriteOptions{}); err != nil {
+	if _, err := publish.WriteDir(site, out, publish.Options{}); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("in process: scan %v, build %v, write %v\n", scanned.Round(time.Millisecond),

@@ -27,34 +27,36 @@ type rssXML struct {
 			Type    string `xml:"type,attr"`
 			Text    string `xml:",chardata"`
 		} `xml:"link"`
-		Description   string `xml:"description"`
-		Language      string `xml:"language"`
-		PubDate       string `xml:"pubDate"`
-		LastBuildDate string `xml:"lastBuildDate"`
-		TTL           string `xml:"ttl"`
-		Items         []struct {
-			Title       []string `xml:"title"`
-			Link        []string `xml:"link"`
-			Description []string `xml:"description"`
-			Content     []string `xml:"http://purl.org/rss/1.0/modules/content/ encoded"`
-			Author      []string `xml:"author"`
-			Creator     []string `xml:"http://purl.org/dc/elements/1.1/ creator"`
-			Category    []struct {
-				Domain string `xml:"domain,attr"`
-				Name   string `xml:",chardata"`
-			} `xml:"category"`
-			Enclosure []struct {
-				URL    *string `xml:"url,attr"`
-				Length *string `xml:"length,attr"`
-				Type   *string `xml:"type,attr"`
-			} `xml:"enclosure"`
-			GUID []struct {
-				IsPermaLink *string `xml:"isPermaLink,attr"`
-				ID          string  `xml:",chardata"`
-			} `xml:"guid"`
-			PubDate []string `xml:"pubDate"`
-		} `xml:"item"`
+		Description   string       `xml:"description"`
+		Language      string       `xml:"language"`
+		PubDate       string       `xml:"pubDate"`
+		LastBuildDate string       `xml:"lastBuildDate"`
+		TTL           string       `xml:"ttl"`
+		Items         []rssItemXML `xml:"item"`
 	} `xml:"channel"`
+}
+
+type rssItemXML struct {
+	Title       []string `xml:"title"`
+	Link        []string `xml:"link"`
+	Description []string `xml:"description"`
+	Content     []string `xml:"http://purl.org/rss/1.0/modules/content/ encoded"`
+	Author      []string `xml:"author"`
+	Creator     []string `xml:"http://purl.org/dc/elements/1.1/ creator"`
+	Category    []struct {
+		Domain string `xml:"domain,attr"`
+		Name   string `xml:",chardata"`
+	} `xml:"category"`
+	Enclosure []struct {
+		URL    *string `xml:"url,attr"`
+		Length *string `xml:"length,attr"`
+		Type   *string `xml:"type,attr"`
+	} `xml:"enclosure"`
+	GUID []struct {
+		IsPermaLink *string `xml:"isPermaLink,attr"`
+		ID          string  `xml:",chardata"`
+	} `xml:"guid"`
+	PubDate []string `xml:"pubDate"`
 }
 
 var rssAuthor = regexp.MustCompile(`^(\S+@\S+) \((.+)\)$`)
@@ -111,93 +113,107 @@ func checkRSS(data []byte, opt Options) (*Feed, []error) {
 	f := &Feed{Format: "rss", Title: ch.Title, Self: opt.SelfURL}
 	for i, x := range ch.Items {
 		at := func(format string, args ...any) { bad("item %d: "+format, append([]any{i}, args...)...) }
-		it := Item{}
-		if one(x.Title) && one(x.Link) && len(x.GUID) == 1 && one(x.PubDate) {
-			it.Title, it.Link, it.ID = x.Title[0], x.Link[0], x.GUID[0].ID
-		} else {
-			at("want one each of title, link, guid and pubDate")
-			continue
+		if it, ok := checkRSSItem(&x, at); ok {
+			f.Items = append(f.Items, it)
 		}
-		if err := CheckIRI(it.Link, false); err != nil {
-			at("link: %v", err)
-		}
-		// isPermaLink defaults to true: then the guid must be a URL.
-		perma := x.GUID[0].IsPermaLink == nil || *x.GUID[0].IsPermaLink == "true"
-		if perma {
-			if err := CheckIRI(it.ID, false); err != nil {
-				at("guid is a permalink but: %v", err)
-			}
-		} else if *x.GUID[0].IsPermaLink != "false" {
-			at("guid isPermaLink %q", *x.GUID[0].IsPermaLink)
-		} else if it.ID == it.Link {
-			at("guid %q is the item's link but isPermaLink is false", it.ID)
-		}
-		t, err := parseRFC822(x.PubDate[0])
-		if err != nil {
-			at("pubDate: %v", err)
-		}
-		it.Published = t
-		switch {
-		case len(x.Author) > 1 || len(x.Creator) > 1:
-			at("more than one author")
-		case len(x.Author) == 1:
-			m := rssAuthor.FindStringSubmatch(x.Author[0])
-			if m == nil || !ValidEmail(m[1]) {
-				at("author %q is not `email (name)`", x.Author[0])
-			} else {
-				it.Author = m[2]
-			}
-			if len(x.Creator) > 0 {
-				at("both author and dc:creator")
-			}
-		case len(x.Creator) == 1:
-			it.Author = x.Creator[0]
-		default:
-			at("no author nor dc:creator")
-		}
-		if it.Author == "" && len(x.Author)+len(x.Creator) > 0 {
-			at("empty author name")
-		}
-		for _, c := range x.Category {
-			if strings.TrimSpace(c.Name) == "" {
-				at("empty category")
-			}
-			it.Categories = append(it.Categories, c.Name)
-		}
-		if len(x.Enclosure) > 1 {
-			at("%d enclosures; readers take one", len(x.Enclosure))
-		}
-		for _, e := range x.Enclosure {
-			if e.URL == nil || e.Length == nil || e.Type == nil {
-				at("enclosure without url, length or type")
-				continue
-			}
-			if err := CheckIRI(*e.URL, false); err != nil {
-				at("enclosure url: %v", err)
-			}
-			if !regexp.MustCompile(`^[0-9]+$`).MatchString(*e.Length) {
-				at("enclosure length %q is not a number of bytes", *e.Length)
-			}
-			if !strings.Contains(*e.Type, "/") {
-				at("enclosure type %q is not a media type", *e.Type)
-			}
-		}
-		if len(x.Content) > 1 || len(x.Description) > 1 {
-			at("more than one description or content:encoded")
-		}
-		for _, c := range x.Content {
-			for _, err := range CheckHTML(c) {
-				at("content:encoded: %v", err)
-			}
-		}
-		for _, d := range x.Description {
-			for _, err := range CheckHTML(d) {
-				at("description: %v", err)
-			}
-		}
-		f.Items = append(f.Items, it)
 	}
 	return f, errs
+}
+
+// rssItemAuthor is the name of an item's author, from author (as
+// `email (name)`) or dc:creator, whichever it has: one of them, once.
+func rssItemAuthor(x *rssItemXML, at func(format string, args ...any)) (name string) {
+	switch {
+	case len(x.Author) > 1 || len(x.Creator) > 1:
+		at("more than one author")
+	case len(x.Author) == 1:
+		m := rssAuthor.FindStringSubmatch(x.Author[0])
+		if m == nil || !ValidEmail(m[1]) {
+			at("author %q is not `email (name)`", x.Author[0])
+		} else {
+			name = m[2]
+		}
+		if len(x.Creator) > 0 {
+			at("both author and dc:creator")
+		}
+	case len(x.Creator) == 1:
+		name = x.Creator[0]
+	default:
+		at("no author nor dc:creator")
+	}
+	if name == "" && len(x.Author)+len(x.Creator) > 0 {
+		at("empty author name")
+	}
+	return name
+}
+
+// checkRSSItem checks one item, reporting each problem through at; ok is
+// false when it lacks what the rest is checked against.
+func checkRSSItem(x *rssItemXML, at func(format string, args ...any)) (it Item, ok bool) {
+	if one(x.Title) && one(x.Link) && len(x.GUID) == 1 && one(x.PubDate) {
+		it.Title, it.Link, it.ID = x.Title[0], x.Link[0], x.GUID[0].ID
+	} else {
+		at("want one each of title, link, guid and pubDate")
+		return it, false
+	}
+	if err := CheckIRI(it.Link, false); err != nil {
+		at("link: %v", err)
+	}
+	// isPermaLink defaults to true: then the guid must be a URL.
+	perma := x.GUID[0].IsPermaLink == nil || *x.GUID[0].IsPermaLink == "true"
+	if perma {
+		if err := CheckIRI(it.ID, false); err != nil {
+			at("guid is a permalink but: %v", err)
+		}
+	} else if *x.GUID[0].IsPermaLink != "false" {
+		at("guid isPermaLink %q", *x.GUID[0].IsPermaLink)
+	} else if it.ID == it.Link {
+		at("guid %q is the item's link but isPermaLink is false", it.ID)
+	}
+	t, err := parseRFC822(x.PubDate[0])
+	if err != nil {
+		at("pubDate: %v", err)
+	}
+	it.Published = t
+	it.Author = rssItemAuthor(x, at)
+	for _, c := range x.Category {
+		if strings.TrimSpace(c.Name) == "" {
+			at("empty category")
+		}
+		it.Categories = append(it.Categories, c.Name)
+	}
+	if len(x.Enclosure) > 1 {
+		at("%d enclosures; readers take one", len(x.Enclosure))
+	}
+	for _, e := range x.Enclosure {
+		if e.URL == nil || e.Length == nil || e.Type == nil {
+			at("enclosure without url, length or type")
+			continue
+		}
+		if err := CheckIRI(*e.URL, false); err != nil {
+			at("enclosure url: %v", err)
+		}
+		if !regexp.MustCompile(`^[0-9]+$`).MatchString(*e.Length) {
+			at("enclosure length %q is not a number of bytes", *e.Length)
+		}
+		if !strings.Contains(*e.Type, "/") {
+			at("enclosure type %q is not a media type", *e.Type)
+		}
+	}
+	if len(x.Content) > 1 || len(x.Description) > 1 {
+		at("more than one description or content:encoded")
+	}
+	for _, c := range x.Content {
+		for _, err := range CheckHTML(c) {
+			at("content:encoded: %v", err)
+		}
+	}
+	for _, d := range x.Description {
+		for _, err := range CheckHTML(d) {
+			at("description: %v", err)
+		}
+	}
+	return it, true
 }
 
 func one(s []string) bool { return len(s) == 1 }
@@ -220,26 +236,28 @@ type atomLink struct {
 }
 
 type atomXML struct {
-	XMLName xml.Name   `xml:"http://www.w3.org/2005/Atom feed"`
-	Lang    string     `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
-	ID      string     `xml:"http://www.w3.org/2005/Atom id"`
-	Title   string     `xml:"http://www.w3.org/2005/Atom title"`
-	Updated string     `xml:"http://www.w3.org/2005/Atom updated"`
-	Links   []atomLink `xml:"http://www.w3.org/2005/Atom link"`
-	Entries []struct {
-		ID        []string     `xml:"http://www.w3.org/2005/Atom id"`
-		Title     []atomText   `xml:"http://www.w3.org/2005/Atom title"`
-		Updated   []string     `xml:"http://www.w3.org/2005/Atom updated"`
-		Published []string     `xml:"http://www.w3.org/2005/Atom published"`
-		Authors   []atomPerson `xml:"http://www.w3.org/2005/Atom author"`
-		Links     []atomLink   `xml:"http://www.w3.org/2005/Atom link"`
-		Content   []atomText   `xml:"http://www.w3.org/2005/Atom content"`
-		Summary   []atomText   `xml:"http://www.w3.org/2005/Atom summary"`
-		Category  []struct {
-			Term   *string `xml:"term,attr"`
-			Scheme string  `xml:"scheme,attr"`
-		} `xml:"http://www.w3.org/2005/Atom category"`
-	} `xml:"http://www.w3.org/2005/Atom entry"`
+	XMLName xml.Name       `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang    string         `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
+	ID      string         `xml:"http://www.w3.org/2005/Atom id"`
+	Title   string         `xml:"http://www.w3.org/2005/Atom title"`
+	Updated string         `xml:"http://www.w3.org/2005/Atom updated"`
+	Links   []atomLink     `xml:"http://www.w3.org/2005/Atom link"`
+	Entries []atomEntryXML `xml:"http://www.w3.org/2005/Atom entry"`
+}
+
+type atomEntryXML struct {
+	ID        []string     `xml:"http://www.w3.org/2005/Atom id"`
+	Title     []atomText   `xml:"http://www.w3.org/2005/Atom title"`
+	Updated   []string     `xml:"http://www.w3.org/2005/Atom updated"`
+	Published []string     `xml:"http://www.w3.org/2005/Atom published"`
+	Authors   []atomPerson `xml:"http://www.w3.org/2005/Atom author"`
+	Links     []atomLink   `xml:"http://www.w3.org/2005/Atom link"`
+	Content   []atomText   `xml:"http://www.w3.org/2005/Atom content"`
+	Summary   []atomText   `xml:"http://www.w3.org/2005/Atom summary"`
+	Category  []struct {
+		Term   *string `xml:"term,attr"`
+		Scheme string  `xml:"scheme,attr"`
+	} `xml:"http://www.w3.org/2005/Atom category"`
 }
 
 func checkAtom(data []byte, opt Options) (*Feed, []error) {
@@ -276,202 +294,100 @@ func checkAtom(data []byte, opt Options) (*Feed, []error) {
 	f := &Feed{Format: "atom", Title: doc.Title, Self: opt.SelfURL}
 	for i, x := range doc.Entries {
 		at := func(format string, args ...any) { bad("entry %d: "+format, append([]any{i}, args...)...) }
-		if !one(x.ID) || len(x.Title) != 1 || !one(x.Updated) || len(x.Published) > 1 {
-			at("want one id, title and updated, at most one published")
-			continue
+		if it, ok := checkAtomEntry(&x, at); ok {
+			f.Items = append(f.Items, it)
 		}
-		it := Item{ID: x.ID[0], Title: x.Title[0].Text}
-		if tt := x.Title[0].Type; tt != "" && tt != "text" {
-			at("title type %q: titles are plain text", tt)
-		}
-		if err := CheckIRI(it.ID, true); err != nil {
-			at("id: %v", err)
-		}
-		var err error
-		if it.Updated, err = parseRFC3339(x.Updated[0]); err != nil {
-			at("updated: %v", err)
-		}
-		if one(x.Published) {
-			if it.Published, err = parseRFC3339(x.Published[0]); err != nil {
-				at("published: %v", err)
-			}
-		} else {
-			it.Published = it.Updated
-		}
-		// RFC 4287 lets an entry take its author from the feed; we want
-		// each entry to name its own, so that it stands alone.
-		if len(x.Authors) == 0 {
-			at("no author")
-		}
-		for _, a := range x.Authors {
-			if !one(a.Name) || strings.TrimSpace(a.Name[0]) == "" {
-				at("author without a name")
-				continue
-			}
-			it.Author = a.Name[0]
-			for _, e := range a.Email {
-				if !ValidEmail(e) {
-					at("author email %q", e)
-				}
-			}
-			for _, u := range a.URI {
-				if err := CheckIRI(u, false); err != nil {
-					at("author uri: %v", err)
-				}
-			}
-		}
-		alternate := 0
-		for _, l := range x.Links {
-			if err := CheckIRI(l.Href, false); err != nil {
-				at("link %s: %v", l.Rel, err)
-			}
-			if l.Rel == "" || l.Rel == "alternate" {
-				alternate++
-				it.Link = l.Href
-			}
-		}
-		if alternate != 1 {
-			at("%d alternate links, want 1", alternate)
-		}
-		for _, c := range x.Category {
-			if c.Term == nil || strings.TrimSpace(*c.Term) == "" {
-				at("category without a term")
-				continue
-			}
-			it.Categories = append(it.Categories, *c.Term)
-		}
-		for _, c := range x.Content {
-			if c.Type != "html" {
-				at("content type %q, want html", c.Type)
-			}
-			for _, err := range CheckHTML(c.Text) {
-				at("content: %v", err)
-			}
-		}
-		for _, s := range x.Summary {
-			if s.Type == "html" {
-				for _, err := range CheckHTML(s.Text) {
-					at("summary: %v", err)
-				}
-			}
-		}
-		f.Items = append(f.Items, it)
 	}
 	return f, errs
 }
 
-// jsonFeed is JSON Feed 1.1 (https://jsonfeed.org/version/1.1): decoding
-// rejects any field the spec does not name.
-type jsonFeed struct {
-	Version     string        `json:"version"`
-	Title       string        `json:"title"`
-	HomePageURL string        `json:"home_page_url"`
-	FeedURL     string        `json:"feed_url"`
-	Description string        `json:"description"`
-	UserComment string        `json:"user_comment"`
-	NextURL     string        `json:"next_url"`
-	Icon        string        `json:"icon"`
-	Favicon     string        `json:"favicon"`
-	Authors     []jsonAuthor  `json:"authors"`
-	Language    string        `json:"language"`
-	Expired     bool          `json:"expired"`
-	Hubs        []any         `json:"hubs"`
-	Items       []jsonItemRaw `json:"items"`
-}
-
-type jsonAuthor struct {
-	Name   string `json:"name"`
-	URL    string `json:"url"`
-	Avatar string `json:"avatar"`
-}
-
-type jsonItemRaw struct {
-	ID            *string      `json:"id"`
-	URL           string       `json:"url"`
-	ExternalURL   string       `json:"external_url"`
-	Title         string       `json:"title"`
-	ContentHTML   *string      `json:"content_html"`
-	ContentText   *string      `json:"content_text"`
-	Summary       string       `json:"summary"`
-	Image         string       `json:"image"`
-	BannerImage   string       `json:"banner_image"`
-	DatePublished string       `json:"date_published"`
-	DateModified  string       `json:"date_modified"`
-	Authors       []jsonAuthor `json:"authors"`
-	Tags          []string     `json:"tags"`
-	Language      string       `json:"language"`
-	Attachments   []any        `json:"attachments"`
-}
-
-func checkJSON(data []byte, opt Options) (*Feed, []error) {
-	var doc jsonFeed
-	if err := decodeJSON(data, &doc); err != nil {
-		return nil, []error{fmt.Errorf("json: %w", err)}
+// atomEntryAuthor is the name of an entry's author. RFC 4287 lets an entry
+// take its author from the feed; we want each entry to name its own, so
+// that it stands alone.
+func atomEntryAuthor(authors []atomPerson, at func(format string, args ...any)) (name string) {
+	if len(authors) == 0 {
+		at("no author")
 	}
-	// An id that is not a string fails to decode into *string above.
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("json: "+format, args...)) }
-	if doc.Version != "https://jsonfeed.org/version/1.1" {
-		bad("version %q", doc.Version)
-	}
-	if doc.Title == "" {
-		bad("no title")
-	}
-	if err := CheckIRI(doc.HomePageURL, false); err != nil {
-		bad("home_page_url: %v", err)
-	}
-	if doc.FeedURL != opt.SelfURL {
-		bad("feed_url %q, want %q", doc.FeedURL, opt.SelfURL)
-	}
-	if opt.Language != "" && doc.Language != opt.Language {
-		bad("language %q, want %q", doc.Language, opt.Language)
-	}
-	if len(doc.Authors) == 0 || doc.Authors[0].Name == "" {
-		bad("no authors")
-	}
-	f := &Feed{Format: "json", Title: doc.Title, Self: doc.FeedURL}
-	for i, x := range doc.Items {
-		at := func(format string, args ...any) { bad("item %d: "+format, append([]any{i}, args...)...) }
-		if x.ID == nil || *x.ID == "" {
-			at("no id")
+	for _, a := range authors {
+		if !one(a.Name) || strings.TrimSpace(a.Name[0]) == "" {
+			at("author without a name")
 			continue
 		}
-		it := Item{ID: *x.ID, Title: x.Title, Link: x.URL, Categories: x.Tags}
-		if x.ContentHTML == nil && x.ContentText == nil {
-			at("neither content_html nor content_text")
-		}
-		if x.ContentHTML != nil {
-			for _, err := range CheckHTML(*x.ContentHTML) {
-				at("content_html: %v", err)
+		name = a.Name[0]
+		for _, e := range a.Email {
+			if !ValidEmail(e) {
+				at("author email %q", e)
 			}
 		}
-		for name, u := range map[string]string{"url": x.URL, "image": x.Image} {
-			if u != "" {
-				if err := CheckIRI(u, false); err != nil {
-					at("%s: %v", name, err)
-				}
+		for _, u := range a.URI {
+			if err := CheckIRI(u, false); err != nil {
+				at("author uri: %v", err)
 			}
 		}
-		var err error
-		if it.Published, err = parseRFC3339(x.DatePublished); err != nil {
-			at("date_published: %v", err)
-		}
-		if it.Updated, err = parseRFC3339(x.DateModified); err != nil {
-			at("date_modified: %v", err)
-		}
-		if len(x.Authors) == 0 || x.Authors[0].Name == "" {
-			at("no authors")
-		} else {
-			it.Author = x.Authors[0].Name
-		}
-		for _, a := range x.Authors {
-			if a.URL != "" {
-				if err := CheckIRI(a.URL, false); err != nil {
-					at("author url: %v", err)
-				}
-			}
-		}
-		f.Items = append(f.Items, it)
 	}
-	return f, errs
+	return name
+}
+
+// checkAtomEntry checks one entry, reporting each problem through at; ok
+// is false when it lacks what the rest is checked against.
+func checkAtomEntry(x *atomEntryXML, at func(format string, args ...any)) (it Item, ok bool) {
+	if !one(x.ID) || len(x.Title) != 1 || !one(x.Updated) || len(x.Published) > 1 {
+		at("want one id, title and updated, at most one published")
+		return Item{}, false
+	}
+	it = Item{ID: x.ID[0], Title: x.Title[0].Text}
+	if tt := x.Title[0].Type; tt != "" && tt != "text" {
+		at("title type %q: titles are plain text", tt)
+	}
+	if err := CheckIRI(it.ID, true); err != nil {
+		at("id: %v", err)
+	}
+	var err error
+	if it.Updated, err = parseRFC3339(x.Updated[0]); err != nil {
+		at("updated: %v", err)
+	}
+	if one(x.Published) {
+		if it.Published, err = parseRFC3339(x.Published[0]); err != nil {
+			at("published: %v", err)
+		}
+	} else {
+		it.Published = it.Updated
+	}
+	it.Author = atomEntryAuthor(x.Authors, at)
+	alternate := 0
+	for _, l := range x.Links {
+		if err := CheckIRI(l.Href, false); err != nil {
+			at("link %s: %v", l.Rel, err)
+		}
+		if l.Rel == "" || l.Rel == "alternate" {
+			alternate++
+			it.Link = l.Href
+		}
+	}
+	if alternate != 1 {
+		at("%d alternate links, want 1", alternate)
+	}
+	for _, c := range x.Category {
+		if c.Term == nil || strings.TrimSpace(*c.Term) == "" {
+			at("category without a term")
+			continue
+		}
+		it.Categories = append(it.Categories, *c.Term)
+	}
+	for _, c := range x.Content {
+		if c.Type != "html" {
+			at("content type %q, want html", c.Type)
+		}
+		for _, err := range CheckHTML(c.Text) {
+			at("content: %v", err)
+		}
+	}
+	for _, s := range x.Summary {
+		if s.Type == "html" {
+			for _, err := range CheckHTML(s.Text) {
+				at("summary: %v", err)
+			}
+		}
+	}
+	return it, true
 }

@@ -25,7 +25,6 @@ import (
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 
-	"feedpub/feed"
 	"feedpub/loader"
 )
 
@@ -77,8 +76,10 @@ type WantItem struct {
 // Expect works out, from the posts alone, which feeds a build must write
 // and what each holds: the due posts (not drafts, not dated after now),
 // newest first (ties by path), at most limit per feed, one feed for all
-// posts and one per category slug.
-func Expect(posts []*loader.Post, now time.Time, limit int) map[string]*Want {
+// posts and one per category slug, as slug names it (feed.Slug: passed
+// in, so that this package does not import feed and feed's tests can use
+// it).
+func Expect(posts []*loader.Post, now time.Time, limit int, slug func(string) string) map[string]*Want {
 	var due []*loader.Post
 	for _, p := range posts {
 		if !p.Draft && !p.Date.After(now) {
@@ -106,7 +107,7 @@ func Expect(posts []*loader.Post, now time.Time, limit int) map[string]*Want {
 		}
 		add("")
 		for _, c := range p.Categories {
-			add("categories/" + feed.Slug(c) + "/")
+			add("categories/" + slug(c) + "/")
 		}
 	}
 	return out
@@ -176,6 +177,30 @@ func StrictXML(data []byte) error {
 			return err
 		}
 	}
+}
+
+// WellFormed parses a file back as what its name says: a feed's XML (.xml,
+// .opml) with a strict decoder to the end, a JSON Feed (.json) with
+// encoding/json and a version. Other files pass.
+func WellFormed(name string, body []byte) error {
+	switch {
+	case strings.HasSuffix(name, ".json"):
+		var v struct {
+			Version string            `json:"version"`
+			Items   []json.RawMessage `json:"items"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			return fmt.Errorf("not a JSON Feed: %w", err)
+		}
+		if v.Version == "" {
+			return fmt.Errorf("not a JSON Feed: no version")
+		}
+	case strings.HasSuffix(name, ".xml") || strings.HasSuffix(name, ".opml"):
+		if err := StrictXML(body); err != nil {
+			return fmt.Errorf("ill-formed XML: %w", err)
+		}
+	}
+	return nil
 }
 
 // Compare reports how f differs from want: item count, order, titles,

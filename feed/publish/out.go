@@ -1,4 +1,4 @@
-package main
+package publish
 
 import (
 	"fmt"
@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// checkOut refuses an output folder that build could damage the posts or
+// CheckOut refuses an output folder that build could damage the posts or
 // the system with: /, the seed folder, a folder holding it, or one inside it.
-func checkOut(seeds, out string) error {
+func CheckOut(seeds, out string) error {
 	if strings.TrimSpace(out) == "" {
 		return fmt.Errorf("build: empty output folder")
 	}

@@ -1,79 +1,49 @@
-package feed
+package publish
 
 import (
 	"bytes"
-	"encoding/json"
-	"encoding/xml"
-	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"feedpub/feed"
+	"feedpub/internal/feedtest"
+	"feedpub/internal/validate"
 	"feedpub/loader"
 )
 
-func testPost(path, title string, cats ...string) *loader.Post {
-	d := time.Date(2024, 1, 20, 8, 0, 0, 0, time.UTC)
-	return &loader.Post{Path: path, Title: title, Date: d, Updated: d, Categories: cats, Body: "<p>" + title + "</p>"}
-}
+var testPost = feedtest.Post
 
-// fileAt is s.File(p), failing the test on an error.
-func fileAt(t testing.TB, s *Site, p string) *File {
+// bodyAt is what Write writes for path p of s (s.Body), failing the test
+// on an error.
+func bodyAt(t testing.TB, s *feed.Site, p string) []byte {
 	t.Helper()
-	f, err := s.File(p)
+	b, err := s.Body(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f
+	return b
 }
 
 // checkFeed parses a feed back: XML with a strict decoder to the end,
 // JSON Feed with encoding/json.
 func checkFeed(t testing.TB, name string, body []byte) {
 	t.Helper()
-	if strings.HasSuffix(name, ".json") {
-		var v struct {
-			Version string            `json:"version"`
-			Items   []json.RawMessage `json:"items"`
-		}
-		if err := json.Unmarshal(body, &v); err != nil || v.Version == "" {
-			t.Fatalf("%s: not a JSON Feed: %v\n%s", name, err, body)
-		}
-		return
+	if err := validate.WellFormed(name, body); err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, body)
 	}
-	if !strings.HasSuffix(name, ".xml") {
-		return
-	}
-	d := xml.NewDecoder(bytes.NewReader(body))
-	d.Strict = true
-	for {
-		_, err := d.Token()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			t.Fatalf("%s: ill-formed XML: %v\n%s", name, err, body)
-		}
-	}
-}
-
-// hostileNames are category names, post paths and links that must never
-// make WriteDir write outside its folder.
-var hostileNames = []string{
-	"../../x", "../../../../../../tmp/x", "..", ".", "/etc/passwd", "/abs/x", "a/b", "a\\..\\..\\b",
-	"nul\x00byte", "\x00", strings.Repeat("长", 100), strings.Repeat("a", 300), strings.Repeat("../", 100) + "x",
-	"%2e%2e%2fx", "..%2f..%2fx", "C:\\Windows\\x", "~/x", "-rf", ".feedpub-manifest", ".feedpub-tmp-1", "con", "rss.xml", "index.html",
-	"\u202e\u2066x", "line\nbreak", "tab\there", "ＡＩ/../..", "..\u2215..\u2215x",
 }
 
 func TestWriteDirStaysInside(t *testing.T) {
 	base := t.TempDir()
 	out := filepath.Join(base, "a", "out")
 	var posts []*loader.Post
-	for i, n := range hostileNames {
+	for i, n := range feedtest.HostileNames {
 		n = loader.StripInvalidXML(n) // as the loader does for every text it reads
 		posts = append(posts, testPost(n+".md", "category "+n, n))
 		p := testPost("post"+string(rune('a'+i))+".md", "link "+n, "ok")
@@ -81,11 +51,11 @@ func TestWriteDirStaysInside(t *testing.T) {
 		posts = append(posts, p)
 		posts = append(posts, testPost(n, "path "+n))
 	}
-	site, err := Build(posts, Config{URL: "https://example.com/blog/"}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	site, err := feed.Build(posts, feed.Config{URL: "https://example.com/blog/"}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := site.WriteDir(out, WriteOptions{Gzip: true}); err != nil {
+	if _, err := WriteDir(site, out, Options{Gzip: true}); err != nil {
 		t.Fatal(err)
 	}
 	var files int
@@ -117,7 +87,7 @@ func TestWriteDirStaysInside(t *testing.T) {
 		t.Errorf("got %d files, want %d (each file, its .gz, the manifest)", files, want)
 	}
 	for _, p := range site.Paths() {
-		checkFeed(t, p, fileAt(t, site, p).Body)
+		checkFeed(t, p, bodyAt(t, site, p))
 	}
 }
 
@@ -159,24 +129,6 @@ func TestFileName(t *testing.T) {
 	}
 }
 
-func readTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestWriteDirDeletesOnlyItsOwn: files the site no longer has are removed,
 // a user's own files are not, and a hostile manifest deletes nothing
 // outside the folder.
@@ -184,12 +136,12 @@ func TestWriteDirDeletesOnlyItsOwn(t *testing.T) {
 	base := t.TempDir()
 	out := filepath.Join(base, "out")
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	cfg := Config{URL: "https://example.com/"}
-	first, err := Build([]*loader.Post{testPost("a.md", "A", "old"), testPost("b.md", "B", "kept")}, cfg, now)
+	cfg := feed.Config{URL: "https://example.com/"}
+	first, err := feed.Build([]*loader.Post{testPost("a.md", "A", "old"), testPost("b.md", "B", "kept")}, cfg, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := first.WriteDir(out, WriteOptions{}); err != nil {
+	if _, err := WriteDir(first, out, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	victims := []string{filepath.Join(base, "victim"), filepath.Join(out, "mine.txt"), filepath.Join(out, "categories", "old", "notes.txt")}
@@ -206,11 +158,11 @@ func TestWriteDirDeletesOnlyItsOwn(t *testing.T) {
 	f.WriteString("../victim\n" + filepath.Join(base, "victim") + "\ncategories/../../victim\nmine.txt/../../victim\n")
 	f.Close()
 
-	second, err := Build([]*loader.Post{testPost("b.md", "B", "kept")}, cfg, now)
+	second, err := feed.Build([]*loader.Post{testPost("b.md", "B", "kept")}, cfg, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := second.WriteDir(out, WriteOptions{}); err != nil {
+	if _, err := WriteDir(second, out, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range victims {
@@ -218,7 +170,7 @@ func TestWriteDirDeletesOnlyItsOwn(t *testing.T) {
 			t.Errorf("%s: got %q, %v; want it untouched", v, b, err)
 		}
 	}
-	tree := readTree(t, out)
+	tree := feedtest.ReadTree(t, out)
 	for _, gone := range []string{"categories/old/rss.xml", "categories/old/atom.xml", "categories/old/feed.json"} {
 		if _, ok := tree[gone]; ok {
 			t.Errorf("%s still there; want it removed with its category", gone)
@@ -226,7 +178,7 @@ func TestWriteDirDeletesOnlyItsOwn(t *testing.T) {
 	}
 	for _, p := range second.Paths() {
 		name, _ := fileName(p)
-		if tree[name] != string(fileAt(t, second, p).Body) {
+		if !bytes.Equal(tree[name], bodyAt(t, second, p)) {
 			t.Errorf("%s: not the new site's bytes", name)
 		}
 	}
@@ -243,10 +195,10 @@ func TestWriteDirDeletesOnlyItsOwn(t *testing.T) {
 func TestWriteDirRemovesKilledRunsFiles(t *testing.T) {
 	out := t.TempDir()
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	cfg := Config{URL: "https://example.com/"}
-	small, _ := Build([]*loader.Post{testPost("b.md", "B", "kept")}, cfg, now)
-	big, _ := Build([]*loader.Post{testPost("b.md", "B", "kept"), testPost("c.md", "C", "extra")}, cfg, now)
-	if _, err := small.WriteDir(out, WriteOptions{}); err != nil {
+	cfg := feed.Config{URL: "https://example.com/"}
+	small, _ := feed.Build([]*loader.Post{testPost("b.md", "B", "kept")}, cfg, now)
+	big, _ := feed.Build([]*loader.Post{testPost("b.md", "B", "kept"), testPost("c.md", "C", "extra")}, cfg, now)
+	if _, err := WriteDir(small, out, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	// Simulate the killed run: the manifest written first, one new file,
@@ -262,31 +214,23 @@ func TestWriteDirRemovesKilledRunsFiles(t *testing.T) {
 		union = append(union, n)
 	}
 	writeAtomic(root, manifestName, manifestBody(union), false)
-	writeAtomic(root, "categories/extra/rss.xml", big.Files["/categories/extra/rss.xml"].Body, false)
+	writeAtomic(root, "categories/extra/rss.xml", bodyAt(t, big, "/categories/extra/rss.xml"), false)
 	os.WriteFile(filepath.Join(out, "categories", "extra", tmpPrefix+"dead"), []byte("half"), 0o644)
 	old := time.Now().Add(-time.Minute)
 	os.Chtimes(filepath.Join(out, "categories", "extra", tmpPrefix+"dead"), old, old)
 
-	if _, err := small.WriteDir(out, WriteOptions{}); err != nil {
+	if _, err := WriteDir(small, out, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	tree := readTree(t, out)
+	tree := feedtest.ReadTree(t, out)
 	for name := range tree {
 		if strings.HasPrefix(name, "categories/extra") {
 			t.Errorf("%s left behind by the killed run", name)
 		}
 	}
 	if len(tree) != len(small.Paths())+1 {
-		t.Errorf("got files %v, want the site's %d and the manifest", keys(tree), len(small.Paths()))
+		t.Errorf("got files %v, want the site's %d and the manifest", slices.Sorted(maps.Keys(tree)), len(small.Paths()))
 	}
-}
-
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // TestWriteDirSymlinkInOut: a link inside the output folder pointing out
@@ -299,11 +243,11 @@ func TestWriteDirSymlinkInOut(t *testing.T) {
 	if err := os.Symlink(elsewhere, filepath.Join(out, "categories")); err != nil {
 		t.Fatal(err)
 	}
-	site, err := Build([]*loader.Post{testPost("a.md", "A", "x")}, Config{}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	site, err := feed.Build([]*loader.Post{testPost("a.md", "A", "x")}, feed.Config{}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = site.WriteDir(out, WriteOptions{})
+	_, err = WriteDir(site, out, Options{})
 	if err == nil {
 		t.Errorf("got no error writing through a link out of the folder")
 	}

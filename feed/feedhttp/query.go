@@ -1,13 +1,15 @@
-package feed
+package feedhttp
 
 import (
 	"fmt"
-	"math"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+
+	"feedpub/feed"
+	"feedpub/internal/compress"
 )
 
 // Query parameters on feeds, as RSSHub users know them:
@@ -34,19 +36,12 @@ const (
 
 var queryParams = [...]string{"limit", "filter", "filterout", "filter_case_sensitive", "category"}
 
-// feedQuery is a checked set of query parameters.
-type feedQuery struct {
-	limit             int
-	filter, filterout *regexp.Regexp
-	category          string // a slug
-	key               string // the parameters in canonical order, escaped
-}
-
-// parseQuery checks the query parameters of a request for ch's feed. It
+// parseQuery checks the query parameters of a request for the feed fi,
+// whose plain form holds limit items. It
 // returns nil when none of ours is present (other parameters, such as
 // cache busters, are ignored) and an error, meant for the client, for a
 // bad value.
-func parseQuery(v url.Values, ch *channel, c *Config) (*feedQuery, error) {
+func parseQuery(v url.Values, fi *feed.FeedInfo, limit int) (*feed.Query, error) {
 	canon := url.Values{}
 	for _, name := range queryParams {
 		vals, ok := v[name]
@@ -61,13 +56,13 @@ func parseQuery(v url.Values, ch *channel, c *Config) (*feedQuery, error) {
 	if len(canon) == 0 {
 		return nil, nil
 	}
-	q := &feedQuery{limit: c.Limit}
+	q := &feed.Query{Limit: limit}
 	if s, ok := canon["limit"]; ok {
-		n, err := ParseLimit(s[0])
+		n, err := feed.ParseLimit(s[0])
 		if err != nil {
 			return nil, err
 		}
-		q.limit = n
+		q.Limit = n
 	}
 	fold := false
 	if s, ok := canon["filter_case_sensitive"]; ok {
@@ -87,21 +82,21 @@ func parseQuery(v url.Values, ch *channel, c *Config) (*feedQuery, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if name == "filter" {
-			q.filter = re
+			q.Filter = re
 		} else {
-			q.filterout = re
+			q.FilterOut = re
 		}
 	}
 	if s, ok := canon["category"]; ok {
-		if ch.dir != "" {
-			return nil, fmt.Errorf("category: only the all-posts feed takes it; this feed is the category %q already", ch.name)
+		if fi.Dir != "" {
+			return nil, fmt.Errorf("category: only the all-posts feed takes it; this feed is the category %q already", fi.Name)
 		}
 		if strings.TrimSpace(s[0]) == "" {
 			return nil, fmt.Errorf("category: want a category name, got nothing")
 		}
-		q.category = Slug(s[0])
+		q.Category = feed.Slug(s[0])
 	}
-	q.key = canon.Encode()
+	q.Key = canon.Encode()
 	return q, nil
 }
 
@@ -122,80 +117,10 @@ func compileFilter(expr string, fold bool) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// filterItems returns the items of ch that q lets through, newest first,
-// at most q.limit of them, with each one's position in ch.items.
-func (q *feedQuery) filterItems(ch *channel) ([]*item, []int) {
-	var out []*item
-	var pos []int
-	for i, it := range ch.items {
-		if len(out) == q.limit {
-			break
-		}
-		if q.category != "" && !inCategory(it, q.category) {
-			continue
-		}
-		if q.filter != nil || q.filterout != nil {
-			// A query never reads the folder: a post whose body is
-			// neither kept for a feed nor in memory (a folder over the
-			// body budget) is matched on its title alone.
-			text := it.post.Title
-			if pr := it.prep.Load(); pr != nil {
-				text += "\n" + plainText(pr.content, math.MaxInt32)
-			} else if it.post.Body != "" {
-				text += "\n" + plainText(it.post.Body, math.MaxInt32)
-			}
-			if q.filter != nil && !q.filter.MatchString(text) {
-				continue
-			}
-			if q.filterout != nil && q.filterout.MatchString(text) {
-				continue
-			}
-		}
-		out = append(out, it)
-		pos = append(pos, i)
-	}
-	return out, pos
-}
-
-func inCategory(it *item, slug string) bool {
-	for _, c := range it.categories {
-		if c.slug == slug {
-			return true
-		}
-	}
-	return false
-}
-
-// encodeQuery makes the feed of format f for ch filtered by q, with the
-// same encoders as Build. An item's cached encoding is used only when the
-// item is among the first Limit of ch: those were encoded before the Site
-// was stored and are never written again, so reading them races with no
-// later Build.
-func (s *Site) encodeQuery(ch *channel, f int, q *feedQuery) (*File, error) {
-	items, pos := q.filterItems(ch)
-	parts := make([][]byte, len(items))
-	for i, it := range items {
-		if pos[i] < s.cfg.Limit {
-			it.mu.Lock()
-			parts[i] = it.enc[f]
-			it.mu.Unlock()
-		}
-		if parts[i] == nil {
-			enc, err := formatList[f].item(&s.cfg, it, s.cfg.prepare(it, false))
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", it.post.Path, err)
-			}
-			parts[i] = enc
-		}
-	}
-	self := s.cfg.feedURL(ch, &formatList[f]) + "?" + q.key
-	body, err := formatList[f].feed(&s.cfg, ch, self, parts)
-	if err != nil {
-		return nil, err
-	}
-	file := newFile(body, formatList[f].mediaType, newest(items, len(items)))
-	file.Gzip = gzipBytes(body)
-	return file, nil
+// filtered is a filtered feed and its gzip.
+type filtered struct {
+	f  *feed.File
+	gz []byte
 }
 
 // queryCache keeps the filtered feeds of one Site, at most queryCacheSize
@@ -203,34 +128,34 @@ func (s *Site) encodeQuery(ch *channel, f int, q *feedQuery) (*File, error) {
 // and a new Site starts a new cache anyway).
 type queryCache struct {
 	mu    sync.Mutex
-	m     map[string]*File // by path and canonical query
-	raw   map[string]*File // by path and query as the client wrote it; only files of m
-	bytes int64            // of the files of m
-	gauge func(int64)      // told bytes when it changes; nil for none
+	m     map[string]*filtered // by path and canonical query
+	raw   map[string]*filtered // by path and query as the client wrote it; only feeds of m
+	bytes int64                // of the feeds of m
+	gauge func(int64)          // told bytes when it changes; nil for none
 }
 
 func newQueryCache(gauge func(int64)) *queryCache {
-	c := &queryCache{m: map[string]*File{}, raw: map[string]*File{}, gauge: gauge}
+	c := &queryCache{m: map[string]*filtered{}, raw: map[string]*filtered{}, gauge: gauge}
 	if gauge != nil {
 		gauge(0)
 	}
 	return c
 }
 
-// fileBytes is what a kept filtered feed costs.
-func fileBytes(f *File) int64 { return int64(len(f.Body) + len(f.Gzip)) }
+// size is what a kept filtered feed costs.
+func (f *filtered) size() int64 { return int64(len(f.f.Body) + len(f.gz)) }
 
 // lookup finds the feed of a query the way a client wrote it before,
 // without parsing it again.
-func (c *queryCache) lookup(path, rawQuery string) *File {
+func (c *queryCache) lookup(path, rawQuery string) *filtered {
 	c.mu.Lock()
 	f := c.raw[path+"?"+rawQuery]
 	c.mu.Unlock()
 	return f
 }
 
-func (c *queryCache) get(s *Site, e *entry, q *feedQuery, path, rawQuery string) (*File, error) {
-	f, kept, err := c.canonical(s, e, q)
+func (c *queryCache) get(s *feed.Site, q *feed.Query, path, rawQuery string) (*filtered, error) {
+	f, kept, err := c.canonical(s, q, path)
 	if err != nil || !kept {
 		return f, err
 	}
@@ -238,7 +163,7 @@ func (c *queryCache) get(s *Site, e *entry, q *feedQuery, path, rawQuery string)
 	if len(c.raw) >= queryCacheSize {
 		clear(c.raw)
 	}
-	if c.m[e.ch.dir+formatList[e.fmt].file+"?"+q.key] == f { // not dropped meanwhile
+	if c.m[path+"?"+q.Key] == f { // not dropped meanwhile
 		c.raw[path+"?"+rawQuery] = f
 	}
 	c.mu.Unlock()
@@ -247,19 +172,20 @@ func (c *queryCache) get(s *Site, e *entry, q *feedQuery, path, rawQuery string)
 
 // canonical returns the feed of q, made now or kept, and whether it is
 // kept.
-func (c *queryCache) canonical(s *Site, e *entry, q *feedQuery) (*File, bool, error) {
-	key := e.ch.dir + formatList[e.fmt].file + "?" + q.key
+func (c *queryCache) canonical(s *feed.Site, q *feed.Query, path string) (*filtered, bool, error) {
+	key := path + "?" + q.Key
 	c.mu.Lock()
 	f := c.m[key]
 	c.mu.Unlock()
 	if f != nil {
 		return f, true, nil
 	}
-	f, err := s.encodeQuery(e.ch, e.fmt, q)
+	file, err := s.Filtered(path, *q)
 	if err != nil {
 		return nil, false, err
 	}
-	n := fileBytes(f)
+	f = &filtered{file, compress.Gzip(file.Body)}
+	n := f.size()
 	if n > QueryCacheBytes/8 {
 		return f, false, nil
 	}

@@ -1,10 +1,9 @@
-package feed
+package feedhttp
 
 import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,17 +21,55 @@ import (
 	"github.com/mmcdole/gofeed"
 	dto "github.com/prometheus/client_model/go"
 
+	"feedpub/feed"
+	"feedpub/internal/compress"
+	"feedpub/internal/feedtest"
+	"feedpub/internal/gen"
+	"feedpub/internal/validate"
 	"feedpub/loader"
 )
 
 // newTestServer serves site on a loopback port until the test ends.
-func newTestServer(t *testing.T, site *Site) (*Handler, *httptest.Server) {
+func newTestServer(t *testing.T, site *feed.Site) (*Handler, *httptest.Server) {
 	t.Helper()
 	h := &Handler{Metrics: NewMetrics()}
-	h.Store(site)
+	h.Publish(site)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return h, srv
+}
+
+var (
+	servePosts = feedtest.Posts
+	manyPosts  = gen.Posts
+	serveNow   = feedtest.Now
+)
+
+// buildServeSite builds posts as a site with a TTL of 5 minutes.
+func buildServeSite(t testing.TB, posts []*loader.Post) *feed.Site {
+	t.Helper()
+	site, err := feed.Build(posts, feed.Config{Title: "测试站", URL: "https://news.example.com/", TTL: 5 * time.Minute, Location: time.FixedZone("CST", 8*3600)}, serveNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return site
+}
+
+// fileAt is s.File(p), failing the test on an error.
+func fileAt(t testing.TB, s *feed.Site, p string) *feed.File {
+	t.Helper()
+	f, err := s.File(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func strictXML(t *testing.T, name string, b []byte) {
+	t.Helper()
+	if err := validate.StrictXML(b); err != nil {
+		t.Errorf("%s: not well-formed XML: %v", name, err)
+	}
 }
 
 // get sends one request with the given headers; the client neither asks
@@ -96,12 +134,21 @@ func TestServeContentTypes(t *testing.T) {
 	}
 }
 
-// The RSS ttl and max-age agree: both follow the schedule.
+// The RSS ttl and max-age agree: both follow the schedule (a TTL of 5
+// minutes: ttl 5, max-age 300), on feeds, pages and filtered feeds alike.
 func TestServeTTLAgrees(t *testing.T) {
 	site := buildServeSite(t, servePosts())
-	strictXML(t, "/rss.xml", site.Files["/rss.xml"].Body)
-	if !bytes.Contains(site.Files["/rss.xml"].Body, []byte("<ttl>5</ttl>")) {
+	_, srv := newTestServer(t, site)
+	rss := fileAt(t, site, "/rss.xml").Body
+	strictXML(t, "/rss.xml", rss)
+	if !bytes.Contains(rss, []byte("<ttl>5</ttl>")) {
 		t.Errorf("rss: got no <ttl>5</ttl> for a TTL of 5 minutes")
+	}
+	for _, p := range []string{"/rss.xml", "/atom.xml", "/", "/posts/bank/", "/rss.xml?limit=1"} {
+		resp, _ := get(t, "GET", srv.URL+p)
+		if got, want := resp.Header.Get("Cache-Control"), "public, max-age=300"; got != want {
+			t.Errorf("%s: Cache-Control %q, want %q (the RSS ttl of 5 minutes)", p, got, want)
+		}
 	}
 }
 
@@ -111,7 +158,7 @@ func TestServeConditional(t *testing.T) {
 	u := srv.URL + "/categories/%E8%A6%81%E9%97%BB/atom.xml"
 	resp, body := get(t, "GET", u)
 	etag, lm := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
-	f := site.Files["/categories/要闻/atom.xml"]
+	f := fileAt(t, site, "/categories/要闻/atom.xml")
 	if etag != f.ETag || !bytes.Equal(body, f.Body) {
 		t.Fatalf("got ETag %s and %d bytes, want %s and the prepared %d bytes", etag, len(body), f.ETag, len(f.Body))
 	}
@@ -166,7 +213,7 @@ func TestServeGzipHeadRange(t *testing.T) {
 	site := buildServeSite(t, servePosts())
 	_, srv := newTestServer(t, site)
 	u := srv.URL + "/rss.xml"
-	f := site.Files["/rss.xml"]
+	f := fileAt(t, site, "/rss.xml")
 
 	resp, body := get(t, "GET", u, "Accept-Encoding", "br;q=0.5, gzip;q=0.8")
 	if resp.Header.Get("Content-Encoding") != "gzip" {
@@ -208,8 +255,8 @@ func TestServeGzipHeadRange(t *testing.T) {
 	}
 
 	resp, body = get(t, "HEAD", u, "Accept-Encoding", "gzip")
-	if resp.StatusCode != 200 || len(body) != 0 || resp.ContentLength != int64(len(f.Gzip)) {
-		t.Errorf("HEAD: got %d, %d bytes, Content-Length %d; want 200, none, %d", resp.StatusCode, len(body), resp.ContentLength, len(f.Gzip))
+	if resp.StatusCode != 200 || len(body) != 0 || resp.ContentLength != int64(len(compress.Gzip(f.Body))) {
+		t.Errorf("HEAD: got %d, %d bytes, Content-Length %d; want 200, none, %d", resp.StatusCode, len(body), resp.ContentLength, len(compress.Gzip(f.Body)))
 	}
 
 	resp, body = get(t, "GET", u, "Range", "bytes=10-19")
@@ -316,7 +363,7 @@ func TestServeBeforeFirstBuild(t *testing.T) {
 	defer srv.Close()
 	resp, _ := get(t, "GET", srv.URL+"/rss.xml")
 	if resp.StatusCode != 503 {
-		t.Errorf("got %d, want 503 before the first Store", resp.StatusCode)
+		t.Errorf("got %d, want 503 before the first Publish", resp.StatusCode)
 	}
 }
 
@@ -416,7 +463,7 @@ func TestServeQueryETag(t *testing.T) {
 		t.Errorf("filtered feed with gzip: got encoding %q and %d bytes for %d", gz.Header.Get("Content-Encoding"), len(gzBody), len(body))
 	}
 	// A restart (a new Builder, a new Handler) gives the same ETag.
-	h.Store(buildServeSite(t, servePosts()))
+	h.Publish(buildServeSite(t, servePosts()))
 	if again, _ := get(t, "GET", u); again.Header.Get("ETag") != tag {
 		t.Errorf("after a rebuild: got ETag %s, want %s", again.Header.Get("ETag"), tag)
 	}
@@ -440,7 +487,7 @@ func TestServeETagStable(t *testing.T) {
 		path string
 		same bool
 	}{{"/categories/technology/rss.xml", true}, {"/categories/金融/atom.xml", true}, {"/categories/体育/rss.xml", false}, {"/rss.xml", false}} {
-		if got := a.Files[tc.path].ETag == c.Files[tc.path].ETag; got != tc.same {
+		if got := fileAt(t, a, tc.path).ETag == fileAt(t, c, tc.path).ETag; got != tc.same {
 			t.Errorf("%s: got same ETag %v, want %v", tc.path, got, tc.same)
 		}
 	}
@@ -497,7 +544,7 @@ func TestServeMetrics(t *testing.T) {
 		{"feedpub_http_requests_total", []string{"class", "feed_query", "code", "400"}, 1},
 		{"feedpub_http_requests_total", []string{"class", "other", "code", "404"}, 1},
 		{"feedpub_http_requests_total", []string{"class", "post", "code", "200"}, 1},
-		{"feedpub_http_response_bytes_total", []string{"class", "feed"}, float64(3 * len(site.Files["/rss.xml"].Gzip))},
+		{"feedpub_http_response_bytes_total", []string{"class", "feed"}, float64(3 * len(compress.Gzip(fileAt(t, site, "/rss.xml").Body)))},
 		{"feedpub_rebuilds_total", nil, 2},
 		{"feedpub_rebuild_errors_total", nil, 1},
 		{"feedpub_rebuild_duration_seconds", nil, 2},
@@ -547,21 +594,20 @@ func allocsPerRequest(h *Handler, r *http.Request) float64 {
 // a thousand: nothing on the request path grows with the feed.
 func TestServeAllocsDoNotGrow(t *testing.T) {
 	small := buildServeSite(t, servePosts()[:1])
-	big, err := Build(manyPosts(100), Config{URL: "https://news.example.com/", Limit: 100}, serveNow)
+	big, err := feed.Build(manyPosts(100), feed.Config{URL: "https://news.example.com/", Limit: 100}, serveNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	big.Compress()
-	if len(big.Files["/rss.xml"].Body) < 30*len(small.Files["/rss.xml"].Body) {
-		t.Fatalf("the big feed is not big: %d bytes", len(big.Files["/rss.xml"].Body))
+	if len(fileAt(t, big, "/rss.xml").Body) < 30*len(fileAt(t, small, "/rss.xml").Body) {
+		t.Fatalf("the big feed is not big: %d bytes", len(fileAt(t, big, "/rss.xml").Body))
 	}
 	r := httptest.NewRequest("GET", "/rss.xml", nil)
 	r.Header.Set("Accept-Encoding", "gzip")
 	hs, hb := &Handler{Metrics: NewMetrics()}, &Handler{Metrics: NewMetrics()}
-	hs.Store(small)
-	hb.Store(big)
+	hs.Publish(small)
+	hb.Publish(big)
 	s, b := allocsPerRequest(hs, r), allocsPerRequest(hb, r)
-	t.Logf("allocations per request: %v for %d bytes, %v for %d bytes", s, len(small.Files["/rss.xml"].Gzip), b, len(big.Files["/rss.xml"].Gzip))
+	t.Logf("allocations per request: %v for %d bytes, %v for %d bytes", s, len(compress.Gzip(fileAt(t, small, "/rss.xml").Body)), b, len(compress.Gzip(fileAt(t, big, "/rss.xml").Body)))
 	if b > s {
 		t.Errorf("got %v allocations for the big feed and %v for the small one, want no more", b, s)
 	}
@@ -570,14 +616,14 @@ func TestServeAllocsDoNotGrow(t *testing.T) {
 func BenchmarkServeFeed(b *testing.B) {
 	site := buildServeSite(b, servePosts())
 	h := &Handler{Metrics: NewMetrics()}
-	h.Store(site)
+	h.Publish(site)
 	for _, bc := range []struct {
 		name string
 		hdr  []string
 		path string
 	}{
 		{"gzip", []string{"Accept-Encoding", "gzip"}, "/rss.xml"},
-		{"304", []string{"If-None-Match", site.Files["/rss.xml"].ETag}, "/rss.xml"},
+		{"304", []string{"If-None-Match", fileAt(b, site, "/rss.xml").ETag}, "/rss.xml"},
 		{"filtered", []string{"Accept-Encoding", "gzip"}, "/rss.xml?filter=kernel"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -595,26 +641,13 @@ func BenchmarkServeFeed(b *testing.B) {
 	}
 }
 
-// manyPosts makes n posts like the first of servePosts, an hour apart.
-func manyPosts(n int) []*loader.Post {
-	var out []*loader.Post
-	for i := range n {
-		p := *servePosts()[0]
-		p.Path = fmt.Sprintf("p/%04d.md", i)
-		p.Date = p.Date.Add(-time.Duration(i) * time.Hour)
-		p.Updated = p.Date
-		out = append(out, &p)
-	}
-	return out
-}
-
 // Through a CorkListener, responses (big ones corked into one writev or
 // sent from a memfd with sendfile, small ones not) arrive whole, one
 // after another on a kept-alive connection.
 func TestServeCorked(t *testing.T) {
 	site := buildServeSite(t, append(servePosts(), manyPosts(30)...))
 	h := &Handler{}
-	h.Store(site)
+	h.Publish(site)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -623,7 +656,7 @@ func TestServeCorked(t *testing.T) {
 	go hs.Serve(CorkListener(ln))
 	t.Cleanup(func() { hs.Close() })
 	base := "http://" + ln.Addr().String()
-	if n := len(site.Files["/rss.xml"].Body); n < sendfileMin {
+	if n := len(fileAt(t, site, "/rss.xml").Body); n < sendfileMin {
 		t.Fatalf("feed of %d bytes: too small to be sent from a file", n)
 	}
 	if n := len(fileAt(t, site, "/posts/bank/").Body); n > corkMin {
@@ -652,8 +685,8 @@ func TestServeCorked(t *testing.T) {
 		}
 		f := fileAt(t, site, path)
 		want := f.Body
-		if i%3 == 0 && f.Gzip != nil {
-			want = f.Gzip
+		if i%3 == 0 {
+			want = compress.Gzip(f.Body)
 		}
 		if !bytes.Equal(body, want) {
 			t.Fatalf("request %d, %s: got %d bytes, want the %d prepared", i, path, len(body), len(want))
@@ -676,7 +709,7 @@ func TestServeReusesBodyFile(t *testing.T) {
 		t.Skip("memfd and sendfile: Linux only")
 	}
 	posts := append(servePosts(), manyPosts(30)...)
-	b, err := NewBuilder(Config{URL: "https://news.example.com/"})
+	b, err := feed.NewBuilder(feed.Config{URL: "https://news.example.com/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -687,9 +720,8 @@ func TestServeReusesBodyFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		site.Compress()
 		before := h.snap.Load()
-		h.Store(site)
+		h.Publish(site)
 		if mem() == nil {
 			t.Fatalf("build %d: got no memfd", i)
 		}
@@ -703,8 +735,7 @@ func TestServeReusesBodyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site.Compress()
-	h.Store(site)
+	h.Publish(site)
 	if mem() == old {
 		t.Errorf("a changed feed: got the old memfd, want a new one")
 	}
@@ -712,5 +743,49 @@ func TestServeReusesBodyFile(t *testing.T) {
 	got := make([]byte, len(e.id.body))
 	if _, err := e.id.mem.f.ReadAt(got, e.id.mem.off); err != nil || !bytes.Equal(got, e.id.body) {
 		t.Errorf("memfd copy: got other bytes than the body (%v)", err)
+	}
+}
+
+// Publish compresses a file once: a later Site whose file has the same
+// bytes (the same ETag) is served with the very gzip and brotli made
+// before, and a changed file gets new ones.
+func TestPublishKeepsCompression(t *testing.T) {
+	b, err := feed.NewBuilder(feed.Config{URL: "https://news.example.com/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{}
+	publish := func(posts []*loader.Post) *feed.Site {
+		site, err := b.Build(posts, serveNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Publish(site)
+		return site
+	}
+	packed := func(p string) (gz, br []byte) {
+		e := h.snap.Load().entries[p]
+		if e == nil || e.gz.body == nil || e.br.body == nil {
+			t.Fatalf("%s: got no gzip or brotli variant after Publish", p)
+		}
+		return e.gz.body, e.br.body
+	}
+	const all, tech = "/rss.xml", "/categories/technology/rss.xml"
+	posts := append(servePosts(), manyPosts(30)...)
+	site := publish(posts)
+	allGz, _ := packed(all)
+	techGz, techBr := packed(tech)
+	if !bytes.Equal(allGz, compress.Gzip(fileAt(t, site, all).Body)) {
+		t.Fatalf("%s: the gzip variant is not the gzip of the body", all)
+	}
+	posts = slices.Clone(posts)
+	posts[0] = &loader.Post{Path: "new.md", Title: "New", Date: serveNow.Add(-time.Hour), Updated: serveNow.Add(-time.Hour),
+		Body: "<p>new</p>", Categories: []string{"其他"}}
+	publish(posts)
+	if gz, _ := packed(all); &gz[0] == &allGz[0] {
+		t.Errorf("%s changed but kept its old gzip", all)
+	}
+	if gz, br := packed(tech); &gz[0] != &techGz[0] || &br[0] != &techBr[0] {
+		t.Errorf("%s did not change but was compressed again", tech)
 	}
 }

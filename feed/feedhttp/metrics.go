@@ -1,14 +1,15 @@
-package feed
+package feedhttp
 
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"feedpub/feed"
 )
 
 // A class groups request paths for metrics, so that the number of series
@@ -34,20 +35,17 @@ func (c class) String() string { return classNames[c] }
 
 // classOf tells the class of a path of the Site.
 func classOf(p string) class {
-	switch {
-	case p == opmlPath:
+	switch feed.KindOf(p) {
+	case feed.KindOPML:
 		return classOPML
-	case p == stylePath:
+	case feed.KindAsset:
 		return classAsset
-	case strings.HasPrefix(p, "/posts/"):
+	case feed.KindPost:
 		return classPost
-	case strings.HasSuffix(p, "/"):
+	case feed.KindPage:
 		return classPage
-	}
-	for i := range formatList {
-		if strings.HasSuffix(p, "/"+formatList[i].file) {
-			return classFeed
-		}
+	case feed.KindFeed:
+		return classFeed
 	}
 	return classOther
 }

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"feedpub/internal/feedtest"
+)
+
+// TestBuildRefusesOutAndKeepsOthersFiles runs the build command: a refused
+// -out writes nothing, and a build deletes only files it wrote itself.
+func TestBuildRefusesOutAndKeepsOthersFiles(t *testing.T) {
+	base := t.TempDir()
+	seeds := filepath.Join(base, "seeds")
+	genPosts(t, seeds, 20, "a")
+	before := feedtest.ReadTree(t, base)
+	for _, out := range []string{seeds, base, "/", filepath.Join(seeds, "out")} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), []string{"build", "-seeds", seeds, "-out", out}, &stdout, &stderr)
+		if err == nil {
+			t.Errorf("build -out %s: got nil, want a refusal", out)
+		}
+	}
+	if after := feedtest.ReadTree(t, base); len(after) != len(before) {
+		t.Fatalf("refused builds changed the folder: %d files before, %d after", len(before), len(after))
+	}
+
+	out := filepath.Join(base, "public")
+	os.MkdirAll(filepath.Join(out, "categories"), 0o755)
+	mine := map[string]string{"CNAME": "news.example.com", "robots.txt": "User-agent: *", "categories/keep.txt": "keep"}
+	for n, body := range mine {
+		os.WriteFile(filepath.Join(out, n), []byte(body), 0o644)
+	}
+	for i := range 2 {
+		if i == 1 { // a category disappears between the builds
+			os.RemoveAll(seeds)
+			genPosts(t, seeds, 5, "b")
+		}
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{"build", "-quiet", "-seeds", seeds, "-out", out}, &stdout, &stderr); err != nil {
+			t.Fatalf("build: %v\n%s", err, stderr.String())
+		}
+	}
+	got := feedtest.ReadTree(t, out)
+	for n, body := range mine {
+		if string(got[n]) != body {
+			t.Errorf("%s: got %q, want the user's file untouched", n, got[n])
+		}
+	}
+	if _, ok := got["categories/教育/rss.xml"]; ok {
+		t.Errorf("feed of a category gone from the posts is still there")
+	}
+	if _, ok := got["categories/金融/rss.xml"]; !ok {
+		t.Errorf("feed of a category still in the posts is missing; got %d files", len(got))
+	}
+}

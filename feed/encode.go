@@ -1,0 +1,186 @@
+package feed
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"slices"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// feedState is what a channel's feeds were made from, so that a rebuild
+// can keep them without encoding anything when it is the same.
+type feedState struct {
+	name, title, description string
+	updated                  time.Time
+	items                    []*item // the newest Limit
+	files                    [nFormats]*File
+}
+
+func (st *feedState) same(ch *channel, items []*item) bool {
+	return st.name == ch.name && st.title == ch.title && st.description == ch.description &&
+		st.updated.Equal(ch.updated) && slices.Equal(st.items, items)
+}
+
+// encodeFeeds writes every channel in every format into site. A channel
+// whose newest items (and title) are those of the last build keeps its
+// files without encoding anything; items are encoded once each; a feed
+// whose bytes are those of the last build keeps the last build's File
+// (and ETag).
+func (b *Builder) encodeFeeds(site *Site) error {
+	chans := site.channels
+	feeds := make(map[string]*feedState, len(chans))
+	var stale []*channel
+	for _, ch := range chans {
+		top := ch.items[:min(b.r.Limit, len(ch.items))]
+		if st := b.feeds[ch.dir]; st != nil && st.same(ch, top) {
+			feeds[ch.dir] = st
+			continue
+		}
+		feeds[ch.dir] = &feedState{name: ch.name, title: ch.title, description: ch.description,
+			updated: ch.updated, items: slices.Clone(top)}
+		stale = append(stale, ch)
+	}
+	type job struct {
+		ch *channel
+		f  int
+	}
+	jobs := make([]job, 0, len(stale)*len(formatList))
+	for _, ch := range stale {
+		for f := range formatList {
+			jobs = append(jobs, job{ch, f})
+		}
+	}
+	files := make([]*File, len(jobs))
+	offs := make([][]int, len(jobs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, j := range jobs {
+		g.Go(func() (err error) {
+			files[i], offs[i], err = b.encodeFeed(j.ch, j.f, feeds[j.ch.dir].items)
+			if err != nil {
+				return fmt.Errorf("feed: /%s%s: %w", j.ch.dir, formatList[j.f].file, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, j := range jobs {
+		p := "/" + j.ch.dir + formatList[j.f].file
+		if old := b.files[p].file; old != nil && old.ETag == files[i].ETag {
+			files[i] = old
+		}
+		feeds[j.ch.dir].files[j.f] = files[i]
+		// Each item's encoding becomes a window on the bytes of a feed
+		// that holds it: one copy of it in memory, not two. The feed kept
+		// has the same bytes as the one just made, so the offsets hold.
+		if offs[i] != nil {
+			body := files[i].Body
+			for k, it := range feeds[j.ch.dir].items {
+				it.mu.Lock()
+				end := offs[i][k] + len(it.enc[j.f])
+				it.enc[j.f] = body[offs[i][k]:end:end]
+				it.mu.Unlock()
+			}
+		}
+	}
+	for _, ch := range chans {
+		for f := range formatList {
+			site.paths["/"+ch.dir+formatList[f].file] = siteFile{file: feeds[ch.dir].files[f], ch: ch, f: f}
+		}
+	}
+	b.release(feeds, stale)
+	b.feeds = feeds
+	return nil
+}
+
+// release counts, for each item, the feeds that hold it now (feeds; stale
+// are the channels encoded anew), and makes an item that no feed holds any
+// more drop its content and encodings, which would otherwise hold a whole
+// old feed's bytes.
+func (b *Builder) release(feeds map[string]*feedState, stale []*channel) {
+	for _, ch := range stale {
+		for _, it := range feeds[ch.dir].items {
+			it.feeds++
+		}
+	}
+	for dir, st := range b.feeds {
+		if feeds[dir] == st {
+			continue
+		}
+		for _, it := range st.items {
+			if it.feeds--; it.feeds == 0 {
+				it.release()
+			}
+		}
+	}
+}
+
+// encodeFeed encodes items as one feed of format f, encoding each item
+// that has no encoding in f yet, and returns where each item's bytes start
+// in the feed (nil if they cannot be told).
+func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, []int, error) {
+	parts := make([][]byte, len(items))
+	for i, it := range items {
+		it.mu.Lock() // another feed may be encoding it
+		if it.enc[f] == nil {
+			enc, err := formatList[f].item(&b.r.Config, it, b.r.prepare(it, true))
+			if err != nil {
+				it.mu.Unlock()
+				return nil, nil, fmt.Errorf("%s: %w", it.post.Path, err)
+			}
+			it.enc[f] = enc
+		}
+		parts[i] = it.enc[f]
+		it.mu.Unlock()
+	}
+	body, offs, err := spliceFeed(&b.r.Config, ch, f, parts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return newFile(body, formatList[f].mediaType, newest(items, len(items))), offs, nil
+}
+
+// Two markers, which no encoder changes, stand for the items in a first
+// encoding of a feed: what comes before the first, between the two and
+// after the second is the feed's head, separator and tail.
+var spliceMarks = [2][]byte{[]byte("\x00feedpub-item-1\x00"), []byte("\x00feedpub-item-2\x00")}
+
+// spliceFeed encodes a feed around two markers, then writes head, items and
+// tail into one buffer of the exact size: a feed of hundreds of kilobytes
+// is copied once, not grown and copied again by each encoder. A format that
+// does not keep the markers intact is encoded with its items directly.
+func spliceFeed(c *Config, ch *channel, f int, parts [][]byte) (body []byte, offsets []int, err error) {
+	format := &formatList[f]
+	self := c.feedURL(ch, format)
+	frame, err := format.feed(c, ch, self, spliceMarks[:])
+	if err != nil {
+		return nil, nil, err
+	}
+	i := bytes.Index(frame, spliceMarks[0])
+	j := bytes.Index(frame, spliceMarks[1])
+	if i < 0 || j < i+len(spliceMarks[0]) || len(parts) == 0 {
+		body, err := format.feed(c, ch, self, parts)
+		return body, nil, err
+	}
+	head, sep, tail := frame[:i], frame[i+len(spliceMarks[0]):j], frame[j+len(spliceMarks[1]):]
+	n := len(head) + len(tail) + len(sep)*(len(parts)-1)
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	out = append(out, head...)
+	offsets = make([]int, len(parts))
+	for k, p := range parts {
+		if k > 0 {
+			out = append(out, sep...)
+		}
+		offsets[k] = len(out)
+		out = append(out, p...)
+	}
+	return append(out, tail...), offsets, nil
+}

@@ -1,0 +1,248 @@
+package feedhttp
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"feedpub/feed"
+)
+
+// maxURL is the longest request URI answered; longer ones get 414.
+const maxURL = 2048
+
+// Handler serves the current Site. Publish swaps in a new one atomically:
+// a request sees one whole Site, never half a rebuild. The zero value
+// serves 503 until the first Publish.
+//
+// A plain request for a feed or page is a map lookup and a write of bytes
+// prepared at Publish: no encoding, no compression, and no allocation that
+// grows with the file.
+type Handler struct {
+	snap atomic.Pointer[snapshot]
+	pub  sync.Mutex // one Publish at a time
+
+	// Logger receives error logs, and with AccessLog one line per
+	// request. Nil logs nothing. Set before serving.
+	Logger    *slog.Logger
+	AccessLog bool
+	// Metrics counts requests and bytes when set. Set before serving.
+	Metrics *Metrics
+}
+
+// snapshot is a Site with everything a response needs prepared. It never
+// changes once stored, but for its caches, which lock.
+type snapshot struct {
+	site    *feed.Site
+	entries map[string]*entry
+	packed  packed // the compressed bodies it serves
+	cache   *queryCache
+	pages   *pageGzips
+	cc      []string // Cache-Control
+}
+
+// entry is one prepared response: header values for the identity, gzip
+// and brotli variants, made once per Publish.
+type entry struct {
+	f     *feed.File
+	class class
+	feed  *feed.FeedInfo // for feeds: which one; nil for pages
+	cc    []string
+	typ   []string
+	mod   []string
+	id    variant
+	gz    variant
+	br    variant
+}
+
+type variant struct {
+	body   []byte
+	etag   []string
+	length []string
+	mem    fileRef // a copy of body in a file, for sendfile; or none
+}
+
+// Publish makes s the Site being served, in one call: at once, with the
+// compressed bytes of the files that the last Site had the same (by ETag),
+// then again once the new files are compressed (gzip, and brotli for all
+// but the smallest), on all cores. Compression is done once per file and
+// Publish, never per request. The headers of every file are prepared here
+// too, so requests only look them up.
+func (h *Handler) Publish(s *feed.Site) {
+	h.pub.Lock()
+	defer h.pub.Unlock()
+	prev := h.snap.Load()
+	var old packed
+	if prev != nil {
+		old = prev.packed
+	}
+	kept, todo := old.keep(s)
+	var gauge func(int64)
+	if h.Metrics != nil {
+		gauge = h.Metrics.queryCacheBytes
+	}
+	sn := newSnapshot(s, kept, prev, newQueryCache(gauge), &pageGzips{m: map[string][]byte{}})
+	h.snap.Store(sn)
+	if len(todo) == 0 {
+		return
+	}
+	h.snap.Store(newSnapshot(s, kept.add(todo), sn, sn.cache, sn.pages))
+}
+
+// newSnapshot prepares the responses of s with the compressed bodies pk;
+// prev is the snapshot being served, whose copies of bodies in files it
+// reuses.
+func newSnapshot(s *feed.Site, pk packed, prev *snapshot, cache *queryCache, pages *pageGzips) *snapshot {
+	sn := &snapshot{site: s, entries: map[string]*entry{}, packed: pk, cache: cache, pages: pages}
+	cc := []string{cacheControl(s.Config().TTL)}
+	sn.cc = cc
+	for p, f := range s.Made() {
+		e := &entry{f: f, class: classOf(p), cc: cc, typ: []string{f.Type},
+			mod: []string{f.Modified.UTC().Format(http.TimeFormat)}}
+		e.id = variant{body: f.Body, etag: []string{f.ETag}, length: []string{strconv.Itoa(len(f.Body))}}
+		if b := pk.gz[f.ETag]; b != nil {
+			e.gz = variant{body: b, etag: []string{gzipETag(f.ETag)}, length: []string{strconv.Itoa(len(b))}}
+		}
+		if b := pk.br[f.ETag]; b != nil {
+			e.br = variant{body: b, etag: []string{brETag(f.ETag)}, length: []string{strconv.Itoa(len(b))}}
+		}
+		if fi, ok := s.FeedAt(p); ok {
+			e.feed = &fi
+		}
+		sn.entries[p] = e
+	}
+	sn.mapBodies(prev)
+	return sn
+}
+
+// Site returns the Site being served, or nil before the first Publish.
+func (h *Handler) Site() *feed.Site {
+	if sn := h.snap.Load(); sn != nil {
+		return sn.site
+	}
+	return nil
+}
+
+func gzipETag(etag string) string { return etag[:len(etag)-1] + `-gz"` }
+
+func brETag(etag string) string { return etag[:len(etag)-1] + `-br"` }
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var start time.Time
+	if h.AccessLog && h.Logger != nil {
+		start = time.Now()
+	}
+	cl, status, n := h.serve(w, r)
+	if h.Metrics != nil {
+		h.Metrics.request(cl, status, n)
+	}
+	if !start.IsZero() {
+		h.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", clipPath(r.URL.Path)),
+			slog.String("query", clipPath(r.URL.RawQuery)),
+			slog.Int("status", status), slog.Int64("bytes", n),
+			slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr),
+			slog.String("user_agent", clipPath(r.UserAgent())))
+	}
+}
+
+// serve answers r and reports the class of the path, the status and the
+// bytes of body written.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int64) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		return httpError(w, classOther, http.StatusMethodNotAllowed, "only GET and HEAD are supported")
+	}
+	if len(r.RequestURI) > maxURL || len(r.URL.Path) > maxURL {
+		return httpError(w, classOther, http.StatusRequestURITooLong, "URL too long")
+	}
+	sn := h.snap.Load()
+	if sn == nil {
+		w.Header().Set("Retry-After", "1")
+		return httpError(w, classOther, http.StatusServiceUnavailable, "feeds are being built")
+	}
+	p := r.URL.Path
+	if raw := r.URL.RawPath; raw != "" && hasEncodedSlash(raw) {
+		return httpError(w, classOther, http.StatusNotFound, "not found")
+	}
+	e := sn.entries[p]
+	if e == nil {
+		if dir, ok := strings.CutSuffix(p, "/index.html"); ok {
+			p = dir + "/"
+			e = sn.entries[p]
+		} else if !strings.HasSuffix(p, "/") && sn.site.Has(p+"/") {
+			// A page asked for without its slash: send the reader to it,
+			// relative to this host (the site URL may name another).
+			w.Header().Set("Location", r.URL.EscapedPath()+"/")
+			return httpError(w, classPage, http.StatusMovedPermanently, "moved to "+p+"/")
+		}
+	}
+	if e == nil && sn.site.IsPost(p) {
+		return h.servePost(w, r, sn, p)
+	}
+	if e == nil {
+		return httpError(w, classOther, http.StatusNotFound, "not found")
+	}
+	if r.URL.RawQuery != "" && e.feed != nil {
+		// A query seen before is one lookup: readers poll the same URL.
+		if f := sn.cache.lookup(p, r.URL.RawQuery); f != nil {
+			st, n := serveFile(w, r, f.f, f.gz, e.cc)
+			return classQuery, st, n
+		}
+		q, err := parseQuery(r.URL.Query(), e.feed, sn.site.Config().Limit)
+		if err != nil {
+			return httpError(w, classQuery, http.StatusBadRequest, err.Error())
+		}
+		if q != nil {
+			f, err := sn.cache.get(sn.site, q, p, r.URL.RawQuery)
+			if err != nil {
+				if h.Logger != nil {
+					h.Logger.LogAttrs(r.Context(), slog.LevelError, "filtered feed",
+						slog.String("path", p), slog.String("query", clipPath(r.URL.RawQuery)), slog.Any("error", err))
+				}
+				return httpError(w, classQuery, http.StatusInternalServerError, "could not make this feed")
+			}
+			st, n := serveFile(w, r, f.f, f.gz, e.cc)
+			return classQuery, st, n
+		}
+	}
+	st, n := serveEntry(w, r, e)
+	return e.class, st, n
+}
+
+// servePost answers with the page of a post, made now unless kept (see
+// Site.File), and gzipped for a client that takes it: now, unless the
+// snapshot's pageGzips has it.
+func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot, p string) (class, int, int64) {
+	f, err := sn.site.File(p)
+	if err != nil {
+		if h.Logger != nil {
+			h.Logger.LogAttrs(r.Context(), slog.LevelError, "post page", slog.String("path", p), slog.Any("error", err))
+		}
+		return httpError(w, classPost, http.StatusInternalServerError, "could not make this page")
+	}
+	var gz []byte
+	if acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {
+		gz = sn.pages.gzip(f)
+	}
+	st, n := serveFile(w, r, f, gz, sn.cc)
+	return classPost, st, n
+}
+
+// hasEncodedSlash reports whether an escaped path holds %2F or %5C, which
+// could smuggle a separator past the router.
+func hasEncodedSlash(raw string) bool {
+	for i := 0; i+2 < len(raw); i++ {
+		if raw[i] == '%' {
+			a, b := raw[i+1], raw[i+2]|0x20
+			if (a == '2' && b == 'f') || (a == '5' && b == 'c') {
+				return true
+			}
+		}
+	}
+	return false
+}

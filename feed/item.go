@@ -1,0 +1,224 @@
+package feed
+
+import (
+	"crypto/sha1"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"feedpub/loader"
+)
+
+// An item is a post prepared for publishing: absolute links, sanitised
+// content, summary, and its encoding in each format, made once and reused
+// by every feed that holds it and by later builds while the post is the
+// same.
+type item struct {
+	// Set when the item is made, then only read.
+	post       *loader.Post // as the loader keeps it: maybe slim (see loader.Post.Full)
+	slug       string       // of the post's page, /posts/<slug>/
+	categories []category
+
+	// prep and page are kept while the item is among a feed's newest
+	// Limit (release drops them): the other posts of a large folder cost
+	// their metadata only, and their pages are made when asked for.
+	// Atomic: a served Site reads them while a build sets or drops them.
+	prep   atomic.Pointer[prepared]
+	page   atomic.Pointer[postFile] // its page for people (Site.File), with the neighbours it links to
+	prepMu sync.Mutex               // one making of prep at a time
+
+	mu  sync.Mutex       // guards enc: feeds are encoded in parallel, and served Sites read it
+	enc [nFormats][]byte // guarded by mu
+
+	// Guarded by Builder.mu: only a build reads or writes them.
+	gone    bool  // left the Builder: its post changed, went or is no longer due
+	feeds   int   // feeds whose newest Limit hold it, in the last build
+	catNums []int // Builder.catNums of its categories, made by catNumsOf
+}
+
+type category struct{ name, slug string }
+
+// prepared is what an item's page and feeds show, made from the whole
+// post: its body sanitised, and its links made absolute. It never changes
+// once made.
+type prepared struct {
+	post      *loader.Post // whole, even when the item's is slim
+	id        string       // stable: from the post's link, else from its path
+	link      string
+	image     string // absolute URL, or ""
+	imageType string
+	author    loader.Author
+	content   string // sanitised HTML with absolute URLs
+	summary   string // plain text
+	packed    []byte // content compressed, in place of content (prepareLean)
+}
+
+// A channel is one feed: all posts, or one category. It never changes
+// once a build has made it.
+type channel struct {
+	name        string // category name; "" for all posts
+	slug        string
+	dir         string // "" or "categories/<slug>/"
+	title       string
+	description string
+	items       []*item // newest first, all of them; feeds hold the first Limit
+	updated     time.Time
+}
+
+// newItem makes the item of a post. What it costs to show the post waits
+// until a page or a feed needs it (prepare): most posts of a large folder
+// are in no feed's newest Limit.
+func newItem(p *loader.Post, slug string) *item {
+	it := &item{post: p, slug: slug}
+	for _, c := range p.Categories {
+		it.categories = append(it.categories, category{name: c, slug: Slug(c)})
+	}
+	return it
+}
+
+// prepare returns the item's content (sanitised, with absolute URLs) and
+// summary: the kept ones, or made now from the body, and kept when keep is
+// set.
+func (c *renderer) prepare(it *item, keep bool) *prepared {
+	if pr := it.prep.Load(); pr != nil && pr.packed != nil {
+		return pr.unpacked()
+	} else if pr != nil {
+		return pr
+	}
+	if keep {
+		it.prepMu.Lock()
+		defer it.prepMu.Unlock()
+		if pr := it.prep.Load(); pr != nil {
+			return pr
+		}
+	}
+	// A post that cannot be read again (its file changed since the scan)
+	// is shown with what the scan kept and no content until the next
+	// rebuild, which reads the new file.
+	p, err := it.post.Full()
+	if err != nil {
+		p = it.post
+	}
+	pr := c.details(p, it.slug)
+	linkURL, _ := url.Parse(pr.link)
+	body, _ := p.LoadBody()
+	// Sanitising decodes character references: &#1; would come out as a
+	// raw control character, which XML (and CDATA) cannot carry. The
+	// encoders rely on content being XML-clean from here.
+	pr.content = xmlText(c.policy.Sanitize(absolutize(body, linkURL)))
+	if p.Summary != "" {
+		pr.summary = plainText(p.Summary, 4*c.Summary)
+	}
+	if pr.summary == "" { // none given, or one of markup alone
+		pr.summary = plainText(pr.content, c.Summary)
+	}
+	if p != it.post {
+		p.Body = "" // read again for this: what is kept needs no body
+	}
+	if keep {
+		it.prep.Store(pr)
+	}
+	return pr
+}
+
+// release drops what the item keeps for feeds: its content, encodings and
+// page. A Site being served may still hold the item; it makes each again
+// when asked for.
+func (it *item) release() {
+	it.prep.Store(nil)
+	it.page.Store(nil)
+	it.mu.Lock()
+	it.enc = [nFormats][]byte{}
+	it.mu.Unlock()
+}
+
+// details fills what a post's page and feeds show but its content.
+func (c *renderer) details(p *loader.Post, slug string) *prepared {
+	link := c.postLink(p, slug)
+	pr := &prepared{post: p, link: link, id: link, author: p.Author}
+	if p.Link == "" {
+		pr.id = uuid5(c.URL + "#" + p.Path)
+	}
+	if p.Image != "" {
+		linkURL, _ := url.Parse(link)
+		if u, ok := resolveURL(linkURL, p.Image); ok {
+			pr.image = u
+		} else if isWebURL(p.Image) {
+			pr.image = p.Image
+		}
+		pr.imageType = imageType(pr.image)
+	}
+	if pr.author.Name == "" {
+		pr.author.Name = c.Author
+	}
+	if !strings.Contains(pr.author.Email, "@") {
+		pr.author.Email = ""
+	}
+	if !isWebURL(pr.author.URL) {
+		pr.author.URL = ""
+	}
+	return pr
+}
+
+// postLink is the post's own link made absolute, or its page on this site.
+func (c *renderer) postLink(p *loader.Post, slug string) string {
+	if p.Link != "" {
+		if base, err := url.Parse(c.URL); err == nil {
+			if u, err := url.Parse(p.Link); err == nil {
+				if abs := base.ResolveReference(u); isHTTP(abs) {
+					return abs.String()
+				}
+			}
+		}
+	}
+	return c.abs("posts/" + slug + "/")
+}
+
+// isWebURL reports whether s is an absolute http(s) URL.
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && isHTTP(u)
+}
+
+// isHTTP reports whether u is an absolute http(s) URL: the one test of
+// what a feed may link to.
+func isHTTP(u *url.URL) bool {
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func imageType(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "image/jpeg"
+	}
+	switch strings.ToLower(path.Ext(p.Path)) {
+	case ".png":
+		return "image/png"
+	case ".gif":
+		return "image/gif"
+	case ".webp":
+		return "image/webp"
+	case ".svg":
+		return "image/svg+xml"
+	case ".avif":
+		return "image/avif"
+	}
+	return "image/jpeg"
+}
+
+// uuid5 makes a name-based (SHA-1) UUID in the URL namespace: the same name
+// always gives the same id.
+func uuid5(name string) string {
+	ns := [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(name))
+	s := h.Sum(nil)
+	s[6] = s[6]&0x0f | 0x50
+	s[8] = s[8]&0x3f | 0x80
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16])
+}

@@ -1,0 +1,188 @@
+package feed
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"feedpub/loader"
+)
+
+// A lean Site is one that is written once (publish.WriteDir) and then
+// dropped. Its feeds and their pages are made as they are written, and
+// only the content of the posts in feeds is kept meanwhile, compressed, so
+// the memory it takes does not grow with the feeds' bytes.
+
+// BuildLean is Build for a Site that is written once and then dropped: see
+// above. Its File makes each file anew.
+func BuildLean(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.lean = true
+	return b.Build(posts, now)
+}
+
+// BuildLeanContext is BuildLean that stops between two posts once ctx is
+// done, with ctx's error.
+func BuildLeanContext(ctx context.Context, posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.lean, b.ctx = true, ctx
+	return b.Build(posts, now)
+}
+
+// prepareLean makes the content of the posts in feeds, on all cores, and
+// keeps it compressed for their feeds and pages, trading a little time for
+// memory (make bench prints both). The feeds and their pages are listed, to be
+// made when asked for.
+func (b *Builder) prepareLean(site *Site) error {
+	var tops []*item
+	seen := map[*item]bool{}
+	for _, ch := range site.channels {
+		for _, it := range ch.items[:min(b.r.Limit, len(ch.items))] {
+			if !seen[it] {
+				seen[it] = true
+				tops = append(tops, it)
+			}
+		}
+	}
+	parallel(len(tops), func(i int) {
+		if b.ctx == nil || b.ctx.Err() == nil {
+			b.r.prepareLean(tops[i])
+		}
+	})
+	if b.ctx != nil && b.ctx.Err() != nil {
+		return fmt.Errorf("feed: %w", b.ctx.Err())
+	}
+	site.encs = &chanEncs{m: map[*channel]*chanEnc{}}
+	for _, ch := range site.channels {
+		for f := range formatList {
+			site.paths["/"+ch.dir+formatList[f].file] = siteFile{ch: ch, f: f}
+		}
+	}
+	return nil
+}
+
+// prepareLean keeps the item's content compressed, with the rest of what
+// prepare makes.
+func (c *renderer) prepareLean(it *item) {
+	if it.prep.Load() != nil {
+		return
+	}
+	lean := *c.prepare(it, false)
+	var b bytes.Buffer
+	w, _ := deflaters.Get().(*flate.Writer)
+	if w == nil {
+		w, _ = flate.NewWriter(&b, flate.BestSpeed)
+	} else {
+		w.Reset(&b)
+	}
+	io.WriteString(w, lean.content)
+	if w.Close() == nil { // else keep it as it is
+		lean.packed, lean.content = bytes.Clone(b.Bytes()), ""
+	}
+	deflaters.Put(w)
+	it.prep.Store(&lean)
+}
+
+// unpacked is pr with its content unpacked.
+func (pr *prepared) unpacked() *prepared {
+	cp := *pr
+	cp.packed = nil
+	src := bytes.NewReader(pr.packed)
+	r, _ := inflaters.Get().(io.ReadCloser)
+	if r == nil {
+		r = flate.NewReader(src)
+	} else {
+		r.(flate.Resetter).Reset(src, nil)
+	}
+	var b strings.Builder
+	b.Grow(3 * len(pr.packed))
+	if _, err := io.Copy(&b, r); err == nil {
+		cp.content = b.String()
+	}
+	inflaters.Put(r)
+	return &cp
+}
+
+// Compressors are large: one per goroutine at a time, reused. Pools hold
+// no state that anyone can see.
+var (
+	inflaters sync.Pool // io.ReadCloser from flate.NewReader
+	deflaters sync.Pool // *flate.Writer
+)
+
+// chanEnc is the feeds of a channel of a lean Site in every format, made
+// together and dropped once all are taken.
+type chanEnc struct {
+	once   sync.Once
+	bodies [nFormats][]byte // set by once; then each taken (and dropped) under chanEncs.mu
+	err    error            // set by once
+	left   int              // formats not taken yet; guarded by chanEncs.mu
+}
+
+type chanEncs struct {
+	mu sync.Mutex
+	m  map[*channel]*chanEnc // guarded by mu
+}
+
+// leanFeedBody is the feed of ch in format f of a lean Site: made with the
+// channel's other formats, which wait for their turn to be written.
+func (s *Site) leanFeedBody(ch *channel, f int) ([]byte, error) {
+	encs := s.encs
+	encs.mu.Lock()
+	e := encs.m[ch]
+	if e == nil {
+		e = &chanEnc{left: nFormats}
+		encs.m[ch] = e
+	}
+	encs.mu.Unlock()
+	e.once.Do(func() { e.bodies, e.err = s.r.encodeLean(ch) })
+	encs.mu.Lock()
+	defer encs.mu.Unlock()
+	body := e.bodies[f]
+	e.bodies[f] = nil
+	if e.left--; e.left <= 0 {
+		delete(encs.m, ch)
+	}
+	return body, e.err
+}
+
+// encodeLean encodes the feeds of ch in every format, keeping no
+// encoding: each item's content is unpacked once for all formats.
+func (c *renderer) encodeLean(ch *channel) ([nFormats][]byte, error) {
+	var out [nFormats][]byte
+	items := ch.items[:min(c.Limit, len(ch.items))]
+	parts := make([][nFormats][]byte, len(items))
+	for i, it := range items {
+		pr := c.prepare(it, false)
+		for f := range formatList {
+			enc, err := formatList[f].item(&c.Config, it, pr)
+			if err != nil {
+				return out, fmt.Errorf("%s: %w", it.post.Path, err)
+			}
+			parts[i][f] = enc
+		}
+	}
+	for f := range formatList {
+		fp := make([][]byte, len(items))
+		for i := range parts {
+			fp[i] = parts[i][f]
+		}
+		body, _, err := spliceFeed(&c.Config, ch, f, fp)
+		if err != nil {
+			return out, err
+		}
+		out[f] = body
+	}
+	return out, nil
+}

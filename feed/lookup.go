@@ -1,0 +1,51 @@
+package feed
+
+import "strings"
+
+// A Kind tells what a path of a Site holds.
+type Kind int
+
+const (
+	KindOther Kind = iota // no file of ours
+	KindFeed              // a feed, in one of the formats
+	KindPage              // the index, a feed's page
+	KindPost              // a post's page
+	KindOPML              // the OPML list of feeds
+	KindAsset             // the stylesheet
+)
+
+// KindOf tells the kind of file a path would hold, from its shape alone.
+func KindOf(p string) Kind {
+	switch {
+	case p == opmlPath:
+		return KindOPML
+	case p == stylePath:
+		return KindAsset
+	case strings.HasPrefix(p, "/posts/"):
+		return KindPost
+	case strings.HasSuffix(p, "/"):
+		return KindPage
+	}
+	for i := range formatList {
+		if strings.HasSuffix(p, "/"+formatList[i].file) {
+			return KindFeed
+		}
+	}
+	return KindOther
+}
+
+// Config returns the configuration the Site was built with, defaults
+// filled.
+func (s *Site) Config() Config { return s.r.Config }
+
+// FeedAt describes the feed at path p, if the Site has one there.
+func (s *Site) FeedAt(p string) (FeedInfo, bool) {
+	sf, ok := s.paths[p]
+	if !ok || sf.ch == nil || sf.f < 0 {
+		return FeedInfo{}, false
+	}
+	return sf.ch.info(), true
+}
+
+// IsPost reports whether p is the path of a post's page on the Site.
+func (s *Site) IsPost(p string) bool { return s.post(p) != nil }

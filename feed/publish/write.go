@@ -1,0 +1,237 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"unicode"
+
+	"golang.org/x/sync/errgroup"
+
+	"feedpub/feed"
+	"feedpub/internal/compress"
+)
+
+// manifestName is the file in which WriteDir lists what it wrote, so that
+// a later WriteDir deletes only files of its own.
+const manifestName = ".feedpub-manifest"
+
+// Options tune WriteDir.
+type Options struct {
+	Gzip bool // also write name.gz beside each file, for servers' gzip_static
+	// Context, when done, stops the writing between two files: Write
+	// returns its error, and the files not written keep their old version.
+	Context context.Context
+}
+
+// tmpPrefix starts the names of WriteDir's temporary files. A run killed
+// half way may leave some; the next run removes them.
+const tmpPrefix = ".feedpub-tmp-"
+
+// A Target is where a site is published: a folder (Dir), and next an
+// object store's bucket. Names are slash paths inside it, as fileName
+// makes them.
+type Target interface {
+	// ReadFile returns the bytes stored under name, or an error (one that
+	// wraps fs.ErrNotExist when there are none).
+	ReadFile(name string) ([]byte, error)
+	// WriteFile stores body under name atomically (a reader sees the old
+	// bytes or the new, never part of them), unless it holds body already,
+	// and reports whether it wrote.
+	WriteFile(name string, body []byte) (bool, error)
+	// Remove deletes what is stored under name.
+	Remove(name string) error
+}
+
+// sweeper is a Target that can be left with debris by a run killed half
+// way (a folder: temporary files); sweep removes what such runs left
+// beside the names an earlier run listed.
+type sweeper interface {
+	sweep(listed []string)
+}
+
+// WriteDir writes site s into the folder dir (see Write and Dir): every
+// file operation goes through an os.Root, so no name and no symbolic link
+// can take it outside dir. It returns how many files it wrote.
+func WriteDir(s *feed.Site, dir string, opt Options) (int, error) {
+	d, err := OpenDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Close()
+	return Write(s, d, opt)
+}
+
+// Write publishes site s to t: each file atomically; a file whose bytes
+// are unchanged is left alone. Files an earlier Write listed in the
+// manifest that the site no longer has are removed; nothing else in t is
+// touched. It returns how many files it wrote.
+func Write(s *feed.Site, t Target, opt Options) (int, error) {
+	paths := s.Paths()
+	files := make([]string, len(paths))
+	names := make([]string, 0, len(paths)*2)
+	for i, p := range paths {
+		var err error
+		if files[i], err = fileName(p); err != nil {
+			return 0, err
+		}
+		names = append(names, files[i])
+		if opt.Gzip {
+			names = append(names, files[i]+".gz")
+		}
+	}
+	sort.Strings(names)
+	keep := func(n string) bool { _, ok := slices.BinarySearch(names, n); return ok }
+
+	// Before writing a file, list it in the manifest beside every file of
+	// earlier runs: a run killed half way leaves a manifest naming all it
+	// may have written, so the next run can remove what it no longer needs.
+	old := readManifest(t)
+	union := append([]string(nil), names...)
+	for _, n := range old {
+		if !keep(n) {
+			union = append(union, n)
+		}
+	}
+	sort.Strings(union)
+	if len(union) != len(old) {
+		if _, err := t.WriteFile(manifestName, manifestBody(union)); err != nil {
+			return 0, err
+		}
+	}
+	n, err := writeFiles(s, t, paths, files, old, opt)
+	if err != nil {
+		return n, err
+	}
+	if sw, ok := t.(sweeper); ok {
+		sw.sweep(old)
+	}
+	for _, name := range old {
+		if keep(name) {
+			continue
+		}
+		if _, err := fileName("/" + name); err != nil || name == manifestName { // a manifest edited by hand
+			continue
+		}
+		t.Remove(name)
+	}
+	if _, err := t.WriteFile(manifestName, manifestBody(names)); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+// writeFiles writes the file of each path (at the name in files), and its
+// gzip with opt.Gzip, on all cores, old being the names an earlier run
+// listed. Pages of posts are made here, one at a time per core, and
+// dropped once written: the site never holds them all.
+//
+// Files new to the target are written first, then the files that were
+// there: a link from a file that was there to one that was not (a new
+// category's feed from index.html) is written only once its target is.
+// Files the site no longer has go last (Write), once nothing links to
+// them. A run that fails while writing new files removes those it wrote
+// (and so the folders it made for them), leaving the files that were
+// there as they were.
+func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options) (int, error) {
+	listed := make(map[string]bool, len(old))
+	for _, n := range old {
+		listed[n] = true
+	}
+	var fresh, known []int
+	for i := range paths {
+		if listed[files[i]] {
+			known = append(known, i)
+		} else {
+			fresh = append(fresh, i)
+		}
+	}
+	var written atomic.Int64
+	created := make([]bool, len(paths)) // new files this run wrote
+	for phase, todo := range [][]int{fresh, known} {
+		var g errgroup.Group
+		g.SetLimit(runtime.GOMAXPROCS(0))
+		for _, i := range todo {
+			g.Go(func() error {
+				if opt.Context != nil && opt.Context.Err() != nil {
+					return fmt.Errorf("publish: %w", opt.Context.Err())
+				}
+				n, err := writeFile(s, t, paths[i], files[i], opt.Gzip)
+				written.Add(int64(n))
+				created[i] = phase == 0 && n > 0
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			for i, c := range created {
+				if c { // no file that was there links to it yet
+					t.Remove(files[i])
+					if opt.Gzip {
+						t.Remove(files[i] + ".gz")
+					}
+				}
+			}
+			return int(written.Load()), err
+		}
+	}
+	return int(written.Load()), nil
+}
+
+// writeFile writes the file of the site's path p as name (and name.gz),
+// and returns how many files it wrote.
+func writeFile(s *feed.Site, t Target, p, name string, gz bool) (int, error) {
+	body, err := s.Body(p)
+	if err != nil {
+		return 0, err
+	}
+	changed, err := t.WriteFile(name, body)
+	n := b2i(changed)
+	if err != nil || !gz {
+		return n, err
+	}
+	changed, err = t.WriteFile(name+".gz", compress.Gzip(body))
+	return n + b2i(changed), err
+}
+
+func manifestBody(names []string) []byte {
+	return []byte(strings.Join(names, "\n") + "\n")
+}
+
+// fileName maps a URL path to a slash path under the output folder: pages
+// ending in "/" become index.html. It refuses anything that could leave the
+// folder, and the names of WriteDir's own manifest and temporary files.
+func fileName(urlPath string) (string, error) {
+	name := strings.TrimPrefix(urlPath, "/")
+	if name == "" || strings.HasSuffix(name, "/") {
+		name += "index.html"
+	}
+	for _, seg := range strings.Split(name, "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.ContainsAny(seg, "\\\x00") || len(seg) > 255 ||
+			seg == manifestName || strings.HasPrefix(seg, tmpPrefix) || strings.IndexFunc(seg, unicode.IsControl) >= 0 {
+			return "", fmt.Errorf("publish: refusing to write %q: not a plain path inside the output folder", urlPath)
+		}
+	}
+	if !filepath.IsLocal(filepath.FromSlash(name)) {
+		return "", fmt.Errorf("publish: refusing to write %q: not inside the output folder", urlPath)
+	}
+	return name, nil
+}
+
+func readManifest(t Target) []string {
+	data, err := t.ReadFile(manifestName)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

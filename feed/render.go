@@ -1,0 +1,30 @@
+package feed
+
+import (
+	"fmt"
+
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// A renderer makes what readers see of items, for one configuration: their
+// content prepared (sanitised, with absolute links), their feeds' bytes and
+// their pages. It is safe for concurrent use; nothing in it changes once
+// made.
+type renderer struct {
+	Config                       // defaults filled
+	policy    *bluemonday.Policy // the sanitiser of every post's HTML (newPolicy)
+	postFrame *frame             // the frame of every post's page
+}
+
+// newRenderer checks cfg, fills its defaults and makes a renderer for it.
+func newRenderer(cfg Config) (*renderer, error) {
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
+		return nil, err
+	}
+	r := &renderer{Config: cfg, policy: newPolicy()}
+	if r.postFrame, err = r.makePostFrame(); err != nil {
+		return nil, fmt.Errorf("feed: pages of posts: %w", err)
+	}
+	return r, nil
+}
