@@ -40,36 +40,39 @@ func BuildLeanContext(ctx context.Context, posts []*loader.Post, cfg Config, now
 	return b.Build(posts, now)
 }
 
-// prepareLean makes the content of the posts in feeds, on all cores, and
-// keeps it compressed for their feeds and pages, trading a little time for
-// memory (make bench prints both). The feeds and their pages are listed, to be
-// made when asked for.
+// prepareLean lists the feeds and their pages, to be made when asked for.
+// The content of the posts in a feed is made when the first of its files
+// is (prepChannel): a publisher that leaves the files of unchanged feeds
+// alone (publish.State) prepares no post of theirs.
 func (b *Builder) prepareLean(site *Site) error {
-	var tops []*item
-	seen := map[*item]bool{}
-	for _, ch := range site.channels {
-		for _, it := range ch.items[:min(b.r.Limit, len(ch.items))] {
-			if !seen[it] {
-				seen[it] = true
-				tops = append(tops, it)
-			}
-		}
-	}
-	parallel(len(tops), func(i int) {
-		if b.ctx == nil || b.ctx.Err() == nil {
-			b.r.prepareLean(tops[i])
-		}
-	})
 	if b.ctx != nil && b.ctx.Err() != nil {
 		return fmt.Errorf("feed: %w", b.ctx.Err())
 	}
-	site.encs = &chanEncs{m: map[*channel]*chanEnc{}}
+	site.encs = &chanEncs{m: map[*channel]*chanEnc{}, prepped: map[*channel]*sync.Once{}}
 	for _, ch := range site.channels {
 		for f := range formatList {
 			site.paths["/"+ch.dir+formatList[f].file] = siteFile{ch: ch, f: f}
 		}
 	}
 	return nil
+}
+
+// prepChannel makes the content of the posts among ch's newest, on all
+// cores, once per Site, and keeps it compressed for their feeds and pages,
+// trading a little time for memory (make bench prints both).
+func (s *Site) prepChannel(ch *channel) {
+	encs := s.encs
+	encs.mu.Lock()
+	once := encs.prepped[ch]
+	if once == nil {
+		once = new(sync.Once)
+		encs.prepped[ch] = once
+	}
+	encs.mu.Unlock()
+	once.Do(func() {
+		tops := ch.items[:min(s.r.Limit, len(ch.items))]
+		parallel(len(tops), func(i int) { s.r.prepareLean(tops[i]) })
+	})
 }
 
 // prepareLean keeps the item's content compressed, with the rest of what
@@ -131,8 +134,9 @@ type chanEnc struct {
 }
 
 type chanEncs struct {
-	mu sync.Mutex
-	m  map[*channel]*chanEnc // guarded by mu
+	mu      sync.Mutex
+	m       map[*channel]*chanEnc   // guarded by mu
+	prepped map[*channel]*sync.Once // guarded by mu: see prepChannel
 }
 
 // leanFeedBody is the feed of ch in format f of a lean Site: made with the

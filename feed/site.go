@@ -177,6 +177,7 @@ func (s *Site) Body(p string) ([]byte, error) {
 
 // make makes the bytes of a lean Site's feed or feed's page at path p.
 func (s *Site) make(p string, sf siteFile) ([]byte, error) {
+	s.prepChannel(sf.ch)
 	if sf.f < 0 {
 		body, err := s.r.renderChannel(sf.ch)
 		if err != nil {

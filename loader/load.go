@@ -75,6 +75,7 @@ type cached struct {
 	mtime    time.Time
 	post     *Post
 	problems []*Problem
+	stale    bool // post is the last good version of a file that no longer reads (KeepLastGood)
 }
 
 // Result is the state of the folder after a scan.
@@ -165,6 +166,7 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 		next[f.rel] = read[i]
 	}
 	l.cache = next
+	l.attachPrimed(w.files)
 	l.keys = make([]string, 0, len(next))
 	for k := range next {
 		l.keys = append(l.keys, k)

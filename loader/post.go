@@ -34,6 +34,9 @@ type Post struct {
 
 	load func() (string, error) // reads Body again when the loader dropped it
 	full func() (*Post, error)  // reads the whole post again when the loader keeps it slim
+	// primed: told to a Loader (Prime), not read by it; Scan gives it
+	// full once it has found its file.
+	primed bool
 }
 
 // Showing reports whether the post belongs in feeds at now: not a draft,

@@ -96,7 +96,7 @@ func (rd *fileReader) read(f found, prev *cached) *cached {
 	if c.post == nil && rd.cfg.KeepLastGood && prev != nil && prev.post != nil {
 		// Published before: it stays, as it was, while the problem is
 		// reported.
-		c.post = prev.post
+		c.post, c.stale = prev.post, true
 		for i, p := range c.problems {
 			if !p.Warn {
 				q := *p
@@ -106,6 +106,18 @@ func (rd *fileReader) read(f found, prev *cached) *cached {
 		}
 	}
 	return c
+}
+
+// options are the Options of parse for a file modified at mtime.
+func (rd *fileReader) options(mtime time.Time) Options {
+	opt := Options{Location: rd.cfg.Location, NoBody: rd.lazy, Site: rd.cfg.Site}
+	if rd.cfg.Site != nil {
+		opt.Resolve = (&refs{realRoot: rd.src.realRoot, site: rd.cfg.Site, loc: rd.cfg.Location, limit: rd.cfg.MaxSize}).resolve
+	}
+	if rd.cfg.ModTimeDates {
+		opt.ModTime = mtime.In(rd.cfg.Location).Truncate(time.Second)
+	}
+	return opt
 }
 
 // load reads and parses a file; prev is what the cache had for it.
@@ -126,13 +138,7 @@ func (rd *fileReader) load(f found, prev *cached) *cached {
 		c.post, c.problems = prev.post, prev.problems
 		return c
 	}
-	opt := Options{Location: rd.cfg.Location, NoBody: rd.lazy, Site: rd.cfg.Site}
-	if rd.cfg.Site != nil {
-		opt.Resolve = (&refs{realRoot: rd.src.realRoot, site: rd.cfg.Site, loc: rd.cfg.Location, limit: rd.cfg.MaxSize}).resolve
-	}
-	if rd.cfg.ModTimeDates {
-		opt.ModTime = f.info.ModTime().In(rd.cfg.Location).Truncate(time.Second)
-	}
+	opt := rd.options(f.info.ModTime())
 	post, warnings, err := parse(f.rel, data, sum, opt)
 	c.problems = warnings
 	if err != nil {

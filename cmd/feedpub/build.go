@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -56,18 +57,29 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.load.BodyBudget = buildBodyBudget
 	cfg.load.SlimPosts = true
-	res, err := loader.New(cfg.load).Scan(ctx)
+	cfg.load.KeepLastGood = true // from the state: a post published stays while it does not read
+	fp, err := buildFingerprint(cfg, *gz)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	st := publish.LoadDirState(cfg.out, publish.BuildState, fp, log)
+	ld := loader.New(cfg.load)
+	ld.Prime(st.Known())
+	res, err := ld.Scan(ctx)
 	prog.finish()
 	if err != nil {
 		return err
 	}
+	now := time.Now()
+	st.UpdatePosts(ld.Known(), now, cfg.editTimes)
 	rejected := printProblems(stderr, cfg.load.Root, res.Problems)
-	site, err := feed.BuildLeanContext(ctx, res.Posts, cfg.site, time.Now())
+	site, err := feed.BuildLeanContext(ctx, res.Posts, cfg.site, now)
 	if err != nil {
 		return err
 	}
 
-	n, err := publish.WriteDir(site, cfg.out, publish.Options{Gzip: *gz, Context: ctx})
+	n, err := publish.WriteDir(site, cfg.out, publish.Options{Gzip: *gz, Context: ctx, State: st, Now: now})
 	if err != nil {
 		return outError(cfg.out, err)
 	}
@@ -80,6 +92,22 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return exitError(1)
 	}
 	return nil
+}
+
+// buildFingerprint is the fingerprint of build's state for cfg: what the
+// output depends on besides the posts.
+func buildFingerprint(cfg *config, gz bool) (string, error) {
+	site, err := feed.Fingerprint(cfg.site)
+	if err != nil {
+		return "", err
+	}
+	root, err := filepath.Abs(cfg.load.Root)
+	if err != nil {
+		return "", fmt.Errorf("build: %w", err)
+	}
+	ld := cfg.load
+	return publish.Fingerprint(site, root, ld.Location.String(), fmt.Sprint(ld.MaxSize, ld.ModTimeDates, cfg.editTimes, gz),
+		fmt.Sprintf("%+v", ld.Site)), nil
 }
 
 // printProblems prints each problem on its own line and returns how many

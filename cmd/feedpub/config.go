@@ -44,6 +44,9 @@ type fileConfig struct {
 	Addr         string `yaml:"addr"`
 	MaxSize      int64  `yaml:"max_size"`
 	ModTimeDates bool   `yaml:"modtime_dates"`
+	// UpdatedFromEdits: a post edited without a new updated: field takes
+	// the time build first saw the edit as its update (default true).
+	UpdatedFromEdits *bool `yaml:"updated_from_edits"`
 
 	file  string         // the file read, if any
 	lines map[string]int // line of each key the file set ("site.url")
@@ -67,6 +70,9 @@ type config struct {
 	buildTTL time.Duration // build's RSS ttl; site.TTL follows the schedule
 	out      string
 	addr     string
+	// editTimes: a post edited without a new updated: field takes the time
+	// the edit was first seen as its update (updated_from_edits).
+	editTimes bool
 }
 
 // flags every command shares.
@@ -277,13 +283,14 @@ func (fc *fileConfig) check() (*config, error) {
 		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)
 	}
 	return &config{
-		site:     site,
-		load:     loader.Config{Root: fc.Seeds, Location: loc, MaxSize: fc.MaxSize, ModTimeDates: fc.ModTimeDates},
-		schedule: sched,
-		spec:     fc.Schedule,
-		buildTTL: ttl,
-		out:      fc.Out,
-		addr:     fc.Addr,
+		site:      site,
+		load:      loader.Config{Root: fc.Seeds, Location: loc, MaxSize: fc.MaxSize, ModTimeDates: fc.ModTimeDates},
+		schedule:  sched,
+		spec:      fc.Schedule,
+		buildTTL:  ttl,
+		out:       fc.Out,
+		addr:      fc.Addr,
+		editTimes: fc.UpdatedFromEdits == nil || *fc.UpdatedFromEdits,
 	}, nil
 }
 

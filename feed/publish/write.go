@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unicode"
 
 	"golang.org/x/sync/errgroup"
@@ -27,6 +28,12 @@ type Options struct {
 	// Context, when done, stops the writing between two files: Write
 	// returns its error, and the files not written keep their old version.
 	Context context.Context
+	// State, when set, is what Write remembers of t between runs (see
+	// State): files whose key or bytes are those it lists are neither
+	// made nor written, the ones written get as modification time when
+	// their bytes last changed, and Write saves it. Now is when.
+	State *State
+	Now   time.Time
 }
 
 // tmpPrefix starts the names of WriteDir's temporary files. A run killed
@@ -104,12 +111,20 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 			return 0, err
 		}
 	}
-	n, err := writeFiles(s, t, paths, files, old, opt)
+	wpaths, wfiles := paths, files
+	if opt.State != nil {
+		todo, err := opt.State.plan(s, t, paths, files)
+		if err != nil {
+			return 0, err
+		}
+		wpaths, wfiles = pick(paths, todo), pick(files, todo)
+	}
+	n, err := writeFiles(s, t, wpaths, wfiles, old, opt)
 	if err != nil {
 		return n, err
 	}
-	if sw, ok := t.(sweeper); ok {
-		sw.sweep(old)
+	if sw, ok := t.(sweeper); ok && (opt.State == nil || !opt.State.clean) {
+		sw.sweep(old) // a clean state's run finished, and swept
 	}
 	for _, name := range old {
 		if keep(name) {
@@ -123,7 +138,19 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 	if _, err := t.WriteFile(manifestName, manifestBody(names)); err != nil {
 		return n, err
 	}
+	if opt.State != nil {
+		return n, opt.State.Save(t)
+	}
 	return n, nil
+}
+
+// pick is the elements of list at the indexes at.
+func pick(list []string, at []int) []string {
+	out := make([]string, len(at))
+	for k, i := range at {
+		out[k] = list[i]
+	}
+	return out
 }
 
 // writeFiles writes the file of each path (at the name in files), and its
@@ -161,7 +188,7 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 				if opt.Context != nil && opt.Context.Err() != nil {
 					return fmt.Errorf("publish: %w", opt.Context.Err())
 				}
-				n, err := writeFile(s, t, paths[i], files[i], opt.Gzip)
+				n, err := writeFile(s, t, paths[i], files[i], opt)
 				written.Add(int64(n))
 				created[i] = phase == 0 && n > 0
 				return err
@@ -184,18 +211,35 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 
 // writeFile writes the file of the site's path p as name (and name.gz),
 // and returns how many files it wrote.
-func writeFile(s *feed.Site, t Target, p, name string, gz bool) (int, error) {
+func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error) {
 	body, err := s.Body(p)
 	if err != nil {
 		return 0, err
 	}
+	st, sum := opt.State, ""
+	if st != nil {
+		if sum = fileSum(body); !st.changed(name, sum) {
+			st.record(name, sum, s.Key(p), false, opt.Now)
+			return 0, nil
+		}
+	}
 	changed, err := t.WriteFile(name, body)
 	n := b2i(changed)
-	if err != nil || !gz {
+	if err == nil && opt.Gzip {
+		changed, err = t.WriteFile(name+".gz", compress.Gzip(body))
+		n += b2i(changed)
+	}
+	if err != nil || st == nil {
 		return n, err
 	}
-	changed, err = t.WriteFile(name+".gz", compress.Gzip(body))
-	return n + b2i(changed), err
+	mod := st.record(name, sum, s.Key(p), n > 0, opt.Now)
+	if mt, ok := t.(modTimer); ok && n > 0 {
+		mt.setModTime(name, mod)
+		if opt.Gzip {
+			mt.setModTime(name+".gz", mod)
+		}
+	}
+	return n, nil
 }
 
 func manifestBody(names []string) []byte {
@@ -212,7 +256,7 @@ func fileName(urlPath string) (string, error) {
 	}
 	for _, seg := range strings.Split(name, "/") {
 		if seg == "" || seg == "." || seg == ".." || strings.ContainsAny(seg, "\\\x00") || len(seg) > 255 ||
-			seg == manifestName || strings.HasPrefix(seg, tmpPrefix) || strings.IndexFunc(seg, unicode.IsControl) >= 0 {
+			seg == manifestName || seg == stateDir || strings.HasPrefix(seg, tmpPrefix) || strings.IndexFunc(seg, unicode.IsControl) >= 0 {
 			return "", fmt.Errorf("publish: refusing to write %q: not a plain path inside the output folder", urlPath)
 		}
 	}

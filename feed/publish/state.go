@@ -1,0 +1,233 @@
+package publish
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"feedpub/loader"
+)
+
+// The state is what publishing remembers between runs, beside the output
+// and never served: per post file its size, modification time, digest and
+// metadata (what loader.Loader.Prime takes); per published file the digest
+// of its bytes, the key of what it was made from (feed.Site.Key) and when
+// its bytes last changed; removed posts and when. It makes a build after
+// a small change cost the change, and Last-Modified truthful.
+//
+// It is one file, written atomically (Target.WriteFile) after the files it
+// describes: a header, a format version, a SHA-256 of the rest, and the
+// rest in gob. A state that is torn, foreign (another format, another
+// feedpub, another configuration or templates: its fingerprint) or
+// unreadable is refused with a log line and rebuilt from scratch; it is
+// never trusted.
+
+// stateDir is the folder of the state in the output: no published file
+// is named so (fileName refuses it), and no Write touches it but through
+// the state.
+const stateDir = ".feedpub"
+
+// Names of the states in stateDir: build's, and serve's (which publishes
+// no files, so must not make build trust what it never wrote).
+const (
+	BuildState = stateDir + "/state"
+	ServeState = stateDir + "/serve-state"
+)
+
+const (
+	stateMagic   = "feedpub-state\n"
+	stateFormat  = 1
+	stateHeadLen = len(stateMagic) + 4 + sha256.Size
+)
+
+// A State is the state of one output. Its methods are safe for concurrent
+// use.
+type State struct {
+	mu          sync.Mutex
+	name        string
+	fingerprint string
+	data        stateData // guarded by mu
+	// clean: read whole and ours, so the run that saved it finished: no
+	// debris to sweep, and every file it lists holds the bytes it says.
+	clean bool
+	dirty bool // changed since read; guarded by mu
+}
+
+// stateData is what is saved.
+type stateData struct {
+	Fingerprint string
+	Posts       map[string]PostRecord
+	Files       map[string]FileRecord
+	Removed     map[string]time.Time // post paths, when their post went
+}
+
+// A PostRecord is what the state keeps of one post file.
+type PostRecord struct {
+	Size    int64
+	ModTime time.Time
+	Stale   bool // Post is the last good version of a file that no longer reads
+	Post    PostMeta
+	// Raw is the post's update as its file gives it; Post.Updated can be
+	// later: when its digest was first seen (EditTimes).
+	Raw time.Time
+}
+
+// PostMeta is the metadata of a post: what a slim loader.Post holds.
+type PostMeta struct {
+	Title, Image, Summary, Link, Lang, Sum string
+	Date, Updated, Due, Expires            time.Time
+	Categories                             []string
+	Author                                 loader.Author
+	Draft                                  bool
+}
+
+// A FileRecord is what the state keeps of one published file.
+type FileRecord struct {
+	Sum     string    // digest of its bytes (fileSum)
+	Key     string    // of what it was made from; "" for none
+	Changed time.Time // when its bytes last changed: its Last-Modified
+	// Pending: a run started writing it and may not have finished; what
+	// the file holds is to be checked, not trusted.
+	Pending bool
+}
+
+// Fingerprint is the fingerprint of a state for what its parts name (the
+// configuration, the templates' digest...): with the program's build (its
+// version and revision) and the state's format.
+func Fingerprint(parts ...string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "format %d\n", stateFormat)
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintf(h, "%s %s %s\n", bi.GoVersion, bi.Main.Path, bi.Main.Version)
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				fmt.Fprintf(h, "%s=%s\n", s.Key, s.Value)
+			}
+		}
+	}
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s\n", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// LoadState reads the state name (BuildState, ServeState) of t. One that
+// is missing gives an empty State; one that is torn, of another format or
+// another fingerprint is refused, logged, and gives an empty State too.
+func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprint string, log *slog.Logger) *State {
+	st := &State{name: name, fingerprint: fingerprint}
+	st.data = stateData{Fingerprint: fingerprint}
+	raw, err := t.ReadFile(name)
+	if err == nil {
+		var d stateData
+		if d, err = decodeState(raw, fingerprint); err == nil {
+			st.data, st.clean = d, true
+			for _, r := range d.Files {
+				st.clean = st.clean && !r.Pending
+			}
+		}
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && log != nil {
+		log.Warn("state "+name+" refused: "+err.Error()+"; rebuilding from scratch", "state", name)
+	}
+	if st.data.Posts == nil {
+		st.data.Posts = map[string]PostRecord{}
+	}
+	if st.data.Files == nil {
+		st.data.Files = map[string]FileRecord{}
+	}
+	if st.data.Removed == nil {
+		st.data.Removed = map[string]time.Time{}
+	}
+	return st
+}
+
+// decodeState checks and decodes a saved state.
+func decodeState(raw []byte, fingerprint string) (stateData, error) {
+	var d stateData
+	if len(raw) < stateHeadLen || string(raw[:len(stateMagic)]) != stateMagic {
+		return d, errors.New("not a feedpub state (torn or foreign)")
+	}
+	head := raw[len(stateMagic):stateHeadLen]
+	if v := binary.BigEndian.Uint32(head[:4]); v != stateFormat {
+		return d, fmt.Errorf("format %d, want %d", v, stateFormat)
+	}
+	body := raw[stateHeadLen:]
+	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], head[4:]) {
+		return d, errors.New("bad checksum (torn or edited)")
+	}
+	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&d); err != nil {
+		return d, fmt.Errorf("undecodable: %w", err)
+	}
+	if d.Fingerprint != fingerprint {
+		return d, errors.New("made by another feedpub, configuration or templates")
+	}
+	return d, nil
+}
+
+// encode is the bytes of the state, as saved.
+func (st *State) encode() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(stateMagic)
+	b.Write(make([]byte, stateHeadLen-len(stateMagic)))
+	st.data.Fingerprint = st.fingerprint
+	if err := gob.NewEncoder(&b).Encode(&st.data); err != nil {
+		return nil, fmt.Errorf("publish: state: %w", err)
+	}
+	raw := b.Bytes()
+	binary.BigEndian.PutUint32(raw[len(stateMagic):], stateFormat)
+	sum := sha256.Sum256(raw[stateHeadLen:])
+	copy(raw[len(stateMagic)+4:], sum[:])
+	return raw, nil
+}
+
+// Save writes the state to t, atomically, if it changed since read.
+func (st *State) Save(t Target) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.dirty {
+		return nil
+	}
+	raw, err := st.encode()
+	if err != nil {
+		return err
+	}
+	if _, err := t.WriteFile(st.name, raw); err != nil {
+		return fmt.Errorf("publish: saving the state: %w", err)
+	}
+	st.dirty = false
+	return nil
+}
+
+// Known is what the state remembers of the post files, for
+// loader.Loader.Prime.
+func (st *State) Known() []loader.Known {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make([]loader.Known, 0, len(st.data.Posts))
+	for path, r := range st.data.Posts {
+		m := r.Post
+		p := &loader.Post{Path: path, Title: m.Title, Date: m.Date, Updated: m.Updated, Categories: m.Categories,
+			Author: m.Author, Image: m.Image, Summary: m.Summary, Link: m.Link, Lang: m.Lang, Draft: m.Draft,
+			Sum: m.Sum, Due: m.Due, Expires: m.Expires}
+		out = append(out, loader.Known{Path: path, Size: r.Size, ModTime: r.ModTime, Post: p, Stale: r.Stale})
+	}
+	return out
+}
+
+// File returns what the state remembers of the published file name.
+func (st *State) File(name string) (FileRecord, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	r, ok := st.data.Files[name]
+	return r, ok
+}

@@ -1,0 +1,199 @@
+package publish
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
+	"os"
+	"time"
+
+	"feedpub/feed"
+	"feedpub/loader"
+)
+
+// LoadDirState is LoadState of the folder dir, which may not exist yet.
+func LoadDirState(dir, name, fingerprint string, log *slog.Logger) *State {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return LoadState(noFiles{}, name, fingerprint, log)
+	}
+	defer root.Close()
+	return LoadState(root, name, fingerprint, log)
+}
+
+type noFiles struct{}
+
+func (noFiles) ReadFile(string) ([]byte, error) { return nil, fs.ErrNotExist }
+
+// UpdatePosts records the posts of a scan (loader.Loader.Known) as of now,
+// and the posts that went since the last. With editTimes, a post whose
+// file changed while the update it gives did not (an edit without a new
+// updated: field) takes as its update the time its new digest was first
+// seen; a post whose digest the state knows takes the update recorded.
+// It sets the posts' Updated accordingly: call it before building.
+func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	old := st.data.Posts
+	next := make(map[string]PostRecord, len(known))
+	seen := now.UTC().Truncate(time.Second)
+	for _, k := range known {
+		p := k.Post
+		rec, had := old[k.Path]
+		raw := p.Updated
+		switch {
+		case had && p.Sum == rec.Post.Sum:
+			raw, p.Updated = rec.Raw, rec.Post.Updated
+		case had && editTimes && !k.Stale && p.Updated.Equal(rec.Raw) && seen.After(p.Updated):
+			p.Updated = seen
+		}
+		r := PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: PostMeta{
+			Title: p.Title, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Sum: p.Sum,
+			Date: p.Date, Updated: p.Updated, Due: p.Due, Expires: p.Expires, Categories: p.Categories,
+			Author: p.Author, Draft: p.Draft}}
+		next[k.Path] = r
+		if !had || rec.Size != r.Size || !rec.ModTime.Equal(r.ModTime) || rec.Stale != r.Stale ||
+			rec.Post.Sum != r.Post.Sum || !rec.Post.Updated.Equal(r.Post.Updated) {
+			st.dirty = true
+		}
+		if _, ok := st.data.Removed[k.Path]; ok {
+			delete(st.data.Removed, k.Path)
+			st.dirty = true
+		}
+	}
+	for path := range old {
+		if _, ok := next[path]; !ok {
+			st.data.Removed[path] = seen
+			st.dirty = true
+		}
+	}
+	st.data.Posts = next
+}
+
+// Removed returns when each post that went went, by path.
+func (st *State) Removed() map[string]time.Time {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make(map[string]time.Time, len(st.data.Removed))
+	for k, v := range st.data.Removed {
+		out[k] = v
+	}
+	return out
+}
+
+// fileSum is the digest of a published file's bytes the state keeps.
+func fileSum(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:16])
+}
+
+// plan returns the indexes of the files (files[i] publishing the site's
+// paths[i]) that must be made and maybe written: those whose key is not
+// the state's, or who have none and whose bytes are not the state's. It
+// forgets the files the site no longer has. Before any is written, they
+// are marked pending and the state saved: a run killed while writing
+// them leaves a state that trusts none of them.
+func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, error) {
+	st.mu.Lock()
+	var todo []int
+	keep := make(map[string]bool, len(files))
+	for i, p := range paths {
+		keep[files[i]] = true
+		rec, ok := st.data.Files[files[i]]
+		if !ok || rec.Pending || rec.Sum == "" {
+			todo = append(todo, i)
+			continue
+		}
+		if key := s.Key(p); key != "" {
+			if key != rec.Key {
+				todo = append(todo, i)
+			}
+			continue
+		}
+		body, err := s.Body(p) // a file made with every build: made already
+		if err != nil {
+			st.mu.Unlock()
+			return nil, err
+		}
+		if fileSum(body) != rec.Sum {
+			todo = append(todo, i)
+		}
+	}
+	for name := range st.data.Files {
+		if !keep[name] {
+			delete(st.data.Files, name)
+			st.dirty = true
+		}
+	}
+	mark := false
+	for _, i := range todo {
+		if rec, ok := st.data.Files[files[i]]; ok && !rec.Pending {
+			rec.Pending, mark = true, true
+			st.data.Files[files[i]] = rec
+		}
+	}
+	st.dirty = st.dirty || mark
+	st.mu.Unlock()
+	if mark {
+		return todo, st.Save(t)
+	}
+	return todo, nil
+}
+
+// changed reports whether the file name must be written with body, whose
+// digest is sum: its bytes are not those the state knows it holds.
+func (st *State) changed(name, sum string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rec, ok := st.data.Files[name]
+	return !ok || rec.Pending || rec.Sum != sum
+}
+
+// record notes that the file name holds the bytes whose digest is sum,
+// made from key, and written now if wrote: their Last-Modified, which
+// it returns, is when they last changed: monotonic, and later than
+// the last one when they changed.
+func (st *State) record(name, sum, key string, wrote bool, now time.Time) time.Time {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rec, ok := st.data.Files[name]
+	next := FileRecord{Sum: sum, Key: key, Changed: rec.Changed}
+	if !ok || rec.Sum != sum || wrote {
+		next.Changed = bump(rec.Changed, now)
+	}
+	if next != rec {
+		st.data.Files[name] = next
+		st.dirty = true
+	}
+	return next.Changed
+}
+
+// bump is the Last-Modified of bytes that changed at now, the last ones
+// having changed at last: now to the second, and never at or before last,
+// so that a client holding the last ones always gets the new ones.
+func bump(last, now time.Time) time.Time {
+	t := now.UTC().Truncate(time.Second)
+	if !t.After(last) {
+		t = last.Add(time.Second)
+	}
+	return t
+}
+
+// Modified returns the Last-Modified of the published file name: when its
+// bytes last changed; zero if the state has no such file.
+func (st *State) Modified(name string) time.Time {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.data.Files[name].Changed
+}
+
+// modTimer is a Target whose files have modification times, set to when
+// their bytes last changed, as a web server serving them tells.
+type modTimer interface {
+	setModTime(name string, t time.Time) error
+}
+
+func (d *Dir) setModTime(name string, t time.Time) error {
+	return d.root.Chtimes(name, t, t)
+}

@@ -1,0 +1,78 @@
+package loader
+
+import (
+	"sort"
+	"time"
+)
+
+// A Known file is what a program that keeps the state of a folder between
+// runs (feedpub build) remembers of one post file: its size, modification
+// time and the post read from it, slim (no body: see Config.SlimPosts).
+type Known struct {
+	Path    string // slash path relative to the root
+	Size    int64
+	ModTime time.Time
+	Post    *Post
+	// Stale (from Loader.Known) says the file no longer reads and Post is
+	// its last good version (Config.KeepLastGood): a later run must read
+	// the file again.
+	Stale bool
+}
+
+// Prime tells a Loader before its first Scan what an earlier run read:
+// the Scan then reads again only the files whose size or modification
+// time differ, and takes the others' posts as given; a Stale one is read
+// again, and with Config.KeepLastGood stays as given if it still does not
+// read. A post given is kept
+// slim; Post.Full reads the whole of it again from its file, as for
+// Config.SlimPosts. Prime after a Scan does nothing.
+func (l *Loader) Prime(known []Known) {
+	if l.scanned {
+		return
+	}
+	for _, k := range known {
+		if k.Post == nil || k.Post.Path != k.Path {
+			continue
+		}
+		p := *k.Post
+		p.Body, p.load, p.full, p.primed = "", nil, nil, true
+		c := &cached{size: k.Size, mtime: k.ModTime, post: &p}
+		if k.Stale { // read again, and kept if it still does not read
+			c.size = -1
+		}
+		l.cache[k.Path] = c
+	}
+}
+
+// attachPrimed lets the primed posts of the cache read their files again,
+// now that the walk has found them.
+func (l *Loader) attachPrimed(files []found) {
+	rd := l.reader()
+	for _, f := range files {
+		c := l.cache[f.rel]
+		if c == nil || c.post == nil || !c.post.primed || c.post.full != nil {
+			continue
+		}
+		slim, src, abs, rel, size := c.post, rd.src, f.abs, f.rel, c.size
+		if src.derives(abs, rel) {
+			abs = ""
+		}
+		opt := rd.options(c.mtime)
+		slim.full = func() (*Post, error) { return src.refull(abs, rel, size, opt, slim) }
+	}
+}
+
+// Known returns, in path order, what the last Scan or Update found of each
+// file that gave a post: what Prime takes in a later run.
+func (l *Loader) Known() []Known {
+	out := make([]Known, 0, len(l.keys))
+	for _, k := range l.keys {
+		c := l.cache[k]
+		if c == nil || c.post == nil {
+			continue
+		}
+		out = append(out, Known{Path: k, Size: c.size, ModTime: c.mtime, Post: c.post, Stale: c.stale})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
