@@ -153,3 +153,70 @@ func TestBuildIncrementalSameAsFresh(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildEditTimes: a post edited without a new updated: field gets the
+// time its edit was first seen as its update, kept by later builds (which
+// stay byte-identical); with updated_from_edits: false it keeps its date.
+func TestBuildEditTimes(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprint("updated_from_edits=", on), func(t *testing.T) {
+			base := t.TempDir()
+			seeds, out := filepath.Join(base, "seeds"), filepath.Join(base, "out")
+			cfgFile := filepath.Join(base, "feedpub.yaml")
+			os.WriteFile(cfgFile, []byte(fmt.Sprintf("updated_from_edits: %v\n", on)), 0o644)
+			os.MkdirAll(seeds, 0o755)
+			name := filepath.Join(seeds, "a.md")
+			os.WriteFile(name, []byte("---\ntitle: A\ndate: 2020-01-01 08:00\n---\nfirst\n"), 0o644)
+			age(t, seeds, 0)
+			buildInto(t, seeds, out, "-config", cfgFile)
+			const dated = "2020-01-01T08:00:00Z"
+			if b, _ := os.ReadFile(filepath.Join(out, "atom.xml")); !bytes.Contains(b, []byte("<updated>"+dated+"</updated>")) {
+				t.Fatalf("first build: atom.xml has no update at the post's date:\n%s", b)
+			}
+			os.WriteFile(name, []byte("---\ntitle: A\ndate: 2020-01-01 08:00\n---\ncorrected\n"), 0o644)
+			age(t, seeds, 1)
+			before := time.Now().UTC().Truncate(time.Second)
+			buildInto(t, seeds, out, "-config", cfgFile)
+			atom, _ := os.ReadFile(filepath.Join(out, "atom.xml"))
+			stamp := before.Format("2006-01-02T15:04")
+			if got := bytes.Contains(atom, []byte("<updated>"+stamp)); got != on {
+				t.Fatalf("after an edit: atom.xml updated at %s: got %v, want %v\n%s", stamp, got, on, atom)
+			}
+			age(t, seeds, 2) // touched: read again, the same bytes
+			buildInto(t, seeds, out, "-config", cfgFile)
+			if again, _ := os.ReadFile(filepath.Join(out, "atom.xml")); !bytes.Equal(again, atom) {
+				t.Errorf("a rebuild with the same posts and state changed atom.xml:\n%s\n---\n%s", again, atom)
+			}
+		})
+	}
+}
+
+// TestBuildStateRefused: a corrupted state is refused with a log line and
+// rebuilt; the output is that of a build from scratch.
+func TestBuildStateRefused(t *testing.T) {
+	base := t.TempDir()
+	seeds, out, fresh := filepath.Join(base, "seeds"), filepath.Join(base, "out"), filepath.Join(base, "fresh")
+	genPosts(t, seeds, 20, "a")
+	age(t, seeds, 0)
+	buildInto(t, seeds, out)
+	state := filepath.Join(out, ".feedpub", "state")
+	raw, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)/2] ^= 0xff
+	os.WriteFile(state, raw, 0o644)
+	os.WriteFile(filepath.Join(seeds, "00", "post-00000.md"), []byte("---\ntitle: changed\ndate: 2021-01-01\n---\nnew\n"), 0o644)
+	_, stderr := buildInto(t, seeds, out)
+	if !strings.Contains(stderr, "state .feedpub/state refused: bad checksum") || !strings.Contains(stderr, "rebuilding from scratch") {
+		t.Errorf("got stderr %q, want the state's refusal said", stderr)
+	}
+	buildInto(t, seeds, fresh)
+	if err := sameTrees(published(t, out), published(t, fresh)); err != nil {
+		t.Errorf("after a refused state: %v", err)
+	}
+	_, stderr = buildInto(t, seeds, out)
+	if strings.Contains(stderr, "refused") {
+		t.Errorf("the state rebuilt was refused again: %s", stderr)
+	}
+}

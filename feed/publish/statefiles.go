@@ -90,8 +90,8 @@ func fileSum(body []byte) string {
 
 // plan returns the indexes of the files (files[i] publishing the site's
 // paths[i]) that must be made and maybe written: those whose key is not
-// the state's, or who have none and whose bytes are not the state's. It
-// forgets the files the site no longer has. Before any is written, they
+// the state's, or who have none and whose bytes are not the state's. Of
+// the files the site no longer has it keeps only when they last changed. Before any is written, they
 // are marked pending and the state saved: a run killed while writing
 // them leaves a state that trusts none of them.
 func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, error) {
@@ -120,9 +120,11 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 			todo = append(todo, i)
 		}
 	}
-	for name := range st.data.Files {
-		if !keep[name] {
-			delete(st.data.Files, name)
+	for name, rec := range st.data.Files {
+		if !keep[name] && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
+			// Gone, but its time stays: were it to come back, its
+			// Last-Modified is still later than the last one served.
+			st.data.Files[name] = FileRecord{Changed: rec.Changed}
 			st.dirty = true
 		}
 	}

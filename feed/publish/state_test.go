@@ -1,0 +1,128 @@
+package publish
+
+import (
+	"bytes"
+	"encoding/binary"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"feedpub/feed"
+	"feedpub/loader"
+)
+
+// TestStateRefused: a state torn, edited, of another format or another
+// fingerprint is refused with a log line, and gives an empty State.
+func TestStateRefused(t *testing.T) {
+	out := t.TempDir()
+	d, err := OpenDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	st := LoadState(d, BuildState, "fp", nil)
+	p := testPost("a.md", "A", "x")
+	st.UpdatePosts([]loader.Known{{Path: "a.md", Size: 10, ModTime: now, Post: p}}, now, true)
+	site, err := feed.BuildLean([]*loader.Post{p}, feed.Config{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(site, d, Options{State: st, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(out, BuildState))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := LoadState(d, BuildState, "fp", nil); !st.clean || len(st.Known()) != 1 || st.Modified("rss.xml").IsZero() {
+		t.Fatalf("the state saved: got clean %v, %d posts; want it read back whole", st.clean, len(st.Known()))
+	}
+	older := bytes.Clone(good)
+	binary.BigEndian.PutUint32(older[len(stateMagic):], stateFormat-1)
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)-3] ^= 1
+	tests := []struct {
+		name, fp string
+		raw      []byte
+		want     string
+	}{
+		{"torn", "fp", good[:len(good)/2], "bad checksum"},
+		{"empty", "fp", nil, "not a feedpub state"},
+		{"flipped bit", "fp", flipped, "bad checksum"},
+		{"older format", "fp", older, "format 0, want 1"},
+		{"other config", "fp2", good, "made by another feedpub, configuration or templates"},
+		{"foreign", "fp", []byte("hello"), "not a feedpub state"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(filepath.Join(out, BuildState), tc.raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var log bytes.Buffer
+			st := LoadState(d, BuildState, tc.fp, slog.New(slog.NewTextHandler(&log, nil)))
+			if st.clean || len(st.Known()) != 0 || !st.Modified("rss.xml").IsZero() {
+				t.Errorf("got a state trusted (clean %v, %d posts)", st.clean, len(st.Known()))
+			}
+			if line := log.String(); !strings.Contains(line, "state .feedpub/state refused: "+tc.want) ||
+				!strings.Contains(line, "rebuilding from scratch") {
+				t.Errorf("got log %q, want the refusal (%s) said", line, tc.want)
+			}
+		})
+	}
+}
+
+// TestStateTimes: a file's Last-Modified is when its bytes last changed:
+// kept while they are the same, later (never equal) when they change,
+// never earlier even when the clock goes back; and the files written get
+// it as their modification time.
+func TestStateTimes(t *testing.T) {
+	out := t.TempDir()
+	cfg := feed.Config{URL: "https://example.com/"}
+	a, b := testPost("a.md", "A", "x"), testPost("b.md", "B", "x")
+	b.Date = b.Date.Add(time.Hour)
+	b.Updated = b.Date
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	steps := []struct {
+		name    string
+		posts   []*loader.Post
+		now     time.Time
+		changed bool // rss.xml changes
+	}{
+		{"first", []*loader.Post{a, b}, t0, true},
+		{"same", []*loader.Post{a, b}, t0.Add(time.Hour), false},
+		{"newest deleted", []*loader.Post{a}, t0.Add(2 * time.Hour), true},
+		{"same second", []*loader.Post{a, b}, t0.Add(2 * time.Hour), true},
+		{"clock back", []*loader.Post{a}, t0, true},
+	}
+	var last time.Time
+	for _, s := range steps {
+		d, err := OpenDir(out) // one per run, as build does
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		st := LoadState(d, BuildState, "fp", nil)
+		site, err := feed.BuildLean(s.posts, cfg, s.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Write(site, d, Options{State: st, Now: s.now}); err != nil {
+			t.Fatal(err)
+		}
+		got := LoadState(d, BuildState, "fp", nil).Modified("rss.xml")
+		switch {
+		case s.changed && !got.After(last):
+			t.Errorf("%s: got Last-Modified %v, want after %v", s.name, got, last)
+		case !s.changed && !got.Equal(last):
+			t.Errorf("%s: got Last-Modified %v, want %v kept", s.name, got, last)
+		}
+		if fi, err := os.Stat(filepath.Join(out, "rss.xml")); err != nil || !fi.ModTime().Equal(got) {
+			t.Errorf("%s: rss.xml modified %v, want %v", s.name, fi.ModTime(), got)
+		}
+		last = got
+	}
+}
