@@ -25,7 +25,7 @@ test:
 # LONG_TESTS are the tests that call longtest.Mark: make test skips them and
 # make test-long runs only them, so the two together run every test once
 # (internal/longtest checks that this list is complete).
-LONG_TESTS = TestBrowser|TestBuildKilled|TestHostileRequests|TestPolicyInBrowser|TestWatchOverflowRescans
+LONG_TESTS = TestBrowser|TestBuildKilled|TestBuildKilledState|TestHostileRequests|TestPolicyInBrowser|TestWatchOverflowRescans
 
 ## test-long: the long tests make test skips: 10,000 posts killed mid-build,
 ## 2,000 idle connections, a 20,000-file watch overflow, headless Chromium

@@ -37,7 +37,10 @@ func genPosts(t testing.TB, dir string, n int, variant string) {
 	}
 }
 
-const manifest = ".feedpub-manifest"
+const (
+	manifest  = ".feedpub-manifest"
+	stateFile = ".feedpub/state"
+)
 
 // killRounds is how many builds TestBuildKilled kills: 12 in a normal run,
 // 50 with -tags soak (see soak_test.go), or FEEDPUB_KILL_ROUNDS.
@@ -95,6 +98,7 @@ func TestBuildKilled(t *testing.T) {
 		full = max(full, time.Since(start))
 		want[i] = feedtest.ReadTree(t, refs[i])
 		delete(want[i], manifest)
+		delete(want[i], stateFile) // times: each build's own (TestBuildKilledState)
 	}
 	if len(want[0]) < 30 || bytes.Equal(want[0]["rss.xml"], want[1]["rss.xml"]) {
 		t.Fatalf("reference builds: got %d files, identical rss.xml %v; want two different sites", len(want[0]), bytes.Equal(want[0]["rss.xml"], want[1]["rss.xml"]))
@@ -144,7 +148,7 @@ func TestBuildKilled(t *testing.T) {
 		var fromA, fromB int
 		for name, body := range got {
 			switch {
-			case name == manifest:
+			case name == manifest, name == stateFile:
 				continue
 			case isTemp(name):
 				temps++
@@ -178,6 +182,7 @@ func TestBuildKilled(t *testing.T) {
 		}
 		got := feedtest.ReadTree(t, out)
 		delete(got, manifest)
+		delete(got, stateFile)
 		for name, body := range got {
 			if w, ok := want[v][name]; !ok || !bytes.Equal(w, body) {
 				t.Errorf("after a complete build of version %d: %s is not that build's file (temporary or stale)", v, name)
