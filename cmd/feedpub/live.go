@@ -11,6 +11,7 @@ import (
 
 	"feedpub/feed"
 	"feedpub/feed/feedhttp"
+	"feedpub/feed/publish"
 	"feedpub/loader"
 )
 
@@ -36,6 +37,10 @@ type server struct {
 	full  bool            // rescan everything
 	paths map[string]bool // changed files and folders
 
+	// times is when each file's bytes last changed: its Last-Modified,
+	// kept in the output folder, if there is one, across restarts.
+	times *publish.State
+
 	hook func() // for tests: called at the start of each rebuild
 }
 
@@ -46,13 +51,19 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 	}
 	cfg.load.BodyBudget = bodyBudget
 	cfg.load.KeepLastGood = true
+	fp, err := feed.Fingerprint(cfg.site)
+	if err != nil {
+		return nil, err
+	}
+	times := publish.LoadDirState(cfg.out, publish.ServeState, publish.Fingerprint(fp, "serve"), log)
 	return &server{
 		cfg: cfg, log: log,
 		loader:  loader.New(cfg.load),
 		builder: b,
-		handler: &feedhttp.Handler{},
+		handler: &feedhttp.Handler{Times: times},
 		kick:    make(chan struct{}, 1),
 		paths:   map[string]bool{},
+		times:   times,
 	}, nil
 }
 
@@ -182,6 +193,9 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 		level = slog.LevelDebug
 	}
 	s.handler.Publish(site)
+	if _, err := s.times.SaveDir(s.cfg.out); err != nil {
+		s.log.Warn("cannot keep the times of files", "folder", s.cfg.out, "error", err)
+	}
 	s.last = res
 	s.scheduleDue(site.NextDue, now)
 	s.log.Log(ctx, level, "rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,

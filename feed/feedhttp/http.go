@@ -32,6 +32,27 @@ type Handler struct {
 	AccessLog bool
 	// Metrics counts requests and bytes when set. Set before serving.
 	Metrics *Metrics
+	// Times, when set, gives each file's Last-Modified: when its bytes
+	// (named by their ETag) last changed, remembered across Publishes and
+	// restarts (publish.State), so that it never goes backwards. Without
+	// it, a file's Last-Modified is its newest item's date. Set before the
+	// first Publish.
+	Times Stamper
+}
+
+// A Stamper remembers when the bytes of each file last changed.
+type Stamper interface {
+	// Stamp returns the Last-Modified of the file at path p whose bytes
+	// have the ETag etag, as of now.
+	Stamp(p, etag string, now time.Time) time.Time
+}
+
+// modified is the Last-Modified of f at path p, as of now.
+func (h *Handler) modified(p string, f *feed.File, now time.Time) time.Time {
+	if h.Times == nil {
+		return f.Modified
+	}
+	return h.Times.Stamp(p, f.ETag, now)
 }
 
 // snapshot is a Site with everything a response needs prepared. It never
@@ -54,9 +75,11 @@ type entry struct {
 	cc    []string
 	typ   []string
 	mod   []string
-	id    variant
-	gz    variant
-	br    variant
+	// modTime is mod's time: If-Modified-Since is compared with it.
+	modTime time.Time
+	id      variant
+	gz      variant
+	br      variant
 }
 
 type variant struct {
@@ -85,24 +108,27 @@ func (h *Handler) Publish(s *feed.Site) {
 	if h.Metrics != nil {
 		gauge = h.Metrics.queryCacheBytes
 	}
-	sn := newSnapshot(s, kept, prev, newQueryCache(gauge), &pageGzips{m: map[string][]byte{}})
+	now := time.Now()
+	mod := func(p string, f *feed.File) time.Time { return h.modified(p, f, now) }
+	sn := newSnapshot(s, kept, prev, newQueryCache(gauge), &pageGzips{m: map[string][]byte{}}, mod)
 	h.snap.Store(sn)
 	if len(todo) == 0 {
 		return
 	}
-	h.snap.Store(newSnapshot(s, kept.add(todo), sn, sn.cache, sn.pages))
+	h.snap.Store(newSnapshot(s, kept.add(todo), sn, sn.cache, sn.pages, mod))
 }
 
 // newSnapshot prepares the responses of s with the compressed bodies pk;
 // prev is the snapshot being served, whose copies of bodies in files it
 // reuses.
-func newSnapshot(s *feed.Site, pk packed, prev *snapshot, cache *queryCache, pages *pageGzips) *snapshot {
+func newSnapshot(s *feed.Site, pk packed, prev *snapshot, cache *queryCache, pages *pageGzips, mod func(string, *feed.File) time.Time) *snapshot {
 	sn := &snapshot{site: s, entries: map[string]*entry{}, packed: pk, cache: cache, pages: pages}
 	cc := []string{cacheControl(s.Config().TTL)}
 	sn.cc = cc
 	for p, f := range s.Made() {
+		m := mod(p, f)
 		e := &entry{f: f, class: classOf(p), cc: cc, typ: []string{f.Type},
-			mod: []string{f.Modified.UTC().Format(http.TimeFormat)}}
+			mod: []string{m.UTC().Format(http.TimeFormat)}, modTime: m}
 		e.id = variant{body: f.Body, etag: []string{f.ETag}, length: []string{strconv.Itoa(len(f.Body))}}
 		if b := pk.gz[f.ETag]; b != nil {
 			e.gz = variant{body: b, etag: []string{gzipETag(f.ETag)}, length: []string{strconv.Itoa(len(b))}}
@@ -224,6 +250,11 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot
 			h.Logger.LogAttrs(r.Context(), slog.LevelError, "post page", slog.String("path", p), slog.Any("error", err))
 		}
 		return httpError(w, classPost, http.StatusInternalServerError, "could not make this page")
+	}
+	if h.Times != nil {
+		cp := *f
+		cp.Modified = h.modified(p, f, time.Now())
+		f = &cp
 	}
 	var gz []byte
 	if acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {

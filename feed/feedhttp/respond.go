@@ -29,7 +29,7 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	hdr["Last-Modified"] = e.mod
 	hdr["Cache-Control"] = e.cc
 	hdr["Vary"] = varyValue
-	if notModified(r, e.f, v.etag[0]) {
+	if notModified(r, e.f, e.modTime, v.etag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return http.StatusNotModified, 0
 	}
@@ -40,7 +40,7 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 		hdr["Content-Encoding"] = enc
 	}
 	if _, ok := r.Header["Range"]; ok {
-		return serveRange(w, r, e.f, v.body)
+		return serveRange(w, r, e.modTime, v.body)
 	}
 	hdr["Content-Length"] = v.length
 	w.WriteHeader(http.StatusOK)
@@ -69,7 +69,7 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 // serveFile answers with a File made for this request (a filtered feed,
 // a post's page) and its gzip, if it has one.
 func serveFile(w http.ResponseWriter, r *http.Request, f *feed.File, gz []byte, cc []string) (int, int64) {
-	e := &entry{f: f, cc: cc, typ: []string{f.Type}, mod: []string{f.Modified.UTC().Format(http.TimeFormat)},
+	e := &entry{f: f, cc: cc, typ: []string{f.Type}, mod: []string{f.Modified.UTC().Format(http.TimeFormat)}, modTime: f.Modified,
 		id: variant{body: f.Body, etag: []string{f.ETag}, length: []string{strconv.Itoa(len(f.Body))}}}
 	if gz != nil {
 		e.gz = variant{body: gz, etag: []string{gzipETag(f.ETag)}, length: []string{strconv.Itoa(len(gz))}}
@@ -79,9 +79,9 @@ func serveFile(w http.ResponseWriter, r *http.Request, f *feed.File, gz []byte, 
 
 // serveRange lets net/http answer a Range request (it also honours
 // If-Range); it is rare enough not to need a fast path.
-func serveRange(w http.ResponseWriter, r *http.Request, f *feed.File, body []byte) (int, int64) {
+func serveRange(w http.ResponseWriter, r *http.Request, mod time.Time, body []byte) (int, int64) {
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	http.ServeContent(sw, r, "", f.Modified, bytes.NewReader(body))
+	http.ServeContent(sw, r, "", mod, bytes.NewReader(body))
 	return sw.status, sw.bytes
 }
 
@@ -99,7 +99,7 @@ func cacheControl(ttl time.Duration) string {
 
 // notModified applies If-None-Match, or when absent If-Modified-Since
 // (RFC 9110 §13.2.2): If-None-Match wins when both are sent.
-func notModified(r *http.Request, f *feed.File, etag string) bool {
+func notModified(r *http.Request, f *feed.File, mod time.Time, etag string) bool {
 	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
 		for _, l := range inm {
 			if etagMatch(l, etag, f.ETag) {
@@ -110,7 +110,7 @@ func notModified(r *http.Request, f *feed.File, etag string) bool {
 	}
 	if ims := r.Header.Get("If-Modified-Since"); ims != "" {
 		t, err := http.ParseTime(ims)
-		return err == nil && !f.Modified.After(t)
+		return err == nil && !mod.Truncate(time.Second).After(t)
 	}
 	return false
 }

@@ -199,3 +199,25 @@ type modTimer interface {
 func (d *Dir) setModTime(name string, t time.Time) error {
 	return d.root.Chtimes(name, t, t)
 }
+
+// Stamp returns the Last-Modified of the file name whose bytes have the
+// digest (or ETag) sum, as of now: when they last changed (see record).
+// It is feedhttp.Stamper, for a server that publishes no files but keeps
+// its times across restarts.
+func (st *State) Stamp(name, sum string, now time.Time) time.Time {
+	return st.record(name, sum, "", false, now)
+}
+
+// SaveDir saves the state into the folder dir if it exists (see Save),
+// and reports whether it does.
+func (st *State) SaveDir(dir string) (bool, error) {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return false, nil
+	}
+	d, err := OpenDir(dir)
+	if err != nil {
+		return true, err
+	}
+	defer d.Close()
+	return true, st.Save(d)
+}
