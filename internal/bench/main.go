@@ -42,7 +42,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of an in-process cold build (largest size) to `file`")
 	warmprofile := flag.String("warmprofile", "", "write a CPU profile of the warm rebuilds to `file`")
 	memprofile := flag.String("memprofile", "", "write a heap profile after an in-process cold build (largest size) to `file`")
-	phases := flag.String("run", "cold,warm,latency", "comma-separated `phases` to run: cold, warm, latency")
+	phases := flag.String("run", "cold,rebuild,warm,latency", "comma-separated `phases` to run: cold, rebuild (build again with the state), warm, latency")
 	flag.Parse()
 	run := map[string]bool{}
 	for _, p := range strings.Split(*phases, ",") {
@@ -89,6 +89,9 @@ func main() {
 		fmt.Printf("\n== %d posts (%s)\n", n, seeds)
 		if i == len(ns)-1 && (*cpuprofile != "" || *memprofile != "") {
 			profile(seeds, *cpuprofile, *memprofile)
+		}
+		if run["rebuild"] {
+			rebuild(bin, seeds, filepath.Join(*dir, fmt.Sprintf("out-%d", n)), min(*rebuilds, 5))
 		}
 		if run["warm"] {
 			warm(seeds, *rebuilds, *warmprofile)
