@@ -5,9 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"io/fs"
-	"strconv"
 	"time"
 )
 
@@ -31,88 +29,100 @@ func (s *Site) Key(p string) string {
 	case !ok:
 		return ""
 	case it != nil:
-		h := sha256.New()
-		h.Write([]byte("post\x00"))
-		itemKey(h, it)
+		k := keyBuf{b: make([]byte, 0, 256)}
+		k.str("post")
+		k.item(it)
 		older, newer := s.neighbours(it)
 		for _, n := range []*item{older, newer} {
 			if n == nil {
-				h.Write([]byte{0})
+				k.int(-1)
 				continue
 			}
-			keyString(h, n.slug)
-			keyString(h, n.post.Title)
+			k.str(n.slug)
+			k.str(n.post.Title)
 		}
-		return keySum(h)
+		return k.sum()
 	case sf.ch == nil:
 		return ""
 	}
-	ch := sf.ch
-	h := sha256.New()
-	keyString(h, "chan\x00"+strconv.Itoa(sf.f))
-	keyString(h, ch.dir)
-	keyString(h, ch.name)
-	keyString(h, ch.title)
-	keyString(h, ch.description)
-	keyTime(h, ch.updated)
-	keyInt(h, int64(len(ch.items)))
+	base, ok := s.chanKeys.Load(sf.ch)
+	if !ok {
+		base, _ = s.chanKeys.LoadOrStore(sf.ch, s.chanKey(sf.ch))
+	}
+	k := keyBuf{b: make([]byte, 0, 64)}
+	k.str(base.(string))
+	k.int(int64(sf.f))
+	return k.sum()
+}
+
+// chanKey is the key of what every file of channel ch is made from.
+func (s *Site) chanKey(ch *channel) string {
+	k := keyBuf{b: make([]byte, 0, 4096)}
+	k.str("chan")
+	k.str(ch.dir)
+	k.str(ch.name)
+	k.str(ch.title)
+	k.str(ch.description)
+	k.time(ch.updated)
+	k.int(int64(len(ch.items)))
 	for _, it := range ch.items[:min(s.r.Limit, len(ch.items))] {
-		itemKey(h, it)
+		k.item(it)
 	}
-	return keySum(h)
+	return k.sum()
 }
 
-// itemKey writes what an item shows of its post: the file's digest names
+// A keyBuf is the inputs of a key, each written so that no two lists of
+// them give the same bytes, then hashed at once.
+type keyBuf struct{ b []byte }
+
+// item writes what an item shows of its post: the file's digest names
 // its bytes; the slug, dates and categories are kept with it.
-func itemKey(h hash.Hash, it *item) {
+func (k *keyBuf) item(it *item) {
 	p := it.post
-	keyString(h, p.Path)
-	keyString(h, p.Sum)
-	keyString(h, it.slug)
-	keyTime(h, p.Date)
-	keyTime(h, p.Updated)
-	keyInt(h, int64(len(it.categories)))
+	k.str(p.Path)
+	k.str(p.Sum)
+	k.str(it.slug)
+	k.time(p.Date)
+	k.time(p.Updated)
+	k.int(int64(len(it.categories)))
 	for _, c := range it.categories {
-		keyString(h, c.name)
+		k.str(c.name)
 	}
 }
 
-func keyString(h hash.Hash, s string) {
-	keyInt(h, int64(len(s)))
-	h.Write([]byte(s))
+func (k *keyBuf) str(s string) {
+	k.int(int64(len(s)))
+	k.b = append(k.b, s...)
 }
 
-func keyInt(h hash.Hash, n int64) {
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(n))
-	h.Write(b[:])
-}
+func (k *keyBuf) int(n int64) { k.b = binary.LittleEndian.AppendUint64(k.b, uint64(n)) }
 
-func keyTime(h hash.Hash, t time.Time) {
-	keyInt(h, t.UnixNano())
+func (k *keyBuf) time(t time.Time) {
 	_, off := t.Zone()
-	keyInt(h, int64(off))
+	k.int(t.UnixNano())
+	k.int(int64(off))
 }
 
-func keySum(h hash.Hash) string {
-	return hex.EncodeToString(h.Sum(nil)[:16])
+func (k *keyBuf) sum() string {
+	sum := sha256.Sum256(k.b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // Digest is a digest of the templates and stylesheet every page is made
 // with: a publisher that remembers what it wrote forgets it when they
 // change.
 func Digest() string {
-	h := sha256.New()
+	var k keyBuf
 	fs.WalkDir(templateFS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		b, err := templateFS.ReadFile(p)
-		keyString(h, p)
-		keyString(h, string(b))
+		k.str(p)
+		k.str(string(b))
 		return err
 	})
-	return keySum(h)
+	return k.sum()
 }
 
 // Fingerprint is a digest of what a Site's bytes depend on besides its
@@ -123,10 +133,10 @@ func Fingerprint(cfg Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	keyString(h, Digest())
-	keyString(h, cfg.Location.String())
+	var k keyBuf
+	k.str(Digest())
+	k.str(cfg.Location.String())
 	cfg.Location = nil // a pointer: its name is what counts
-	keyString(h, fmt.Sprintf("%#v", cfg))
-	return keySum(h), nil
+	k.str(fmt.Sprintf("%#v", cfg))
+	return k.sum(), nil
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,6 +40,8 @@ type Site struct {
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
 	lean bool
+	// chanKeys holds each channel's part of the keys of its files (Key).
+	chanKeys sync.Map // *channel -> string
 }
 
 // A siteFile is what a Site has at one path: the bytes, or in a lean Site
