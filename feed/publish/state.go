@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,8 +59,9 @@ type State struct {
 	data        stateData // guarded by mu
 	// clean: read whole and ours, so the run that saved it finished: no
 	// debris to sweep, and every file it lists holds the bytes it says.
-	clean bool
-	dirty bool // changed since read; guarded by mu
+	clean   bool
+	dirty   bool // changed since read; guarded by mu
+	pending bool // a list of files being written is beside it (markPending); guarded by mu
 }
 
 // stateData is what is saved.
@@ -134,6 +136,7 @@ func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprin
 			for _, r := range d.Files {
 				st.clean = st.clean && !r.Pending
 			}
+			st.readPending(t)
 		}
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) && log != nil {
@@ -205,7 +208,46 @@ func (st *State) Save(t Target) error {
 		return fmt.Errorf("publish: saving the state: %w", err)
 	}
 	st.dirty = false
+	if st.pending {
+		if err := t.Remove(st.name + pendingSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("publish: saving the state: %w", err)
+		}
+		st.pending = false
+	}
 	return nil
+}
+
+// pendingSuffix names, beside a state, the list of the files a run is
+// writing: written before them, removed once the state that follows
+// them is saved. A run killed in between leaves it, and the next trusts
+// none of them (they are checked against what the files hold).
+const pendingSuffix = ".pending"
+
+// markPending lists names as being written, before they are.
+func (st *State) markPending(t Target, names []string) error {
+	body := []byte(strings.Join(names, "\n") + "\n")
+	if _, err := t.WriteFile(st.name+pendingSuffix, body); err != nil {
+		return fmt.Errorf("publish: state: %w", err)
+	}
+	st.mu.Lock()
+	st.pending = true
+	st.mu.Unlock()
+	return nil
+}
+
+// readPending marks pending the files a killed run's list names.
+func (st *State) readPending(t interface{ ReadFile(string) ([]byte, error) }) {
+	raw, err := t.ReadFile(st.name + pendingSuffix)
+	if err != nil {
+		return
+	}
+	st.clean, st.pending = false, true
+	for _, name := range strings.Split(string(raw), "\n") {
+		if r, ok := st.data.Files[name]; ok {
+			r.Pending = true
+			st.data.Files[name] = r
+		}
+	}
 }
 
 // Known is what the state remembers of the post files, for

@@ -126,3 +126,58 @@ func TestStateTimes(t *testing.T) {
 		last = got
 	}
 }
+
+// TestStatePendingAfterKill: a run killed after it wrote some files, before
+// it saved its state, leaves them listed as pending; the next run checks
+// them against what they hold, even when its posts are those of the state
+// (the edit was undone meanwhile).
+func TestStatePendingAfterKill(t *testing.T) {
+	out := t.TempDir()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg := feed.Config{URL: "https://example.com/"}
+	a := testPost("a.md", "A", "x")
+	edited := testPost("a.md", "A edited", "x")
+	edited.Sum = "other"
+	siteA, _ := feed.BuildLean([]*loader.Post{a}, cfg, now)
+	d, _ := OpenDir(out)
+	if _, err := Write(siteA, d, Options{State: LoadState(d, BuildState, "fp", nil), Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	want, _ := os.ReadFile(filepath.Join(out, "rss.xml"))
+
+	// The killed run: its plan, then one file written, then nothing.
+	d, _ = OpenDir(out)
+	st := LoadState(d, BuildState, "fp", nil)
+	siteB, _ := feed.BuildLean([]*loader.Post{edited}, cfg, now)
+	paths := siteB.Paths()
+	files := make([]string, len(paths))
+	for i, p := range paths {
+		files[i], _ = fileName(p)
+	}
+	if _, err := st.plan(siteB, d, paths, files); err != nil {
+		t.Fatal(err)
+	}
+	d.WriteFile("rss.xml", bodyAt(t, siteB, "/rss.xml"))
+	d.Close()
+
+	d, _ = OpenDir(out)
+	defer d.Close()
+	st = LoadState(d, BuildState, "fp", nil)
+	if st.clean {
+		t.Errorf("a state with files pending read as clean")
+	}
+	siteA, _ = feed.BuildLean([]*loader.Post{a}, cfg, now)
+	if _, err := Write(siteA, d, Options{State: st, Now: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(out, "rss.xml")); !bytes.Equal(got, want) {
+		t.Errorf("rss.xml kept the killed run's bytes:\n%s\nwant\n%s", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(out, BuildState+pendingSuffix)); err == nil {
+		t.Errorf("the list of pending files is left after a complete run")
+	}
+	if LoadState(d, BuildState, "fp", nil).Modified("rss.xml").Before(now.Add(time.Hour)) {
+		t.Errorf("rss.xml changed twice, its Last-Modified is not the last change's")
+	}
+}

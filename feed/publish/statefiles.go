@@ -91,9 +91,10 @@ func fileSum(body []byte) string {
 // plan returns the indexes of the files (files[i] publishing the site's
 // paths[i]) that must be made and maybe written: those whose key is not
 // the state's, or who have none and whose bytes are not the state's. Of
-// the files the site no longer has it keeps only when they last changed. Before any is written, they
-// are marked pending and the state saved: a run killed while writing
-// them leaves a state that trusts none of them.
+// the files the site no longer has it keeps only when they last changed.
+// Before any is written, they are listed as pending beside the state
+// (markPending): a run killed while writing them leaves a state that
+// trusts none of them.
 func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, error) {
 	st.mu.Lock()
 	var todo []int
@@ -128,17 +129,15 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 			st.dirty = true
 		}
 	}
-	mark := false
+	var pending []string
 	for _, i := range todo {
-		if rec, ok := st.data.Files[files[i]]; ok && !rec.Pending {
-			rec.Pending, mark = true, true
-			st.data.Files[files[i]] = rec
+		if rec, ok := st.data.Files[files[i]]; ok && rec.Sum != "" {
+			pending = append(pending, files[i])
 		}
 	}
-	st.dirty = st.dirty || mark
 	st.mu.Unlock()
-	if mark {
-		return todo, st.Save(t)
+	if len(pending) > 0 {
+		return todo, st.markPending(t, pending)
 	}
 	return todo, nil
 }
