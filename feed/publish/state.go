@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -27,7 +26,7 @@ import (
 //
 // It is one file, written atomically (Target.WriteFile) after the files it
 // describes: a header, a format version, a SHA-256 of the rest, and the
-// rest in gob. A state that is torn, foreign (another format, another
+// rest in a compact binary form (statecodec.go). A state that is torn, foreign (another format, another
 // feedpub, another configuration or templates: its fingerprint) or
 // unreadable is refused with a log line and rebuilt from scratch; it is
 // never trusted.
@@ -168,7 +167,9 @@ func decodeState(raw []byte, fingerprint string) (stateData, error) {
 	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], head[4:]) {
 		return d, errors.New("bad checksum (torn or edited)")
 	}
-	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&d); err != nil {
+	dec := newStateDecoder(body)
+	d, err := dec.data()
+	if err != nil {
 		return d, fmt.Errorf("undecodable: %w", err)
 	}
 	if d.Fingerprint != fingerprint {
@@ -179,14 +180,11 @@ func decodeState(raw []byte, fingerprint string) (stateData, error) {
 
 // encode is the bytes of the state, as saved.
 func (st *State) encode() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(stateMagic)
-	b.Write(make([]byte, stateHeadLen-len(stateMagic)))
+	e := &stateEncoder{b: make([]byte, stateHeadLen, stateHeadLen+400*(len(st.data.Posts)+len(st.data.Files)))}
+	copy(e.b, stateMagic)
 	st.data.Fingerprint = st.fingerprint
-	if err := gob.NewEncoder(&b).Encode(&st.data); err != nil {
-		return nil, fmt.Errorf("publish: state: %w", err)
-	}
-	raw := b.Bytes()
+	e.data(&st.data)
+	raw := e.b
 	binary.BigEndian.PutUint32(raw[len(stateMagic):], stateFormat)
 	sum := sha256.Sum256(raw[stateHeadLen:])
 	copy(raw[len(stateMagic)+4:], sum[:])

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +180,35 @@ func TestStatePendingAfterKill(t *testing.T) {
 	}
 	if LoadState(d, BuildState, "fp", nil).Modified("rss.xml").Before(now.Add(time.Hour)) {
 		t.Errorf("rss.xml changed twice, its Last-Modified is not the last change's")
+	}
+}
+
+// TestStateCodec: records read back as written; every cut of them is an
+// error, never a panic or a state trusted.
+func TestStateCodec(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 8, 30, 0, 123, time.UTC)
+	d := stateData{
+		Fingerprint: "fp",
+		Posts: map[string]PostRecord{
+			"a.md": {Size: 12, ModTime: t0, Raw: t0, Post: PostMeta{Title: "标题", Sum: "s", Date: t0, Updated: t0.Add(time.Hour),
+				Categories: []string{"金融", "x"}, Author: loader.Author{Name: "n", Email: "e@x", URL: "u"}, Draft: true}},
+			"b/c.html": {Size: -1, Stale: true},
+		},
+		Files:   map[string]FileRecord{"rss.xml": {Sum: "1", Key: "2", Changed: t0, Pending: true}, "gone.xml": {Changed: t0}},
+		Removed: map[string]time.Time{"old.md": t0},
+	}
+	e := &stateEncoder{}
+	e.data(&d)
+	got, err := newStateDecoder(e.b).data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, d) {
+		t.Errorf("got %+v\nwant %+v", got, d)
+	}
+	for n := range len(e.b) {
+		if _, err := newStateDecoder(e.b[:n]).data(); err == nil {
+			t.Fatalf("cut at %d of %d bytes: got no error", n, len(e.b))
+		}
 	}
 }

@@ -1,0 +1,222 @@
+package publish
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+	"time"
+
+	"feedpub/loader"
+)
+
+// The state's records in a compact binary form: lengths and numbers as
+// varints, strings as their bytes, each list sorted by name, so that the
+// same state gives the same bytes. Measured against gob and bbolt (see
+// the commit that brought it): gob took 1.7 s to save and 1.1 s to load
+// 100,000 posts' records; a bbolt store, which must be read whole at
+// start as well, took longer still to load.
+
+// stateEncoder appends records to a buffer.
+type stateEncoder struct{ b []byte }
+
+func (e *stateEncoder) uint(n uint64) { e.b = binary.AppendUvarint(e.b, n) }
+func (e *stateEncoder) int(n int64)   { e.b = binary.AppendVarint(e.b, n) }
+
+func (e *stateEncoder) str(s string) {
+	e.uint(uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+func (e *stateEncoder) bool(v bool) {
+	if v {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+
+func (e *stateEncoder) time(t time.Time) {
+	if t.IsZero() {
+		e.b = append(e.b, 0)
+		return
+	}
+	_, off := t.Zone()
+	e.b = append(e.b, 1)
+	e.int(t.Unix())
+	e.uint(uint64(t.Nanosecond()))
+	e.int(int64(off))
+}
+
+func (e *stateEncoder) data(d *stateData) {
+	e.str(d.Fingerprint)
+	e.uint(uint64(len(d.Posts)))
+	for _, path := range sortedKeys(d.Posts) {
+		r := d.Posts[path]
+		m := &r.Post
+		e.str(path)
+		e.int(r.Size)
+		e.time(r.ModTime)
+		e.bool(r.Stale)
+		e.time(r.Raw)
+		for _, s := range []string{m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum, m.Author.Name, m.Author.Email, m.Author.URL} {
+			e.str(s)
+		}
+		for _, t := range []time.Time{m.Date, m.Updated, m.Due, m.Expires} {
+			e.time(t)
+		}
+		e.uint(uint64(len(m.Categories)))
+		for _, c := range m.Categories {
+			e.str(c)
+		}
+		e.bool(m.Draft)
+	}
+	e.uint(uint64(len(d.Files)))
+	for _, name := range sortedKeys(d.Files) {
+		r := d.Files[name]
+		e.str(name)
+		e.str(r.Sum)
+		e.str(r.Key)
+		e.time(r.Changed)
+		e.bool(r.Pending)
+	}
+	e.uint(uint64(len(d.Removed)))
+	for _, path := range sortedKeys(d.Removed) {
+		e.str(path)
+		e.time(d.Removed[path])
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// stateDecoder reads records; the first error stops it. Its strings are
+// cut from one copy of the records (s), not allocated one by one.
+type stateDecoder struct {
+	b     []byte
+	s     string // b as a string
+	at    int    // where in b (and s) the next record starts
+	err   error
+	zones map[int64]*time.Location
+}
+
+func newStateDecoder(b []byte) *stateDecoder {
+	return &stateDecoder{b: b, s: string(b), zones: map[int64]*time.Location{}}
+}
+
+var errShort = errors.New("records cut short")
+
+func (d *stateDecoder) uint() uint64 {
+	n, k := binary.Uvarint(d.b[d.at:])
+	if k <= 0 {
+		d.fail()
+		return 0
+	}
+	d.at += k
+	return n
+}
+
+func (d *stateDecoder) int() int64 {
+	n, k := binary.Varint(d.b[d.at:])
+	if k <= 0 {
+		d.fail()
+		return 0
+	}
+	d.at += k
+	return n
+}
+
+func (d *stateDecoder) fail() {
+	if d.err == nil {
+		d.err = errShort
+	}
+	d.at = len(d.b)
+}
+
+// count reads a length, which cannot be more than the bytes left.
+func (d *stateDecoder) count() int {
+	n := d.uint()
+	if n > uint64(len(d.b)-d.at) {
+		d.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (d *stateDecoder) str() string {
+	n := d.count()
+	s := d.s[d.at : d.at+n]
+	d.at += n
+	return s
+}
+
+func (d *stateDecoder) bool() bool {
+	if d.at >= len(d.b) {
+		d.fail()
+		return false
+	}
+	v := d.b[d.at] != 0
+	d.at++
+	return v
+}
+
+func (d *stateDecoder) time() time.Time {
+	if !d.bool() {
+		return time.Time{}
+	}
+	sec, nsec, off := d.int(), d.uint(), d.int()
+	t := time.Unix(sec, int64(nsec))
+	if off == 0 {
+		return t.UTC()
+	}
+	loc := d.zones[off]
+	if loc == nil {
+		loc = time.FixedZone("", int(off))
+		d.zones[off] = loc
+	}
+	return t.In(loc)
+}
+
+func (d *stateDecoder) data() (stateData, error) {
+	var s stateData
+	s.Fingerprint = d.str()
+	n := d.count()
+	s.Posts = make(map[string]PostRecord, n)
+	for range n {
+		path := d.str()
+		r := PostRecord{Size: d.int(), ModTime: d.time(), Stale: d.bool(), Raw: d.time()}
+		m := &r.Post
+		m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
+		m.Author = loader.Author{Name: d.str(), Email: d.str(), URL: d.str()}
+		m.Date, m.Updated, m.Due, m.Expires = d.time(), d.time(), d.time(), d.time()
+		if c := d.count(); c > 0 {
+			m.Categories = make([]string, c)
+			for i := range m.Categories {
+				m.Categories[i] = d.str()
+			}
+		}
+		m.Draft = d.bool()
+		s.Posts[path] = r
+	}
+	n = d.count()
+	s.Files = make(map[string]FileRecord, n)
+	for range n {
+		name := d.str()
+		s.Files[name] = FileRecord{Sum: d.str(), Key: d.str(), Changed: d.time(), Pending: d.bool()}
+	}
+	n = d.count()
+	s.Removed = make(map[string]time.Time, n)
+	for range n {
+		path := d.str()
+		s.Removed[path] = d.time()
+	}
+	if d.err == nil && d.at != len(d.b) {
+		d.err = errors.New("bytes after the records")
+	}
+	return s, d.err
+}
