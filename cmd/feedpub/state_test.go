@@ -123,6 +123,15 @@ func TestBuildIncrementalSameAsFresh(t *testing.T) {
 		{"fix it", func() { write("05/post-00005.txt", post("Fixed", "2020-01-01 10:00", "科技", "fixed")) }},
 		{"delete a folder", func() { os.RemoveAll(filepath.Join(seeds, "06")) }},
 		{"nothing again", func() {}},
+		{"output emptied but for the state", func() { // rm -rf out/* keeps the dot-files
+			entries, _ := os.ReadDir(out)
+			for _, e := range entries {
+				if !strings.HasPrefix(e.Name(), ".") {
+					os.RemoveAll(filepath.Join(out, e.Name()))
+				}
+			}
+		}},
+		{"one page deleted by hand", func() { os.Remove(filepath.Join(out, "index.html")) }},
 	}
 	for i, step := range steps {
 		step.change()

@@ -96,6 +96,7 @@ func fileSum(body []byte) string {
 // (markPending): a run killed while writing them leaves a state that
 // trusts none of them.
 func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, error) {
+	st.checkOutput(t)
 	st.mu.Lock()
 	var todo []int
 	keep := make(map[string]bool, len(files))
@@ -140,6 +141,32 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 		return todo, st.markPending(t, pending)
 	}
 	return todo, nil
+}
+
+// witness is a file every site has: if it does not hold the bytes the
+// state says, the folder was emptied or replaced (rm -rf public/* leaves
+// the dot-files), and none of the state's files is trusted.
+const witness = "index.html"
+
+// checkOutput marks every file pending unless the witness holds the bytes
+// the state says.
+func (st *State) checkOutput(t Target) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rec, ok := st.data.Files[witness]
+	if !ok || rec.Sum == "" {
+		return
+	}
+	if body, err := t.ReadFile(witness); err == nil && fileSum(body) == rec.Sum {
+		return
+	}
+	for name, r := range st.data.Files {
+		if r.Sum != "" {
+			r.Pending = true
+			st.data.Files[name] = r
+		}
+	}
+	st.clean = false
 }
 
 // changed reports whether the file name must be written with body, whose
