@@ -163,9 +163,24 @@ func TestBuildToS3(t *testing.T) {
 	c.reset(0)
 	s.upload(u, env)
 	sameList(t, "nothing changed: PUTs", c.keys("PUT", false), nil)
+
 	if n := c.total(); n > 6 {
 		t.Errorf("nothing changed: %d requests, want at most 6: %v", n, c.reqs)
 	}
+
+	// Throttled: the first 12 PUTs of objects get 503 SlowDown; the run
+	// retries (the SDK, then feedpub with back-off) and succeeds.
+	s.edit("07/post-00007.html", "corrected", "corrected twice")
+	ref2 = s.reference()
+	c.reset(0)
+	c.mu.Lock()
+	c.fail = 12
+	c.mu.Unlock()
+	s.upload(u, env)
+	if c.fail != 0 {
+		t.Errorf("the throttled run made fewer PUTs than the 503s it was given")
+	}
+	sameFiles(t, "throttled", bucketObjects(t, s3URL(m.endpoint, "feeds"), env), ref2)
 
 	s.removeTemporary()
 	ref3 := s.reference()

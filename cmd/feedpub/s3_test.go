@@ -148,6 +148,7 @@ type counter struct {
 	reqs    map[string][]string // method → keys
 	hold    int                 // PUTs of objects let through before holding; 0: none held
 	passed  int
+	fail    int // PUTs of objects still to answer with 503 SlowDown
 	release chan struct{}
 }
 
@@ -175,7 +176,16 @@ func newCounter(t *testing.T, backend string) *counter {
 			c.passed++
 			held = c.passed > c.hold
 		}
+		slow := r.Method == "PUT" && !strings.HasPrefix(key, ".feedpub/") && c.fail > 0
+		if slow {
+			c.fail--
+		}
 		c.mu.Unlock()
+		if slow {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
+			return
+		}
 		if held {
 			select {
 			case <-c.release:

@@ -5,10 +5,12 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -433,6 +435,23 @@ func TestIsBucketURL(t *testing.T) {
 	} {
 		if IsBucketURL(s) != want {
 			t.Errorf("IsBucketURL(%q) = %v", s, !want)
+		}
+	}
+}
+
+type statusErr int
+
+func (e statusErr) Error() string       { return "status " + strconv.Itoa(int(e)) }
+func (e statusErr) HTTPStatusCode() int { return int(e) }
+
+func TestTransient(t *testing.T) {
+	for err, want := range map[error]bool{
+		statusErr(503): true, statusErr(500): true, statusErr(429): true,
+		statusErr(403): false, statusErr(404): false, statusErr(412): false,
+		io.ErrUnexpectedEOF: true, errors.New("no such bucket"): false,
+	} {
+		if got := transient(fmt.Errorf("wrapped: %w", err)); got != want {
+			t.Errorf("transient(%v) = %v", err, got)
 		}
 	}
 }
