@@ -45,6 +45,7 @@ Usage:
   feedpub serve [-seeds DIR] [-addr HOST:PORT] [-config FILE]      serve them and keep them current
   feedpub check [-seeds DIR] [-config FILE]                        print each problem as path:line: message
   feedpub gen -n N -out DIR                                         write N synthetic posts for benchmarks
+  feedpub healthz [-addr HOST:PORT]                                 exit 0 if a running serve is healthy (for HEALTHCHECK)
 
 Run 'feedpub COMMAND -h' for a command's flags.
 `
@@ -55,10 +56,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return exitError(2)
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"build": runBuild,
-		"serve": runServe,
-		"check": runCheck,
-		"gen":   runGen,
+		"build":   runBuild,
+		"serve":   runServe,
+		"check":   runCheck,
+		"gen":     runGen,
+		"healthz": runHealthz,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
