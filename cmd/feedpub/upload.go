@@ -76,7 +76,7 @@ func upload(ctx context.Context, site *feed.Site, url string, opt publish.Bucket
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "feedpub:", err)
-		if !quiet {
+		if !quiet && st.Requests > 0 {
 			fmt.Fprintln(stderr, "feedpub: stopped after:", st)
 		}
 		return exitError(1)
