@@ -15,8 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"gocloud.dev/blob"
-
-	"feedpub/feed/publish"
 )
 
 // s3Site is a seed folder and what `build` writes for it into a folder,
@@ -369,13 +367,13 @@ func TestBuildToS3WrongCredentials(t *testing.T) {
 	s.removeTemporary()
 	wrong := s3Env(t.TempDir(), aws.Credentials{AccessKeyID: "AKIAWRONGWRONGWRONG0", SecretAccessKey: "wrong"})
 	code, msg := feedpubRun(t, s.bin, wrong, "build", "-seeds", s.seeds, "-out", u)
-	if code != 1 || !strings.Contains(msg, "InvalidAccessKeyId") || !strings.Contains(msg, "feedpub: publish:") {
+	if code != 1 || !strings.Contains(msg, "InvalidAccessKeyId") || !strings.Contains(msg, "check the credentials") {
 		t.Errorf("wrong credentials: exit %d, want 1 and the store's reason:\n%s", code, msg)
 	}
+	t.Logf("with wrong credentials, feedpub says:\n%s", msg)
 	if strings.Count(msg, "\n") > 5 {
 		t.Errorf("wrong credentials: a long message:\n%s", msg)
 	}
 	after := bucketObjects(t, u, env)
 	sameList(t, "wrong credentials: objects", names(after), names(before))
-	_ = publish.LayoutPlain
 }

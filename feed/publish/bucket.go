@@ -360,8 +360,11 @@ func (b *Bucket) retry(what, key string, op func() error) error {
 			return nil
 		}
 		if attempt >= maxAttempts || !transient(err) || b.ctx.Err() != nil {
-			if gcerrors.Code(err) == gcerrors.NotFound {
+			switch {
+			case gcerrors.Code(err) == gcerrors.NotFound:
 				err = errors.Join(fs.ErrNotExist, err)
+			case refused(err):
+				return fmt.Errorf("publish: %s %s in %s: refused (check the credentials and their permissions): %w", what, key, b.url, err)
 			}
 			return fmt.Errorf("publish: %s %s in %s: %w", what, key, b.url, err)
 		}

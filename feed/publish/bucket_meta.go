@@ -136,6 +136,16 @@ func transient(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
+// refused reports whether the store refused a request's credentials or
+// permissions.
+func refused(err error) bool {
+	if gcerrors.Code(err) == gcerrors.PermissionDenied {
+		return true
+	}
+	var st interface{ HTTPStatusCode() int }
+	return errors.As(err, &st) && (st.HTTPStatusCode() == 401 || st.HTTPStatusCode() == 403)
+}
+
 // redact drops the user information and query values that may hold a
 // secret (Azure's SAS tokens) from a URL, for messages.
 func redact(raw string) string {
