@@ -223,6 +223,11 @@ func (b *Bucket) ReadFile(name string) ([]byte, error) {
 		data, err = b.b.ReadAll(b.ctx, b.key(name))
 		return err
 	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// Write reads the manifest first: a run that cannot read it must
+		// not write a shorter one, which would orphan what it listed.
+		b.fail(err)
+	}
 	return data, err
 }
 
