@@ -57,6 +57,9 @@ func TestBuildAndServe(t *testing.T) {
 	}
 	built := map[string][]byte{}
 	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && p != out && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir // the state
+		}
 		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") {
 			return err
 		}

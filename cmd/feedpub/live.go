@@ -41,7 +41,8 @@ type server struct {
 	// kept in the output folder, if there is one, across restarts.
 	times *publish.State
 
-	hook func() // for tests: called at the start of each rebuild
+	hook   func()  // for tests: called at the start of each rebuild
+	mirror *mirror // serve -publish: each new Site goes to a bucket too
 }
 
 func newServer(cfg *config, log *slog.Logger) (*server, error) {
@@ -195,6 +196,9 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	s.handler.Publish(site)
 	if _, err := s.times.SaveDir(s.cfg.out); err != nil {
 		s.log.Warn("cannot keep the times of files", "folder", s.cfg.out, "error", err)
+	}
+	if s.mirror != nil {
+		s.mirror.offer(site) // in the background: never waits
 	}
 	s.last = res
 	s.scheduleDue(site.NextDue, now)

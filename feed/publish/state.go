@@ -31,16 +31,12 @@ import (
 // unreadable is refused with a log line and rebuilt from scratch; it is
 // never trusted.
 
-// stateDir is the folder of the state in the output: no published file
-// is named so (fileName refuses it), and no Write touches it but through
-// the state.
-const stateDir = ".feedpub"
-
-// Names of the states in stateDir: build's, and serve's (which publishes
+// Names of the states of a folder in stateDir (whose prefix no published
+// file can have): build's, and serve's (which publishes
 // no files, so must not make build trust what it never wrote).
 const (
-	BuildState = stateDir + "/state"
-	ServeState = stateDir + "/serve-state"
+	BuildState = stateDir + "state"
+	ServeState = stateDir + "serve-state"
 )
 
 const (
@@ -130,7 +126,7 @@ func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprin
 	raw, err := t.ReadFile(name)
 	if err == nil {
 		var d stateData
-		if d, err = decodeState(raw, fingerprint); err == nil {
+		if d, err = decodeStateFile(raw, fingerprint); err == nil {
 			st.data, st.clean = d, true
 			for _, r := range d.Files {
 				st.clean = st.clean && !r.Pending
@@ -153,8 +149,8 @@ func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprin
 	return st
 }
 
-// decodeState checks and decodes a saved state.
-func decodeState(raw []byte, fingerprint string) (stateData, error) {
+// decodeStateFile checks and decodes a saved state.
+func decodeStateFile(raw []byte, fingerprint string) (stateData, error) {
 	var d stateData
 	if len(raw) < stateHeadLen || string(raw[:len(stateMagic)]) != stateMagic {
 		return d, errors.New("not a feedpub state (torn or foreign)")

@@ -38,7 +38,7 @@ func BenchmarkStateCodec(b *testing.B) {
 		b.Run(fmt.Sprintf("decode-%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
 			for b.Loop() {
-				if _, err := decodeState(raw, "fp"); err != nil {
+				if _, err := decodeStateFile(raw, "fp"); err != nil {
 					b.Fatal(err)
 				}
 			}
