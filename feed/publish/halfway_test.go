@@ -1,0 +1,143 @@
+package publish
+
+import (
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"feedpub/feed"
+	"feedpub/internal/feedtest"
+	"feedpub/loader"
+)
+
+var (
+	hrefRE    = regexp.MustCompile(`(?:href|src)="([^"]+)"`)
+	siteURLRE = regexp.MustCompile(`https://news\.example\.com/[^"<\s]*`)
+)
+
+// halfwayConfig is the site of the tests of a write that fails half way:
+// its pages and feeds link to each other by full URLs under its URL.
+func halfwayConfig() feed.Config {
+	return feed.Config{Title: "要闻速递", URL: "https://news.example.com/", Language: "zh-CN", Location: time.UTC}
+}
+
+// halfwaySites are a site of one post in the category old, and the same
+// site a build later: the post edited, a new post in the new category new.
+func halfwaySites(t *testing.T) (v1, v2 *feed.Site) {
+	t.Helper()
+	now := time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
+	v1, err := feed.Build([]*loader.Post{testPost("a.md", "A", "old")}, halfwayConfig(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err = feed.Build([]*loader.Post{testPost("a.md", "A edited", "old"), testPost("b.md", "B", "new")}, halfwayConfig(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v1, v2
+}
+
+// brokenLinks lists the links of every page, feed and list in dir to the
+// site (https://news.example.com/) that name no file in dir.
+func brokenLinks(t *testing.T, dir string) []string {
+	t.Helper()
+	base, _ := url.Parse("https://news.example.com/")
+	var broken []string
+	for rel, data := range feedtest.ReadTree(t, dir) {
+		if strings.HasPrefix(path.Base(rel), ".") {
+			continue
+		}
+		self := base.JoinPath(rel)
+		var links []string
+		if strings.HasSuffix(rel, ".html") {
+			for _, m := range hrefRE.FindAllStringSubmatch(string(data), -1) {
+				links = append(links, strings.ReplaceAll(m[1], "&amp;", "&"))
+			}
+		} else {
+			links = siteURLRE.FindAllString(string(data), -1)
+		}
+		for _, l := range links {
+			u, err := self.Parse(l)
+			if err != nil || u.Host != base.Host {
+				continue
+			}
+			name := strings.TrimPrefix(u.Path, "/")
+			if name == "" || strings.HasSuffix(name, "/") {
+				name += "index.html"
+			}
+			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(path.Clean(name)))); err != nil {
+				broken = append(broken, rel+" -> "+l)
+			}
+		}
+	}
+	return broken
+}
+
+// emptyFolders lists the folders of dir with nothing in them.
+func emptyFolders(t *testing.T, dir string) []string {
+	t.Helper()
+	var empty []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			if es, _ := os.ReadDir(p); len(es) == 0 {
+				empty = append(empty, p)
+			}
+		}
+		return nil
+	})
+	return empty
+}
+
+// writeWhole writes s into dir, and checks that every link resolves.
+func writeWhole(t *testing.T, s *feed.Site, dir string) {
+	t.Helper()
+	if _, err := WriteDir(s, dir, Options{Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	if b := brokenLinks(t, dir); len(b) > 0 {
+		t.Fatalf("broken links after a whole build: %q", b)
+	}
+}
+
+// A build that fails half way (here a file that cannot be written: a
+// folder stands where a new category's feed goes) leaves every link in the
+// output folder resolvable: the pages and feeds that were there keep
+// their old version, the new files it wrote are removed, and so are the
+// folders it made for them.
+func TestWriteDirFailingHalfWayKeepsLinks(t *testing.T) {
+	v1, v2 := halfwaySites(t)
+	dir := t.TempDir()
+	writeWhole(t, v1, dir)
+	index, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+
+	if err := os.MkdirAll(filepath.Join(dir, "categories", "new", "rss.xml", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteDir(v2, dir, Options{Gzip: true}); err == nil {
+		t.Fatal("WriteDir wrote over a folder")
+	}
+	// Take the obstacle away: nothing but it may be left in its folder.
+	if es, _ := os.ReadDir(filepath.Join(dir, "categories", "new")); len(es) != 1 {
+		t.Errorf("the failed build left files beside the obstacle: %v", es)
+	}
+	os.RemoveAll(filepath.Join(dir, "categories", "new"))
+	if b := brokenLinks(t, dir); len(b) > 0 {
+		t.Errorf("broken links after a build failed half way: %q", b)
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, "index.html")); string(now) != string(index) {
+		t.Errorf("index.html was updated by a build that failed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "posts", "b")); err == nil {
+		t.Errorf("the new post's folder was left by a build that failed")
+	}
+	if e := emptyFolders(t, dir); len(e) > 0 {
+		t.Errorf("empty folders left: %q", e)
+	}
+	// The next build, with nothing in its way, completes the site.
+	writeWhole(t, v2, dir)
+}
