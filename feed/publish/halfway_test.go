@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"errors"
 	"net/url"
 	"os"
 	"path"
@@ -78,6 +79,17 @@ func brokenLinks(t *testing.T, dir string) []string {
 	return broken
 }
 
+// linksTo reports whether any file in dir links to the site's path p.
+func linksTo(t *testing.T, dir, p string) bool {
+	t.Helper()
+	for rel, data := range feedtest.ReadTree(t, dir) {
+		if !strings.HasPrefix(path.Base(rel), ".") && strings.Contains(string(data), p) {
+			return true
+		}
+	}
+	return false
+}
+
 // emptyFolders lists the folders of dir with nothing in them.
 func emptyFolders(t *testing.T, dir string) []string {
 	t.Helper()
@@ -139,5 +151,45 @@ func TestWriteDirFailingHalfWayKeepsLinks(t *testing.T) {
 		t.Errorf("empty folders left: %q", e)
 	}
 	// The next build, with nothing in its way, completes the site.
+	writeWhole(t, v2, dir)
+}
+
+// failingTarget is a Dir on which writing the file named fail fails.
+type failingTarget struct {
+	*Dir
+	fail string
+}
+
+var errFull = errors.New("no space left on device")
+
+func (f failingTarget) WriteFile(name string, body []byte) (bool, error) {
+	if name == f.fail {
+		return false, errFull
+	}
+	return f.Dir.WriteFile(name, body)
+}
+
+// A build that fails once the new files are written, on a file that was
+// there, keeps the new files: the files that were there and are written
+// by then (index.html and the post's page, whatever the order) link to
+// them.
+func TestWriteFailingOnOldFileKeepsNewOnes(t *testing.T) {
+	v1, v2 := halfwaySites(t)
+	dir := t.TempDir()
+	writeWhole(t, v1, dir)
+	d, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := Write(v2, failingTarget{d, "categories/old/atom.xml"}, Options{Gzip: true}); !errors.Is(err, errFull) {
+		t.Fatalf("got %v, want the target's error", err)
+	}
+	if !linksTo(t, dir, "categories/new/") {
+		t.Fatalf("no file links to the new category after the failed build; the test tests nothing")
+	}
+	if b := brokenLinks(t, dir); len(b) > 0 {
+		t.Errorf("broken links after a build failed on a file that was there: %q", b)
+	}
 	writeWhole(t, v2, dir)
 }

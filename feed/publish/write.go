@@ -137,7 +137,8 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 // Files the site no longer has go last (Write), once nothing links to
 // them. A run that fails while writing new files removes those it wrote
 // (and so the folders it made for them), leaving the files that were
-// there as they were.
+// there as they were; one that fails later keeps them, since files that
+// were there may link to them by then.
 func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options) (int, error) {
 	listed := make(map[string]bool, len(old))
 	for _, n := range old {
@@ -169,7 +170,7 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 		}
 		if err := g.Wait(); err != nil {
 			for i, c := range created {
-				if c { // no file that was there links to it yet
+				if c && phase == 0 { // no file that was there links to it yet
 					t.Remove(files[i])
 					if opt.Gzip {
 						t.Remove(files[i] + ".gz")
