@@ -55,6 +55,16 @@ func (d *Dir) Remove(name string) error {
 	return nil
 }
 
+// holds reports whether the folder has a file at name: anything but a
+// folder or a sure "not there" counts.
+func (d *Dir) holds(name string) bool {
+	info, err := d.root.Lstat(name)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	return !info.IsDir()
+}
+
 // sweep removes the temporary files that a killed run left: they can only
 // be in the folders of the files its manifest listed.
 func (d *Dir) sweep(listed []string) {

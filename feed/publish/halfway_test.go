@@ -7,7 +7,9 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -192,4 +194,81 @@ func TestWriteFailingOnOldFileKeepsNewOnes(t *testing.T) {
 		t.Errorf("broken links after a build failed on a file that was there: %q", b)
 	}
 	writeWhole(t, v2, dir)
+}
+
+// orderTarget is a Dir that checks the order of writing: no file that was
+// there is written while a file of the site that was not is still to be.
+type orderTarget struct {
+	*Dir
+	mu      sync.Mutex
+	was     map[string]bool // files there before the run
+	pending map[string]bool // files of the site not there before the run, not yet written
+	early   []string        // files that were there, written while some of pending were not
+}
+
+func newOrderTarget(t *testing.T, d *Dir, dir string, s *feed.Site) *orderTarget {
+	o := &orderTarget{Dir: d, was: map[string]bool{}, pending: map[string]bool{}}
+	for name := range feedtest.ReadTree(t, dir) {
+		o.was[name] = true
+	}
+	for _, p := range s.Paths() {
+		name, err := fileName(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []string{name, name + ".gz"} {
+			if !o.was[n] {
+				o.pending[n] = true
+			}
+		}
+	}
+	return o
+}
+
+func (o *orderTarget) WriteFile(name string, body []byte) (bool, error) {
+	o.mu.Lock()
+	if o.was[name] && name != manifestName && len(o.pending) > 0 {
+		o.early = append(o.early, name)
+	}
+	o.mu.Unlock()
+	changed, err := o.Dir.WriteFile(name, body)
+	o.mu.Lock()
+	delete(o.pending, name)
+	o.mu.Unlock()
+	return changed, err
+}
+
+// A run killed after listing its files in the manifest, before writing
+// the new ones, leaves a manifest naming files that are not there; the
+// next run still writes them before the files that link to them, so that
+// a failure at any moment leaves every link resolvable.
+func TestWriteNewFilesFirstAfterKilledRun(t *testing.T) {
+	v1, v2 := halfwaySites(t)
+	dir := t.TempDir()
+	writeWhole(t, v1, dir)
+	d, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	// The killed run's manifest: the old files and the new.
+	listed := readManifest(d)
+	for _, p := range v2.Paths() {
+		name, _ := fileName(p)
+		listed = append(listed, name, name+".gz")
+	}
+	slices.Sort(listed)
+	if _, err := d.WriteFile(manifestName, manifestBody(slices.Compact(listed))); err != nil {
+		t.Fatal(err)
+	}
+	o := newOrderTarget(t, d, dir, v2)
+	if _, err := Write(v2, o, Options{Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	if len(o.early) > 0 {
+		t.Errorf("files that were there written before every new file was: %q", o.early)
+	}
+	if b := brokenLinks(t, dir); len(b) > 0 {
+		t.Errorf("broken links: %q", b)
+	}
 }

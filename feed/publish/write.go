@@ -55,6 +55,14 @@ type sweeper interface {
 	sweep(listed []string)
 }
 
+// A holder is a Target that tells cheaply whether it holds a file, even
+// one that no manifest lists or one that a manifest lists but a run killed
+// or failed half way never wrote. Write asks it which files are new, to
+// write them before the files that may link to them.
+type holder interface {
+	holds(name string) bool
+}
+
 // WriteDir writes site s into the folder dir (see Write and Dir): every
 // file operation goes through an os.Root, so no name and no symbolic link
 // can take it outside dir. It returns how many files it wrote.
@@ -140,18 +148,7 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 // there as they were; one that fails later keeps them, since files that
 // were there may link to them by then.
 func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options) (int, error) {
-	listed := make(map[string]bool, len(old))
-	for _, n := range old {
-		listed[n] = true
-	}
-	var fresh, known []int
-	for i := range paths {
-		if listed[files[i]] {
-			known = append(known, i)
-		} else {
-			fresh = append(fresh, i)
-		}
-	}
+	fresh, known := splitNew(t, files, old)
 	var written atomic.Int64
 	created := make([]bool, len(paths)) // new files this run wrote
 	for phase, todo := range [][]int{fresh, known} {
@@ -181,6 +178,25 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 		}
 	}
 	return int(written.Load()), nil
+}
+
+// splitNew parts the indexes of files into those new to t and those it
+// holds. A holder is asked; for another Target, the files that an earlier
+// run listed (old) count as there.
+func splitNew(t Target, files, old []string) (fresh, known []int) {
+	h, ask := t.(holder)
+	listed := make(map[string]bool, len(old))
+	for _, n := range old {
+		listed[n] = true
+	}
+	for i, name := range files {
+		if ask && h.holds(name) || !ask && listed[name] {
+			known = append(known, i)
+		} else {
+			fresh = append(fresh, i)
+		}
+	}
+	return fresh, known
 }
 
 // writeFile writes the file of the site's path p as name (and name.gz),
