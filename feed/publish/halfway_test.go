@@ -196,6 +196,52 @@ func TestWriteFailingOnOldFileKeepsNewOnes(t *testing.T) {
 	writeWhole(t, v2, dir)
 }
 
+// failingInFolder is a Dir on which writing the file named fail fails
+// once its folder is made, as on a full disk.
+type failingInFolder struct {
+	*Dir
+	fail string
+}
+
+func (f failingInFolder) WriteFile(name string, body []byte) (bool, error) {
+	if name == f.fail {
+		if _, err := f.w.folder(path.Dir(name)); err != nil {
+			return false, err
+		}
+		return false, errFull
+	}
+	return f.Dir.WriteFile(name, body)
+}
+
+// A build that fails on a new file once it made its folder (a full disk)
+// leaves no empty folder.
+func TestWriteFailingInNewFolderLeavesNoEmptyFolder(t *testing.T) {
+	v1, v2 := halfwaySites(t)
+	dir := t.TempDir()
+	writeWhole(t, v1, dir)
+	d, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := Write(v2, failingInFolder{d, "posts/b/index.html"}, Options{Gzip: true}); !errors.Is(err, errFull) {
+		t.Fatalf("got %v, want the target's error", err)
+	}
+	if e := emptyFolders(t, dir); len(e) > 0 {
+		t.Errorf("empty folders left: %q", e)
+	}
+	if b := brokenLinks(t, dir); len(b) > 0 {
+		t.Errorf("broken links after a build failed half way: %q", b)
+	}
+	// The same Dir, used again, completes the site.
+	if _, err := Write(v2, d, Options{Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	if b := brokenLinks(t, dir); len(b) > 0 {
+		t.Errorf("broken links after the build that followed: %q", b)
+	}
+}
+
 // orderTarget is a Dir that checks the order of writing: no file that was
 // there is written while a file of the site that was not is still to be.
 type orderTarget struct {

@@ -63,6 +63,13 @@ type holder interface {
 	holds(name string) bool
 }
 
+// A tidier is a Target that makes things of its own for the files it
+// writes (a folder: folders); tidy removes those that a failed run left
+// empty.
+type tidier interface {
+	tidy()
+}
+
 // WriteDir writes site s into the folder dir (see Write and Dir): every
 // file operation goes through an os.Root, so no name and no symbolic link
 // can take it outside dir. It returns how many files it wrote.
@@ -143,10 +150,9 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 // there: a link from a file that was there to one that was not (a new
 // category's feed from index.html) is written only once its target is.
 // Files the site no longer has go last (Write), once nothing links to
-// them. A run that fails while writing new files removes those it wrote
-// (and so the folders it made for them), leaving the files that were
-// there as they were; one that fails later keeps them, since files that
-// were there may link to them by then.
+// them. A run that fails while writing new files removes those it wrote,
+// leaving the files that were there as they were; one that fails later
+// keeps them, since files that were there may link to them by then.
 func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options) (int, error) {
 	fresh, known := splitNew(t, files, old)
 	var written atomic.Int64
@@ -173,6 +179,9 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 						t.Remove(files[i] + ".gz")
 					}
 				}
+			}
+			if td, ok := t.(tidier); ok {
+				td.tidy()
 			}
 			return int(written.Load()), err
 		}
