@@ -193,13 +193,18 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 // holds. A holder is asked; for another Target, the files that an earlier
 // run listed (old) count as there.
 func splitNew(t Target, files, old []string) (fresh, known []int) {
-	h, ask := t.(holder)
-	listed := make(map[string]bool, len(old))
-	for _, n := range old {
-		listed[n] = true
+	var there func(name string) bool
+	if h, ok := t.(holder); ok {
+		there = h.holds
+	} else {
+		listed := make(map[string]bool, len(old))
+		for _, n := range old {
+			listed[n] = true
+		}
+		there = func(name string) bool { return listed[name] }
 	}
 	for i, name := range files {
-		if ask && h.holds(name) || !ask && listed[name] {
+		if there(name) {
 			known = append(known, i)
 		} else {
 			fresh = append(fresh, i)
