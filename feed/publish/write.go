@@ -160,6 +160,9 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 	for phase, todo := range [][]int{fresh, known} {
 		var g errgroup.Group
 		g.SetLimit(runtime.GOMAXPROCS(0))
+		if p, ok := t.(interface{ parallel() int }); ok { // a bucket: uploads wait on the network
+			g.SetLimit(p.parallel())
+		}
 		for _, i := range todo {
 			g.Go(func() error {
 				if opt.Context != nil && opt.Context.Err() != nil {
@@ -243,7 +246,7 @@ func fileName(urlPath string) (string, error) {
 	}
 	for _, seg := range strings.Split(name, "/") {
 		if seg == "" || seg == "." || seg == ".." || strings.ContainsAny(seg, "\\\x00") || len(seg) > 255 ||
-			seg == manifestName || strings.HasPrefix(seg, tmpPrefix) || strings.IndexFunc(seg, unicode.IsControl) >= 0 {
+			seg == manifestName || seg+"/" == stateDir || strings.HasPrefix(seg, tmpPrefix) || strings.IndexFunc(seg, unicode.IsControl) >= 0 {
 			return "", fmt.Errorf("publish: refusing to write %q: not a plain path inside the output folder", urlPath)
 		}
 	}
