@@ -247,7 +247,9 @@ func checkS3Metadata(t *testing.T, m *moto, env []string, s *s3Site, ref map[str
 			if a.ContentType != typ {
 				t.Errorf("%s/%s: Content-Type %q, want %q", bucket, name, a.ContentType, typ)
 			}
-			if want := "public, max-age=60, s-maxage=60, stale-while-revalidate=60, stale-if-error=86400"; a.CacheControl != want {
+			// build's objects are kept for build_ttl (an hour by default),
+			// not for serve's schedule.
+			if want := "public, max-age=3600, s-maxage=3600, stale-while-revalidate=3600, stale-if-error=86400"; a.CacheControl != want {
 				t.Errorf("%s/%s: Cache-Control %q, want %q", bucket, name, a.CacheControl, want)
 			}
 			data, err := b.ReadAll(ctx, name)
