@@ -51,9 +51,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if limit { // the limit is the process's: put the old one back after
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	}
+	var kept int // posts the state gives, not read again
 	cfg.load.Progress = func(done, total int) {
 		if limit { // the first call: the folder's size is known
-			debug.SetMemoryLimit(buildMemoryLimit(total))
+			debug.SetMemoryLimit(buildMemoryLimit(total, kept))
 			limit = false
 		}
 		prog.update(done, total)
@@ -72,7 +73,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	st := publish.LoadDirState(stateIn, publish.BuildState, fp, log)
 	ld := loader.New(cfg.load)
-	ld.Prime(st.Known())
+	known := st.Known()
+	kept = len(known)
+	ld.Prime(known)
 	res, err := ld.Scan(ctx)
 	prog.finish()
 	if err != nil {
@@ -244,8 +247,11 @@ const bodyBudget = 256 << 20
 // live heap of about 1.7 KB a post (180 MB for 100,000): paced by GOGC
 // alone, its heap then peaks anywhere from 400 MB to 1 GB; under this limit
 // garbage is collected more often instead, for about 10% more CPU.
-func buildMemoryLimit(n int) int64 {
-	return max(256<<20, int64(n)*(5<<10)/2)
+//
+// Posts given by the state (kept) cost more, as the state holds their
+// records besides: 4 KB each.
+func buildMemoryLimit(n, kept int) int64 {
+	return max(256<<20, int64(n)*(5<<10)/2+int64(kept)*(4<<10))
 }
 
 // buildBodyBudget is bodyBudget for build, which shows each post twice at
