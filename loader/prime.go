@@ -1,9 +1,6 @@
 package loader
 
-import (
-	"sort"
-	"time"
-)
+import "time"
 
 // A Known file is what a program that keeps the state of a folder between
 // runs (feedpub build) remembers of one post file: its size, modification
@@ -73,6 +70,5 @@ func (l *Loader) Known() []Known {
 		}
 		out = append(out, Known{Path: k, Size: c.size, ModTime: c.mtime, Post: c.post, Stale: c.stale})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
+	return out // l.keys is sorted
 }

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
+	"sync"
 	"time"
 
 	"feedpub/feed"
@@ -97,6 +99,12 @@ func fileSum(body []byte) string {
 // trusts none of them.
 func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, error) {
 	st.checkOutput(t)
+	keys := make([]string, len(paths)) // pure and the most of the work: on all cores
+	parallel(len(paths), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			keys[i] = s.Key(paths[i])
+		}
+	})
 	st.mu.Lock()
 	var todo []int
 	keep := make(map[string]bool, len(files))
@@ -107,7 +115,7 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 			todo = append(todo, i)
 			continue
 		}
-		if key := s.Key(p); key != "" {
+		if key := keys[i]; key != "" {
 			if key != rec.Key {
 				todo = append(todo, i)
 			}
@@ -141,6 +149,18 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 		return todo, st.markPending(t, pending)
 	}
 	return todo, nil
+}
+
+// parallel calls fn on slices [lo, hi) of [0, n), one per core.
+func parallel(n int, fn func(lo, hi int)) {
+	k := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for c := range k {
+		lo, hi := n*c/k, n*(c+1)/k
+		wg.Add(1)
+		go func() { defer wg.Done(); fn(lo, hi) }()
+	}
+	wg.Wait()
 }
 
 // witness is a file every site has: if it does not hold the bytes the
