@@ -61,28 +61,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.load.BodyBudget = buildBodyBudget
 	cfg.load.SlimPosts = true
-	cfg.load.KeepLastGood = true // from the state: a post published stays while it does not read
-	fp, err := buildFingerprint(cfg, *gz)
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	stateIn := cfg.out
-	if publish.IsBucketURL(cfg.out) {
-		stateIn = "" // a bucket keeps its own (Bucket): no state of posts yet
-	}
-	st := publish.LoadDirState(stateIn, publish.BuildState, fp, log)
-	ld := loader.New(cfg.load)
-	known := st.Known()
-	kept = len(known)
-	ld.Prime(known)
-	res, err := ld.Scan(ctx)
+	res, st, now, err := scanWithState(ctx, cfg, *gz, stderr, &kept)
 	prog.finish()
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	st.UpdatePosts(ld.Known(), now, cfg.editTimes)
 	rejected := printProblems(stderr, cfg.load.Root, res.Problems)
 	site, err := feed.BuildLeanContext(ctx, res.Posts, cfg.site, now)
 	if err != nil {
@@ -111,6 +94,33 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return exitError(1)
 	}
 	return nil
+}
+
+// scanWithState reads the posts of cfg, told by the output's state what
+// an earlier run read (and setting kept to how many posts it gives), and
+// records them in the state as of now, which it returns.
+func scanWithState(ctx context.Context, cfg *config, gz bool, stderr io.Writer, kept *int) (*loader.Result, *publish.State, time.Time, error) {
+	cfg.load.KeepLastGood = true // from the state: a post published stays while it does not read
+	fp, err := buildFingerprint(cfg, gz)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	stateIn := cfg.out
+	if publish.IsBucketURL(cfg.out) {
+		stateIn = "" // a bucket keeps its own (Bucket): no state of posts yet
+	}
+	st := publish.LoadDirState(stateIn, publish.BuildState, fp, slog.New(slog.NewTextHandler(stderr, nil)))
+	ld := loader.New(cfg.load)
+	known := st.Known()
+	*kept = len(known)
+	ld.Prime(known)
+	res, err := ld.Scan(ctx)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	now := time.Now()
+	st.UpdatePosts(ld.Known(), now, cfg.editTimes)
+	return res, st, now, nil
 }
 
 // buildFingerprint is the fingerprint of build's state for cfg: what the

@@ -3,12 +3,14 @@ package publish
 import (
 	"bytes"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -111,10 +113,34 @@ func Fingerprint(parts ...string) string {
 			}
 		}
 	}
+	fmt.Fprintf(h, "program %s\n", programID())
 	for _, p := range parts {
 		fmt.Fprintf(h, "%d:%s\n", len(p), p)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// programID names this build of feedpub beyond its version, which a
+// development build does not have (nor, built outside git, a revision):
+// the Go build ID in its ELF notes, which changes with any change of the
+// code; elsewhere the executable's size and modification time.
+func programID() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	if f, err := elf.Open(exe); err == nil {
+		defer f.Close()
+		if sec := f.Section(".note.go.buildid"); sec != nil {
+			if data, err := sec.Data(); err == nil {
+				return hex.EncodeToString(data)
+			}
+		}
+	}
+	if fi, err := os.Stat(exe); err == nil {
+		return fmt.Sprint(fi.Size(), fi.ModTime().UnixNano())
+	}
+	return ""
 }
 
 // LoadState reads the state name (BuildState, ServeState) of t. One that
