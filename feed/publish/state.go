@@ -285,11 +285,3 @@ func (st *State) Known() []loader.Known {
 	}
 	return out
 }
-
-// File returns what the state remembers of the published file name.
-func (st *State) File(name string) (FileRecord, bool) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	r, ok := st.data.Files[name]
-	return r, ok
-}
