@@ -38,8 +38,8 @@ func genPosts(t testing.TB, dir string, n int, variant string) {
 }
 
 const (
-	manifest  = ".feedpub-manifest"
-	stateDir  = ".feedpub/" // the state, and the list of files being written
+	manifest = ".feedpub-manifest"
+	stateDir = ".feedpub/" // the state, and the list of files being written
 )
 
 // killRounds is how many builds TestBuildKilled kills: 12 in a normal run,
