@@ -21,6 +21,9 @@ type Config struct {
 	TTL      time.Duration
 	Location *time.Location // zone of dates written in Atom and JSON Feed
 	Summary  int            // characters of text in a summary made from the body
+	// Taxonomies names the taxonomies that get feeds of their own
+	// (Taxonomies() lists them): nil for all of them, empty for none.
+	Taxonomies []string
 }
 
 // DefaultLimit is how many items a feed holds unless the configuration says.
@@ -78,6 +81,12 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	if c.Summary <= 0 {
 		c.Summary = defaultSummary
+	}
+	if c.Taxonomies == nil {
+		c.Taxonomies = Taxonomies()
+	}
+	if _, err := taxonomiesOf(c.Taxonomies); err != nil {
+		return c, err
 	}
 	return c, nil
 }

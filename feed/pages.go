@@ -92,7 +92,8 @@ type pageBase struct {
 	Lang, Title, Description, SiteTitle, Root, Home string
 	T                                               *chrome // the words, in the site's language
 	Alternates                                      []pageLink
-	Frame                                           *frame // made from the fields above by makeFrame
+	Taxes                                           []pageLink // the index of each taxonomy: Href, Label
+	Frame                                           *frame     // made from the fields above by makeFrame
 }
 
 // frame is the part of a page that depends on its depth and its feed
@@ -183,7 +184,11 @@ func (c *renderer) base(p, title string) pageBase { return c.baseIn(p, title, ch
 // baseIn is base with the chrome t, made already.
 func (c *renderer) baseIn(p, title string, t *chrome) pageBase {
 	root := rootOf(p)
-	return pageBase{Lang: t.Lang, T: t, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, "")}
+	pb := pageBase{Lang: t.Lang, T: t, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, "")}
+	for _, tx := range c.taxes {
+		pb.Taxes = append(pb.Taxes, pageLink{Href: rel(root, taxPath(tx)), Label: t.p.Sprintf(taxonomyList[tx].heading)})
+	}
+	return pb
 }
 
 // feedLinks are the subscription links of ch, relative to root.
@@ -264,11 +269,13 @@ func (b *Builder) renderPages(site *Site) error {
 	}
 	add("/", newFile(body, htmlType, chans[0].updated), nil)
 
-	body, err = c.renderCategories(chans)
-	if err != nil {
-		return fmt.Errorf("feed: %s: %w", categoriesPath, err)
+	for _, tx := range c.taxes {
+		p := taxPath(tx)
+		if body, err = c.renderTaxonomy(tx, chans); err != nil {
+			return fmt.Errorf("feed: %s: %w", p, err)
+		}
+		add(p, newFile(body, htmlType, chans[0].updated), nil)
 	}
-	add(categoriesPath, newFile(body, htmlType, chans[0].updated), nil)
 
 	body, err = b.opml(chans)
 	if err != nil {
@@ -349,9 +356,11 @@ func maybeBadForHTML(b []byte) bool {
 
 func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 	p := pagePath(ch)
-	pg := channelPage{pageBase: c.base(p, ch.title), Heading: ch.name}
+	pg := channelPage{pageBase: c.base(p, ch.title)}
 	if ch.dir == "" {
 		pg.Heading = pg.T.AllPosts
+	} else {
+		pg.Heading = taxonomyList[ch.tax].mark + ch.name
 	}
 	pg.Count, pg.Updated = pg.T.posts(len(ch.items)), pg.date(c, ch.updated)
 	pg.Links = feedLinks(ch, pg.Root)
@@ -412,7 +421,10 @@ func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item) ([]byt
 		pg.Original = pr.link
 	}
 	for _, cat := range it.categories {
-		dir := "categories/" + cat.slug + "/"
+		if !c.hasTaxonomy(taxCategories) {
+			break
+		}
+		dir := taxonomyList[taxCategories].dir + cat.slug + "/"
 		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir),
 			Feed: rel(pg.Root, dir+formatList[0].file), FeedTitle: pg.T.feedOf(cat.name)})
 	}

@@ -14,6 +14,7 @@ type renderer struct {
 	Config                       // defaults filled
 	policy    *bluemonday.Policy // the sanitiser of every post's HTML (newPolicy)
 	postFrame *frame             // the frame of every post's page
+	taxes     []int              // the taxonomies published, rows of taxonomyList in order
 }
 
 // newRenderer checks cfg, fills its defaults and makes a renderer for it.
@@ -23,6 +24,9 @@ func newRenderer(cfg Config) (*renderer, error) {
 		return nil, err
 	}
 	r := &renderer{Config: cfg, policy: newPolicy()}
+	if r.taxes, err = taxonomiesOf(cfg.Taxonomies); err != nil {
+		return nil, err
+	}
 	if r.postFrame, err = r.makePostFrame(); err != nil {
 		return nil, fmt.Errorf("feed: pages of posts: %w", err)
 	}

@@ -177,6 +177,17 @@ func TestCLI(t *testing.T) {
 		},
 		{name: "wrong kind", args: []string{"check", "-config", "{dir}/feedpub.yaml", "{dir}"}, code: 2,
 			files: map[string]string{"feedpub.yaml": "limit: many\n"}},
+		{name: "bad taxonomy", args: []string{"check", "-config", "{dir}/feedpub.yaml", "{dir}"}, code: 2,
+			files: map[string]string{"feedpub.yaml": "limit: 5\ntaxonomies: [categories, tagz]\n"}},
+		{name: "taxonomies chosen", args: []string{"build", "-config", "{dir}/feedpub.yaml", "{dir}/posts", "-out", "{dir}/out"},
+			files:  map[string]string{"feedpub.yaml": "taxonomies:\n  - tags\n", "posts/a.txt": "---\ntitle: x\ndate: 2024-01-01\ncategories: [c]\ntags: [t]\nauthor: Ann\n---\nbody\n"},
+			stdout: []string{"1 post published"},
+			check: func(t *testing.T, dir, _, _ string) {
+				mustExist(t, dir, "out/tags/t/rss.xml")
+				mustExist(t, dir, "out/tags/index.html")
+				mustNotExist(t, dir, "out/categories")
+				mustNotExist(t, dir, "out/authors")
+			}},
 		{name: "config paths", args: []string{"build", "-config", "{dir}/conf/feedpub.yaml"},
 			files:  map[string]string{"conf/feedpub.yaml": "seeds: posts\nout: site\n", "conf/posts/a.txt": post},
 			stdout: []string{"1 post published"},
@@ -218,7 +229,7 @@ func TestCLI(t *testing.T) {
 		{name: "build streams", args: []string{"build", "{dir}/posts", "-out", "{dir}/out"},
 			files:  map[string]string{"posts/a.txt": plain, "posts/b.txt": "---\ntitle: x\n---\n"},
 			stdout: []string{"1 post published (1 rejected) in 1 feed; "}, stderr: []string{filepath.Join("posts", "b.txt") + ":2: no date"},
-			never: []string{"1 posts", "1 feeds", "1 files"},
+			never: []string{" 1 posts", " 1 feeds", " 1 files"},
 			check: func(t *testing.T, dir, stdout, stderr string) {
 				if strings.Contains(stdout, "b.txt") || strings.Contains(stderr, "published") {
 					t.Errorf("streams mixed: stdout %q, stderr %q", stdout, stderr)
@@ -271,6 +282,7 @@ func TestCLI(t *testing.T) {
 	wantErr := map[string]string{
 		"unknown site key":            "feedpub.yaml:3: `titel` is not a key of `site`; did you mean `title`? valid: title, description, url, language, author",
 		"wrong kind":                  "feedpub.yaml:1: limit: want a whole number, got \"many\"",
+		"bad taxonomy":                "feedpub.yaml:2: taxonomy \"tagz\": want one of categories, tags, authors",
 		"out is a file":               "cannot write to {dir}/afile/: not a directory",
 		"out has a file for a folder": "cannot write to {dir}/out/categories", // or categories/a/, as the writers race
 		"limit: 0":                    "feedpub.yaml:1: " + limitMsg,

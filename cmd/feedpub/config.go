@@ -44,6 +44,8 @@ type fileConfig struct {
 	Addr         string `yaml:"addr"`
 	MaxSize      int64  `yaml:"max_size"`
 	ModTimeDates bool   `yaml:"modtime_dates"`
+	// Taxonomies: nil when the file does not say, the default.
+	Taxonomies []string `yaml:"taxonomies"`
 
 	file  string         // the file read, if any
 	lines map[string]int // line of each key the file set ("site.url")
@@ -263,6 +265,9 @@ func (fc *fileConfig) check() (*config, error) {
 	if fc.MaxSize < 0 {
 		return nil, fmt.Errorf("config: %smax_size %d: want a positive number of bytes", fc.at("max_size"), fc.MaxSize)
 	}
+	if _, err := (feed.Config{Taxonomies: fc.Taxonomies}).WithDefaults(); err != nil {
+		return nil, fmt.Errorf("config: %s%w", fc.at("taxonomies"), err)
+	}
 	site, err := feed.Config{
 		Title:       fc.Site.Title,
 		Description: fc.Site.Description,
@@ -272,6 +277,7 @@ func (fc *fileConfig) check() (*config, error) {
 		Limit:       fc.Limit,
 		TTL:         period(sched),
 		Location:    loc,
+		Taxonomies:  fc.Taxonomies,
 	}.WithDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)
