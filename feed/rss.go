@@ -75,7 +75,8 @@ func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	for _, cat := range it.categories {
 		x.Category = append(x.Category, cat.name)
 	}
-	return xml.Marshal(x)
+	b, err := xml.Marshal(x)
+	return hexRefs(b), err
 }
 
 // rssName makes a name fit inside the parentheses of an RFC 822 comment.
@@ -105,7 +106,8 @@ func rssFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error
 			Items: bytes.Join(items, nil),
 		},
 	}
-	return marshalXML(doc)
+	b, err := marshalXML(doc)
+	return hexRefs(b), err
 }
 
 func marshalXML(v any) ([]byte, error) {
