@@ -23,7 +23,7 @@ type atomEntryXML struct {
 	feeds.AtomEntry
 	Lang     string         `xml:"xml:lang,attr,omitempty"`
 	Category []atomCategory `xml:"category"`
-	Content  *atomContent   `xml:"content"` // in place of AtomEntry's
+	Content  *atomContent   `xml:"content,omitempty"` // in place of AtomEntry's
 }
 
 // atomContent is feeds.AtomContent with its text escaped by escapeText:
@@ -104,7 +104,9 @@ func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
 		// reader copies it out of the feed.
 		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: pr.author.Name, Uri: u.author}},
 	}}
-	x.Content = &atomContent{Type: "html", Text: escapeText(pr.content)} // prepared: XML-clean
+	if !pr.brief {
+		x.Content = &atomContent{Type: "html", Text: escapeText(pr.content)} // prepared: XML-clean
+	}
 	if validEmail(pr.author.Email) {
 		x.Author.Email = pr.author.Email
 	}

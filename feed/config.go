@@ -24,6 +24,13 @@ type Config struct {
 	// Taxonomies names the taxonomies that get feeds of their own
 	// (Taxonomies() lists them): nil for all of them, empty for none.
 	Taxonomies []string
+	// Content is what items carry: ContentFull (the default) or
+	// ContentSummary.
+	Content string
+	// MaxFeedBytes is the most bytes a feed may take (DefaultMaxFeedBytes
+	// when 0): past it, its oldest items carry their summaries alone, then
+	// are left out.
+	MaxFeedBytes int
 }
 
 // DefaultLimit is how many items a feed holds unless the configuration says.
@@ -81,6 +88,19 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	if c.Summary <= 0 {
 		c.Summary = defaultSummary
+	}
+	switch c.Content {
+	case "":
+		c.Content = ContentFull
+	case ContentFull, ContentSummary:
+	default:
+		return c, fmt.Errorf("content %q: want %s or %s", c.Content, ContentFull, ContentSummary)
+	}
+	switch {
+	case c.MaxFeedBytes < 0:
+		return c, fmt.Errorf("max_feed_bytes %d: want a positive number of bytes", c.MaxFeedBytes)
+	case c.MaxFeedBytes == 0:
+		c.MaxFeedBytes = DefaultMaxFeedBytes
 	}
 	if c.Taxonomies == nil {
 		c.Taxonomies = Taxonomies()

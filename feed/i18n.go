@@ -50,6 +50,7 @@ const (
 	msgAuthors     = "Authors"
 	msgAuthorsHint = "Every author, with their own feeds:"
 	msgNoAuthors   = "No authors yet."
+	msgBrief       = "The oldest %d of them as summaries only."
 	msgSiteNav     = "Site"
 	msgPostNav     = "More posts"
 )
@@ -76,6 +77,7 @@ var msgsZhHans = map[string]string{
 	msgAuthors:     "作者",
 	msgAuthorsHint: "全部作者，各有订阅源：",
 	msgNoAuthors:   "还没有作者。",
+	msgBrief:       "其中最早的 %d 篇仅含摘要。",
 	msgSiteNav:     "站点",
 	msgPostNav:     "更多文章",
 }
@@ -102,6 +104,7 @@ var msgsZhHant = map[string]string{
 	msgAuthors:     "作者",
 	msgAuthorsHint: "全部作者，各有訂閱源：",
 	msgNoAuthors:   "還沒有作者。",
+	msgBrief:       "其中最早的 %d 篇僅含摘要。",
 	msgSiteNav:     "網站",
 	msgPostNav:     "更多文章",
 }
@@ -128,6 +131,7 @@ var msgsJa = map[string]string{
 	msgAuthors:     "著者",
 	msgAuthorsHint: "すべての著者とそのフィード：",
 	msgNoAuthors:   "まだ著者がいません。",
+	msgBrief:       "うち古い %d 件は要約のみです。",
 	msgSiteNav:     "サイト",
 	msgPostNav:     "ほかの記事",
 }

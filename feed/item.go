@@ -56,6 +56,7 @@ type prepared struct {
 	content   string // sanitised HTML with absolute URLs
 	summary   string // plain text
 	packed    []byte // content compressed, in place of content (prepareLean)
+	brief     bool   // feeds carry the summary alone (see briefed)
 }
 
 // A channel is one feed: all posts, or one category. It never changes

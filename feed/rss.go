@@ -59,7 +59,7 @@ func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	if u.id == u.link && webURL(u.id) == u.id {
 		x.Guid.IsPermaLink = "true"
 	}
-	if pr.content != "" {
+	if pr.content != "" && !pr.brief {
 		x.Content = &feeds.RssContent{Content: pr.content} // prepared: XML-clean
 	}
 	// RSS author is an e-mail address with the name in parentheses; an

@@ -45,7 +45,9 @@ type fileConfig struct {
 	MaxSize      int64  `yaml:"max_size"`
 	ModTimeDates bool   `yaml:"modtime_dates"`
 	// Taxonomies: nil when the file does not say, the default.
-	Taxonomies []string `yaml:"taxonomies"`
+	Taxonomies   []string `yaml:"taxonomies"`
+	Content      string   `yaml:"content"`
+	MaxFeedBytes int      `yaml:"max_feed_bytes"`
 
 	file  string         // the file read, if any
 	lines map[string]int // line of each key the file set ("site.url")
@@ -265,19 +267,30 @@ func (fc *fileConfig) check() (*config, error) {
 	if fc.MaxSize < 0 {
 		return nil, fmt.Errorf("config: %smax_size %d: want a positive number of bytes", fc.at("max_size"), fc.MaxSize)
 	}
-	if _, err := (feed.Config{Taxonomies: fc.Taxonomies}).WithDefaults(); err != nil {
-		return nil, fmt.Errorf("config: %s%w", fc.at("taxonomies"), err)
+	for _, k := range []struct {
+		key string
+		cfg feed.Config
+	}{
+		{"taxonomies", feed.Config{Taxonomies: fc.Taxonomies}},
+		{"content", feed.Config{Content: fc.Content}},
+		{"max_feed_bytes", feed.Config{MaxFeedBytes: fc.MaxFeedBytes}},
+	} {
+		if _, err := k.cfg.WithDefaults(); err != nil {
+			return nil, fmt.Errorf("config: %s%w", fc.at(k.key), err)
+		}
 	}
 	site, err := feed.Config{
-		Title:       fc.Site.Title,
-		Description: fc.Site.Description,
-		URL:         fc.Site.URL,
-		Language:    fc.Site.Language,
-		Author:      fc.Site.Author,
-		Limit:       fc.Limit,
-		TTL:         period(sched),
-		Location:    loc,
-		Taxonomies:  fc.Taxonomies,
+		Title:        fc.Site.Title,
+		Description:  fc.Site.Description,
+		URL:          fc.Site.URL,
+		Language:     fc.Site.Language,
+		Author:       fc.Site.Author,
+		Limit:        fc.Limit,
+		TTL:          period(sched),
+		Location:     loc,
+		Taxonomies:   fc.Taxonomies,
+		Content:      fc.Content,
+		MaxFeedBytes: fc.MaxFeedBytes,
 	}.WithDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)
