@@ -139,5 +139,8 @@ func atomFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, erro
 		},
 		Entries: bytes.Join(items, nil),
 	}
+	if c.Hub != "" {
+		doc.Link = append(doc.Link, feeds.AtomLink{Href: c.Hub, Rel: "hub"})
+	}
 	return marshalXML(doc)
 }

@@ -31,6 +31,8 @@ type Config struct {
 	// when 0): past it, its oldest items carry their summaries alone, then
 	// are left out.
 	MaxFeedBytes int
+	// Hub is the WebSub hub every feed names (rel="hub"), or "".
+	Hub string
 }
 
 // DefaultLimit is how many items a feed holds unless the configuration says.
@@ -101,6 +103,9 @@ func (c Config) WithDefaults() (Config, error) {
 		return c, fmt.Errorf("max_feed_bytes %d: want a positive number of bytes", c.MaxFeedBytes)
 	case c.MaxFeedBytes == 0:
 		c.MaxFeedBytes = DefaultMaxFeedBytes
+	}
+	if u, err := url.Parse(c.Hub); c.Hub != "" && (err != nil || !isHTTP(u)) {
+		return c, fmt.Errorf("websub.hub %q: want an absolute http(s) URL", c.Hub)
 	}
 	if c.Taxonomies == nil {
 		c.Taxonomies = Taxonomies()

@@ -80,6 +80,9 @@ func jsonFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, erro
 		Description: ch.description,
 		Authors:     []*feeds.JSONAuthor{{Name: c.Author}},
 	}
+	if c.Hub != "" {
+		doc.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: c.Hub}}
+	}
 	head, err := marshalJSON(doc)
 	if err != nil {
 		return nil, err

@@ -25,14 +25,14 @@ type rssDoc struct {
 
 type rssChannel struct {
 	feeds.RssFeed
-	Self  rssSelf `xml:"atom:link"`
-	Items []byte  `xml:",innerxml"`
+	Self  []rssSelf `xml:"atom:link"` // self, and the WebSub hub if any
+	Items []byte    `xml:",innerxml"`
 }
 
 type rssSelf struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 type rssItemXML struct {
@@ -102,9 +102,12 @@ func rssFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error
 				Docs:          "https://www.rssboard.org/rss-specification",
 				Ttl:           int(math.Ceil(c.TTL.Minutes())),
 			},
-			Self:  rssSelf{Href: self, Rel: "self", Type: "application/rss+xml"},
+			Self:  []rssSelf{{Href: self, Rel: "self", Type: "application/rss+xml"}},
 			Items: bytes.Join(items, nil),
 		},
+	}
+	if c.Hub != "" {
+		doc.Channel.Self = append(doc.Channel.Self, rssSelf{Href: c.Hub, Rel: "hub"})
 	}
 	b, err := marshalXML(doc)
 	return hexRefs(b), err

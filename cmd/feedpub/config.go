@@ -48,6 +48,9 @@ type fileConfig struct {
 	Taxonomies   []string `yaml:"taxonomies"`
 	Content      string   `yaml:"content"`
 	MaxFeedBytes int      `yaml:"max_feed_bytes"`
+	WebSub       struct {
+		Hub string `yaml:"hub"`
+	} `yaml:"websub"`
 
 	file  string         // the file read, if any
 	lines map[string]int // line of each key the file set ("site.url")
@@ -274,6 +277,7 @@ func (fc *fileConfig) check() (*config, error) {
 		{"taxonomies", feed.Config{Taxonomies: fc.Taxonomies}},
 		{"content", feed.Config{Content: fc.Content}},
 		{"max_feed_bytes", feed.Config{MaxFeedBytes: fc.MaxFeedBytes}},
+		{"websub.hub", feed.Config{Hub: fc.WebSub.Hub}},
 	} {
 		if _, err := k.cfg.WithDefaults(); err != nil {
 			return nil, fmt.Errorf("config: %s%w", fc.at(k.key), err)
@@ -291,6 +295,7 @@ func (fc *fileConfig) check() (*config, error) {
 		Taxonomies:   fc.Taxonomies,
 		Content:      fc.Content,
 		MaxFeedBytes: fc.MaxFeedBytes,
+		Hub:          fc.WebSub.Hub,
 	}.WithDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)

@@ -87,6 +87,16 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	// cannot be) it asks for a full scan, so nothing changed in between is
 	// missed, and there is one build at start-up, not two.
 	var wg sync.WaitGroup
+	if hub := s.cfg.site.Hub; hub != "" && s.pinger == nil {
+		s.pinger = feedhttp.NewPinger(hub, s.log, s.handler.Metrics)
+	}
+	if s.pinger != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.pinger.Run(ctx)
+		}()
+	}
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
