@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,7 +53,37 @@ func (d *Dir) Remove(name string) error {
 		return err
 	}
 	removeEmptyParents(d.root, path.Dir(name))
+	d.w.forget(path.Dir(name))
 	return nil
+}
+
+// holds reports whether the folder has a file at name: anything but a
+// folder or a sure "not there" counts.
+func (d *Dir) holds(name string) bool {
+	info, err := d.root.Lstat(name)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	return !info.IsDir()
+}
+
+// tidy removes the folders made by this Dir that are empty, such as the
+// folder of a new post whose page could not be written.
+func (d *Dir) tidy() {
+	d.w.mu.Lock()
+	defer d.w.mu.Unlock()
+	var made []string
+	for dir, m := range d.w.dirs {
+		if m {
+			made = append(made, dir)
+		}
+	}
+	slices.Sort(made)
+	for _, dir := range slices.Backward(made) { // a folder after those inside it
+		if d.root.Remove(dir) == nil {
+			delete(d.w.dirs, dir)
+		}
+	}
 }
 
 // sweep removes the temporary files that a killed run left: they can only
@@ -126,6 +157,16 @@ func (w *dirWriter) folder(dir string) (bool, error) {
 	w.dirs[dir] = made
 	w.mu.Unlock()
 	return made, nil
+}
+
+// forget drops dir and the folders holding it from the folders made or
+// found: they may have been removed.
+func (w *dirWriter) forget(dir string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for ; dir != "." && dir != "/" && dir != ""; dir = path.Dir(dir) {
+		delete(w.dirs, dir)
+	}
 }
 
 func b2i(b bool) int {
