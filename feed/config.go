@@ -2,6 +2,7 @@ package feed
 
 import (
 	"fmt"
+	"io/fs"
 	"net/url"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ type Config struct {
 	// when 0): past it, its oldest items carry their summaries alone, then
 	// are left out.
 	MaxFeedBytes int
+	// Templates, when set, holds templates (*.html) that take the place
+	// of the embedded ones of the same name (see feed/templates).
+	Templates fs.FS
 	// Hub is the WebSub hub every feed names (rel="hub"), or "".
 	Hub string
 }

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"fmt"
+	"html/template"
 
 	"github.com/microcosm-cc/bluemonday"
 )
@@ -15,6 +16,7 @@ type renderer struct {
 	policy    *bluemonday.Policy // the sanitiser of every post's HTML (newPolicy)
 	postFrame *frame             // the frame of every post's page
 	taxes     []int              // the taxonomies published, rows of taxonomyList in order
+	tmpl      *template.Template // the pages' templates: the embedded ones, or Config.Templates over them
 }
 
 // newRenderer checks cfg, fills its defaults and makes a renderer for it.
@@ -27,8 +29,16 @@ func newRenderer(cfg Config) (*renderer, error) {
 	if r.taxes, err = taxonomiesOf(cfg.Taxonomies); err != nil {
 		return nil, err
 	}
+	if r.tmpl, err = pageTemplatesOf(cfg.Templates); err != nil {
+		return nil, err
+	}
 	if r.postFrame, err = r.makePostFrame(); err != nil {
 		return nil, fmt.Errorf("feed: pages of posts: %w", err)
+	}
+	if cfg.Templates != nil {
+		if err := r.trySample(); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }

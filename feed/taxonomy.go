@@ -124,5 +124,5 @@ func (c *renderer) renderTaxonomy(tx int, chans []*channel) ([]byte, error) {
 	if err := pg.makeFrame(); err != nil {
 		return nil, err
 	}
-	return execute("categories.html", pg)
+	return execute(c.tmpl, "categories.html", pg)
 }

@@ -188,6 +188,18 @@ func TestCLI(t *testing.T) {
 				mustNotExist(t, dir, "out/categories")
 				mustNotExist(t, dir, "out/authors")
 			}},
+		{name: "bad template", args: []string{"check", "-config", "{dir}/feedpub.yaml", "{dir}"}, code: 2,
+			files: map[string]string{"feedpub.yaml": "templates: tpl\n", "tpl/post.html": "<p>\n{{.Title}}\n{{.Nope}}</p>\n"}},
+		{name: "templates", args: []string{"build", "-config", "{dir}/feedpub.yaml", "{dir}/posts", "-out", "{dir}/out"},
+			files: map[string]string{"feedpub.yaml": "templates: tpl\n", "posts/a.txt": post,
+				"tpl/post.html": "{{template \"head\" .}}<p class=\"mine\">{{.Heading}}</p>{{template \"foot\" .}}"},
+			stdout: []string{"1 post published"},
+			check: func(t *testing.T, dir, _, _ string) {
+				page, err := os.ReadFile(filepath.Join(dir, "out", "posts", "a", "index.html"))
+				if err != nil || !strings.Contains(string(page), `<p class="mine">One</p>`) {
+					t.Errorf("the post's page is not made from tpl/post.html: %v\n%s", err, page)
+				}
+			}},
 		{name: "config paths", args: []string{"build", "-config", "{dir}/conf/feedpub.yaml"},
 			files:  map[string]string{"conf/feedpub.yaml": "seeds: posts\nout: site\n", "conf/posts/a.txt": post},
 			stdout: []string{"1 post published"},
@@ -282,6 +294,7 @@ func TestCLI(t *testing.T) {
 	wantErr := map[string]string{
 		"unknown site key":            "feedpub.yaml:3: `titel` is not a key of `site`; did you mean `title`? valid: title, description, url, language, author",
 		"wrong kind":                  "feedpub.yaml:1: limit: want a whole number, got \"many\"",
+		"bad template":                "feedpub.yaml:1: {dir}/tpl: templates: feed: page of sample0.md: template: post.html:3:2: executing \"post.html\" at <.Nope>",
 		"bad taxonomy":                "feedpub.yaml:2: taxonomy \"tagz\": want one of categories, tags, authors",
 		"out is a file":               "cannot write to {dir}/afile/: not a directory",
 		"out has a file for a folder": "cannot write to {dir}/out/categories", // or categories/a/, as the writers race

@@ -48,6 +48,7 @@ type fileConfig struct {
 	Taxonomies   []string `yaml:"taxonomies"`
 	Content      string   `yaml:"content"`
 	MaxFeedBytes int      `yaml:"max_feed_bytes"`
+	Templates    string   `yaml:"templates"`
 	WebSub       struct {
 		Hub string `yaml:"hub"`
 	} `yaml:"websub"`
@@ -210,7 +211,7 @@ func loadConfig(c *commonFlags, fs *flag.FlagSet) (*fileConfig, error) {
 		if err := fc.decode(name, data); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		for _, p := range []*string{&fc.Seeds, &fc.Out} {
+		for _, p := range []*string{&fc.Seeds, &fc.Out, &fc.Templates} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(filepath.Dir(name), *p)
 			}
@@ -299,6 +300,15 @@ func (fc *fileConfig) check() (*config, error) {
 	}.WithDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)
+	}
+	if fc.Templates != "" {
+		if fi, err := os.Stat(fc.Templates); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("config: %stemplates %s: want a folder of templates", fc.at("templates"), fc.Templates)
+		}
+		site.Templates = os.DirFS(fc.Templates)
+		if _, err := feed.NewBuilder(site); err != nil { // parses and tries them: a wrong one stops here
+			return nil, fmt.Errorf("config: %s%s: %w", fc.at("templates"), fc.Templates, err)
+		}
 	}
 	return &config{
 		site:     site,
