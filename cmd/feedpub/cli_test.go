@@ -259,11 +259,11 @@ func TestCLI(t *testing.T) {
 		// check warns about what was most likely a mistake.
 		{name: "check warnings", args: []string{"check", "{dir}"},
 			files: map[string]string{
-				"d1.txt": "---\ntitle: x\ndate: 2024-01-20\ndraft: 1\n---\n",
-				"d2.txt": "---\ntitle: x\ndate: 2024-01-20\ndraft: \"yes\"\n---\n",
-				"d3.txt": "---\ntitle: x\ndate: 2024-01-20\ndraft: maybe\n---\n",
-				"l.txt":  "---\ntitle: x\ndate: 2024-01-20\nlink: javascript:alert(1)\n---\n",
-				"ok.txt": "---\ntitle: x\ndate: 2024-01-20\ndraft: false\nlink: /about/\n---\n",
+				"d1.txt": "---\ntitle: d1\ndate: 2024-01-20\ndraft: 1\n---\n",
+				"d2.txt": "---\ntitle: d2\ndate: 2024-01-20\ndraft: \"yes\"\n---\n",
+				"d3.txt": "---\ntitle: d3\ndate: 2024-01-20\ndraft: maybe\n---\n",
+				"l.txt":  "---\ntitle: l\ndate: 2024-01-20\nlink: javascript:alert(1)\n---\n",
+				"ok.txt": "---\ntitle: ok\ndate: 2024-01-20\ndraft: false\nlink: /about/\n---\n",
 			},
 			stdout: []string{"5 files, 5 posts read, 0 rejected"},
 			stderr: []string{
