@@ -14,9 +14,12 @@ import (
 // encoded elsewhere and spliced in.
 type atomDoc struct {
 	feeds.AtomFeed
-	Lang    string           `xml:"xml:lang,attr,omitempty"`
-	Link    []feeds.AtomLink `xml:"link"`
-	Entries []byte           `xml:",innerxml"`
+	Lang     string           `xml:"xml:lang,attr,omitempty"`
+	FHNS     string           `xml:"xmlns:fh,attr,omitempty"` // with archives (archive.go)
+	Link     []feeds.AtomLink `xml:"link"`
+	Complete *struct{}        `xml:"fh:complete"`
+	Archive  *struct{}        `xml:"fh:archive"`
+	Entries  []byte           `xml:",innerxml"`
 }
 
 type atomEntryXML struct {
@@ -141,6 +144,14 @@ func atomFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, erro
 	}
 	if c.Hub != "" {
 		doc.Link = append(doc.Link, feeds.AtomLink{Href: c.Hub, Rel: "hub"})
+	}
+	if c.Archives {
+		links, archive, complete := c.history(ch, formatAtom, ch.arch)
+		doc.FHNS = historyNS
+		for _, l := range links {
+			doc.Link = append(doc.Link, feeds.AtomLink{Href: l.href, Rel: l.rel, Type: "application/atom+xml"})
+		}
+		doc.Archive, doc.Complete = element(archive), element(complete)
 	}
 	return marshalXML(doc)
 }

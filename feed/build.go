@@ -88,6 +88,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	if err := b.renderPages(site); err != nil {
 		return nil, err
 	}
+	b.r.addArchives(site)
 	b.files = site.paths
 	return site, nil
 }

@@ -35,6 +35,9 @@ type Config struct {
 	// Templates, when set, holds templates (*.html) that take the place
 	// of the embedded ones of the same name (see feed/templates).
 	Templates fs.FS
+	// Archives adds to each feed the archive documents of RFC 5005
+	// (archive.go).
+	Archives bool
 	// Hub is the WebSub hub every feed names (rel="hub"), or "".
 	Hub string
 }

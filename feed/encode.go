@@ -14,13 +14,14 @@ import (
 type feedState struct {
 	name, title, description string
 	updated                  time.Time
+	archives                 int     // how many archive documents it links to
 	items                    []*item // the newest Limit
 	files                    [nFormats]*File
 }
 
-func (st *feedState) same(ch *channel, items []*item) bool {
+func (st *feedState) same(ch *channel, items []*item, archives int) bool {
 	return st.name == ch.name && st.title == ch.title && st.description == ch.description &&
-		st.updated.Equal(ch.updated) && slices.Equal(st.items, items)
+		st.updated.Equal(ch.updated) && slices.Equal(st.items, items) && st.archives == archives
 }
 
 // encodeFeeds writes every channel in every format into site. A channel
@@ -34,12 +35,13 @@ func (b *Builder) encodeFeeds(site *Site) error {
 	var stale []*channel
 	for _, ch := range chans {
 		top := ch.items[:min(b.r.Limit, len(ch.items))]
-		if st := b.feeds[ch.dir]; st != nil && st.same(ch, top) {
+		archives := b.r.archiveCount(len(ch.items))
+		if st := b.feeds[ch.dir]; st != nil && st.same(ch, top, archives) {
 			feeds[ch.dir] = st
 			continue
 		}
 		feeds[ch.dir] = &feedState{name: ch.name, title: ch.title, description: ch.description,
-			updated: ch.updated, items: slices.Clone(top)}
+			updated: ch.updated, archives: archives, items: slices.Clone(top)}
 		stale = append(stale, ch)
 	}
 	type job struct {

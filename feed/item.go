@@ -69,6 +69,7 @@ type channel struct {
 	title       string
 	description string
 	items       []*item // newest first, all of them; feeds hold the first Limit
+	arch        int     // in a copy made for an archive document: its number (archive.go)
 	updated     time.Time
 }
 

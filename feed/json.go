@@ -80,6 +80,14 @@ func jsonFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, erro
 		Description: ch.description,
 		Authors:     []*feeds.JSONAuthor{{Name: c.Author}},
 	}
+	if c.Archives {
+		links, _, _ := c.history(ch, formatJSON, ch.arch)
+		for _, l := range links {
+			if l.rel == "prev-archive" { // older items
+				doc.NextUrl = l.href
+			}
+		}
+	}
 	if c.Hub != "" {
 		doc.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: c.Hub}}
 	}

@@ -20,13 +20,16 @@ type rssDoc struct {
 	ContentNS string   `xml:"xmlns:content,attr"`
 	AtomNS    string   `xml:"xmlns:atom,attr"`
 	DCNS      string   `xml:"xmlns:dc,attr"`
+	FHNS      string   `xml:"xmlns:fh,attr,omitempty"` // with archives (archive.go)
 	Channel   rssChannel
 }
 
 type rssChannel struct {
 	feeds.RssFeed
-	Self  []rssSelf `xml:"atom:link"` // self, and the WebSub hub if any
-	Items []byte    `xml:",innerxml"`
+	Self     []rssSelf `xml:"atom:link"` // self, the WebSub hub if any, and the archives' links
+	Complete *struct{} `xml:"fh:complete"`
+	Archive  *struct{} `xml:"fh:archive"`
+	Items    []byte    `xml:",innerxml"`
 }
 
 type rssSelf struct {
@@ -108,6 +111,14 @@ func rssFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error
 	}
 	if c.Hub != "" {
 		doc.Channel.Self = append(doc.Channel.Self, rssSelf{Href: c.Hub, Rel: "hub"})
+	}
+	if c.Archives {
+		links, archive, complete := c.history(ch, formatRSS, ch.arch)
+		doc.FHNS = historyNS
+		for _, l := range links {
+			doc.Channel.Self = append(doc.Channel.Self, rssSelf{Href: l.href, Rel: l.rel, Type: "application/rss+xml"})
+		}
+		doc.Channel.Archive, doc.Channel.Complete = element(archive), element(complete)
 	}
 	b, err := marshalXML(doc)
 	return hexRefs(b), err

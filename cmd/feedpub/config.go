@@ -49,6 +49,7 @@ type fileConfig struct {
 	Content      string   `yaml:"content"`
 	MaxFeedBytes int      `yaml:"max_feed_bytes"`
 	Templates    string   `yaml:"templates"`
+	Archives     bool     `yaml:"archives"`
 	WebSub       struct {
 		Hub string `yaml:"hub"`
 	} `yaml:"websub"`
@@ -297,6 +298,7 @@ func (fc *fileConfig) check() (*config, error) {
 		Content:      fc.Content,
 		MaxFeedBytes: fc.MaxFeedBytes,
 		Hub:          fc.WebSub.Hub,
+		Archives:     fc.Archives,
 	}.WithDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)

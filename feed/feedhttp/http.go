@@ -188,6 +188,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 	if e == nil && sn.site.IsPost(p) {
 		return h.servePost(w, r, sn, p)
 	}
+	if is, full := sn.site.Archive(p); e == nil && is {
+		return h.serveArchive(w, r, sn, p, full)
+	}
 	if e == nil {
 		return httpError(w, classOther, http.StatusNotFound, "not found")
 	}
