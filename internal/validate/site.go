@@ -33,14 +33,7 @@ func URL(base, p string) string {
 func Site(t *testing.T, files map[string][]byte, want map[string]*Want, base string, opt Options) map[string]*Feed {
 	t.Helper()
 	files, archives := splitArchives(files)
-	for _, p := range sortedKeys(archives) {
-		o := opt
-		o.SelfURL = URL(base, p)
-		_, errs := Check(FormatOf(p), archives[p], o)
-		for _, err := range errs {
-			t.Errorf("%s: %v", p, err)
-		}
-	}
+	checkArchives(t, archives, base, opt)
 	if got, w := len(files), 3*len(want); got != w {
 		t.Errorf("got %d feed files, want %d (3 formats × %d feeds)", got, w, len(want))
 	}
@@ -77,15 +70,7 @@ func Site(t *testing.T, files map[string][]byte, want map[string]*Want, base str
 			}
 		}
 	}
-	t.Run("jing", func(t *testing.T) {
-		Tool(t, "jing")
-		names := writeFiles(t, merge(files, archives), "atom")
-		errs := Jing(t, sortedValues(names))
-		for _, e := range errs {
-			t.Error(e)
-		}
-		t.Logf("jing: %d Atom feeds, %d errors", len(names), len(errs))
-	})
+	t.Run("jing", func(t *testing.T) { runJing(t, merge(files, archives)) })
 	t.Run("feedparser", func(t *testing.T) {
 		Python(t)
 		names := writeFiles(t, merge(files, archives), "rss", "atom")
@@ -119,6 +104,31 @@ func Site(t *testing.T, files map[string][]byte, want map[string]*Want, base str
 		t.Logf("feedparser: %d feeds read", len(names))
 	})
 	return parsed
+}
+
+// checkArchives checks each archive document (what they hold together is
+// feed's TestArchivesReachEveryPost).
+func checkArchives(t *testing.T, archives map[string][]byte, base string, opt Options) {
+	t.Helper()
+	for _, p := range sortedKeys(archives) {
+		o := opt
+		o.SelfURL = URL(base, p)
+		_, errs := Check(FormatOf(p), archives[p], o)
+		for _, err := range errs {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
+
+// runJing validates the Atom feeds of files against RFC 4287's schema.
+func runJing(t *testing.T, files map[string][]byte) {
+	Tool(t, "jing")
+	names := writeFiles(t, files, "atom")
+	errs := Jing(t, sortedValues(names))
+	for _, e := range errs {
+		t.Error(e)
+	}
+	t.Logf("jing: %d Atom feeds, %d errors", len(names), len(errs))
 }
 
 // splitArchives tells the archive documents of feeds (RFC 5005:
