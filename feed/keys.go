@@ -44,6 +44,8 @@ func (s *Site) Key(p string) string {
 		return k.sum()
 	case sf.ch == nil:
 		return ""
+	case sf.arch > 0:
+		return s.archiveKey(sf)
 	}
 	base, ok := s.chanKeys.Load(sf.ch)
 	if !ok {
@@ -52,6 +54,25 @@ func (s *Site) Key(p string) string {
 	k := keyBuf{b: make([]byte, 0, 64)}
 	k.str(base.(string))
 	k.int(int64(sf.f))
+	return k.sum()
+}
+
+// archiveKey is the key of an archive document: its channel's names, its
+// number among how many, and its items.
+func (s *Site) archiveKey(sf siteFile) string {
+	ch := sf.ch
+	k := keyBuf{b: make([]byte, 0, 4096)}
+	k.str("archive")
+	k.int(int64(sf.f))
+	k.int(int64(sf.arch))
+	k.int(int64(s.r.archiveCount(len(ch.items))))
+	k.str(ch.dir)
+	k.str(ch.name)
+	k.str(ch.title)
+	k.str(ch.description)
+	for _, it := range s.r.archiveItems(ch, sf.arch) {
+		k.item(it)
+	}
 	return k.sum()
 }
 
@@ -137,6 +158,21 @@ func Fingerprint(cfg Config) (string, error) {
 	k.str(Digest())
 	k.str(cfg.Location.String())
 	cfg.Location = nil // a pointer: its name is what counts
+	if cfg.Templates != nil { // the user's: what they hold counts
+		err := fs.WalkDir(cfg.Templates, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := fs.ReadFile(cfg.Templates, p)
+			k.str(p)
+			k.str(string(b))
+			return err
+		})
+		if err != nil {
+			return "", fmt.Errorf("feed: templates: %w", err)
+		}
+		cfg.Templates = nil
+	}
 	k.str(fmt.Sprintf("%#v", cfg))
 	return k.sum(), nil
 }

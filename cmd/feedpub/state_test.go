@@ -87,7 +87,7 @@ func TestBuildIncrementalSameAsFresh(t *testing.T) {
 	seeds, out := filepath.Join(base, "seeds"), filepath.Join(base, "out")
 	genPosts(t, seeds, 60, "a")
 	cfgFile := filepath.Join(base, "feedpub.yaml")
-	os.WriteFile(cfgFile, []byte("updated_from_edits: false\nlimit: 4\n"), 0o644)
+	os.WriteFile(cfgFile, []byte("updated_from_edits: false\nlimit: 4\narchives: true\n"), 0o644)
 	args := []string{"-config", cfgFile, "-gzip"}
 	write := func(rel, body string) {
 		p := filepath.Join(seeds, rel)
