@@ -157,7 +157,7 @@ func Fingerprint(cfg Config) (string, error) {
 	var k keyBuf
 	k.str(Digest())
 	k.str(cfg.Location.String())
-	cfg.Location = nil // a pointer: its name is what counts
+	cfg.Location = nil        // a pointer: its name is what counts
 	if cfg.Templates != nil { // the user's: what they hold counts
 		err := fs.WalkDir(cfg.Templates, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
