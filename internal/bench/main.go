@@ -1,5 +1,6 @@
 // Command bench prints feedpub's performance figures: for each folder size,
-// the cold build time and peak RSS of `feedpub build`, the time of a warm
+// the cold build time and peak RSS of `feedpub build` beside `cp -r` of its
+// output and Hugo building the same posts, the time of a warm
 // rebuild after one file changes, and the latency from writing a new post
 // to `feedpub serve` serving it. It never fails on a number; figures on a
 // shared machine are noisy.
@@ -25,7 +26,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"feedpub/feed"
@@ -43,6 +43,9 @@ func main() {
 	warmprofile := flag.String("warmprofile", "", "write a CPU profile of the warm rebuilds to `file`")
 	memprofile := flag.String("memprofile", "", "write a heap profile after an in-process cold build (largest size) to `file`")
 	phases := flag.String("run", "cold,warm,latency", "comma-separated `phases` to run: cold, warm, latency")
+	rounds := flag.Int("rounds", 3, "cold build `rounds`: feedpub, cp -r and Hugo alternated")
+	hugoSite := flag.String("hugo-site", filepath.Join("..", "shared", "bench", "hugo-full"), "the peer Hugo `site` cold builds are compared with")
+	hugoMax := flag.Int("hugo-max", 10000, "compare with Hugo up to this many `posts`")
 	flag.Parse()
 	run := map[string]bool{}
 	for _, p := range strings.Split(*phases, ",") {
@@ -81,7 +84,7 @@ func main() {
 		seedsOf[n] = seeds
 		if run["cold"] {
 			fmt.Printf("\n== %d posts (%s)\n", n, seeds)
-			cold(bin, seeds, filepath.Join(*dir, fmt.Sprintf("out-%d", n)))
+			cold(bin, seeds, *dir, n, *rounds, *hugoSite, *hugoMax)
 		}
 	}
 	for i, n := range ns {
@@ -113,41 +116,6 @@ func generate(bin, dir string, n int) (string, error) {
 	}
 	fmt.Printf("generated %d posts in %v\n", n, time.Since(start).Round(time.Millisecond))
 	return seeds, os.WriteFile(done, nil, 0o644)
-}
-
-// cold runs `feedpub build` into an empty folder, twice, and prints the
-// faster run's time and its peak RSS (from getrusage of the child).
-func cold(bin, seeds, out string) {
-	best := time.Duration(-1)
-	var rss int64
-	var cpu time.Duration
-	for range 2 {
-		os.RemoveAll(out)
-		cmd := exec.Command(bin, "build", "-quiet", "-seeds", seeds, "-out", out)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			log.Fatal(err)
-		}
-		peak := watchPeakRSS(cmd.Process.Pid)
-		err := cmd.Wait()
-		d := time.Since(start)
-		if err != nil {
-			fmt.Printf("cold build: failed: %v\n%s", err, tail(stderr.String(), 2000))
-			return
-		}
-		ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		if best < 0 || d < best {
-			best = d
-			rss = peak() // kilobytes
-			if ru != nil {
-				cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-			}
-		}
-	}
-	fmt.Printf("cold build (feedpub build, best of 2):  %8v   CPU (user+sys) %v   peak RSS %d MB\n",
-		best.Round(time.Millisecond), cpu.Round(time.Millisecond), rss/1024)
 }
 
 // warm loads and builds the folder in this process, then times rebuilds
