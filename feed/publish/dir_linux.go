@@ -45,6 +45,10 @@ const maxHeld = 256
 // parent of other folders, until Close, up to maxHeld of them).
 type folder struct {
 	mu   sync.Mutex
+	// entries is held around each call that changes the folder's entries
+	// (mkdirat, a file made, renameat): writers take turns here, parked,
+	// rather than queue on the folder's lock in the kernel.
+	entries sync.Mutex
 	fd   int // -1 when closed
 	refs int
 	keep bool // held open until Close
@@ -130,7 +134,9 @@ func (d *Dir) acquire(dir string, create bool) (*folder, error) {
 			return nil, err
 		}
 		d.hold(parent)
+		parent.entries.Lock()
 		fd, made, err := openFolder(parent.fd, path.Base(dir), create && !f.seen)
+		parent.entries.Unlock()
 		d.release(parent)
 		if err != nil {
 			return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
@@ -279,7 +285,9 @@ func (d *Dir) write(name string, body []byte) (bool, error) {
 		}
 	}
 	tmp := d.tmp + strconv.FormatUint(d.seq.Add(1), 36)
+	f.entries.Lock()
 	fd, err := openat(f.fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW, 0o644)
+	f.entries.Unlock()
 	if err != nil {
 		return false, &fs.PathError{Op: "open", Path: path.Join(dir, tmp), Err: err}
 	}
@@ -292,7 +300,9 @@ func (d *Dir) write(name string, body []byte) (bool, error) {
 	}
 	op := "write"
 	if err == nil {
+		f.entries.Lock()
 		op, err = "rename", unix.Renameat(f.fd, tmp, f.fd, base)
+		f.entries.Unlock()
 	}
 	if err != nil {
 		unix.Unlinkat(f.fd, tmp, 0)

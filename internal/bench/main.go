@@ -352,6 +352,8 @@ func served(c *http.Client, url, token string) bool {
 
 // profile runs a cold build in this process under the profiler.
 func profile(seeds, cpu, mem string) {
+	out, _ := os.MkdirTemp("", "feedpub-bench-out")
+	defer os.RemoveAll(out) // after the profile stops: not in it
 	if cpu != "" {
 		f, err := os.Create(cpu)
 		if err != nil {
@@ -381,8 +383,6 @@ func profile(seeds, cpu, mem string) {
 		f.Close()
 		fmt.Printf("heap profile (after the build, before writing): %s\n", mem)
 	}
-	out, _ := os.MkdirTemp("", "feedpub-bench-out")
-	defer os.RemoveAll(out)
 	if mem != "" { // and what it holds half way through writing
 		go func() {
 			time.Sleep(built - scanned + time.Second)
