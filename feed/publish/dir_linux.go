@@ -44,16 +44,16 @@ const maxHeld = 256
 // A folder is one folder inside a Dir, open while in use (and, as the
 // parent of other folders, until Close, up to maxHeld of them).
 type folder struct {
-	mu   sync.Mutex
+	mu sync.Mutex
 	// entries is held around each call that changes the folder's entries
 	// (mkdirat, a file made, renameat): writers take turns here, parked,
 	// rather than queue on the folder's lock in the kernel.
 	entries sync.Mutex
-	fd   int // -1 when closed
-	refs int
-	keep bool // held open until Close
-	seen bool // made or found by this Dir
-	made bool // made by this Dir: it holds no file of an earlier run
+	fd      int // -1 when closed
+	refs    int
+	keep    bool // held open until Close
+	seen    bool // made or found by this Dir
+	made    bool // made by this Dir: it holds no file of an earlier run
 }
 
 // OpenDir opens the folder dir as a Target, making it if need be.
