@@ -22,10 +22,11 @@ import (
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := newCommand("build", "Writes every feed and page of the seed folder DIR into -out, each file atomically.\nProblems go to stderr, one line each; the summary to stdout.", stderr)
-	out := fs.String("out", "", "`folder` to write the site into (default public)")
+	out := fs.String("out", "", "`folder` to write the site into (default public), or a bucket URL (s3://, gs://, azblob://, file://, mem://) to upload it to")
 	strict := fs.Bool("strict", false, "exit 1 when any post is rejected")
 	gz := fs.Bool("gzip", false, "also write a .gz beside every file, for a server's gzip_static")
 	quiet := fs.Bool("quiet", false, "print nothing but problems: no progress, no summary")
+	bucket := registerBucketFlags(fs)
 	cfg, err := common.parse(fs, args, func(fc *fileConfig) {
 		if *out != "" {
 			fc.Out = *out
@@ -34,8 +35,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := publish.CheckOut(cfg.load.Root, cfg.out); err != nil {
-		return err
+	if !publish.IsBucketURL(cfg.out) {
+		if err := publish.CheckOut(cfg.load.Root, cfg.out); err != nil {
+			return err
+		}
 	}
 	// Static files are not rebuilt every minute as serve's are: their RSS
 	// ttl is build_ttl, not the schedule's period.
@@ -65,6 +68,15 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	site, err := feed.BuildLeanContext(ctx, res.Posts, cfg.site, time.Now())
 	if err != nil {
 		return err
+	}
+	if publish.IsBucketURL(cfg.out) {
+		if err := upload(ctx, site, cfg.out, bucket.options(cfg.site.TTL, *gz), stdout, stderr, *quiet); err != nil {
+			return err
+		}
+		if *strict && rejected > 0 {
+			return exitError(1)
+		}
+		return nil
 	}
 
 	n, err := publish.WriteDir(site, cfg.out, publish.Options{Gzip: *gz, Context: ctx})

@@ -36,7 +36,8 @@ type server struct {
 	full  bool            // rescan everything
 	paths map[string]bool // changed files and folders
 
-	hook func() // for tests: called at the start of each rebuild
+	hook   func()  // for tests: called at the start of each rebuild
+	mirror *mirror // serve -publish: each new Site goes to a bucket too
 }
 
 func newServer(cfg *config, log *slog.Logger) (*server, error) {
@@ -182,6 +183,9 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 		level = slog.LevelDebug
 	}
 	s.handler.Publish(site)
+	if s.mirror != nil {
+		s.mirror.offer(site) // in the background: never waits
+	}
 	s.last = res
 	s.scheduleDue(site.NextDue, now)
 	s.log.Log(ctx, level, "rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,

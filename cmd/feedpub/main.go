@@ -61,6 +61,7 @@ Usage:
   feedpub serve [flags] [DIR]     serve them and keep them current
   feedpub check [flags] [DIR]     print each problem as path:line: message
   feedpub gen -n N -out DIR       write N synthetic posts for benchmarks
+  feedpub healthz [-addr HOST:PORT]  exit 0 if a running serve is healthy (a HEALTHCHECK)
   feedpub version                 print the version, commit and Go version
   feedpub help [COMMAND]          print this, or a command's flags
 
@@ -69,10 +70,11 @@ Run 'feedpub COMMAND -h' for a command's flags.
 
 // commands are the subcommands by name.
 var commands = map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-	"build": runBuild,
-	"serve": runServe,
-	"check": runCheck,
-	"gen":   runGen,
+	"build":   runBuild,
+	"serve":   runServe,
+	"check":   runCheck,
+	"gen":     runGen,
+	"healthz": runHealthz,
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -25,6 +25,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs, common := newCommand("serve", "Serves the feeds and pages of the seed folder DIR, rebuilt when a post changes and on the schedule.", stderr)
 	addr := fs.String("addr", "", "`address` to listen on (default 127.0.0.1:8080)")
 	accessLog := fs.Bool("access-log", false, "log every request")
+	pub := fs.String("publish", "", "also publish every rebuild to this bucket `URL` (s3://, gs://, azblob://, file://), incrementally, in the background")
+	bucket := registerBucketFlags(fs)
 	cfg, err := common.parse(fs, args, func(fc *fileConfig) {
 		if *addr != "" {
 			fc.Addr = *addr
@@ -48,6 +50,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv.handler.AccessLog = *accessLog
+	if *pub != "" {
+		srv.mirror = newMirror(*pub, bucket.options(cfg.site.TTL, false), log)
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "seeds", cfg.load.Root, "schedule", cfg.spec)
 	return srv.run(ctx, ln)
 }
@@ -88,6 +93,13 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	// missed, and there is one build at start-up, not two.
 	var wg sync.WaitGroup
 	wg.Add(2)
+	if s.mirror != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.mirror.run(ctx)
+		}()
+	}
 	go func() {
 		defer wg.Done()
 		s.loop(ctx)

@@ -6,10 +6,13 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +39,7 @@ type Dir struct {
 	mu      sync.Mutex
 	folders map[string]*folder // by slash path inside the folder
 	held    int                // folders kept open as parents
+	absent  map[string]bool    // folders found missing since one was last made
 }
 
 // maxHeld bounds the parent folders a Dir keeps open between files.
@@ -140,6 +144,11 @@ func (d *Dir) acquire(dir string, create bool) (*folder, error) {
 		d.release(parent)
 		if err != nil {
 			return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
+		}
+		if made {
+			d.mu.Lock()
+			d.absent = nil
+			d.mu.Unlock()
 		}
 		f.fd = fd
 		if !f.seen {
@@ -372,6 +381,72 @@ func (d *Dir) removeFolder(dir string) error {
 		f.mu.Unlock()
 	}
 	return nil
+}
+
+// makeFolder makes the folder dir and those on the way, unless made or
+// found before.
+func (d *Dir) makeFolder(dir string) error {
+	f, err := d.acquire(dir, true)
+	if err == nil {
+		d.release(f)
+	}
+	return err
+}
+
+// holds reports whether the folder has a file at name: anything but a
+// folder or a sure "not there" counts. Before a cold build writes, every
+// name is asked about: a folder found missing is remembered until a
+// folder is made, so that its files are answered without a system call.
+func (d *Dir) holds(name string) bool {
+	dir := path.Dir(name)
+	d.mu.Lock()
+	for up := dir; up != "." && d.absent != nil; up = path.Dir(up) {
+		if d.absent[up] {
+			d.mu.Unlock()
+			return false
+		}
+	}
+	d.mu.Unlock()
+	f, err := d.acquire(dir, false)
+	if err != nil {
+		var pe *fs.PathError
+		if !errors.As(err, &pe) || !errors.Is(err, fs.ErrNotExist) {
+			return true
+		}
+		d.mu.Lock()
+		if d.absent == nil {
+			d.absent = map[string]bool{}
+		}
+		d.absent[pe.Path] = true
+		d.mu.Unlock()
+		return false
+	}
+	defer d.release(f)
+	var st unix.Stat_t
+	if err := unix.Fstatat(f.fd, path.Base(name), &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return err != unix.ENOENT
+	}
+	return st.Mode&unix.S_IFMT != unix.S_IFDIR
+}
+
+// tidy removes the folders made by this Dir that are empty, such as the
+// folder of a new post whose page could not be written.
+func (d *Dir) tidy() {
+	d.mu.Lock()
+	folders := maps.Clone(d.folders)
+	d.mu.Unlock()
+	var made []string
+	for dir, f := range folders { // a folder's lock is never taken under d.mu
+		f.mu.Lock()
+		if f.made {
+			made = append(made, dir)
+		}
+		f.mu.Unlock()
+	}
+	slices.Sort(made)
+	for _, dir := range slices.Backward(made) { // a folder after those inside it
+		d.removeFolder(dir)
+	}
 }
 
 // sweep removes the temporary files that a killed run left: they can only

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,7 +21,8 @@ import (
 // file in the same folder and a rename, and every file operation goes
 // through an os.Root, so no name and no symbolic link can take it outside
 // the folder. It is safe for concurrent use. (On Linux, dir_linux.go
-// writes relative to held folder descriptors instead.)
+// writes relative to held folder descriptors instead; -tags osroot keeps
+// this one.)
 type Dir struct {
 	root  *os.Root
 	start time.Time // when it was opened: older temporary files are a killed run's
@@ -55,12 +57,44 @@ func (d *Dir) Remove(name string) error {
 		return err
 	}
 	removeEmptyParents(d.root, path.Dir(name))
-	d.w.mu.Lock() // the folders may be gone: make them again when written
-	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
-		delete(d.w.dirs, dir)
-	}
-	d.w.mu.Unlock()
+	d.w.forget(path.Dir(name))
 	return nil
+}
+
+// makeFolder makes the folder dir and those on the way, unless made or
+// found before.
+func (d *Dir) makeFolder(dir string) error {
+	_, err := d.w.folder(dir)
+	return err
+}
+
+// holds reports whether the folder has a file at name: anything but a
+// folder or a sure "not there" counts.
+func (d *Dir) holds(name string) bool {
+	info, err := d.root.Lstat(name)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	return !info.IsDir()
+}
+
+// tidy removes the folders made by this Dir that are empty, such as the
+// folder of a new post whose page could not be written.
+func (d *Dir) tidy() {
+	d.w.mu.Lock()
+	defer d.w.mu.Unlock()
+	var made []string
+	for dir, m := range d.w.dirs {
+		if m {
+			made = append(made, dir)
+		}
+	}
+	slices.Sort(made)
+	for _, dir := range slices.Backward(made) { // a folder after those inside it
+		if d.root.Remove(dir) == nil {
+			delete(d.w.dirs, dir)
+		}
+	}
 }
 
 // sweep removes the temporary files that a killed run left: they can only
@@ -134,6 +168,16 @@ func (w *dirWriter) folder(dir string) (bool, error) {
 	w.dirs[dir] = made
 	w.mu.Unlock()
 	return made, nil
+}
+
+// forget drops dir and the folders holding it from the folders made or
+// found: they may have been removed.
+func (w *dirWriter) forget(dir string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for ; dir != "." && dir != "/" && dir != ""; dir = path.Dir(dir) {
+		delete(w.dirs, dir)
+	}
 }
 
 // writeAtomic replaces name (a slash path inside root) with body through a

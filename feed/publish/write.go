@@ -55,6 +55,21 @@ type sweeper interface {
 	sweep(listed []string)
 }
 
+// A holder is a Target that tells cheaply whether it holds a file, even
+// one that no manifest lists or one that a manifest lists but a run killed
+// or failed half way never wrote. Write asks it which files are new, to
+// write them before the files that may link to them.
+type holder interface {
+	holds(name string) bool
+}
+
+// A tidier is a Target that makes things of its own for the files it
+// writes (a folder: folders); tidy removes those that a failed run left
+// empty.
+type tidier interface {
+	tidy()
+}
+
 // WriteDir writes site s into the folder dir (see Write and Dir): every
 // file operation goes through an os.Root, so no name and no symbolic link
 // can take it outside dir. It returns how many files it wrote.
@@ -135,27 +150,19 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 // there: a link from a file that was there to one that was not (a new
 // category's feed from index.html) is written only once its target is.
 // Files the site no longer has go last (Write), once nothing links to
-// them. A run that fails while writing new files removes those it wrote
-// (and so the folders it made for them), leaving the files that were
-// there as they were.
+// them. A run that fails while writing new files removes those it wrote,
+// leaving the files that were there as they were; one that fails later
+// keeps them, since files that were there may link to them by then.
 func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options) (int, error) {
-	listed := make(map[string]bool, len(old))
-	for _, n := range old {
-		listed[n] = true
-	}
-	var fresh, known []int
-	for i := range paths {
-		if listed[files[i]] {
-			known = append(known, i)
-		} else {
-			fresh = append(fresh, i)
-		}
-	}
+	fresh, known := splitNew(t, files, old)
 	var written atomic.Int64
 	created := make([]bool, len(paths)) // new files this run wrote
 	for phase, todo := range [][]int{fresh, known} {
 		var g errgroup.Group
 		g.SetLimit(runtime.GOMAXPROCS(0))
+		if p, ok := t.(interface{ parallel() int }); ok { // a bucket: uploads wait on the network
+			g.SetLimit(p.parallel())
+		}
 		for _, i := range todo {
 			g.Go(func() error {
 				if opt.Context != nil && opt.Context.Err() != nil {
@@ -169,17 +176,44 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 		}
 		if err := g.Wait(); err != nil {
 			for i, c := range created {
-				if c { // no file that was there links to it yet
+				if c && phase == 0 { // no file that was there links to it yet
 					t.Remove(files[i])
 					if opt.Gzip {
 						t.Remove(files[i] + ".gz")
 					}
 				}
 			}
+			if td, ok := t.(tidier); ok {
+				td.tidy()
+			}
 			return int(written.Load()), err
 		}
 	}
 	return int(written.Load()), nil
+}
+
+// splitNew parts the indexes of files into those new to t and those it
+// holds. A holder is asked; for another Target, the files that an earlier
+// run listed (old) count as there.
+func splitNew(t Target, files, old []string) (fresh, known []int) {
+	var there func(name string) bool
+	if h, ok := t.(holder); ok {
+		there = h.holds
+	} else {
+		listed := make(map[string]bool, len(old))
+		for _, n := range old {
+			listed[n] = true
+		}
+		there = func(name string) bool { return listed[name] }
+	}
+	for i, name := range files {
+		if there(name) {
+			known = append(known, i)
+		} else {
+			fresh = append(fresh, i)
+		}
+	}
+	return fresh, known
 }
 
 // writeFile writes the file of the site's path p as name (and name.gz),
@@ -212,7 +246,7 @@ func fileName(urlPath string) (string, error) {
 	}
 	for _, seg := range strings.Split(name, "/") {
 		if seg == "" || seg == "." || seg == ".." || strings.ContainsAny(seg, "\\\x00") || len(seg) > 255 ||
-			seg == manifestName || strings.HasPrefix(seg, tmpPrefix) || strings.IndexFunc(seg, unicode.IsControl) >= 0 {
+			seg == manifestName || seg+"/" == stateDir || strings.HasPrefix(seg, tmpPrefix) || strings.IndexFunc(seg, unicode.IsControl) >= 0 {
 			return "", fmt.Errorf("publish: refusing to write %q: not a plain path inside the output folder", urlPath)
 		}
 	}
