@@ -14,16 +14,19 @@ import (
 // encoded elsewhere and spliced in.
 type atomDoc struct {
 	feeds.AtomFeed
-	Lang    string           `xml:"xml:lang,attr,omitempty"`
-	Link    []feeds.AtomLink `xml:"link"`
-	Entries []byte           `xml:",innerxml"`
+	Lang     string           `xml:"xml:lang,attr,omitempty"`
+	FHNS     string           `xml:"xmlns:fh,attr,omitempty"` // with archives (archive.go)
+	Link     []feeds.AtomLink `xml:"link"`
+	Complete *struct{}        `xml:"fh:complete"`
+	Archive  *struct{}        `xml:"fh:archive"`
+	Entries  []byte           `xml:",innerxml"`
 }
 
 type atomEntryXML struct {
 	feeds.AtomEntry
 	Lang     string         `xml:"xml:lang,attr,omitempty"`
 	Category []atomCategory `xml:"category"`
-	Content  *atomContent   `xml:"content"` // in place of AtomEntry's
+	Content  *atomContent   `xml:"content,omitempty"` // in place of AtomEntry's
 }
 
 // atomContent is feeds.AtomContent with its text escaped by escapeText:
@@ -104,7 +107,9 @@ func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
 		// reader copies it out of the feed.
 		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: pr.author.Name, Uri: u.author}},
 	}}
-	x.Content = &atomContent{Type: "html", Text: escapeText(pr.content)} // prepared: XML-clean
+	if !pr.brief {
+		x.Content = &atomContent{Type: "html", Text: escapeText(pr.content)} // prepared: XML-clean
+	}
 	if validEmail(pr.author.Email) {
 		x.Author.Email = pr.author.Email
 	}
@@ -136,6 +141,17 @@ func atomFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, erro
 			{Href: c.homeURL(ch), Rel: "alternate", Type: "text/html"},
 		},
 		Entries: bytes.Join(items, nil),
+	}
+	if c.Hub != "" {
+		doc.Link = append(doc.Link, feeds.AtomLink{Href: c.Hub, Rel: "hub"})
+	}
+	if c.Archives {
+		links, archive, complete := c.history(ch, formatAtom, ch.arch)
+		doc.FHNS = historyNS
+		for _, l := range links {
+			doc.Link = append(doc.Link, feeds.AtomLink{Href: l.href, Rel: l.rel, Type: "application/atom+xml"})
+		}
+		doc.Archive, doc.Complete = element(archive), element(complete)
 	}
 	return marshalXML(doc)
 }

@@ -48,7 +48,7 @@ func BenchmarkEncodeFeed(b *testing.B) {
 					}
 					parts[i] = enc
 				}
-				body, _, err := spliceFeed(&bl.r.Config, ch, f, parts)
+				body, _, err := bl.r.feedBody(ch, f, bl.r.feedURL(ch, &formatList[f]), ch.items, parts)
 				if err != nil {
 					b.Fatal(err)
 				}

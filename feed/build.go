@@ -30,8 +30,8 @@ type Builder struct {
 	bySlug       []*item                      // the last build's items, by slug
 	slugs        map[string]string            // by path: the slug of each post's page
 	slugPaths    []string                     // sorted, that slugs were made for
-	catNums      map[string]int               // category slug -> its number, for channels
-	byNum        []*channel                   // the last build's category channels, by number
+	termNums     map[string]int               // term.key() -> its number, for channels
+	byNum        []*channel                   // the last build's channels of terms, by number
 	lastPosts    []*loader.Post               // the last build's posts, in its order
 	lastItems    []*item                      // lastItems[i] is the item of lastPosts[i], if it was due
 	lastNow      time.Time                    // the last build's now
@@ -48,7 +48,7 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		return nil, err
 	}
 	return &Builder{r: r, items: map[*loader.Post]*item{}, files: map[string]siteFile{},
-		feeds: map[string]*feedState{}, catNums: map[string]int{}}, nil
+		feeds: map[string]*feedState{}, termNums: map[string]int{}}, nil
 }
 
 // Build is a pure function of its arguments: the same posts, config and
@@ -88,6 +88,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	if err := b.renderPages(site); err != nil {
 		return nil, err
 	}
+	b.r.addArchives(site)
 	b.files = site.paths
 	return site, nil
 }
@@ -160,7 +161,7 @@ func (b *Builder) makeItems(posts []*loader.Post, pl *placement) []*item {
 	fresh := make([]*item, len(pl.todo))
 	parallel(len(pl.todo), func(k int) {
 		p := posts[pl.todo[k]]
-		fresh[k] = newItem(p, pl.slugs[p.Path])
+		fresh[k] = newItem(p, pl.slugs[p.Path], b.r.taxes)
 	})
 	for k, it := range fresh {
 		b.items[it.post] = it

@@ -110,7 +110,8 @@ func TestGolden(t *testing.T) {
 
 // wantFeeds is what testdata/posts must give: items of each feed by title,
 // newest first. The future post, the draft and the broken post are not in
-// any feed; "open source"/"Open Source" and "ＧＯ"/"Go" share feeds.
+// any feed; "open source"/"Open Source" and "ＧＯ"/"Go" share feeds. Tags
+// and authors have feeds of their own, posts without an author none.
 var wantFeeds = map[string][]string{
 	"":                        {"沪指收涨 0.8%，成交额回升", "Release notes: version 2.0 & friends", "城市书展开幕", "Same category, other case"},
 	"categories/金融/":          {"沪指收涨 0.8%，成交额回升"},
@@ -118,6 +119,10 @@ var wantFeeds = map[string][]string{
 	"categories/open-source/": {"Release notes: version 2.0 & friends", "Same category, other case"},
 	"categories/go/":          {"Release notes: version 2.0 & friends", "Same category, other case"},
 	"categories/文化/":          {"城市书展开幕"},
+	"tags/go/":                {"Release notes: version 2.0 & friends"},
+	"tags/release/":           {"Release notes: version 2.0 & friends"},
+	"authors/ada-lovelace/":   {"Release notes: version 2.0 & friends"},
+	"authors/财经快讯/":           {"沪指收涨 0.8%，成交额回升"},
 }
 
 func TestFeedsParseBack(t *testing.T) {
@@ -263,7 +268,7 @@ func TestLeanSlimBuildSameBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range res.Posts {
-		if p.Body != "" || len(p.Tags) > 0 {
+		if full, _ := p.Full(); p.Body != "" || full == p {
 			t.Fatalf("%s: got a whole post (body %q), want a slim one", p.Path, p.Body)
 		}
 	}
@@ -281,6 +286,52 @@ func TestLeanSlimBuildSameBytes(t *testing.T) {
 		}
 		if w := fileAt(t, want, p).Body; !bytes.Equal(data, w) {
 			t.Errorf("%s: the lean build of slim posts wrote %d bytes, want the %d of a whole build", p, len(data), len(w))
+		}
+	}
+}
+
+// TestGoldenCategoriesOnly: with tags and authors off, every file is the
+// one feedpub wrote before taxonomies were a table: the feeds are those of
+// TestGolden, and the pages that list feeds or taxonomies are kept in
+// testdata/golden-categories.
+func TestGoldenCategoriesOnly(t *testing.T) {
+	res, err := loader.New(loader.Config{Root: "testdata/posts", Location: goldenZone}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := goldenConfig()
+	cfg.Taxonomies = []string{"categories"}
+	site, err := Build(res.Posts, cfg, goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := func(p string) string {
+		return strings.Replace(goldenName(p), filepath.Join("testdata", "golden"), filepath.Join("testdata", "golden-categories"), 1)
+	}
+	for _, p := range site.Paths() {
+		if strings.HasPrefix(p, "/tags/") || strings.HasPrefix(p, "/authors/") {
+			t.Errorf("%s: a taxonomy that is off", p)
+		}
+		body := fileAt(t, site, p).Body
+		name := own(p)
+		if *update {
+			if g, err := os.ReadFile(goldenName(p)); err == nil && bytes.Equal(g, body) {
+				os.Remove(name)
+			} else {
+				os.MkdirAll(filepath.Dir(name), 0o755)
+				os.WriteFile(name, body, 0o644)
+			}
+		}
+		w, err := os.ReadFile(name)
+		if err != nil {
+			w, err = os.ReadFile(goldenName(p))
+		}
+		if err != nil {
+			t.Errorf("%s: no golden file: %v", p, err)
+			continue
+		}
+		if !bytes.Equal(body, w) {
+			t.Errorf("%s differs from its golden file with categories only", p)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"fmt"
+	"io/fs"
 	"net/url"
 	"strings"
 	"time"
@@ -21,6 +22,24 @@ type Config struct {
 	TTL      time.Duration
 	Location *time.Location // zone of dates written in Atom and JSON Feed
 	Summary  int            // characters of text in a summary made from the body
+	// Taxonomies names the taxonomies that get feeds of their own
+	// (Taxonomies() lists them): nil for all of them, empty for none.
+	Taxonomies []string
+	// Content is what items carry: ContentFull (the default) or
+	// ContentSummary.
+	Content string
+	// MaxFeedBytes is the most bytes a feed may take (DefaultMaxFeedBytes
+	// when 0): past it, its oldest items carry their summaries alone, then
+	// are left out.
+	MaxFeedBytes int
+	// Templates, when set, holds templates (*.html) that take the place
+	// of the embedded ones of the same name (see feed/templates).
+	Templates fs.FS
+	// Archives adds to each feed the archive documents of RFC 5005
+	// (archive.go).
+	Archives bool
+	// Hub is the WebSub hub every feed names (rel="hub"), or "".
+	Hub string
 }
 
 // DefaultLimit is how many items a feed holds unless the configuration says.
@@ -78,6 +97,28 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	if c.Summary <= 0 {
 		c.Summary = defaultSummary
+	}
+	switch c.Content {
+	case "":
+		c.Content = ContentFull
+	case ContentFull, ContentSummary:
+	default:
+		return c, fmt.Errorf("content %q: want %s or %s", c.Content, ContentFull, ContentSummary)
+	}
+	switch {
+	case c.MaxFeedBytes < 0:
+		return c, fmt.Errorf("max_feed_bytes %d: want a positive number of bytes", c.MaxFeedBytes)
+	case c.MaxFeedBytes == 0:
+		c.MaxFeedBytes = DefaultMaxFeedBytes
+	}
+	if u, err := url.Parse(c.Hub); c.Hub != "" && (err != nil || !isHTTP(u)) {
+		return c, fmt.Errorf("websub.hub %q: want an absolute http(s) URL", c.Hub)
+	}
+	if c.Taxonomies == nil {
+		c.Taxonomies = Taxonomies()
+	}
+	if _, err := taxonomiesOf(c.Taxonomies); err != nil {
+		return c, err
 	}
 	return c, nil
 }

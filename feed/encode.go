@@ -1,7 +1,6 @@
 package feed
 
 import (
-	"bytes"
 	"fmt"
 	"runtime"
 	"slices"
@@ -15,13 +14,14 @@ import (
 type feedState struct {
 	name, title, description string
 	updated                  time.Time
+	archives                 int     // how many archive documents it links to
 	items                    []*item // the newest Limit
 	files                    [nFormats]*File
 }
 
-func (st *feedState) same(ch *channel, items []*item) bool {
+func (st *feedState) same(ch *channel, items []*item, archives int) bool {
 	return st.name == ch.name && st.title == ch.title && st.description == ch.description &&
-		st.updated.Equal(ch.updated) && slices.Equal(st.items, items)
+		st.updated.Equal(ch.updated) && slices.Equal(st.items, items) && st.archives == archives
 }
 
 // encodeFeeds writes every channel in every format into site. A channel
@@ -35,12 +35,13 @@ func (b *Builder) encodeFeeds(site *Site) error {
 	var stale []*channel
 	for _, ch := range chans {
 		top := ch.items[:min(b.r.Limit, len(ch.items))]
-		if st := b.feeds[ch.dir]; st != nil && st.same(ch, top) {
+		archives := b.r.archiveCount(len(ch.items))
+		if st := b.feeds[ch.dir]; st != nil && st.same(ch, top, archives) {
 			feeds[ch.dir] = st
 			continue
 		}
 		feeds[ch.dir] = &feedState{name: ch.name, title: ch.title, description: ch.description,
-			updated: ch.updated, items: slices.Clone(top)}
+			updated: ch.updated, archives: archives, items: slices.Clone(top)}
 		stale = append(stale, ch)
 	}
 	type job struct {
@@ -81,6 +82,9 @@ func (b *Builder) encodeFeeds(site *Site) error {
 		if offs[i] != nil {
 			body := files[i].Body
 			for k, it := range feeds[j.ch.dir].items {
+				if k >= len(offs[i]) || offs[i][k] < 0 { // a summary, or left out: see feedBody
+					continue
+				}
 				it.mu.Lock()
 				end := offs[i][k] + len(it.enc[j.f])
 				it.enc[j.f] = body[offs[i][k]:end:end]
@@ -128,7 +132,7 @@ func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, []int, e
 	for i, it := range items {
 		it.mu.Lock() // another feed may be encoding it
 		if it.enc[f] == nil {
-			enc, err := formatList[f].item(&b.r.Config, it, b.r.prepare(it, true))
+			enc, err := b.r.encodeItem(it, f, b.r.prepare(it, true))
 			if err != nil {
 				it.mu.Unlock()
 				return nil, nil, fmt.Errorf("%s: %w", it.post.Path, err)
@@ -138,49 +142,9 @@ func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, []int, e
 		parts[i] = it.enc[f]
 		it.mu.Unlock()
 	}
-	body, offs, err := spliceFeed(&b.r.Config, ch, f, parts)
+	body, offs, err := b.r.feedBody(ch, f, b.r.feedURL(ch, &formatList[f]), items, parts)
 	if err != nil {
 		return nil, nil, err
 	}
 	return newFile(body, formatList[f].mediaType, newest(items, len(items))), offs, nil
-}
-
-// Two markers, which no encoder changes, stand for the items in a first
-// encoding of a feed: what comes before the first, between the two and
-// after the second is the feed's head, separator and tail.
-var spliceMarks = [2][]byte{[]byte("\x00feedpub-item-1\x00"), []byte("\x00feedpub-item-2\x00")}
-
-// spliceFeed encodes a feed around two markers, then writes head, items and
-// tail into one buffer of the exact size: a feed of hundreds of kilobytes
-// is copied once, not grown and copied again by each encoder. A format that
-// does not keep the markers intact is encoded with its items directly.
-func spliceFeed(c *Config, ch *channel, f int, parts [][]byte) (body []byte, offsets []int, err error) {
-	format := &formatList[f]
-	self := c.feedURL(ch, format)
-	frame, err := format.feed(c, ch, self, spliceMarks[:])
-	if err != nil {
-		return nil, nil, err
-	}
-	i := bytes.Index(frame, spliceMarks[0])
-	j := bytes.Index(frame, spliceMarks[1])
-	if i < 0 || j < i+len(spliceMarks[0]) || len(parts) == 0 {
-		body, err := format.feed(c, ch, self, parts)
-		return body, nil, err
-	}
-	head, sep, tail := frame[:i], frame[i+len(spliceMarks[0]):j], frame[j+len(spliceMarks[1]):]
-	n := len(head) + len(tail) + len(sep)*(len(parts)-1)
-	for _, p := range parts {
-		n += len(p)
-	}
-	out := make([]byte, 0, n)
-	out = append(out, head...)
-	offsets = make([]int, len(parts))
-	for k, p := range parts {
-		if k > 0 {
-			out = append(out, sep...)
-		}
-		offsets[k] = len(out)
-		out = append(out, p...)
-	}
-	return append(out, tail...), offsets, nil
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// spliceFeed must give the bytes the format's own encoder gives.
+// feedBody within its budget must give the bytes the format's own encoder gives.
 func TestSpliceFeedSameBytes(t *testing.T) {
 	bl, ch := benchFeed(t)
 	for f := range formatList {
@@ -16,7 +16,7 @@ func TestSpliceFeedSameBytes(t *testing.T) {
 				for i := range parts {
 					parts[i] = ch.items[i].enc[f]
 				}
-				got, offs, err := spliceFeed(&bl.r.Config, ch, f, parts)
+				got, offs, err := bl.r.feedBody(ch, f, bl.r.feedURL(ch, &formatList[f]), ch.items, parts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -25,7 +25,7 @@ func TestSpliceFeedSameBytes(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(got, want) {
-					t.Errorf("got %d bytes from spliceFeed, want the %d bytes of the encoder", len(got), len(want))
+					t.Errorf("got %d bytes from feedBody, want the %d bytes of the encoder", len(got), len(want))
 				}
 				for i, off := range offs {
 					if !bytes.Equal(got[off:off+len(parts[i])], parts[i]) {

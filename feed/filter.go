@@ -82,7 +82,7 @@ func (s *Site) Filtered(p string, q Query) (*File, error) {
 			it.mu.Unlock()
 		}
 		if parts[i] == nil {
-			enc, err := formatList[f].item(&s.r.Config, it, s.r.prepare(it, false))
+			enc, err := s.r.encodeItem(it, f, s.r.prepare(it, false))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", it.post.Path, err)
 			}
@@ -90,7 +90,7 @@ func (s *Site) Filtered(p string, q Query) (*File, error) {
 		}
 	}
 	self := s.r.feedURL(ch, &formatList[f]) + "?" + q.Key
-	body, err := formatList[f].feed(&s.r.Config, ch, self, parts)
+	body, _, err := s.r.feedBody(ch, f, self, items, parts)
 	if err != nil {
 		return nil, err
 	}

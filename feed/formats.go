@@ -14,10 +14,21 @@ type format struct {
 // nFormats is the number of rows in formatList.
 const nFormats = 3
 
+// The rows of formatList, for an encoder that links to its own format's
+// other documents.
+const (
+	formatRSS = iota
+	formatAtom
+	formatJSON
+)
+
+// formatFiles are the file names of the rows of formatList.
+var formatFiles = [nFormats]string{"rss.xml", "atom.xml", "feed.json"}
+
 var formatList = [nFormats]format{
-	{name: "rss", file: "rss.xml", mediaType: "application/rss+xml; charset=utf-8", item: rssItem, feed: rssFeed},
-	{name: "atom", file: "atom.xml", mediaType: "application/atom+xml; charset=utf-8", item: atomEntry, feed: atomFeed},
-	{name: "json", file: "feed.json", mediaType: "application/feed+json; charset=utf-8", item: jsonItem, feed: jsonFeed},
+	{name: "rss", file: formatFiles[formatRSS], mediaType: "application/rss+xml; charset=utf-8", item: rssItem, feed: rssFeed},
+	{name: "atom", file: formatFiles[formatAtom], mediaType: "application/atom+xml; charset=utf-8", item: atomEntry, feed: atomFeed},
+	{name: "json", file: formatFiles[formatJSON], mediaType: "application/feed+json; charset=utf-8", item: jsonItem, feed: jsonFeed},
 }
 
 const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"

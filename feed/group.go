@@ -8,12 +8,13 @@ import (
 	"time"
 )
 
-// channels groups items into the all-posts feed and one feed per category
-// slug, in a fixed order: all posts first, then categories by slug. A
-// category that no fresh or gone item belongs to keeps its channel from
-// the last build: its items and their order are the same.
+// channels groups items into the all-posts feed and one feed per term of
+// each taxonomy published, in a fixed order: all posts first, then the
+// taxonomies in the order of taxonomyList, each by slug. A term that no
+// fresh or gone item belongs to keeps its channel from the last build: its
+// items and their order are the same.
 func (b *Builder) channels(items, fresh, gone []*item) []*channel {
-	all := &channel{title: b.r.Title, description: b.r.Description, items: items}
+	all := &channel{title: b.r.Title, description: b.r.Description, items: items, tax: -1}
 	all.updated = newest(items, b.r.Limit)
 	if b.byNum == nil {
 		b.byNum = b.group(items)
@@ -26,40 +27,50 @@ func (b *Builder) channels(items, fresh, gone []*item) []*channel {
 			out = append(out, ch)
 		}
 	}
-	sort.Slice(out[1:], func(i, j int) bool { return out[1+i].slug < out[1+j].slug })
+	sort.Slice(out[1:], func(i, j int) bool {
+		a, c := out[1+i], out[1+j]
+		if a.tax != c.tax {
+			return a.tax < c.tax
+		}
+		return a.slug < c.slug
+	})
 	return out
 }
 
-// catNumsOf gives each category slug a number that lasts from build to
-// build, and each item the numbers of its categories: grouping then needs
-// no map look-up per item.
-func (b *Builder) catNumsOf(it *item) []int {
-	if it.catNums == nil && len(it.categories) > 0 {
-		it.catNums = make([]int, len(it.categories))
-		for k, c := range it.categories {
-			n, ok := b.catNums[c.slug]
+// termNumsOf gives each term a number that lasts from build to build, and
+// each item the numbers of its terms: grouping then needs no map look-up
+// per item.
+func (b *Builder) termNumsOf(it *item) []int {
+	if it.termNums == nil && len(it.terms) > 0 {
+		it.termNums = make([]int, len(it.terms))
+		for k, t := range it.terms {
+			n, ok := b.termNums[t.key()]
 			if !ok {
-				n = len(b.catNums)
-				b.catNums[c.slug] = n
+				n = len(b.termNums)
+				b.termNums[t.key()] = n
 			}
-			it.catNums[k] = n
+			it.termNums[k] = n
 		}
 	}
-	return it.catNums
+	return it.termNums
 }
 
-// group makes every category's channel from items, newest first.
+// newChannel is the channel of term t, without its items.
+func newChannel(t term) *channel {
+	return &channel{slug: t.slug, tax: t.tax, dir: t.dir()}
+}
+
+// group makes every term's channel from items, newest first.
 func (b *Builder) group(items []*item) []*channel {
 	var byNum []*channel
 	for _, it := range items {
-		for k, n := range b.catNumsOf(it) {
+		for k, n := range b.termNumsOf(it) {
 			if n >= len(byNum) {
 				byNum = append(byNum, make([]*channel, n+1-len(byNum))...)
 			}
 			ch := byNum[n]
 			if ch == nil {
-				c := it.categories[k]
-				ch = &channel{slug: c.slug, dir: "categories/" + c.slug + "/"}
+				ch = newChannel(it.terms[k])
 				byNum[n] = ch
 			}
 			if m := len(ch.items); m == 0 || ch.items[m-1] != it {
@@ -75,18 +86,18 @@ func (b *Builder) group(items []*item) []*channel {
 	return byNum
 }
 
-// regroup makes anew the channels of the categories of fresh and gone
-// items, from the last build's: the gone items out, the fresh ones merged
-// in. The others are kept as they are (a Site never changes them).
+// regroup makes anew the channels of the terms of fresh and gone items,
+// from the last build's: the gone items out, the fresh ones merged in. The
+// others are kept as they are (a Site never changes them).
 func (b *Builder) regroup(fresh, gone []*item) []*channel {
 	touched := map[int]bool{}
 	for _, it := range gone {
-		for _, n := range b.catNumsOf(it) {
+		for _, n := range b.termNumsOf(it) {
 			touched[n] = true
 		}
 	}
 	for _, it := range fresh {
-		for _, n := range b.catNumsOf(it) {
+		for _, n := range b.termNumsOf(it) {
 			touched[n] = true
 		}
 	}
@@ -96,9 +107,9 @@ func (b *Builder) regroup(fresh, gone []*item) []*channel {
 			byNum = append(byNum, make([]*channel, n+1-len(byNum))...)
 		}
 		var list []*item
-		var slug string
+		var ch *channel
 		if old := byNum[n]; old != nil {
-			slug = old.slug
+			ch = &channel{slug: old.slug, tax: old.tax, dir: old.dir}
 			list = make([]*item, 0, len(old.items)+len(fresh))
 			for _, it := range old.items {
 				if !it.gone {
@@ -108,9 +119,11 @@ func (b *Builder) regroup(fresh, gone []*item) []*channel {
 		}
 		var add []*item // fresh is sorted, so add is
 		for _, it := range fresh {
-			if k := slices.Index(it.catNums, n); k >= 0 {
+			if k := slices.Index(it.termNums, n); k >= 0 {
 				add = append(add, it)
-				slug = it.categories[k].slug
+				if ch == nil {
+					ch = newChannel(it.terms[k])
+				}
 			}
 		}
 		list = mergeSorted(list, add)
@@ -118,7 +131,7 @@ func (b *Builder) regroup(fresh, gone []*item) []*channel {
 			byNum[n] = nil
 			continue
 		}
-		ch := &channel{slug: slug, dir: "categories/" + slug + "/", items: list}
+		ch.items = list
 		b.finish(ch, n)
 		byNum[n] = ch
 	}
@@ -126,18 +139,19 @@ func (b *Builder) regroup(fresh, gone []*item) []*channel {
 }
 
 // finish names channel number n after the smallest of the names its items
-// give its slug, and dates it.
+// give its term, and dates it.
 func (b *Builder) finish(ch *channel, n int) {
 	ch.name = ""
 	for _, it := range ch.items {
-		for k, m := range it.catNums {
-			if m == n && (ch.name == "" || it.categories[k].name < ch.name) {
-				ch.name = it.categories[k].name
+		for k, m := range it.termNums {
+			if m == n && (ch.name == "" || it.terms[k].name < ch.name) {
+				ch.name = it.terms[k].name
 			}
 		}
 	}
-	ch.title = b.r.Title + " · " + ch.name
-	ch.description = fmt.Sprintf("%s: %s", b.r.Description, ch.name)
+	mark := taxonomyList[ch.tax].mark
+	ch.title = b.r.Title + " · " + mark + ch.name
+	ch.description = fmt.Sprintf("%s: %s%s", b.r.Description, mark, ch.name)
 	ch.updated = newest(ch.items, b.r.Limit)
 }
 

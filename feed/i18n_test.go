@@ -75,23 +75,35 @@ func TestPostLang(t *testing.T) {
 	}
 }
 
-// /categories/ lists every category with its count, newest date and feeds.
+// /categories/, /tags/ and /authors/ list every term of their taxonomy
+// with its count, newest date and feeds, and no other.
 func TestCategoriesIndex(t *testing.T) {
 	site := buildServeSite(t, servePosts())
-	body := string(fileAt(t, site, "/categories/").Body)
-	for _, ch := range site.channels[1:] {
-		for _, w := range []string{
-			`<a href="` + rel("../", pagePath(ch)) + `">` + ch.name + `</a>`,
-			chromeOf("zh-CN").posts(len(ch.items)),
-			chromeOf("zh-CN").date(ch.updated, site.r.Location).Text,
-			`href="` + rel("../", ch.dir+"rss.xml") + `"`,
-		} {
-			if !strings.Contains(body, w) {
-				t.Errorf("/categories/: got no %q for %s", w, ch.name)
+	for tx := range taxonomyList {
+		p := taxPath(tx)
+		body := string(fileAt(t, site, p).Body)
+		n := 0
+		for _, ch := range site.channels[1:] {
+			if ch.tax != tx {
+				continue
+			}
+			n++
+			for _, w := range []string{
+				`<a href="` + rel("../", pagePath(ch)) + `">` + ch.name + `</a>`,
+				chromeOf("zh-CN").posts(len(ch.items)),
+				chromeOf("zh-CN").date(ch.updated, site.r.Location).Text,
+				`href="` + rel("../", ch.dir+"rss.xml") + `"`,
+			} {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s: got no %q for %s", p, w, ch.name)
+				}
 			}
 		}
-	}
-	if n := strings.Count(body, `<li class="feed">`); n != len(site.channels)-1 {
-		t.Errorf("got %d categories, want %d", n, len(site.channels)-1)
+		if got := strings.Count(body, `<li class="feed">`); got != n {
+			t.Errorf("%s: got %d terms, want %d", p, got, n)
+		}
+		if tx == taxCategories && n != 4 || tx != taxCategories && n == 0 && !strings.Contains(body, "还没有") {
+			t.Errorf("%s: %d terms, and no word of none", p, n)
+		}
 	}
 }

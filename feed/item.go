@@ -22,6 +22,7 @@ type item struct {
 	post       *loader.Post // as the loader keeps it: maybe slim (see loader.Post.Full)
 	slug       string       // of the post's page, /posts/<slug>/
 	categories []category
+	terms      []term // the feeds of taxonomies it belongs to
 
 	// prep and page are kept while the item is among a feed's newest
 	// Limit (release drops them): the other posts of a large folder cost
@@ -35,9 +36,9 @@ type item struct {
 	enc [nFormats][]byte // guarded by mu
 
 	// Guarded by Builder.mu: only a build reads or writes them.
-	gone    bool  // left the Builder: its post changed, went or is no longer due
-	feeds   int   // feeds whose newest Limit hold it, in the last build
-	catNums []int // Builder.catNums of its categories, made by catNumsOf
+	gone     bool  // left the Builder: its post changed, went or is no longer due
+	feeds    int   // feeds whose newest Limit hold it, in the last build
+	termNums []int // Builder.termNums of its terms, made by termNumsOf
 }
 
 type category struct{ name, slug string }
@@ -55,25 +56,28 @@ type prepared struct {
 	content   string // sanitised HTML with absolute URLs
 	summary   string // plain text
 	packed    []byte // content compressed, in place of content (prepareLean)
+	brief     bool   // feeds carry the summary alone (see briefed)
 }
 
 // A channel is one feed: all posts, or one category. It never changes
 // once a build has made it.
 type channel struct {
-	name        string // category name; "" for all posts
+	name        string // the term's name (a category ...); "" for all posts
 	slug        string
-	dir         string // "" or "categories/<slug>/"
+	tax         int    // its taxonomy, a row of taxonomyList; -1 for all posts
+	dir         string // "" or "<taxonomy dir><slug>/", e.g. "categories/<slug>/"
 	title       string
 	description string
 	items       []*item // newest first, all of them; feeds hold the first Limit
+	arch        int     // in a copy made for an archive document: its number (archive.go)
 	updated     time.Time
 }
 
 // newItem makes the item of a post. What it costs to show the post waits
 // until a page or a feed needs it (prepare): most posts of a large folder
 // are in no feed's newest Limit.
-func newItem(p *loader.Post, slug string) *item {
-	it := &item{post: p, slug: slug}
+func newItem(p *loader.Post, slug string, taxes []int) *item {
+	it := &item{post: p, slug: slug, terms: termsOf(p, taxes)}
 	for _, c := range p.Categories {
 		it.categories = append(it.categories, category{name: c, slug: Slug(c)})
 	}

@@ -11,12 +11,13 @@ const jsonFeedVersion = "https://jsonfeed.org/version/1.1"
 
 // jsonItemJSON is a JSON Feed 1.1 item. content_html is always written,
 // empty for an empty post, since an item must have content_html or
-// content_text.
+// content_text; an item that carries its summary alone has content_text.
 type jsonItemJSON struct {
 	ID            string        `json:"id"`
 	URL           string        `json:"url,omitempty"`
 	Title         string        `json:"title"`
-	ContentHTML   string        `json:"content_html"`
+	ContentHTML   *string       `json:"content_html,omitempty"`
+	ContentText   *string       `json:"content_text,omitempty"` // brief items only
 	Summary       string        `json:"summary,omitempty"`
 	Image         string        `json:"image,omitempty"`
 	DatePublished string        `json:"date_published"`
@@ -37,12 +38,16 @@ func jsonItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 		ID:            u.id,
 		URL:           u.link,
 		Title:         pr.post.Title,
-		ContentHTML:   pr.content,
 		Summary:       pr.summary,
 		Image:         u.image,
 		DatePublished: rfc3339(c, it.post.Date),
 		DateModified:  rfc3339(c, it.post.Updated),
 		Authors:       []*jsonAuthor{{Name: pr.author.Name, URL: u.author}},
+	}
+	if pr.brief {
+		x.ContentText = &pr.summary
+	} else {
+		x.ContentHTML = &pr.content
 	}
 	if validLang(pr.post.Lang) {
 		x.Language = pr.post.Lang
@@ -74,6 +79,17 @@ func jsonFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, erro
 		FeedUrl:     self,
 		Description: ch.description,
 		Authors:     []*feeds.JSONAuthor{{Name: c.Author}},
+	}
+	if c.Archives {
+		links, _, _ := c.history(ch, formatJSON, ch.arch)
+		for _, l := range links {
+			if l.rel == "prev-archive" { // older items
+				doc.NextUrl = l.href
+			}
+		}
+	}
+	if c.Hub != "" {
+		doc.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: c.Hub}}
 	}
 	head, err := marshalJSON(doc)
 	if err != nil {

@@ -166,7 +166,7 @@ func (c *renderer) encodeLean(ch *channel) ([nFormats][]byte, error) {
 	for i, it := range items {
 		pr := c.prepare(it, false)
 		for f := range formatList {
-			enc, err := formatList[f].item(&c.Config, it, pr)
+			enc, err := c.encodeItem(it, f, pr)
 			if err != nil {
 				return out, fmt.Errorf("%s: %w", it.post.Path, err)
 			}
@@ -178,7 +178,7 @@ func (c *renderer) encodeLean(ch *channel) ([nFormats][]byte, error) {
 		for i := range parts {
 			fp[i] = parts[i][f]
 		}
-		body, _, err := spliceFeed(&c.Config, ch, f, fp)
+		body, _, err := c.feedBody(ch, f, c.feedURL(ch, &formatList[f]), items, fp)
 		if err != nil {
 			return out, err
 		}

@@ -47,5 +47,8 @@ func (s *Site) FeedAt(p string) (FeedInfo, bool) {
 	return sf.ch.info(), true
 }
 
+// URL is the absolute URL of the site path p.
+func (s *Site) URL(p string) string { return s.r.abs(p) }
+
 // IsPost reports whether p is the path of a post's page on the Site.
 func (s *Site) IsPost(p string) bool { return s.post(p) != nil }

@@ -92,7 +92,9 @@ type pageBase struct {
 	Lang, Title, Description, SiteTitle, Root, Home string
 	T                                               *chrome // the words, in the site's language
 	Alternates                                      []pageLink
-	Frame                                           *frame // made from the fields above by makeFrame
+	Taxes                                           []pageLink         // the index of each taxonomy: Href, Label
+	Frame                                           *frame             // made from the fields above by makeFrame
+	tmpl                                            *template.Template // the renderer's
 }
 
 // frame is the part of a page that depends on its depth and its feed
@@ -106,11 +108,11 @@ type frame struct {
 
 // makeFrame renders pb's frame.
 func (pb *pageBase) makeFrame() error {
-	alt, err := execute("alternates", pb.Alternates)
+	alt, err := execute(pb.tmpl, "alternates", pb.Alternates)
 	if err != nil {
 		return err
 	}
-	foot, err := execute("foot-body", pb)
+	foot, err := execute(pb.tmpl, "foot-body", pb)
 	if err != nil {
 		return err
 	}
@@ -183,7 +185,12 @@ func (c *renderer) base(p, title string) pageBase { return c.baseIn(p, title, ch
 // baseIn is base with the chrome t, made already.
 func (c *renderer) baseIn(p, title string, t *chrome) pageBase {
 	root := rootOf(p)
-	return pageBase{Lang: t.Lang, T: t, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, "")}
+	pb := pageBase{Lang: t.Lang, T: t, Title: title, Description: c.Description, SiteTitle: c.Title, Root: root, Home: rel(root, ""),
+		tmpl: c.tmpl}
+	for _, tx := range c.taxes {
+		pb.Taxes = append(pb.Taxes, pageLink{Href: rel(root, taxPath(tx)), Label: t.p.Sprintf(taxonomyList[tx].heading)})
+	}
+	return pb
 }
 
 // feedLinks are the subscription links of ch, relative to root.
@@ -245,7 +252,7 @@ func (b *Builder) renderPages(site *Site) error {
 			Updated: idx.date(c, ch.updated), UpdatedLabel: idx.T.Updated, Links: links}
 		e, ok := b.indexEntries[ch.dir]
 		if !ok || !e.view.same(&view) {
-			body, err := execute("feed-entry", view)
+			body, err := execute(c.tmpl, "feed-entry", view)
 			if err != nil {
 				return fmt.Errorf("feed: index page: %w", err)
 			}
@@ -258,17 +265,19 @@ func (b *Builder) renderPages(site *Site) error {
 	if err := idx.makeFrame(); err != nil {
 		return fmt.Errorf("feed: index page: %w", err)
 	}
-	body, err := execute("index.html", idx)
+	body, err := execute(c.tmpl, "index.html", idx)
 	if err != nil {
 		return fmt.Errorf("feed: index page: %w", err)
 	}
 	add("/", newFile(body, htmlType, chans[0].updated), nil)
 
-	body, err = c.renderCategories(chans)
-	if err != nil {
-		return fmt.Errorf("feed: %s: %w", categoriesPath, err)
+	for _, tx := range c.taxes {
+		p := taxPath(tx)
+		if body, err = c.renderTaxonomy(tx, chans); err != nil {
+			return fmt.Errorf("feed: %s: %w", p, err)
+		}
+		add(p, newFile(body, htmlType, chans[0].updated), nil)
 	}
-	add(categoriesPath, newFile(body, htmlType, chans[0].updated), nil)
 
 	body, err = b.opml(chans)
 	if err != nil {
@@ -294,16 +303,16 @@ func (st *channelPageState) same(ch *channel, top []*item) bool {
 		st.count == len(ch.items) && slices.Equal(st.items, top)
 }
 
-func execute(name string, data any) ([]byte, error) {
-	return executeSized(name, data, 0)
+func execute(t *template.Template, name string, data any) ([]byte, error) {
+	return executeSized(t, name, data, 0)
 }
 
 // executeSized executes a template into a buffer of about size bytes, so
 // that a long page is not grown and copied step by step.
-func executeSized(name string, data any, size int) ([]byte, error) {
+func executeSized(t *template.Template, name string, data any, size int) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(size)
-	if err := pageTemplates.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
 		return nil, err
 	}
 	return htmlChars(buf.Bytes()), nil
@@ -349,9 +358,11 @@ func maybeBadForHTML(b []byte) bool {
 
 func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 	p := pagePath(ch)
-	pg := channelPage{pageBase: c.base(p, ch.title), Heading: ch.name}
+	pg := channelPage{pageBase: c.base(p, ch.title)}
 	if ch.dir == "" {
 		pg.Heading = pg.T.AllPosts
+	} else {
+		pg.Heading = taxonomyList[ch.tax].mark + ch.name
 	}
 	pg.Count, pg.Updated = pg.T.posts(len(ch.items)), pg.date(c, ch.updated)
 	pg.Links = feedLinks(ch, pg.Root)
@@ -380,7 +391,7 @@ func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 		}
 		pg.Items = append(pg.Items, view)
 	}
-	return execute("channel.html", pg)
+	return execute(c.tmpl, "channel.html", pg)
 }
 
 // renderPost makes the page of one item, from its prepared content. It
@@ -412,12 +423,15 @@ func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item) ([]byt
 		pg.Original = pr.link
 	}
 	for _, cat := range it.categories {
-		dir := "categories/" + cat.slug + "/"
+		if !c.hasTaxonomy(taxCategories) {
+			break
+		}
+		dir := taxonomyList[taxCategories].dir + cat.slug + "/"
 		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir),
 			Feed: rel(pg.Root, dir+formatList[0].file), FeedTitle: pg.T.feedOf(cat.name)})
 	}
 	pg.Frame = c.postFrame
-	return executeSized("post.html", pg, len(pr.content)+4096)
+	return executeSized(c.tmpl, "post.html", pg, len(pr.content)+4096)
 }
 
 // makePostFrame makes the frame of every post's page: they all stand at the

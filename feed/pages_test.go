@@ -101,8 +101,9 @@ func TestPagesEveryLinkResolves(t *testing.T) {
 			}
 		}
 	}
-	// index, all posts, categories, 4 categories (金融 要闻 technology 体育), 3 due posts
-	if want := 1 + 1 + 1 + 4 + 3; pages != want {
+	// index, all posts, the indexes of categories, tags and authors, 4
+	// categories (金融 要闻 technology 体育), 2 authors, 3 due posts
+	if want := 1 + 1 + 3 + 4 + 2 + 3; pages != want {
 		t.Errorf("got %d pages, want %d", pages, want)
 	}
 	for _, p := range []string{"/index.html", "/feeds.opml", "/style.css", "/categories/金融/index.html", "/posts/bank/index.html"} {
@@ -398,6 +399,8 @@ func ExampleSite_Feeds() {
 	// feedpub · 体育 1
 	// feedpub · 要闻 2
 	// feedpub · 金融 1
+	// feedpub · Ann 1
+	// feedpub · 江南财经 1
 }
 
 // newsboat, a real reader, imports the OPML file: one subscription per

@@ -77,6 +77,21 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 			ps[4].Categories = nil
 			return ps
 		}, now.Add(2 * time.Hour), nil},
+		{"tags and an author given", func(ps []*loader.Post) []*loader.Post {
+			ps[6] = clone(ps[6])
+			ps[6].Tags = []string{"Go", "go", "发布"}
+			ps[12] = clone(ps[12])
+			ps[12].Tags = []string{"发布"}
+			ps[12].Author = loader.Author{Name: "Ann"}
+			return ps
+		}, now.Add(2 * time.Hour), []string{"/categories/科技/rss.xml"}},
+		{"a tag dropped, the author renamed", func(ps []*loader.Post) []*loader.Post {
+			ps[6] = clone(ps[6])
+			ps[6].Tags = []string{"发布"}
+			ps[12] = clone(ps[12])
+			ps[12].Author = loader.Author{Name: "ANN"}
+			return ps
+		}, now.Add(2 * time.Hour), nil},
 		{"nothing changed but the time", func(ps []*loader.Post) []*loader.Post {
 			return ps
 		}, now.Add(3 * time.Hour), []string{"/rss.xml", "/categories/金融/atom.xml", "/categories/sport/feed.json"}},

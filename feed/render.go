@@ -2,6 +2,7 @@ package feed
 
 import (
 	"fmt"
+	"html/template"
 
 	"github.com/microcosm-cc/bluemonday"
 )
@@ -14,6 +15,8 @@ type renderer struct {
 	Config                       // defaults filled
 	policy    *bluemonday.Policy // the sanitiser of every post's HTML (newPolicy)
 	postFrame *frame             // the frame of every post's page
+	taxes     []int              // the taxonomies published, rows of taxonomyList in order
+	tmpl      *template.Template // the pages' templates: the embedded ones, or Config.Templates over them
 }
 
 // newRenderer checks cfg, fills its defaults and makes a renderer for it.
@@ -23,8 +26,19 @@ func newRenderer(cfg Config) (*renderer, error) {
 		return nil, err
 	}
 	r := &renderer{Config: cfg, policy: newPolicy()}
+	if r.taxes, err = taxonomiesOf(cfg.Taxonomies); err != nil {
+		return nil, err
+	}
+	if r.tmpl, err = pageTemplatesOf(cfg.Templates); err != nil {
+		return nil, err
+	}
 	if r.postFrame, err = r.makePostFrame(); err != nil {
 		return nil, fmt.Errorf("feed: pages of posts: %w", err)
+	}
+	if cfg.Templates != nil {
+		if err := r.trySample(); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }

@@ -20,19 +20,22 @@ type rssDoc struct {
 	ContentNS string   `xml:"xmlns:content,attr"`
 	AtomNS    string   `xml:"xmlns:atom,attr"`
 	DCNS      string   `xml:"xmlns:dc,attr"`
+	FHNS      string   `xml:"xmlns:fh,attr,omitempty"` // with archives (archive.go)
 	Channel   rssChannel
 }
 
 type rssChannel struct {
 	feeds.RssFeed
-	Self  rssSelf `xml:"atom:link"`
-	Items []byte  `xml:",innerxml"`
+	Self     []rssSelf `xml:"atom:link"` // self, the WebSub hub if any, and the archives' links
+	Complete *struct{} `xml:"fh:complete"`
+	Archive  *struct{} `xml:"fh:archive"`
+	Items    []byte    `xml:",innerxml"`
 }
 
 type rssSelf struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 type rssItemXML struct {
@@ -59,7 +62,7 @@ func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	if u.id == u.link && webURL(u.id) == u.id {
 		x.Guid.IsPermaLink = "true"
 	}
-	if pr.content != "" {
+	if pr.content != "" && !pr.brief {
 		x.Content = &feeds.RssContent{Content: pr.content} // prepared: XML-clean
 	}
 	// RSS author is an e-mail address with the name in parentheses; an
@@ -75,7 +78,8 @@ func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	for _, cat := range it.categories {
 		x.Category = append(x.Category, cat.name)
 	}
-	return xml.Marshal(x)
+	b, err := xml.Marshal(x)
+	return hexRefs(b), err
 }
 
 // rssName makes a name fit inside the parentheses of an RFC 822 comment.
@@ -101,11 +105,23 @@ func rssFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error
 				Docs:          "https://www.rssboard.org/rss-specification",
 				Ttl:           int(math.Ceil(c.TTL.Minutes())),
 			},
-			Self:  rssSelf{Href: self, Rel: "self", Type: "application/rss+xml"},
+			Self:  []rssSelf{{Href: self, Rel: "self", Type: "application/rss+xml"}},
 			Items: bytes.Join(items, nil),
 		},
 	}
-	return marshalXML(doc)
+	if c.Hub != "" {
+		doc.Channel.Self = append(doc.Channel.Self, rssSelf{Href: c.Hub, Rel: "hub"})
+	}
+	if c.Archives {
+		links, archive, complete := c.history(ch, formatRSS, ch.arch)
+		doc.FHNS = historyNS
+		for _, l := range links {
+			doc.Channel.Self = append(doc.Channel.Self, rssSelf{Href: l.href, Rel: l.rel, Type: "application/rss+xml"})
+		}
+		doc.Channel.Archive, doc.Channel.Complete = element(archive), element(complete)
+	}
+	b, err := marshalXML(doc)
+	return hexRefs(b), err
 }
 
 func marshalXML(v any) ([]byte, error) {

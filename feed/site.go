@@ -47,6 +47,7 @@ type siteFile struct {
 	file *File    // nil in a lean Site's feeds and feeds' pages
 	ch   *channel // of a feed or a feed's page; nil for the other pages
 	f    int      // a feed's format, an index in formatList; -1 for a page
+	arch int      // an archive document's number (archive.go), made when asked for; 0 for others
 }
 
 // A File is one prepared response: the bytes, a strong ETag and the date
@@ -154,6 +155,10 @@ func (s *Site) File(p string) (*File, error) {
 	if sf.f < 0 {
 		return newFile(body, htmlType, sf.ch.updated), nil
 	}
+	if sf.arch > 0 {
+		items := s.r.archiveItems(sf.ch, sf.arch)
+		return newFile(body, formatList[sf.f].mediaType, newest(items, len(items))), nil
+	}
 	return newFile(body, formatList[sf.f].mediaType, newest(sf.ch.items, s.r.Limit)), nil
 }
 
@@ -177,6 +182,13 @@ func (s *Site) Body(p string) ([]byte, error) {
 
 // make makes the bytes of a lean Site's feed or feed's page at path p.
 func (s *Site) make(p string, sf siteFile) ([]byte, error) {
+	if sf.arch > 0 {
+		body, err := s.archiveBody(sf.ch, sf.f, sf.arch)
+		if err != nil {
+			return nil, fmt.Errorf("feed: %s: %w", p, err)
+		}
+		return body, nil
+	}
 	if sf.f < 0 {
 		body, err := s.r.renderChannel(sf.ch)
 		if err != nil {

@@ -151,7 +151,7 @@ func (rd *fileReader) load(f found, prev *cached) *cached {
 		// guid) is kept as first read: a file that changes before Full
 		// never publishes an item without them.
 		slim := &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated,
-			Categories: post.Categories, Author: post.Author, Image: post.Image, Summary: post.Summary,
+			Categories: post.Categories, Tags: post.Tags, Author: post.Author, Image: post.Image, Summary: post.Summary,
 			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, Due: post.Due, Expires: post.Expires}
 		slim.full = func() (*Post, error) { return src.refull(abs, rel, size, opt, slim) }
 		c.post = slim
@@ -216,7 +216,7 @@ func (src *source) refull(abs, rel string, size int64, opt Options, slim *Post) 
 		return nil, fmt.Errorf("loader: %s: changed since it was read: %w", rel, err)
 	}
 	if sum != slim.Sum && !samePlace(post, slim) {
-		return nil, fmt.Errorf("loader: %s: changed since it was read (its date, categories, draft or link): the next build publishes the change", rel)
+		return nil, fmt.Errorf("loader: %s: changed since it was read (its date, categories, tags, author, draft or link): the next build publishes the change", rel)
 	}
 	return post, nil
 }
@@ -229,7 +229,7 @@ const maxRereads = 3
 // at the same place, under the same id.
 func samePlace(a, b *Post) bool {
 	return a.Date.Equal(b.Date) && a.Updated.Equal(b.Updated) && a.Draft == b.Draft && a.Link == b.Link &&
-		slices.Equal(a.Categories, b.Categories)
+		slices.Equal(a.Categories, b.Categories) && slices.Equal(a.Tags, b.Tags) && a.Author.Name == b.Author.Name
 }
 
 // reread parses a file again for its body, if it still has the bytes whose

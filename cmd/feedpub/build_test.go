@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"feedpub/internal/feedtest"
+	"feedpub/internal/gen"
+	"feedpub/internal/validate"
 )
 
 // TestBuildRefusesOutAndKeepsOthersFiles runs the build command: a refused
@@ -55,5 +58,43 @@ func TestBuildRefusesOutAndKeepsOthersFiles(t *testing.T) {
 	}
 	if _, ok := got["categories/金融/rss.xml"]; !ok {
 		t.Errorf("feed of a category still in the posts is missing; got %d files", len(got))
+	}
+}
+
+// TestBuildFeedBudget builds a folder of very long posts with
+// max_feed_bytes: no feed build writes is larger, and each is valid.
+func TestBuildFeedBudget(t *testing.T) {
+	base := t.TempDir()
+	seeds, out := filepath.Join(base, "seeds"), filepath.Join(base, "public")
+	if err := gen.Write(context.Background(), seeds, 30, gen.Options{Cats: 4, Size: 96 << 10, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	const budget = 300000
+	cfg := filepath.Join(base, "feedpub.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("max_feed_bytes: %d\n", budget)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"build", "-config", cfg, "-seeds", seeds, "-out", out, "-quiet"}, &stdout, &stderr); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr.String())
+	}
+	files := readFeeds(t, out)
+	if len(files) == 0 {
+		t.Fatal("no feeds written")
+	}
+	cut := 0
+	for p, body := range files {
+		if len(body) > budget {
+			t.Errorf("%s: %d bytes, over max_feed_bytes %d", p, len(body), budget)
+		}
+		if bytes.Contains(body, []byte("The feed holds the newest")) || bytes.Contains(body, []byte("订阅源收录最新的")) {
+			cut++
+		}
+		if err := validate.WellFormed(p, body); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if cut == 0 {
+		t.Error("no feed says it was cut: the posts are not long enough to test the budget")
 	}
 }

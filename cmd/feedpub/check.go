@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"time"
 
 	"feedpub/loader"
 )
@@ -20,7 +23,13 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rejected := printProblems(stderr, cfg.load.Root, res.Problems)
-	fmt.Fprintf(stdout, "feedpub: %s, %s read, %d rejected\n", plural(res.Files, "file"), plural(len(res.Posts), "post"), rejected)
+	raw := func(p string) []byte {
+		b, _ := os.ReadFile(filepath.Join(cfg.load.Root, filepath.FromSlash(p)))
+		return b
+	}
+	lint := loader.Lint(res.Posts, raw, cfg.load.Location, time.Now())
+	printProblems(stderr, cfg.load.Root, lint)
+	fmt.Fprintf(stdout, "feedpub: %s, %s read, %d rejected, %s\n", plural(res.Files, "file"), plural(len(res.Posts), "post"), rejected, plural(len(lint), "warning"))
 	if rejected > 0 {
 		return exitError(1)
 	}

@@ -177,6 +177,29 @@ func TestCLI(t *testing.T) {
 		},
 		{name: "wrong kind", args: []string{"check", "-config", "{dir}/feedpub.yaml", "{dir}"}, code: 2,
 			files: map[string]string{"feedpub.yaml": "limit: many\n"}},
+		{name: "bad taxonomy", args: []string{"check", "-config", "{dir}/feedpub.yaml", "{dir}"}, code: 2,
+			files: map[string]string{"feedpub.yaml": "limit: 5\ntaxonomies: [categories, tagz]\n"}},
+		{name: "taxonomies chosen", args: []string{"build", "-config", "{dir}/feedpub.yaml", "{dir}/posts", "-out", "{dir}/out"},
+			files:  map[string]string{"feedpub.yaml": "taxonomies:\n  - tags\n", "posts/a.txt": "---\ntitle: x\ndate: 2024-01-01\ncategories: [c]\ntags: [t]\nauthor: Ann\n---\nbody\n"},
+			stdout: []string{"1 post published"},
+			check: func(t *testing.T, dir, _, _ string) {
+				mustExist(t, dir, "out/tags/t/rss.xml")
+				mustExist(t, dir, "out/tags/index.html")
+				mustNotExist(t, dir, "out/categories")
+				mustNotExist(t, dir, "out/authors")
+			}},
+		{name: "bad template", args: []string{"check", "-config", "{dir}/feedpub.yaml", "{dir}"}, code: 2,
+			files: map[string]string{"feedpub.yaml": "templates: tpl\n", "tpl/post.html": "<p>\n{{.Title}}\n{{.Nope}}</p>\n"}},
+		{name: "templates", args: []string{"build", "-config", "{dir}/feedpub.yaml", "{dir}/posts", "-out", "{dir}/out"},
+			files: map[string]string{"feedpub.yaml": "templates: tpl\n", "posts/a.txt": post,
+				"tpl/post.html": "{{template \"head\" .}}<p class=\"mine\">{{.Heading}}</p>{{template \"foot\" .}}"},
+			stdout: []string{"1 post published"},
+			check: func(t *testing.T, dir, _, _ string) {
+				page, err := os.ReadFile(filepath.Join(dir, "out", "posts", "a", "index.html"))
+				if err != nil || !strings.Contains(string(page), `<p class="mine">One</p>`) {
+					t.Errorf("the post's page is not made from tpl/post.html: %v\n%s", err, page)
+				}
+			}},
 		{name: "config paths", args: []string{"build", "-config", "{dir}/conf/feedpub.yaml"},
 			files:  map[string]string{"conf/feedpub.yaml": "seeds: posts\nout: site\n", "conf/posts/a.txt": post},
 			stdout: []string{"1 post published"},
@@ -218,7 +241,7 @@ func TestCLI(t *testing.T) {
 		{name: "build streams", args: []string{"build", "{dir}/posts", "-out", "{dir}/out"},
 			files:  map[string]string{"posts/a.txt": plain, "posts/b.txt": "---\ntitle: x\n---\n"},
 			stdout: []string{"1 post published (1 rejected) in 1 feed; "}, stderr: []string{filepath.Join("posts", "b.txt") + ":2: no date"},
-			never: []string{"1 posts", "1 feeds", "1 files"},
+			never: []string{" 1 posts", " 1 feeds", " 1 files"},
 			check: func(t *testing.T, dir, stdout, stderr string) {
 				if strings.Contains(stdout, "b.txt") || strings.Contains(stderr, "published") {
 					t.Errorf("streams mixed: stdout %q, stderr %q", stdout, stderr)
@@ -236,11 +259,11 @@ func TestCLI(t *testing.T) {
 		// check warns about what was most likely a mistake.
 		{name: "check warnings", args: []string{"check", "{dir}"},
 			files: map[string]string{
-				"d1.txt": "---\ntitle: x\ndate: 2024-01-20\ndraft: 1\n---\n",
-				"d2.txt": "---\ntitle: x\ndate: 2024-01-20\ndraft: \"yes\"\n---\n",
-				"d3.txt": "---\ntitle: x\ndate: 2024-01-20\ndraft: maybe\n---\n",
-				"l.txt":  "---\ntitle: x\ndate: 2024-01-20\nlink: javascript:alert(1)\n---\n",
-				"ok.txt": "---\ntitle: x\ndate: 2024-01-20\ndraft: false\nlink: /about/\n---\n",
+				"d1.txt": "---\ntitle: d1\ndate: 2024-01-20\ndraft: 1\n---\n",
+				"d2.txt": "---\ntitle: d2\ndate: 2024-01-20\ndraft: \"yes\"\n---\n",
+				"d3.txt": "---\ntitle: d3\ndate: 2024-01-20\ndraft: maybe\n---\n",
+				"l.txt":  "---\ntitle: l\ndate: 2024-01-20\nlink: javascript:alert(1)\n---\n",
+				"ok.txt": "---\ntitle: ok\ndate: 2024-01-20\ndraft: false\nlink: /about/\n---\n",
 			},
 			stdout: []string{"5 files, 5 posts read, 0 rejected"},
 			stderr: []string{
@@ -271,6 +294,8 @@ func TestCLI(t *testing.T) {
 	wantErr := map[string]string{
 		"unknown site key":            "feedpub.yaml:3: `titel` is not a key of `site`; did you mean `title`? valid: title, description, url, language, author",
 		"wrong kind":                  "feedpub.yaml:1: limit: want a whole number, got \"many\"",
+		"bad template":                "feedpub.yaml:1: {dir}/tpl: templates: feed: page of sample0.md: template: post.html:3:2: executing \"post.html\" at <.Nope>",
+		"bad taxonomy":                "feedpub.yaml:2: taxonomy \"tagz\": want one of categories, tags, authors",
 		"out is a file":               "cannot write to {dir}/afile/: not a directory",
 		"out has a file for a folder": "cannot write to {dir}/out/categories", // or categories/a/, as the writers race
 		"limit: 0":                    "feedpub.yaml:1: " + limitMsg,

@@ -44,6 +44,15 @@ type fileConfig struct {
 	Addr         string `yaml:"addr"`
 	MaxSize      int64  `yaml:"max_size"`
 	ModTimeDates bool   `yaml:"modtime_dates"`
+	// Taxonomies: nil when the file does not say, the default.
+	Taxonomies   []string `yaml:"taxonomies"`
+	Content      string   `yaml:"content"`
+	MaxFeedBytes int      `yaml:"max_feed_bytes"`
+	Templates    string   `yaml:"templates"`
+	Archives     bool     `yaml:"archives"`
+	WebSub       struct {
+		Hub string `yaml:"hub"`
+	} `yaml:"websub"`
 
 	file  string         // the file read, if any
 	lines map[string]int // line of each key the file set ("site.url")
@@ -203,7 +212,7 @@ func loadConfig(c *commonFlags, fs *flag.FlagSet) (*fileConfig, error) {
 		if err := fc.decode(name, data); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		for _, p := range []*string{&fc.Seeds, &fc.Out} {
+		for _, p := range []*string{&fc.Seeds, &fc.Out, &fc.Templates} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(filepath.Dir(name), *p)
 			}
@@ -263,18 +272,45 @@ func (fc *fileConfig) check() (*config, error) {
 	if fc.MaxSize < 0 {
 		return nil, fmt.Errorf("config: %smax_size %d: want a positive number of bytes", fc.at("max_size"), fc.MaxSize)
 	}
+	for _, k := range []struct {
+		key string
+		cfg feed.Config
+	}{
+		{"taxonomies", feed.Config{Taxonomies: fc.Taxonomies}},
+		{"content", feed.Config{Content: fc.Content}},
+		{"max_feed_bytes", feed.Config{MaxFeedBytes: fc.MaxFeedBytes}},
+		{"websub.hub", feed.Config{Hub: fc.WebSub.Hub}},
+	} {
+		if _, err := k.cfg.WithDefaults(); err != nil {
+			return nil, fmt.Errorf("config: %s%w", fc.at(k.key), err)
+		}
+	}
 	site, err := feed.Config{
-		Title:       fc.Site.Title,
-		Description: fc.Site.Description,
-		URL:         fc.Site.URL,
-		Language:    fc.Site.Language,
-		Author:      fc.Site.Author,
-		Limit:       fc.Limit,
-		TTL:         period(sched),
-		Location:    loc,
+		Title:        fc.Site.Title,
+		Description:  fc.Site.Description,
+		URL:          fc.Site.URL,
+		Language:     fc.Site.Language,
+		Author:       fc.Site.Author,
+		Limit:        fc.Limit,
+		TTL:          period(sched),
+		Location:     loc,
+		Taxonomies:   fc.Taxonomies,
+		Content:      fc.Content,
+		MaxFeedBytes: fc.MaxFeedBytes,
+		Hub:          fc.WebSub.Hub,
+		Archives:     fc.Archives,
 	}.WithDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)
+	}
+	if fc.Templates != "" {
+		if fi, err := os.Stat(fc.Templates); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("config: %stemplates %s: want a folder of templates", fc.at("templates"), fc.Templates)
+		}
+		site.Templates = os.DirFS(fc.Templates)
+		if _, err := feed.NewBuilder(site); err != nil { // parses and tries them: a wrong one stops here
+			return nil, fmt.Errorf("config: %s%s: %w", fc.at("templates"), fc.Templates, err)
+		}
 	}
 	return &config{
 		site:     site,

@@ -57,6 +57,12 @@ func (fc *fileConfig) decodeMapping(section string, n *yaml.Node, v reflect.Valu
 			}
 			continue
 		}
+		if fv.Kind() == reflect.Slice {
+			if err := fc.decodeList(path, val, fv); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := val.Decode(fv.Addr().Interface()); err != nil || val.Kind != yaml.ScalarNode {
 			got := val.Value
 			if val.Kind != yaml.ScalarNode {
@@ -65,6 +71,24 @@ func (fc *fileConfig) decodeMapping(section string, n *yaml.Node, v reflect.Valu
 			return fmt.Errorf("%s:%d: %s: want %s, got %q", fc.file, val.Line, path, kindName(fv.Kind()), got)
 		}
 	}
+	return nil
+}
+
+// decodeList decodes the list of names n into the []string v: a list
+// ([a, b], or one name a line), or one name.
+func (fc *fileConfig) decodeList(path string, n *yaml.Node, v reflect.Value) error {
+	items := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		items = n.Content
+	}
+	list := []string{} // empty, not nil: none
+	for _, it := range items {
+		if it.Kind != yaml.ScalarNode || it.Tag == "!!null" {
+			return fmt.Errorf("%s:%d: %s: want a list of names, such as [categories, tags]", fc.file, it.Line, path)
+		}
+		list = append(list, it.Value)
+	}
+	v.Set(reflect.ValueOf(list))
 	return nil
 }
 

@@ -23,9 +23,10 @@ type server struct {
 	loader  *loader.Loader
 	builder *feed.Builder
 	handler *feedhttp.Handler
-	kick    chan struct{} // a rebuild is wanted; holds at most one
-	mu      sync.Mutex    // held by a rebuild
-	refused int           // files rejected by the last scan, for metrics; guarded by mu
+	pinger  *feedhttp.Pinger // tells the WebSub hub of changed feeds; nil without a hub
+	kick    chan struct{}    // a rebuild is wanted; holds at most one
+	mu      sync.Mutex       // held by a rebuild
+	refused int              // files rejected by the last scan, for metrics; guarded by mu
 
 	// Guarded by mu: what the last rebuild saw.
 	last *loader.Result
@@ -182,7 +183,11 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if unchanged(s.last, res, s.handler.Site(), site) { // a tick that changed nothing
 		level = slog.LevelDebug
 	}
+	prev := s.handler.Site()
 	s.handler.Publish(site)
+	if s.pinger != nil {
+		s.pinger.Notify(feedhttp.Changed(prev, site)) // queued: never waits for the hub
+	}
 	if s.mirror != nil {
 		s.mirror.offer(site) // in the background: never waits
 	}

@@ -92,6 +92,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	// cannot be) it asks for a full scan, so nothing changed in between is
 	// missed, and there is one build at start-up, not two.
 	var wg sync.WaitGroup
+	s.startPinger(ctx, &wg)
 	wg.Add(2)
 	if s.mirror != nil {
 		wg.Add(1)
@@ -136,6 +137,21 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("stopped")
 	return err
+}
+
+// startPinger starts telling the WebSub hub, if the site has one, of the
+// feeds each rebuild changes, until ctx is done.
+func (s *server) startPinger(ctx context.Context, wg *sync.WaitGroup) {
+	if hub := s.cfg.site.Hub; hub != "" && s.pinger == nil {
+		s.pinger = feedhttp.NewPinger(hub, s.log, s.handler.Metrics)
+	}
+	if s.pinger != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.pinger.Run(ctx)
+		}()
+	}
 }
 
 // unchanged reports whether a rebuild changed nothing: the loader gave the

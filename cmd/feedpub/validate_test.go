@@ -304,3 +304,34 @@ func compareCache(t *testing.T, p string, items []cachedItem, served *validate.F
 		}
 	}
 }
+
+// TestBuildArchivesValid: with archives on, every feed and archive build
+// writes passes the checks of its format, jing and feedparser.
+func TestBuildArchivesValid(t *testing.T) {
+	const base = "https://feeds.example.org/"
+	cfg := filepath.Join(t.TempDir(), "feedpub.yaml")
+	if err := os.WriteFile(cfg, []byte("site:\n  url: "+base+"\narchives: true\nlimit: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"build", "-config", cfg, "-seeds", seedsDir, "-out", out, "-quiet"}, &stdout, &stderr); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr.String())
+	}
+	files := readFeeds(t, out)
+	n := 0
+	for p := range files {
+		if strings.Contains(p, "/archive/") {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("no archive written")
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	res, err := loader.New(loader.Config{Root: seedsDir, Location: loc}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate.Site(t, files, validate.Expect(res.Posts, time.Now(), 3, feed.Slug), base, validate.Options{TTL: 60, Language: "zh-CN"})
+}

@@ -52,6 +52,7 @@ type entry struct {
 	class class
 	feed  *feed.FeedInfo // for feeds: which one; nil for pages
 	cc    []string
+	link  []string // WebSub's Link header, for feeds of a site with a hub
 	typ   []string
 	mod   []string
 	id    variant
@@ -112,6 +113,9 @@ func newSnapshot(s *feed.Site, pk packed, prev *snapshot, cache *queryCache, pag
 		}
 		if fi, ok := s.FeedAt(p); ok {
 			e.feed = &fi
+			if hub := s.Config().Hub; hub != "" {
+				e.link = linkHeader(hub, s.URL(p))
+			}
 		}
 		sn.entries[p] = e
 	}
@@ -183,6 +187,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 	}
 	if e == nil && sn.site.IsPost(p) {
 		return h.servePost(w, r, sn, p)
+	}
+	if is, full := sn.site.Archive(p); e == nil && is {
+		return h.serveArchive(w, r, sn, p, full)
 	}
 	if e == nil {
 		return httpError(w, classOther, http.StatusNotFound, "not found")

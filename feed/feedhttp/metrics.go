@@ -71,6 +71,9 @@ type Metrics struct {
 	postsRejected   prometheus.Gauge
 	lastSuccess     prometheus.Gauge
 	queryCache      prometheus.Gauge
+	websubPublished prometheus.Counter
+	websubErrors    prometheus.Counter
+	websubDropped   prometheus.Counter
 }
 
 // NewMetrics makes the metrics and their registry, with the Go runtime and
@@ -106,9 +109,18 @@ func NewMetrics() *Metrics {
 		queryCache: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "feedpub_query_cache_bytes", Help: "Bytes of filtered feeds (?filter=, ?limit=, ...) kept for the served site.",
 		}),
+		websubPublished: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "feedpub_websub_published_total", Help: "Changed feeds the WebSub hub was told of.",
+		}),
+		websubErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "feedpub_websub_errors_total", Help: "WebSub publish requests that failed (each try).",
+		}),
+		websubDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "feedpub_websub_dropped_total", Help: "Changed feeds the WebSub hub was not told of, after every retry.",
+		}),
 	}
 	m.reg.MustRegister(m.requests, m.bytes, m.rebuilds, m.rebuildErrors, m.rebuildDuration,
-		m.postsLoaded, m.postsRejected, m.lastSuccess, m.queryCache,
+		m.postsLoaded, m.postsRejected, m.lastSuccess, m.queryCache, m.websubPublished, m.websubErrors, m.websubDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for c := range nClasses {
 		for i, code := range commonCodes {

@@ -29,6 +29,9 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	hdr["Last-Modified"] = e.mod
 	hdr["Cache-Control"] = e.cc
 	hdr["Vary"] = varyValue
+	if e.link != nil {
+		hdr["Link"] = e.link
+	}
 	if notModified(r, e.f, v.etag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return http.StatusNotModified, 0

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"regexp"
@@ -61,6 +62,8 @@ type rssItemXML struct {
 
 var rssAuthor = regexp.MustCompile(`^(\S+@\S+) \((.+)\)$`)
 
+var cdataSection = regexp.MustCompile(`(?s)<!\[CDATA\[.*?\]\]>`)
+
 func checkRSS(data []byte, opt Options) (*Feed, []error) {
 	var doc rssXML
 	if err := xml.Unmarshal(data, &doc); err != nil {
@@ -74,6 +77,11 @@ func checkRSS(data []byte, opt Options) (*Feed, []error) {
 	}
 	if ch.Title == "" || ch.Description == "" {
 		bad("channel title %q, description %q: both are required", ch.Title, ch.Description)
+	}
+	// The RSS Advisory Board's best practice: & and < in plain text as
+	// hexadecimal character references, never &amp; or &lt;.
+	if outside := cdataSection.ReplaceAll(data, nil); bytes.Contains(outside, []byte("&amp;")) || bytes.Contains(outside, []byte("&lt;")) {
+		bad("&amp; or &lt; outside CDATA: want &#x26; and &#x3C;")
 	}
 	var link string
 	self := 0

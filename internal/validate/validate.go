@@ -60,7 +60,7 @@ type Item struct {
 
 // Want is what a feed must hold: its items, newest first.
 type Want struct {
-	Dir   string // "" for all posts, else "categories/<slug>/"
+	Dir   string // "" for all posts, else "<taxonomy>/<slug>/" ("categories/<slug>/")
 	Items []WantItem
 }
 
@@ -73,13 +73,32 @@ type WantItem struct {
 	Categories []string
 }
 
+// Taxonomies are the front-matter fields that give feeds of their own, by
+// folder: what a build with the default configuration publishes.
+var Taxonomies = []Taxonomy{
+	{"categories/", func(p *loader.Post) []string { return p.Categories }},
+	{"tags/", func(p *loader.Post) []string { return p.Tags }},
+	{"authors/", func(p *loader.Post) []string { return []string{p.Author.Name} }},
+}
+
+// A Taxonomy is a folder of feeds, one per term a post names.
+type Taxonomy struct {
+	Dir   string
+	Terms func(p *loader.Post) []string
+}
+
 // Expect works out, from the posts alone, which feeds a build must write
 // and what each holds: the due posts (not drafts, not dated after now),
 // newest first (ties by path), at most limit per feed, one feed for all
-// posts and one per category slug, as slug names it (feed.Slug: passed
-// in, so that this package does not import feed and feed's tests can use
-// it).
+// posts and one per term slug of every taxonomy (Taxonomies), as slug
+// names it (feed.Slug: passed in, so that this package does not import
+// feed and feed's tests can use it).
 func Expect(posts []*loader.Post, now time.Time, limit int, slug func(string) string) map[string]*Want {
+	return ExpectIn(posts, now, limit, slug, Taxonomies)
+}
+
+// ExpectIn is Expect for a site that publishes the taxonomies taxes.
+func ExpectIn(posts []*loader.Post, now time.Time, limit int, slug func(string) string, taxes []Taxonomy) map[string]*Want {
 	var due []*loader.Post
 	for _, p := range posts {
 		if !p.Draft && !p.Date.After(now) {
@@ -106,8 +125,12 @@ func Expect(posts []*loader.Post, now time.Time, limit int, slug func(string) st
 			}
 		}
 		add("")
-		for _, c := range p.Categories {
-			add("categories/" + slug(c) + "/")
+		for _, tax := range taxes {
+			for _, c := range tax.Terms(p) {
+				if strings.TrimSpace(c) != "" {
+					add(tax.Dir + slug(c) + "/")
+				}
+			}
 		}
 	}
 	return out
