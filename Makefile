@@ -65,6 +65,8 @@ build:
 	$(GO) build -o $(BIN) ./cmd/feedpub
 
 ## bench: performance figures (never fails on a number; noisy on a shared machine).
+## Cold builds side by side with cp -r of their output and, at 10,000 posts,
+## Hugo building the same posts in ../shared/bench/hugo-full (skipped without hugo).
 ## Writes about 1.3 GB of generated posts under /tmp/feedpub-bench on its first run.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./loader/ ./feed/...

@@ -205,7 +205,7 @@ type failingInFolder struct {
 
 func (f failingInFolder) WriteFile(name string, body []byte) (bool, error) {
 	if name == f.fail {
-		if _, err := f.w.folder(path.Dir(name)); err != nil {
+		if err := f.makeFolder(path.Dir(name)); err != nil {
 			return false, err
 		}
 		return false, errFull

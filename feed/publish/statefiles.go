@@ -242,10 +242,6 @@ type modTimer interface {
 	setModTime(name string, t time.Time) error
 }
 
-func (d *Dir) setModTime(name string, t time.Time) error {
-	return d.root.Chtimes(name, t, t)
-}
-
 // Stamp returns the Last-Modified of the file name whose bytes have the
 // digest (or ETag) sum, as of now: when they last changed (see record).
 // It is feedhttp.Stamper, for a server that publishes no files but keeps

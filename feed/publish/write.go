@@ -78,8 +78,8 @@ type tidier interface {
 }
 
 // WriteDir writes site s into the folder dir (see Write and Dir): every
-// file operation goes through an os.Root, so no name and no symbolic link
-// can take it outside dir. It returns how many files it wrote.
+// file operation stays inside dir: no name and no symbolic link can take
+// it outside. It returns how many files it wrote.
 func WriteDir(s *feed.Site, dir string, opt Options) (int, error) {
 	d, err := OpenDir(dir)
 	if err != nil {

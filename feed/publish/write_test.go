@@ -203,18 +203,18 @@ func TestWriteDirRemovesKilledRunsFiles(t *testing.T) {
 	}
 	// Simulate the killed run: the manifest written first, one new file,
 	// one temporary file.
-	root, err := os.OpenRoot(out)
+	d, err := OpenDir(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer root.Close()
 	var union []string
 	for _, p := range big.Paths() {
 		n, _ := fileName(p)
 		union = append(union, n)
 	}
-	writeAtomic(root, manifestName, manifestBody(union), false)
-	writeAtomic(root, "categories/extra/rss.xml", bodyAt(t, big, "/categories/extra/rss.xml"), false)
+	d.WriteFile(manifestName, manifestBody(union))
+	d.WriteFile("categories/extra/rss.xml", bodyAt(t, big, "/categories/extra/rss.xml"))
+	d.Close()
 	os.WriteFile(filepath.Join(out, "categories", "extra", tmpPrefix+"dead"), []byte("half"), 0o644)
 	old := time.Now().Add(-time.Minute)
 	os.Chtimes(filepath.Join(out, "categories", "extra", tmpPrefix+"dead"), old, old)

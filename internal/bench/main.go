@@ -1,5 +1,6 @@
 // Command bench prints feedpub's performance figures: for each folder size,
-// the cold build time and peak RSS of `feedpub build`, the time of a warm
+// the cold build time and peak RSS of `feedpub build` beside `cp -r` of its
+// output and Hugo building the same posts, the time of a warm
 // rebuild after one file changes, and the latency from writing a new post
 // to `feedpub serve` serving it. It never fails on a number; figures on a
 // shared machine are noisy.
@@ -25,7 +26,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"feedpub/feed"
@@ -43,6 +43,9 @@ func main() {
 	warmprofile := flag.String("warmprofile", "", "write a CPU profile of the warm rebuilds to `file`")
 	memprofile := flag.String("memprofile", "", "write a heap profile after an in-process cold build (largest size) to `file`")
 	phases := flag.String("run", "cold,rebuild,warm,latency", "comma-separated `phases` to run: cold, rebuild (build again with the state), warm, latency")
+	rounds := flag.Int("rounds", 3, "cold build `rounds`: feedpub, cp -r and Hugo alternated")
+	hugoSite := flag.String("hugo-site", filepath.Join("..", "shared", "bench", "hugo-full"), "the peer Hugo `site` cold builds are compared with")
+	hugoMax := flag.Int("hugo-max", 10000, "compare with Hugo up to this many `posts`")
 	flag.Parse()
 	run := map[string]bool{}
 	for _, p := range strings.Split(*phases, ",") {
@@ -81,7 +84,7 @@ func main() {
 		seedsOf[n] = seeds
 		if run["cold"] {
 			fmt.Printf("\n== %d posts (%s)\n", n, seeds)
-			cold(bin, seeds, filepath.Join(*dir, fmt.Sprintf("out-%d", n)))
+			cold(bin, seeds, *dir, n, *rounds, *hugoSite, *hugoMax)
 		}
 	}
 	for i, n := range ns {
@@ -116,41 +119,6 @@ func generate(bin, dir string, n int) (string, error) {
 	}
 	fmt.Printf("generated %d posts in %v\n", n, time.Since(start).Round(time.Millisecond))
 	return seeds, os.WriteFile(done, nil, 0o644)
-}
-
-// cold runs `feedpub build` into an empty folder, twice, and prints the
-// faster run's time and its peak RSS (from getrusage of the child).
-func cold(bin, seeds, out string) {
-	best := time.Duration(-1)
-	var rss int64
-	var cpu time.Duration
-	for range 2 {
-		os.RemoveAll(out)
-		cmd := exec.Command(bin, "build", "-quiet", "-seeds", seeds, "-out", out)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			log.Fatal(err)
-		}
-		peak := watchPeakRSS(cmd.Process.Pid)
-		err := cmd.Wait()
-		d := time.Since(start)
-		if err != nil {
-			fmt.Printf("cold build: failed: %v\n%s", err, tail(stderr.String(), 2000))
-			return
-		}
-		ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		if best < 0 || d < best {
-			best = d
-			rss = peak() // kilobytes
-			if ru != nil {
-				cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-			}
-		}
-	}
-	fmt.Printf("cold build (feedpub build, best of 2):  %8v   CPU (user+sys) %v   peak RSS %d MB\n",
-		best.Round(time.Millisecond), cpu.Round(time.Millisecond), rss/1024)
 }
 
 // warm loads and builds the folder in this process, then times rebuilds
@@ -387,6 +355,8 @@ func served(c *http.Client, url, token string) bool {
 
 // profile runs a cold build in this process under the profiler.
 func profile(seeds, cpu, mem string) {
+	out, _ := os.MkdirTemp("", "feedpub-bench-out")
+	defer os.RemoveAll(out) // after the profile stops: not in it
 	if cpu != "" {
 		f, err := os.Create(cpu)
 		if err != nil {
@@ -416,8 +386,6 @@ func profile(seeds, cpu, mem string) {
 		f.Close()
 		fmt.Printf("heap profile (after the build, before writing): %s\n", mem)
 	}
-	out, _ := os.MkdirTemp("", "feedpub-bench-out")
-	defer os.RemoveAll(out)
 	if mem != "" { // and what it holds half way through writing
 		go func() {
 			time.Sleep(built - scanned + time.Second)
