@@ -141,7 +141,7 @@ func (s *Site) File(p string) (*File, error) {
 		if f := it.page.Load().of(older, newer); f != nil {
 			return f, nil
 		}
-		body, err := s.renderPost(it)
+		body, err := s.renderPost(it, older, newer)
 		if err != nil {
 			return nil, err
 		}
@@ -175,10 +175,11 @@ func (s *Site) Body(p string) ([]byte, error) {
 	case sf.file != nil:
 		return sf.file.Body, nil
 	case it != nil:
-		if f := it.page.Load().of(s.neighbours(it)); f != nil {
+		older, newer := s.neighbours(it)
+		if f := it.page.Load().of(older, newer); f != nil {
 			return f.Body, nil
 		}
-		return s.renderPost(it)
+		return s.renderPost(it, older, newer)
 	}
 	return s.make(p, sf)
 }
@@ -215,13 +216,13 @@ func (s *Site) keepPage(it *item) (*prepared, bool) {
 	return pr, pr != nil && pr.packed == nil && !s.lean
 }
 
-// renderPost makes the page of a post.
-func (s *Site) renderPost(it *item) ([]byte, error) {
+// renderPost makes the page of a post, which links to its neighbours in
+// time, older and newer (Site.neighbours).
+func (s *Site) renderPost(it *item, older, newer *item) ([]byte, error) {
 	pr, _ := s.keepPage(it)
 	if pr == nil || pr.packed != nil {
 		pr = s.r.prepare(it, false)
 	}
-	older, newer := s.neighbours(it)
 	body, err := s.r.renderPost(it, pr, older, newer)
 	if err != nil {
 		return nil, fmt.Errorf("feed: page of %s: %w", it.post.Path, err)
