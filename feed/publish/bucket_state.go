@@ -13,6 +13,8 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
+
+	"feedpub/internal/compress"
 )
 
 // stateDir is the prefix under which a Bucket keeps its lock, state and
@@ -188,13 +190,10 @@ func (b *Bucket) save(inProgress bool) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(raw)
-	zw.Close()
+	zipped := compress.Gzip(raw)
 	err = b.retry("saving the state", stateKey, func() error {
-		b.n.bytes.Add(int64(buf.Len()))
-		return b.b.WriteAll(b.ctx, stateKey, buf.Bytes(), &blob.WriterOptions{ContentType: "application/gzip", CacheControl: "no-store"})
+		b.n.bytes.Add(int64(len(zipped)))
+		return b.b.WriteAll(b.ctx, stateKey, zipped, &blob.WriterOptions{ContentType: "application/gzip", CacheControl: "no-store"})
 	})
 	if err == nil {
 		b.saved = time.Now()
