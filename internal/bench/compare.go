@@ -49,22 +49,46 @@ func timed(cmd *exec.Cmd) (fig, error) {
 // the site hugoSite (skipped, saying why, when it is not installed, or for
 // more than hugoMax posts), and prints the best and the median of each
 // with the issue's targets.
+//
+// Every run writes into a folder of its own, and the folders are removed
+// only after the last run: on ext4 without a journal (this machine's
+// disk), a file made within a minute of many files being deleted costs
+// a scan of the deleted inodes' table (the kernel's recently_deleted, as
+// `perf record cp -r` shows), which made each run after a removal of the
+// last run's output 5 to 10 times slower, whichever program it was. The
+// last feedpub folder is kept as out-N, for the rebuild phase.
 func cold(bin, seeds, dir string, n, rounds int, hugoSite string, hugoMax int) {
 	out := filepath.Join(dir, fmt.Sprintf("out-%d", n))
-	cpOut := out + "-cp"
-	defer os.RemoveAll(cpOut)
 	hugo, why := hugoCommand(seeds, dir, n, hugoSite, hugoMax)
+	// Each round's folders: feedpub's, cp -r's and Hugo's.
+	folders := func(round int) (fp, cp, hg string) {
+		fp = fmt.Sprintf("%s.%d", out, round)
+		if hugo != nil {
+			hg = filepath.Join(hugo.site, fmt.Sprintf("public.%d", round))
+		}
+		return fp, fp + "-cp", hg
+	}
+	made := []string{out}
+	for round := range rounds {
+		fp, cp, hg := folders(round)
+		made = append(made, fp, cp)
+		if hg != "" {
+			made = append(made, hg)
+		}
+	}
+	for _, d := range made { // an earlier bench's: out of the way, removed at the end
+		discard(d)
+	}
 	runs := map[string][]fig{}
-	for range rounds {
-		os.RemoveAll(out)
-		f, err := timed(exec.Command(bin, "build", "-quiet", "-seeds", seeds, "-out", out))
+	for round := range rounds {
+		fpOut, cpOut, hugoOut := folders(round)
+		f, err := timed(exec.Command(bin, "build", "-quiet", "-seeds", seeds, "-out", fpOut))
 		if err != nil {
 			fmt.Printf("cold build: failed: %v\n", err)
 			return
 		}
 		runs["feedpub"] = append(runs["feedpub"], f)
-		os.RemoveAll(cpOut)
-		if f, err = timed(exec.Command("cp", "-r", out, cpOut)); err != nil {
+		if f, err = timed(exec.Command("cp", "-r", fpOut, cpOut)); err != nil {
 			fmt.Printf("cp -r: failed: %v\n", err)
 			return
 		}
@@ -72,13 +96,18 @@ func cold(bin, seeds, dir string, n, rounds int, hugoSite string, hugoMax int) {
 		if hugo == nil {
 			continue
 		}
-		os.RemoveAll(hugo.out)
-		if f, err = timed(hugo.cmd()); err != nil {
+		if f, err = timed(hugo.cmd(hugoOut)); err != nil {
 			fmt.Printf("hugo: failed: %v\n", err)
 			hugo, why = nil, "it failed"
 			continue
 		}
 		runs["hugo"] = append(runs["hugo"], f)
+		hugo.out = hugoOut
+	}
+	last, _, _ := folders(rounds - 1)
+	os.Rename(last, out)
+	for _, d := range made[1:] {
+		discard(d)
 	}
 	files, size := treeSize(out)
 	fmt.Printf("cold build, %d rounds alternated, each run after a sync (the run of best wall time / the median of each column):\n", rounds)
@@ -109,13 +138,42 @@ func cold(bin, seeds, dir string, n, rounds int, hugoSite string, hugoMax int) {
 	fmt.Println()
 }
 
-// hugoRun is Hugo building a copy of the peer site with the posts.
-type hugoRun struct {
-	site, out string
+// trash is the folders discard moved out of the way.
+var trash []string
+
+// discard moves the folder d (if there is one) out of the way, to be
+// removed by emptyTrash at the end of the bench: see cold.
+func discard(d string) {
+	t := fmt.Sprintf("%s.trash-%d-%d", d, os.Getpid(), len(trash))
+	if os.Rename(d, t) == nil {
+		trash = append(trash, t)
+	}
 }
 
-func (h *hugoRun) cmd() *exec.Cmd {
-	return exec.Command("hugo", "--quiet", "--source", h.site, "--destination", h.out)
+// emptyTrash removes what discard moved.
+func emptyTrash() {
+	for _, t := range trash {
+		os.RemoveAll(t)
+	}
+	trash = nil
+}
+
+// hugoRun is Hugo building a copy of the peer site with the posts.
+type hugoRun struct {
+	site string
+	out  string // where the last run wrote
+}
+
+// dir is the site's folder; "" for no site.
+func (h *hugoRun) dir() string {
+	if h == nil {
+		return ""
+	}
+	return h.site
+}
+
+func (h *hugoRun) cmd(out string) *exec.Cmd {
+	return exec.Command("hugo", "--quiet", "--source", h.site, "--destination", out)
 }
 
 // hugoCommand copies the peer site hugoSite into dir once, with the posts
@@ -145,7 +203,7 @@ func hugoCommand(seeds, dir string, n int, hugoSite string, hugoMax int) (*hugoR
 		}
 		os.WriteFile(done, nil, 0o644)
 	}
-	return &hugoRun{site: site, out: filepath.Join(site, "public")}, ""
+	return &hugoRun{site: site}, ""
 }
 
 // treeSize counts the files under dir and their bytes.

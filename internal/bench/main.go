@@ -76,6 +76,7 @@ func main() {
 	// child's peak RSS is read from /proc, but the kernel's own count
 	// (rusage) starts from this process's size when the child is made.
 	seedsOf := map[int]string{}
+	defer emptyTrash()
 	for _, n := range ns {
 		seeds, err := generate(bin, *dir, n)
 		if err != nil {
