@@ -2,7 +2,6 @@ package feed
 
 import (
 	"bytes"
-	"encoding/xml"
 	"strings"
 	"time"
 
@@ -122,7 +121,8 @@ func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
 	for _, cat := range it.categories {
 		x.Category = append(x.Category, atomCategory{Term: cat.name, Label: cat.name})
 	}
-	return xml.Marshal(x)
+	// Markup in content is escaped: &lt; for <, and so on.
+	return marshalItem(x, len(pr.content)*5/4+2*len(pr.summary)+1024)
 }
 
 func atomFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error) {

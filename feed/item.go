@@ -56,6 +56,7 @@ type prepared struct {
 	content   string // sanitised HTML with absolute URLs
 	summary   string // plain text
 	packed    []byte // content compressed, in place of content (prepareLean)
+	size      int    // with packed: the length of content
 	brief     bool   // feeds carry the summary alone (see briefed)
 }
 
@@ -113,7 +114,7 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 	// Sanitising decodes character references: &#1; would come out as a
 	// raw control character, which XML (and CDATA) cannot carry. The
 	// encoders rely on content being XML-clean from here.
-	pr.content = xmlText(c.policy.Sanitize(absolutize(body, linkURL)))
+	pr.content = xmlText(c.sanitize(absolutize(body, linkURL)))
 	if p.Summary != "" {
 		pr.summary = plainText(p.Summary, 4*c.Summary)
 	}
@@ -127,6 +128,20 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		it.prep.Store(pr)
 	}
 	return pr
+}
+
+// sanitize is c.policy.Sanitize(s), written into a buffer of the size of
+// s: sanitising takes away, so the result is made whole, not grown.
+func (c *renderer) sanitize(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	if c.policy.SanitizeReaderToWriter(strings.NewReader(s), &b) != nil {
+		return "" // as Sanitize
+	}
+	return b.String()
 }
 
 // release drops what the item keeps for feeds: its content, encodings and

@@ -49,7 +49,11 @@ func (b *Builder) prepareLean(site *Site) error {
 		return fmt.Errorf("feed: %w", b.ctx.Err())
 	}
 	site.encs = &chanEncs{m: map[*channel]*chanEnc{}, prepped: map[*channel]*sync.Once{}}
+	site.featured = map[*item]bool{}
 	for _, ch := range site.channels {
+		for _, it := range ch.items[:min(b.r.Limit, len(ch.items))] {
+			site.featured[it] = true
+		}
 		for f := range formatList {
 			site.paths["/"+ch.dir+formatList[f].file] = siteFile{ch: ch, f: f}
 		}
@@ -78,10 +82,22 @@ func (s *Site) prepChannel(ch *channel) {
 // prepareLean keeps the item's content compressed, with the rest of what
 // prepare makes.
 func (c *renderer) prepareLean(it *item) {
-	if it.prep.Load() != nil {
-		return
+	if it.prep.Load() == nil {
+		c.prepareKept(it)
 	}
-	lean := *c.prepare(it, false)
+}
+
+// prepareKept is the item's prepared content, made (and kept compressed,
+// as prepareLean does) unless kept already: a post among a feed's newest
+// is read and sanitised once, for its page and its feeds.
+func (c *renderer) prepareKept(it *item) *prepared {
+	if pr := it.prep.Load(); pr != nil && pr.packed != nil {
+		return pr.unpacked()
+	} else if pr != nil {
+		return pr
+	}
+	full := c.prepare(it, false)
+	lean := *full
 	var b bytes.Buffer
 	w, _ := deflaters.Get().(*flate.Writer)
 	if w == nil {
@@ -91,10 +107,11 @@ func (c *renderer) prepareLean(it *item) {
 	}
 	io.WriteString(w, lean.content)
 	if w.Close() == nil { // else keep it as it is
-		lean.packed, lean.content = bytes.Clone(b.Bytes()), ""
+		lean.packed, lean.content, lean.size = bytes.Clone(b.Bytes()), "", len(lean.content)
 	}
 	deflaters.Put(w)
 	it.prep.Store(&lean)
+	return full
 }
 
 // unpacked is pr with its content unpacked.
@@ -108,11 +125,17 @@ func (pr *prepared) unpacked() *prepared {
 	} else {
 		r.(flate.Resetter).Reset(src, nil)
 	}
+	buf, _ := copyBufs.Get().(*[]byte)
+	if buf == nil {
+		b := make([]byte, 32<<10)
+		buf = &b
+	}
 	var b strings.Builder
-	b.Grow(3 * len(pr.packed))
-	if _, err := io.Copy(&b, r); err == nil {
+	b.Grow(pr.size) // the content's length: made whole, not grown
+	if _, err := io.CopyBuffer(&b, r, *buf); err == nil {
 		cp.content = b.String()
 	}
+	copyBufs.Put(buf)
 	inflaters.Put(r)
 	return &cp
 }
@@ -121,6 +144,7 @@ func (pr *prepared) unpacked() *prepared {
 // no state that anyone can see.
 var (
 	inflaters sync.Pool // io.ReadCloser from flate.NewReader
+	copyBufs  sync.Pool // *[]byte: unpacked's buffer
 	deflaters sync.Pool // *flate.Writer
 )
 

@@ -78,8 +78,22 @@ func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	for _, cat := range it.categories {
 		x.Category = append(x.Category, cat.name)
 	}
-	b, err := xml.Marshal(x)
+	b, err := marshalItem(x, len(pr.content)+2*len(pr.summary)+1024)
 	return hexRefs(b), err
+}
+
+// marshalItem is xml.Marshal(v) written into a buffer of size bytes:
+// an item's encoding is made whole, not grown by doubling.
+func marshalItem(v any, size int) ([]byte, error) {
+	b := bytes.NewBuffer(make([]byte, 0, size))
+	enc := xml.NewEncoder(b)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // rssName makes a name fit inside the parentheses of an RFC 822 comment.

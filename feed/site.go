@@ -40,6 +40,9 @@ type Site struct {
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
 	lean bool
+	// featured holds a lean Site's items among a feed's newest, whose
+	// content their feeds keep.
+	featured map[*item]bool
 	// chanKeys holds each channel's part of the keys of its files (Key).
 	chanKeys sync.Map // *channel -> string
 }
@@ -220,7 +223,10 @@ func (s *Site) keepPage(it *item) (*prepared, bool) {
 // time, older and newer (Site.neighbours).
 func (s *Site) renderPost(it *item, older, newer *item) ([]byte, error) {
 	pr, _ := s.keepPage(it)
-	if pr == nil || pr.packed != nil {
+	switch {
+	case s.featured[it]:
+		pr = s.r.prepareKept(it)
+	case pr == nil || pr.packed != nil:
 		pr = s.r.prepare(it, false)
 	}
 	body, err := s.r.renderPost(it, pr, older, newer)

@@ -176,7 +176,6 @@ func (p *parser) body(body []byte) (string, error) {
 // parseBody is the body that Parse gives a file it accepted, found without
 // reading the front matter again; sum is the file's Post.Sum.
 func parseBody(name string, data []byte, sum string, opt Options) (string, error) {
-	p := &parser{name: name, opt: opt}
 	if got := digest(data); got != sum {
 		return "", fmt.Errorf("loader: %s: changed since it was read", name)
 	}
@@ -188,9 +187,46 @@ func parseBody(name string, data []byte, sum string, opt Options) (string, error
 		}
 		return post.Body, nil
 	}
-	text, err := decodeText(data)
+	p, body, err := splitBody(name, data, opt)
 	if err != nil {
 		return "", err
+	}
+	return p.body(body)
+}
+
+// fillBody is the slim post of a file whose bytes are data (and whose
+// digest is slim.Sum: it was parsed already) with the body and summary
+// that Parse gives it, found without reading the front matter again; ok
+// is false where that cannot be done (a dialect's tags need the front
+// matter), and parse must run.
+func fillBody(slim *Post, data []byte, opt Options) (post *Post, ok bool, err error) {
+	if opt.Site != nil {
+		return nil, false, nil
+	}
+	p, body, err := splitBody(slim.Path, data, opt)
+	if err != nil {
+		return nil, true, err
+	}
+	cp := *slim
+	cp.full, cp.load, cp.primed = nil, nil, false
+	if cp.Summary == "" { // as parse: an excerpt when the front matter gives none
+		if cp.Summary, err = p.excerpt(body, nil); err != nil {
+			return nil, true, err
+		}
+	}
+	if cp.Body, err = p.body(body); err != nil {
+		return nil, true, err
+	}
+	return &cp, true, nil
+}
+
+// splitBody is the body of a file, after its front matter, as parse finds
+// it, and a parser for it.
+func splitBody(name string, data []byte, opt Options) (*parser, []byte, error) {
+	p := &parser{name: name, opt: opt}
+	text, err := decodeText(data)
+	if err != nil {
+		return nil, nil, err
 	}
 	text = bytes.TrimPrefix(text, []byte("\ufeff"))
 	if bytes.Contains(text, []byte("\r\n")) {
@@ -198,9 +234,9 @@ func parseBody(name string, data []byte, sum string, opt Options) (string, error
 	}
 	_, body, err := p.split(text)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
-	return p.body(body)
+	return p, body, nil
 }
 
 func (p *parser) fields(post *Post, root *yaml.Node) error {

@@ -217,6 +217,14 @@ func (src *source) refull(abs, rel string, size int64, opt Options, slim *Post) 
 		break
 	}
 	opt.NoBody = false
+	if sum == slim.Sum { // the file first read: its front matter is slim's
+		if post, ok, err := fillBody(slim, data, opt); ok {
+			if err != nil {
+				return nil, fmt.Errorf("loader: %s: %w", rel, err)
+			}
+			return post, nil
+		}
+	}
 	post, _, err := parse(rel, data, sum, opt)
 	if err != nil {
 		return nil, fmt.Errorf("loader: %s: changed since it was read: %w", rel, err)
