@@ -51,6 +51,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if limit { // the limit is the process's: put the old one back after
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	}
+	if os.Getenv("GOGC") == "" { // see buildGCPercent
+		defer debug.SetGCPercent(debug.SetGCPercent(buildGCPercent))
+	}
 	var kept int // posts the state gives, not read again
 	cfg.load.Progress = func(done, total int) {
 		if limit { // the first call: the folder's size is known
@@ -263,6 +266,14 @@ const bodyBudget = 256 << 20
 func buildMemoryLimit(n, kept int) int64 {
 	return max(256<<20, int64(n)*(5<<10)/2+int64(kept)*(4<<10))
 }
+
+// buildGCPercent is build's GOGC (the environment's GOGC sets another).
+// A build's live heap is small beside what it makes and drops (45 MB
+// against 2.2 GB for 10,000 posts): at the default 100 it collected
+// garbage 80 times, a tenth of its CPU. At 200 it does so half as often,
+// for about 50 MB more at 10,000 posts (190 MB); past that the memory
+// limit (buildMemoryLimit) bounds the heap as before.
+const buildGCPercent = 200
 
 // buildBodyBudget is bodyBudget for build, which shows each post twice at
 // most (its page, and its feeds, whose content is kept): past it, posts
