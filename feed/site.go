@@ -122,6 +122,16 @@ func (s *Site) post(p string) *item {
 	return s.posts[i]
 }
 
+// PostPage reports whether the file at path p is the page of a post. A
+// writer of a lean Site that writes these before feeds reads and
+// sanitises each post once: the page of a post among a feed's newest
+// keeps its content for the feeds, where a feed made first would keep it
+// and the page unpack it again.
+func (s *Site) PostPage(p string) bool {
+	_, ok := s.paths[p]
+	return !ok && s.post(p) != nil
+}
+
 // Has reports whether the site has a file at path p.
 func (s *Site) Has(p string) bool {
 	_, _, ok := s.lookup(p)

@@ -185,6 +185,7 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 	var written atomic.Int64
 	created := make([]bool, len(paths)) // new files this run wrote
 	for phase, todo := range [][]int{fresh, known} {
+		todo = postPagesFirst(s, paths, todo)
 		var g errgroup.Group
 		g.SetLimit(runtime.GOMAXPROCS(0))
 		if p, ok := t.(interface{ parallel() int }); ok { // a bucket: uploads wait on the network
@@ -217,6 +218,21 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 		}
 	}
 	return int(written.Load()), nil
+}
+
+// postPagesFirst is todo (indexes of paths) with the pages of posts
+// first, each part in its order: see feed.Site.PostPage.
+func postPagesFirst(s *feed.Site, paths []string, todo []int) []int {
+	out := make([]int, 0, len(todo))
+	var rest []int
+	for _, i := range todo {
+		if s.PostPage(paths[i]) {
+			out = append(out, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return append(out, rest...)
 }
 
 // splitNew parts the indexes of files into those new to t and those it
