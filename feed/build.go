@@ -7,9 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"feedpub/loader"
 )
@@ -159,9 +158,10 @@ func (b *Builder) place(posts []*loader.Post, now time.Time) *placement {
 // cores, and places them.
 func (b *Builder) makeItems(posts []*loader.Post, pl *placement) []*item {
 	fresh := make([]*item, len(pl.todo))
+	slugs := &slugCache{}
 	parallel(len(pl.todo), func(k int) {
 		p := posts[pl.todo[k]]
-		fresh[k] = newItem(p, pl.slugs[p.Path], b.r.taxes)
+		fresh[k] = newItem(p, pl.slugs[p.Path], b.r.taxes, slugs)
 	})
 	for k, it := range fresh {
 		b.items[it.post] = it
@@ -269,12 +269,19 @@ func (b *Builder) postSlugs(posts []*loader.Post) (slugs map[string]string, chan
 	return out, true
 }
 
-// parallel calls fn(0..n-1) on GOMAXPROCS goroutines.
+// parallel calls fn(0..n-1) on GOMAXPROCS goroutines, each taking the
+// next i until none is left: no goroutine per call.
 func parallel(n int, fn func(i int)) {
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range n {
-		g.Go(func() error { fn(i); return nil })
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		}()
 	}
-	g.Wait()
+	wg.Wait()
 }

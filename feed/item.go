@@ -77,12 +77,29 @@ type channel struct {
 // newItem makes the item of a post. What it costs to show the post waits
 // until a page or a feed needs it (prepare): most posts of a large folder
 // are in no feed's newest Limit.
-func newItem(p *loader.Post, slug string, taxes []int) *item {
-	it := &item{post: p, slug: slug, terms: termsOf(p, taxes)}
+func newItem(p *loader.Post, slug string, taxes []int, slugs *slugCache) *item {
+	it := &item{post: p, slug: slug, terms: termsOf(p, taxes, slugs)}
 	for _, c := range p.Categories {
-		it.categories = append(it.categories, category{name: c, slug: Slug(c)})
+		it.categories = append(it.categories, category{name: c, slug: slugs.slug(c)})
 	}
 	return it
+}
+
+// A slugCache remembers the slugs of names for the items of one build: a
+// folder's posts name few categories and authors, each many times. It is
+// safe for concurrent use; nil remembers nothing.
+type slugCache struct{ m sync.Map }
+
+func (c *slugCache) slug(name string) string {
+	if c == nil {
+		return Slug(name)
+	}
+	if s, ok := c.m.Load(name); ok {
+		return s.(string)
+	}
+	s := Slug(name)
+	c.m.Store(name, s)
+	return s
 }
 
 // prepare returns the item's content (sanitised, with absolute URLs) and

@@ -73,12 +73,12 @@ func (t term) key() string { return t.dir() }
 
 // termsOf lists the terms of post p in the taxonomies taxes, in their
 // order; names with nothing but spaces are none.
-func termsOf(p *loader.Post, taxes []int) []term {
+func termsOf(p *loader.Post, taxes []int, slugs *slugCache) []term {
 	var out []term
 	for _, tx := range taxes {
 		for _, name := range taxonomyList[tx].terms(p) {
 			if strings.TrimSpace(name) != "" {
-				out = append(out, term{tax: tx, name: name, slug: Slug(name)})
+				out = append(out, term{tax: tx, name: name, slug: slugs.slug(name)})
 			}
 		}
 	}

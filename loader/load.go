@@ -68,6 +68,7 @@ type Loader struct {
 	lazy    bool                  // bodies are dropped: the folder is over BodyBudget
 	src     *source               // of the files of the scan being made
 	scanned bool
+	primeFn func() []Known // see PrimeWith
 }
 
 type cached struct {
@@ -136,6 +137,10 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 	}
 	w := walker{realRoot: realRoot, site: l.cfg.Site, visited: map[string]bool{}}
 	w.walk(realRoot, "")
+	if fn := l.primeFn; fn != nil {
+		l.primeFn = nil
+		l.Prime(fn())
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -41,6 +41,16 @@ func (l *Loader) Prime(known []Known) {
 	}
 }
 
+// PrimeWith is Prime with what known returns, called by the first Scan
+// once it has walked the folder (the file system's part of the work): what
+// an earlier run read can be decoded meanwhile. Scan calls known only if
+// it gets that far.
+func (l *Loader) PrimeWith(known func() []Known) {
+	if !l.scanned {
+		l.primeFn = known
+	}
+}
+
 // attachPrimed lets the primed posts of the cache read their files again,
 // now that the walk has found them.
 func (l *Loader) attachPrimed(files []found) {

@@ -112,12 +112,23 @@ func scanWithState(ctx context.Context, cfg *config, gz bool, stderr io.Writer, 
 	if publish.IsBucketURL(cfg.out) {
 		stateIn = "" // a bucket keeps its own (Bucket): no state of posts yet
 	}
-	st := publish.LoadDirState(stateIn, publish.BuildState, fp, slog.New(slog.NewTextHandler(stderr, nil)))
+	// The state is read and decoded while the scan walks the folder.
+	loaded := make(chan *publish.State, 1)
+	go func() {
+		loaded <- publish.LoadDirState(stateIn, publish.BuildState, fp, slog.New(slog.NewTextHandler(stderr, nil)))
+	}()
+	var st *publish.State
 	ld := loader.New(cfg.load)
-	known := st.Known()
-	*kept = len(known)
-	ld.Prime(known)
+	ld.PrimeWith(func() []loader.Known {
+		st = <-loaded
+		known := st.Known()
+		*kept = len(known)
+		return known
+	})
 	res, err := ld.Scan(ctx)
+	if st == nil {
+		st = <-loaded
+	}
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}
