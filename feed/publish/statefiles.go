@@ -37,12 +37,11 @@ func (noFiles) ReadFile(string) ([]byte, error) { return nil, fs.ErrNotExist }
 func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	old := st.data.Posts
-	next := make(map[string]PostRecord, len(known))
+	posts := st.data.Posts // updated in place: most records stay as they are
 	seen := now.UTC().Truncate(time.Second)
 	for _, k := range known {
 		p := k.Post
-		rec, had := old[k.Path]
+		rec, had := posts[k.Path]
 		raw := p.Updated
 		switch {
 		case had && p.Sum == rec.Post.Sum:
@@ -50,13 +49,12 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 		case had && editTimes && !k.Stale && p.Updated.Equal(rec.Raw) && seen.After(p.Updated):
 			p.Updated = seen
 		}
-		r := PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: PostMeta{
-			Title: p.Title, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Sum: p.Sum,
-			Date: p.Date, Updated: p.Updated, Due: p.Due, Expires: p.Expires, Categories: p.Categories,
-			Author: p.Author, Draft: p.Draft}}
-		next[k.Path] = r
-		if !had || rec.Size != r.Size || !rec.ModTime.Equal(r.ModTime) || rec.Stale != r.Stale ||
-			rec.Post.Sum != r.Post.Sum || !rec.Post.Updated.Equal(r.Post.Updated) {
+		if !had || rec.Size != k.Size || !rec.ModTime.Equal(k.ModTime) || rec.Stale != k.Stale ||
+			rec.Post.Sum != p.Sum || !rec.Post.Updated.Equal(p.Updated) {
+			posts[k.Path] = PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: PostMeta{
+				Title: p.Title, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Sum: p.Sum,
+				Date: p.Date, Updated: p.Updated, Due: p.Due, Expires: p.Expires, Categories: p.Categories,
+				Author: p.Author, Draft: p.Draft}}
 			st.dirty = true
 		}
 		if _, ok := st.data.Removed[k.Path]; ok {
@@ -64,13 +62,19 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 			st.dirty = true
 		}
 	}
-	for path := range old {
-		if _, ok := next[path]; !ok {
-			st.data.Removed[path] = seen
-			st.dirty = true
+	if len(posts) > len(known) { // some went
+		in := make(map[string]bool, len(known))
+		for _, k := range known {
+			in[k.Path] = true
+		}
+		for path := range posts {
+			if !in[path] {
+				delete(posts, path)
+				st.data.Removed[path] = seen
+				st.dirty = true
+			}
 		}
 	}
-	st.data.Posts = next
 }
 
 // Removed returns when each post that went went, by path.
