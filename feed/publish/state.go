@@ -59,6 +59,7 @@ type State struct {
 	clean   bool
 	dirty   bool // changed since read; guarded by mu
 	pending bool // a list of files being written is beside it (markPending); guarded by mu
+	size    int  // of the state file read, in bytes; 0 for none
 }
 
 // stateData is what is saved.
@@ -151,6 +152,7 @@ func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprin
 	st.data = stateData{Fingerprint: fingerprint}
 	raw, err := t.ReadFile(name)
 	if err == nil {
+		st.size = len(raw)
 		var d stateData
 		if d, err = decodeStateFile(raw, fingerprint); err == nil {
 			st.data, st.clean = d, true
@@ -202,7 +204,11 @@ func decodeStateFile(raw []byte, fingerprint string) (stateData, error) {
 
 // encode is the bytes of the state, as saved.
 func (st *State) encode() ([]byte, error) {
-	e := &stateEncoder{b: make([]byte, stateHeadLen, stateHeadLen+400*(len(st.data.Posts)+len(st.data.Files)))}
+	size := stateHeadLen + 256*(len(st.data.Posts)+len(st.data.Files)) // gen's posts take 200 bytes a record
+	if st.size > 0 {
+		size = st.size + st.size/8 // the last state's, and room to grow
+	}
+	e := &stateEncoder{b: make([]byte, stateHeadLen, size)}
 	copy(e.b, stateMagic)
 	st.data.Fingerprint = st.fingerprint
 	e.data(&st.data)
