@@ -106,9 +106,11 @@ func cold(bin, seeds, dir string, n, rounds int, hugoSite string, hugoMax int) {
 	}
 	last, _, _ := folders(rounds - 1)
 	os.Rename(last, out)
-	for _, d := range made[1:] {
-		discard(d)
-	}
+	defer func() { // once the figures are printed
+		for _, d := range made[1:] {
+			discard(d)
+		}
+	}()
 	files, size := treeSize(out)
 	fmt.Printf("cold build, %d rounds alternated, each run after a sync (the run of best wall time / the median of each column):\n", rounds)
 	fmt.Printf("  %-42s %17s %17s %17s %15s\n", "", "wall", "user", "sys", "peak RSS")
