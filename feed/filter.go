@@ -13,6 +13,9 @@ type Query struct {
 	Limit             int
 	Filter, FilterOut *regexp.Regexp
 	Category          string // a slug; only on the all-posts feed
+	// Chinese, when set, converts the text of the items (not what
+	// Filter matches, which is the text as written).
+	Chinese *Chinese
 	// Key is the query in canonical form, escaped: the feed's self link
 	// ends in "?"+Key.
 	Key string
@@ -76,6 +79,10 @@ func (s *Site) Filtered(p string, q Query) (*File, error) {
 	items, pos := q.filterItems(ch)
 	parts := make([][]byte, len(items))
 	for i, it := range items {
+		if q.Chinese != nil { // a copy, with no encodings: encoded below
+			it = q.Chinese.item(it, s.r.prepare(it, false))
+			items[i] = it
+		}
 		if pos[i] < s.r.Limit {
 			it.mu.Lock()
 			parts[i] = it.enc[f]
@@ -90,6 +97,9 @@ func (s *Site) Filtered(p string, q Query) (*File, error) {
 		}
 	}
 	self := s.r.feedURL(ch, &formatList[f]) + "?" + q.Key
+	if q.Chinese != nil {
+		ch = q.Chinese.channel(ch)
+	}
 	body, _, err := s.r.feedBody(ch, f, self, items, parts)
 	if err != nil {
 		return nil, err

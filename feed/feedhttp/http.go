@@ -106,12 +106,13 @@ func (h *Handler) Publish(s *feed.Site) {
 	}
 	kept, todo := old.keep(s)
 	var gauge func(int64)
+	var hit func(bool)
 	if h.Metrics != nil {
-		gauge = h.Metrics.queryCacheBytes
+		gauge, hit = h.Metrics.queryCacheBytes, h.Metrics.queryCacheHit
 	}
 	now := time.Now()
 	mod := func(p string, f *feed.File) time.Time { return h.modified(p, f, now) }
-	sn := newSnapshot(s, kept, prev, newQueryCache(gauge), &pageGzips{m: map[string][]byte{}}, mod)
+	sn := newSnapshot(s, kept, prev, newQueryCache(gauge, hit), &pageGzips{m: map[string][]byte{}}, mod)
 	h.snap.Store(sn)
 	if len(todo) == 0 {
 		return
@@ -231,7 +232,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 			return httpError(w, classQuery, http.StatusBadRequest, err.Error())
 		}
 		if q != nil {
-			f, err := sn.cache.get(sn.site, q, p, r.URL.RawQuery)
+			f, err := sn.cache.get(p, q.Key, r.URL.RawQuery, func() (*feed.File, error) { return sn.site.Filtered(p, *q) })
 			if err != nil {
 				if h.Logger != nil {
 					h.Logger.LogAttrs(r.Context(), slog.LevelError, "filtered feed",
@@ -243,6 +244,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 			return classQuery, st, n
 		}
 	}
+	if r.URL.RawQuery != "" && e.class == classPage {
+		page := func() (*feed.File, error) {
+			cp := *e.f
+			cp.Modified = e.modTime
+			return &cp, nil
+		}
+		if st, n, ok := h.serveChinese(w, r, sn, p, page); ok {
+			return e.class, st, n
+		}
+	}
 	st, n := serveEntry(w, r, e)
 	return e.class, st, n
 }
@@ -251,17 +262,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 // Site.File), and gzipped for a client that takes it: now, unless the
 // snapshot's pageGzips has it.
 func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot, p string) (class, int, int64) {
-	f, err := sn.site.File(p)
+	page := func() (*feed.File, error) { return h.postFile(sn, p) }
+	if r.URL.RawQuery != "" {
+		if st, n, ok := h.serveChinese(w, r, sn, p, page); ok {
+			return classPost, st, n
+		}
+	}
+	f, err := page()
 	if err != nil {
 		if h.Logger != nil {
 			h.Logger.LogAttrs(r.Context(), slog.LevelError, "post page", slog.String("path", p), slog.Any("error", err))
 		}
 		return httpError(w, classPost, http.StatusInternalServerError, "could not make this page")
-	}
-	if h.Times != nil {
-		cp := *f
-		cp.Modified = h.modified(p, f, time.Now())
-		f = &cp
 	}
 	var gz []byte
 	if acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {
@@ -269,6 +281,17 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot
 	}
 	st, n := serveFile(w, r, f, gz, sn.cc)
 	return classPost, st, n
+}
+
+// postFile is the page of the post at p, with its Last-Modified.
+func (h *Handler) postFile(sn *snapshot, p string) (*feed.File, error) {
+	f, err := sn.site.File(p)
+	if err != nil || h.Times == nil {
+		return f, err
+	}
+	cp := *f
+	cp.Modified = h.modified(p, f, time.Now())
+	return &cp, nil
 }
 
 // hasEncodedSlash reports whether an escaped path holds %2F or %5C, which
