@@ -40,6 +40,10 @@ type Config struct {
 	Archives bool
 	// Hub is the WebSub hub every feed names (rel="hub"), or "".
 	Hub string
+	// PollHints, when on, sets each feed's RSS ttl, skipHours and skipDays
+	// (and serve's Cache-Control) from when its posts appear (pollhint.go)
+	// in place of TTL.
+	PollHints PollHints
 }
 
 // DefaultLimit is how many items a feed holds unless the configuration says.
@@ -113,6 +117,9 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	if u, err := url.Parse(c.Hub); c.Hub != "" && (err != nil || !isHTTP(u)) {
 		return c, fmt.Errorf("websub.hub %q: want an absolute http(s) URL", c.Hub)
+	}
+	if err := c.PollHints.check(); err != nil {
+		return c, err
 	}
 	if c.Taxonomies == nil {
 		c.Taxonomies = Taxonomies()

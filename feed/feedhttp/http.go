@@ -73,6 +73,7 @@ type entry struct {
 	class class
 	feed  *feed.FeedInfo // for feeds: which one; nil for pages
 	cc    []string
+	poll  *feed.PollHint // a feed's, if it has one (see entry.cacheControl)
 	link  []string // WebSub's Link header, for feeds of a site with a hub
 	typ   []string
 	mod   []string
@@ -140,6 +141,7 @@ func newSnapshot(s *feed.Site, pk packed, prev *snapshot, cache *queryCache, pag
 		}
 		if fi, ok := s.FeedAt(p); ok {
 			e.feed = &fi
+			e.cc, e.poll = pollCC(s, p, cc)
 			if hub := s.Config().Hub; hub != "" {
 				e.link = linkHeader(hub, s.URL(p))
 			}
