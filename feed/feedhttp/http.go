@@ -74,7 +74,7 @@ type entry struct {
 	feed  *feed.FeedInfo // for feeds: which one; nil for pages
 	cc    []string
 	poll  *feed.PollHint // a feed's, if it has one (see entry.cacheControl)
-	link  []string // WebSub's Link header, for feeds of a site with a hub
+	link  []string       // WebSub's Link header, for feeds of a site with a hub
 	typ   []string
 	mod   []string
 	// modTime is mod's time: If-Modified-Since is compared with it.
