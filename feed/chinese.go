@@ -192,6 +192,15 @@ func (c *Chinese) item(it *item, pr *prepared) *item {
 	return out
 }
 
+// items returns converted copies of items (see item).
+func (c *Chinese) items(r *renderer, items []*item) []*item {
+	out := make([]*item, len(items))
+	for i, it := range items {
+		out[i] = c.item(it, r.prepare(it, false))
+	}
+	return out
+}
+
 func (c *Chinese) texts(list []string) []string {
 	if list == nil {
 		return nil

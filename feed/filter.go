@@ -66,7 +66,7 @@ func inCategory(it *item, slug string) bool {
 }
 
 // Filtered makes the feed at path p narrowed by q, with the same encoders
-// as Build. An item's cached encoding is used only when the item is among
+// as Build; an archive document takes q's Chinese alone. An item's cached encoding is used only when the item is among
 // the first Limit of its feed: those were encoded before the Site was
 // returned and are never written again, so reading them races with no
 // later Build.
@@ -76,6 +76,14 @@ func (s *Site) Filtered(p string, q Query) (*File, error) {
 		return nil, fmt.Errorf("feed: no feed at %s", p)
 	}
 	ch, f := sf.ch, sf.f
+	if sf.arch > 0 {
+		body, err := s.archiveBody(ch, f, sf.arch, q.Chinese)
+		if err != nil {
+			return nil, fmt.Errorf("feed: %s: %w", p, err)
+		}
+		items := s.r.archiveItems(ch, sf.arch)
+		return newFile(body, formatList[f].mediaType, newest(items, len(items))), nil
+	}
 	items, pos := q.filterItems(ch)
 	parts := make([][]byte, len(items))
 	for i, it := range items {

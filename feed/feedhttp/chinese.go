@@ -22,13 +22,13 @@ func pageChinese(r *http.Request) (*feed.Chinese, error) {
 	return nil, fmt.Errorf("opencc: given %d times; give it once", len(v))
 }
 
-// serveChinese answers a request for the HTML page at p, made by page,
-// that asks for its Chinese text converted: the converted page is made
-// once and kept with the filtered feeds. It reports false, having written
-// nothing, when the request asks for no conversion.
-func (h *Handler) serveChinese(w http.ResponseWriter, r *http.Request, sn *snapshot, p string, page func() (*feed.File, error)) (int, int64, bool) {
+// serveChinese answers a request for the file at p that asks for its
+// Chinese text converted, made by convert: made once and kept with the
+// filtered feeds, sent with Cache-Control cc. It reports false, having
+// written nothing, when the request asks for no conversion.
+func (h *Handler) serveChinese(w http.ResponseWriter, r *http.Request, sn *snapshot, p string, cc []string, convert func(*feed.Chinese) (*feed.File, error)) (int, int64, bool) {
 	if f := sn.cache.lookup(p, r.URL.RawQuery); f != nil {
-		st, n := serveFile(w, r, f.f, f.gz, sn.cc)
+		st, n := serveFile(w, r, f.f, f.gz, cc)
 		return st, n, true
 	}
 	conv, err := pageChinese(r)
@@ -39,13 +39,7 @@ func (h *Handler) serveChinese(w http.ResponseWriter, r *http.Request, sn *snaps
 	if conv == nil {
 		return 0, 0, false
 	}
-	f, err := sn.cache.get(p, "opencc="+conv.Name(), r.URL.RawQuery, func() (*feed.File, error) {
-		f, err := page()
-		if err != nil {
-			return nil, err
-		}
-		return conv.ConvertPage(f), nil
-	})
+	f, err := sn.cache.get(p, "opencc="+conv.Name(), r.URL.RawQuery, func() (*feed.File, error) { return convert(conv) })
 	if err != nil {
 		if h.Logger != nil {
 			h.Logger.LogAttrs(r.Context(), slog.LevelError, "converted page",
@@ -54,6 +48,17 @@ func (h *Handler) serveChinese(w http.ResponseWriter, r *http.Request, sn *snaps
 		_, st, n := httpError(w, classQuery, http.StatusInternalServerError, "could not make this page")
 		return st, n, true
 	}
-	st, n := serveFile(w, r, f.f, f.gz, sn.cc)
+	st, n := serveFile(w, r, f.f, f.gz, cc)
 	return st, n, true
+}
+
+// convertPage converts the text of the HTML page made by page.
+func convertPage(page func() (*feed.File, error)) func(*feed.Chinese) (*feed.File, error) {
+	return func(c *feed.Chinese) (*feed.File, error) {
+		f, err := page()
+		if err != nil {
+			return nil, err
+		}
+		return c.ConvertPage(f), nil
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	dto "github.com/prometheus/client_model/go"
 
+	"feedpub/feed"
 	"feedpub/internal/validate"
 	"feedpub/loader"
 )
@@ -186,4 +187,35 @@ func hrefs(page []byte) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// An archive document converted: its items' titles, not their ids; still
+// immutable when full.
+func TestServeChineseArchive(t *testing.T) {
+	posts := bigPosts(7, 1) // titles "Post N", bodies 新闻 ...
+	for i, p := range posts {
+		p.Title = "发展新闻 " + p.Title
+		posts[i] = p
+	}
+	site, err := feed.Build(posts, feed.Config{URL: "https://news.example.com/", Limit: 3, Archives: true}, serveNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, srv := newTestServer(t, site)
+	const p = "/archive/1/atom.xml"
+	_, body := get(t, "GET", srv.URL+p)
+	plain := parsedFeed(t, "atom", "https://news.example.com"+p, body)
+	resp, body := get(t, "GET", srv.URL+p+"?opencc=s2t")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("%s?opencc=s2t: %d, Cache-Control %q; want 200, immutable", p, resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+	f := parsedFeed(t, "atom", "https://news.example.com"+p, body)
+	if len(f.Items) != len(plain.Items) || len(f.Items) == 0 {
+		t.Fatalf("%s?opencc=s2t: %d items, want %d", p, len(f.Items), len(plain.Items))
+	}
+	for i, it := range f.Items {
+		if !strings.HasPrefix(it.Title, "發展新聞 ") || it.GUID != plain.Items[i].GUID || !strings.Contains(it.Content, "新聞") {
+			t.Errorf("item %d: title %q, guid %q; want 發展新聞 and the guid %q", i, it.Title, it.GUID, plain.Items[i].GUID)
+		}
+	}
 }
