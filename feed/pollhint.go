@@ -134,24 +134,26 @@ func gmtQuiet(quiet *[7 * 24]bool, off int) (hours uint32, days uint8) {
 		grid[k] = at(k*60) && at(k*60+59)
 	}
 	for h := range 24 {
-		all := true
-		for d := range 7 {
-			all = all && grid[d*24+h]
-		}
-		if all {
+		if every(7, func(d int) bool { return grid[d*24+h] }) {
 			hours |= 1 << h
 		}
 	}
 	for d := range 7 {
-		all := true
-		for h := range 24 {
-			all = all && grid[d*24+h]
-		}
-		if all {
+		if every(24, func(h int) bool { return grid[d*24+h] }) {
 			days |= 1 << d
 		}
 	}
 	return hours, days
+}
+
+// every reports whether f holds for 0 to n-1.
+func every(n int, f func(int) bool) bool {
+	for i := range n {
+		if !f(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // quietAt reports whether t (any zone) falls in the hint's quiet times.

@@ -192,3 +192,21 @@ func TestPollHintsRebuild(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPollHint prints what learning a feed's hint from a full
+// history (pollPosts posts) costs: each RSS encoding of the feed pays it.
+func BenchmarkPollHint(b *testing.B) {
+	cfg := Config{URL: "https://news.example.com/", Location: shanghai, PollHints: hintsOn}
+	cfg, _ = cfg.WithDefaults()
+	posts := marketPosts(20)
+	ch := &channel{}
+	for _, p := range posts[:pollPosts] {
+		ch.items = append(ch.items, &item{post: p})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := cfg.pollHint(ch); !ok {
+			b.Fatal("no hint")
+		}
+	}
+}
