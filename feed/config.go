@@ -19,9 +19,13 @@ type Config struct {
 	Limit       int    // items per feed
 	// TTL is how often feeds are regenerated: RSS ttl and Cache-Control
 	// max-age follow it.
-	TTL      time.Duration
-	Location *time.Location // zone of dates written in Atom and JSON Feed
-	Summary  int            // characters of text in a summary made from the body
+	TTL time.Duration
+	// PollHints, when on, sets each feed's RSS ttl, skipHours and skipDays
+	// (and serve's Cache-Control) from when its posts appear (pollhint.go)
+	// in place of TTL.
+	PollHints PollHints
+	Location  *time.Location // zone of dates written in Atom and JSON Feed
+	Summary   int            // characters of text in a summary made from the body
 	// Taxonomies names the taxonomies that get feeds of their own
 	// (Taxonomies() lists them): nil for all of them, empty for none.
 	Taxonomies []string
@@ -40,10 +44,6 @@ type Config struct {
 	Archives bool
 	// Hub is the WebSub hub every feed names (rel="hub"), or "".
 	Hub string
-	// PollHints, when on, sets each feed's RSS ttl, skipHours and skipDays
-	// (and serve's Cache-Control) from when its posts appear (pollhint.go)
-	// in place of TTL.
-	PollHints PollHints
 }
 
 // DefaultLimit is how many items a feed holds unless the configuration says.

@@ -39,7 +39,7 @@ func (h *Handler) serveChinese(w http.ResponseWriter, r *http.Request, sn *snaps
 	if conv == nil {
 		return 0, 0, false
 	}
-	f, err := sn.cache.get(p, "opencc="+conv.Name(), r.URL.RawQuery, func() (*feed.File, error) { return convert(conv) })
+	f, err := sn.cache.getFile(p, "opencc="+conv.Name(), r.URL.RawQuery, func() (*feed.File, error) { return convert(conv) })
 	if err != nil {
 		if h.Logger != nil {
 			h.Logger.LogAttrs(r.Context(), slog.LevelError, "converted page",

@@ -234,7 +234,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 			return httpError(w, classQuery, http.StatusBadRequest, err.Error())
 		}
 		if q != nil {
-			f, err := sn.cache.get(p, q.Key, r.URL.RawQuery, func() (*feed.File, error) { return sn.site.Filtered(p, *q) })
+			f, err := sn.cache.get(sn.site, q, p, r.URL.RawQuery)
 			if err != nil {
 				if h.Logger != nil {
 					h.Logger.LogAttrs(r.Context(), slog.LevelError, "filtered feed",

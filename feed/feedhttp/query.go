@@ -167,9 +167,15 @@ func (c *queryCache) lookup(path, rawQuery string) *filtered {
 	return f
 }
 
-// get returns the file at path for the query in canonical form key (as
-// the client wrote it: rawQuery), kept or made now by make.
-func (c *queryCache) get(path, key, rawQuery string, make func() (*feed.File, error)) (*filtered, error) {
+// get returns the feed at path of s narrowed by q (as the client wrote it:
+// rawQuery), kept or made now.
+func (c *queryCache) get(s *feed.Site, q *feed.Query, path, rawQuery string) (*filtered, error) {
+	return c.getFile(path, q.Key, rawQuery, func() (*feed.File, error) { return s.Filtered(path, *q) })
+}
+
+// getFile returns the file at path for the query in canonical form key
+// (as the client wrote it: rawQuery), kept or made now by make.
+func (c *queryCache) getFile(path, key, rawQuery string, make func() (*feed.File, error)) (*filtered, error) {
 	f, kept, err := c.canonical(path+"?"+key, make)
 	if err != nil || !kept {
 		return f, err
