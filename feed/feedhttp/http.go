@@ -106,14 +106,9 @@ func (h *Handler) Publish(s *feed.Site) {
 		old = prev.packed
 	}
 	kept, todo := old.keep(s)
-	var gauge func(int64)
-	var hit func(bool)
-	if h.Metrics != nil {
-		gauge, hit = h.Metrics.queryCacheBytes, h.Metrics.queryCacheHit
-	}
 	now := time.Now()
 	mod := func(p string, f *feed.File) time.Time { return h.modified(p, f, now) }
-	sn := newSnapshot(s, kept, prev, newQueryCache(gauge, hit), &pageGzips{m: map[string][]byte{}}, mod)
+	sn := newSnapshot(s, kept, prev, h.newQueryCache(), &pageGzips{m: map[string][]byte{}}, mod)
 	h.snap.Store(sn)
 	if len(todo) == 0 {
 		return

@@ -200,3 +200,13 @@ func (m *Metrics) queryCacheHit(hit bool) {
 		m.queryHits.WithLabelValues("miss").Inc()
 	}
 }
+
+// newQueryCache is a query cache whose bytes and hits h's Metrics count.
+func (h *Handler) newQueryCache() *queryCache {
+	if h.Metrics == nil {
+		return newQueryCache(nil)
+	}
+	c := newQueryCache(h.Metrics.queryCacheBytes)
+	c.hit = h.Metrics.queryCacheHit
+	return c
+}

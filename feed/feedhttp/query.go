@@ -144,8 +144,8 @@ type queryCache struct {
 	hit   func(bool)           // told whether each request found its feed kept; nil for none
 }
 
-func newQueryCache(gauge func(int64), hit func(bool)) *queryCache {
-	c := &queryCache{m: map[string]*filtered{}, raw: map[string]*filtered{}, gauge: gauge, hit: hit}
+func newQueryCache(gauge func(int64)) *queryCache {
+	c := &queryCache{m: map[string]*filtered{}, raw: map[string]*filtered{}, gauge: gauge}
 	if gauge != nil {
 		gauge(0)
 	}
