@@ -21,7 +21,7 @@ func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, sn *snaps
 	}
 	if r.URL.RawQuery != "" {
 		convert := func(c *feed.Chinese) (*feed.File, error) { return sn.site.Filtered(p, feed.Query{Chinese: c}) }
-		if st, n, ok := h.serveChinese(w, r, sn, p, cc, convert); ok {
+		if st, n, ok := h.serveChinese(w, r, sn.cache, p, cc, convert); ok {
 			return cl, st, n
 		}
 	}

@@ -23,11 +23,11 @@ func pageChinese(r *http.Request) (*feed.Chinese, error) {
 }
 
 // serveChinese answers a request for the file at p that asks for its
-// Chinese text converted, made by convert: made once and kept with the
-// filtered feeds, sent with Cache-Control cc. It reports false, having
-// written nothing, when the request asks for no conversion.
-func (h *Handler) serveChinese(w http.ResponseWriter, r *http.Request, sn *snapshot, p string, cc []string, convert func(*feed.Chinese) (*feed.File, error)) (int, int64, bool) {
-	if f := sn.cache.lookup(p, r.URL.RawQuery); f != nil {
+// Chinese text converted, made by convert: made once and kept in cache
+// with the filtered feeds, sent with Cache-Control cc. It reports false,
+// having written nothing, when the request asks for no conversion.
+func (h *Handler) serveChinese(w http.ResponseWriter, r *http.Request, cache *queryCache, p string, cc []string, convert func(*feed.Chinese) (*feed.File, error)) (int, int64, bool) {
+	if f := cache.lookup(p, r.URL.RawQuery); f != nil {
 		st, n := serveFile(w, r, f.f, f.gz, cc)
 		return st, n, true
 	}
@@ -39,7 +39,7 @@ func (h *Handler) serveChinese(w http.ResponseWriter, r *http.Request, sn *snaps
 	if conv == nil {
 		return 0, 0, false
 	}
-	f, err := sn.cache.getFile(p, "opencc="+conv.Name(), r.URL.RawQuery, func() (*feed.File, error) { return convert(conv) })
+	f, err := cache.getFile(p, "opencc="+conv.Name(), r.URL.RawQuery, func() (*feed.File, error) { return convert(conv) })
 	if err != nil {
 		if h.Logger != nil {
 			h.Logger.LogAttrs(r.Context(), slog.LevelError, "converted page",

@@ -247,7 +247,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 			cp.Modified = e.modTime
 			return &cp, nil
 		}
-		if st, n, ok := h.serveChinese(w, r, sn, p, sn.cc, convertPage(page)); ok {
+		if st, n, ok := h.serveChinese(w, r, sn.cache, p, sn.cc, convertPage(page)); ok {
 			return e.class, st, n
 		}
 	}
@@ -261,7 +261,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot, p string) (class, int, int64) {
 	page := func() (*feed.File, error) { return h.postFile(sn, p) }
 	if r.URL.RawQuery != "" {
-		if st, n, ok := h.serveChinese(w, r, sn, p, sn.cc, convertPage(page)); ok {
+		if st, n, ok := h.serveChinese(w, r, sn.cache, p, sn.cc, convertPage(page)); ok {
 			return classPost, st, n
 		}
 	}
