@@ -36,9 +36,13 @@ var chineseList = func() map[string]*Chinese {
 }()
 
 // ChineseConversion returns the conversion named name (s2t, t2s, s2tw,
-// s2twp, ...), or an error naming those there are.
+// s2twp, ...), its dictionaries loaded, or an error naming those there
+// are.
 func ChineseConversion(name string) (*Chinese, error) {
 	if c := chineseList[name]; c != nil {
+		if _, err := c.cc(); err != nil { // the embedded dictionaries are broken: a broken build
+			return nil, fmt.Errorf("opencc %s: %w", name, err)
+		}
 		return c, nil
 	}
 	return nil, fmt.Errorf("opencc: want one of %s (s2t: Simplified to Traditional, t2s: Traditional to Simplified), got %q",
@@ -57,8 +61,8 @@ func (c *Chinese) Text(s string) string {
 		return s
 	}
 	cc, err := c.cc()
-	if err != nil { // the embedded dictionaries are missing: a broken build
-		panic(fmt.Sprintf("feed: opencc %s: %v", c.name, err))
+	if err != nil { // never: ChineseConversion loaded them
+		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
