@@ -17,8 +17,8 @@ type feedState struct {
 	archives                 int     // how many archive documents it links to
 	items                    []*item // the newest Limit
 	files                    [nFormats]*File
-	ch                       *channel // made from, with the poll hint hint
-	hint                     PollHint
+	ch                       *channel // the channel it was last found in
+	hint                     PollHint // ch's poll hint (pollhint.go); zero for none
 }
 
 func (st *feedState) same(ch *channel, items []*item, archives int) bool {

@@ -66,10 +66,10 @@ func inCategory(it *item, slug string) bool {
 }
 
 // Filtered makes the feed at path p narrowed by q, with the same encoders
-// as Build; an archive document takes q's Chinese alone. An item's cached encoding is used only when the item is among
-// the first Limit of its feed: those were encoded before the Site was
-// returned and are never written again, so reading them races with no
-// later Build.
+// as Build; an archive document takes q's Chinese alone. An item's cached
+// encoding is used only when the item is among the first Limit of its
+// feed: those were encoded before the Site was returned and are never
+// written again, so reading them races with no later Build.
 func (s *Site) Filtered(p string, q Query) (*File, error) {
 	sf, ok := s.paths[p]
 	if !ok || sf.ch == nil || sf.f < 0 {
