@@ -106,6 +106,9 @@ func TestBuildIncrementalSameAsFresh(t *testing.T) {
 		{"first", func() {}},
 		{"nothing", func() {}},
 		{"add newest", func() { write("new/newest.md", post("Newest", "2030-01-01 08:00", "金融, Lonely", "new")) }},
+		{"add tagged", func() { // its tags' feeds, and its tags in JSON Feed, come from the state next
+			write("new/tagged.md", "---\ntitle: Tagged\ndate: 2026-01-01 08:00\ncategories: [金融]\ntags: [t1, Tag Two]\n---\ntagged\n")
+		}},
 		{"edit body", func() { write("new/newest.md", post("Newest", "2030-01-01 08:00", "金融, Lonely", "edited")) }},
 		{"edit old post", func() {
 			b, _ := os.ReadFile(filepath.Join(seeds, "03", "post-00003.md"))

@@ -27,6 +27,13 @@ func (e *stateEncoder) str(s string) {
 	e.b = append(e.b, s...)
 }
 
+func (e *stateEncoder) list(l []string) {
+	e.uint(uint64(len(l)))
+	for _, s := range l {
+		e.str(s)
+	}
+}
+
 func (e *stateEncoder) bool(v bool) {
 	if v {
 		e.b = append(e.b, 1)
@@ -64,10 +71,8 @@ func (e *stateEncoder) data(d *stateData) {
 		for _, t := range []time.Time{m.Date, m.Updated, m.Due, m.Expires} {
 			e.time(t)
 		}
-		e.uint(uint64(len(m.Categories)))
-		for _, c := range m.Categories {
-			e.str(c)
-		}
+		e.list(m.Categories)
+		e.list(m.Tags)
 		e.bool(m.Draft)
 	}
 	e.uint(uint64(len(d.Files)))
@@ -182,6 +187,19 @@ func (d *stateDecoder) time() time.Time {
 	return t.In(loc)
 }
 
+// list is a list of strings; nil for none.
+func (d *stateDecoder) list() []string {
+	c := d.count()
+	if c == 0 {
+		return nil
+	}
+	l := make([]string, c)
+	for i := range l {
+		l[i] = d.str()
+	}
+	return l
+}
+
 func (d *stateDecoder) data() (stateData, error) {
 	var s stateData
 	s.Fingerprint = d.str()
@@ -194,12 +212,7 @@ func (d *stateDecoder) data() (stateData, error) {
 		m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
 		m.Author = loader.Author{Name: d.str(), Email: d.str(), URL: d.str()}
 		m.Date, m.Updated, m.Due, m.Expires = d.time(), d.time(), d.time(), d.time()
-		if c := d.count(); c > 0 {
-			m.Categories = make([]string, c)
-			for i := range m.Categories {
-				m.Categories[i] = d.str()
-			}
-		}
+		m.Categories, m.Tags = d.list(), d.list()
 		m.Draft = d.bool()
 		s.Posts[path] = r
 	}

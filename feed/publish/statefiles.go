@@ -54,7 +54,7 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 			posts[k.Path] = PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: PostMeta{
 				Title: p.Title, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Sum: p.Sum,
 				Date: p.Date, Updated: p.Updated, Due: p.Due, Expires: p.Expires, Categories: p.Categories,
-				Author: p.Author, Draft: p.Draft}}
+				Tags: p.Tags, Author: p.Author, Draft: p.Draft}}
 			st.dirty = true
 		}
 		if _, ok := st.data.Removed[k.Path]; ok {
