@@ -139,7 +139,7 @@ func (l *Loader) Scan(ctx context.Context) (*Result, error) {
 	w.walk(realRoot, "")
 	if fn := l.primeFn; fn != nil {
 		l.primeFn = nil
-		l.Prime(fn())
+		l.prime(fn(), true)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -23,7 +23,11 @@ type Known struct {
 // read. A post given is kept
 // slim; Post.Full reads the whole of it again from its file, as for
 // Config.SlimPosts. Prime after a Scan does nothing.
-func (l *Loader) Prime(known []Known) {
+func (l *Loader) Prime(known []Known) { l.prime(known, false) }
+
+// prime is Prime; with owned, the posts of known are the Loader's from
+// now on, taken as they are rather than copied.
+func (l *Loader) prime(known []Known, owned bool) {
 	if l.scanned {
 		return
 	}
@@ -31,9 +35,13 @@ func (l *Loader) Prime(known []Known) {
 		if k.Post == nil || k.Post.Path != k.Path {
 			continue
 		}
-		p := *k.Post
+		p := k.Post
+		if !owned {
+			cp := *k.Post
+			p = &cp
+		}
 		p.Body, p.load, p.full, p.primed = "", nil, nil, true
-		c := &cached{size: k.Size, mtime: k.ModTime, post: &p}
+		c := &cached{size: k.Size, mtime: k.ModTime, post: p}
 		if k.Stale { // read again, and kept if it still does not read
 			c.size = -1
 		}
@@ -44,7 +52,8 @@ func (l *Loader) Prime(known []Known) {
 // PrimeWith is Prime with what known returns, called by the first Scan
 // once it has walked the folder (the file system's part of the work): what
 // an earlier run read can be decoded meanwhile. Scan calls known only if
-// it gets that far.
+// it gets that far. The posts known returns are the Loader's from then on
+// (not copied, as Prime's are).
 func (l *Loader) PrimeWith(known func() []Known) {
 	if !l.scanned {
 		l.primeFn = known

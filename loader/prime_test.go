@@ -59,3 +59,36 @@ func TestPrime(t *testing.T) {
 		t.Errorf("stale a.md: got %d files read, want 1", res.Read)
 	}
 }
+
+// TestPrimeWith: Scan asks for what to prime with once, before it reads,
+// and takes the posts given as they are (the same posts, not copies).
+func TestPrimeWith(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	p := filepath.Join(dir, "a.md")
+	os.WriteFile(p, []byte("---\ntitle: A\ndate: 2024-01-01\n---\nbody of a\n"), 0o644)
+	os.Chtimes(p, old, old)
+	first := New(Config{Root: dir})
+	if _, err := first.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	known := first.Known()
+	given := &Post{Path: "a.md", Title: "A as remembered", Date: known[0].Post.Date, Updated: known[0].Post.Updated, Sum: known[0].Post.Sum}
+	known[0].Post = given
+	calls := 0
+	l := New(Config{Root: dir})
+	l.PrimeWith(func() []Known { calls++; return known })
+	res, err := l.Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || res.Read != 0 || len(res.Posts) != 1 || res.Posts[0] != given {
+		t.Fatalf("got %d calls, %d files read, posts %v; want 1 call, none read, the post given", calls, res.Read, res.Posts)
+	}
+	if body, err := given.LoadBody(); err != nil || body != "<p>body of a</p>\n" {
+		t.Errorf("the post given reads its body from the file: got %q, %v", body, err)
+	}
+	if _, err := l.Scan(context.Background()); err != nil || calls != 1 {
+		t.Errorf("a second scan: got %d calls, %v; want none more", calls, err)
+	}
+}
