@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -252,5 +253,39 @@ func TestSameBytesKeepPost(t *testing.T) {
 	}
 	if changed.Posts[0] == first.Posts[0] || changed.Posts[0].Title != "B" {
 		t.Errorf("got title %q for a changed file, want B in a new *Post", changed.Posts[0].Title)
+	}
+}
+
+// A slim post's file read again unchanged gives, without its front matter
+// parsed again, the post a full parse gives: body, and summary from the
+// excerpt where the front matter has none.
+func TestSlimFullSameAsParse(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"more.md":    "---\ntitle: More\ndate: 2024-01-01\ntags: [t]\ncategories: [c]\n---\nHead *text*.\n\n<!-- more -->\n\nRest.\n",
+		"given.html": "---\ntitle: Given\ndate: 2024-01-02\nsummary: Own summary\n---\n<p>Body</p><!-- more --><p>rest</p>\n",
+		"crlf.txt":   "\ufeff---\r\ntitle: CRLF\r\ndate: 2024-01-03\r\n---\r\n<p>x\r\ny</p>\r\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := New(Config{Root: root, BodyBudget: 1, SlimPosts: true}).Scan(context.Background())
+	if err != nil || len(res.Posts) != len(files) {
+		t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
+	}
+	for _, p := range res.Posts {
+		full, err := p.Full()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := Parse(p.Path, []byte(files[p.Path]), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(full, want) {
+			t.Errorf("%s: got %+v\nwant %+v", p.Path, full, want)
+		}
 	}
 }
