@@ -274,14 +274,20 @@ func readAt(dir int, name string, want int) ([]byte, error) {
 // body already; it makes the folders on the way. A file in a folder this
 // Dir made is written without reading what was there: nothing was.
 func (d *Dir) WriteFile(name string, body []byte) (bool, error) {
-	changed, err := d.write(name, body)
+	return d.writeFileAt(name, body, time.Time{})
+}
+
+// writeFileAt is WriteFile, the file written getting mod (unless zero) as
+// its modification time while its folder is open (timedWriter).
+func (d *Dir) writeFileAt(name string, body []byte, mod time.Time) (bool, error) {
+	changed, err := d.write(name, body, mod)
 	if err != nil {
 		return false, fmt.Errorf("publish: writing %s: %w", name, err)
 	}
 	return changed, nil
 }
 
-func (d *Dir) write(name string, body []byte) (bool, error) {
+func (d *Dir) write(name string, body []byte, mod time.Time) (bool, error) {
 	dir, base := path.Dir(name), path.Base(name)
 	f, err := d.acquire(dir, true)
 	if err != nil {
@@ -303,6 +309,10 @@ func (d *Dir) write(name string, body []byte) (bool, error) {
 	err = writeAll(fd, body)
 	if err == nil && d.chmod {
 		err = unix.Fchmod(fd, 0o644)
+	}
+	if err == nil && !mod.IsZero() {
+		tv := unix.NsecToTimeval(mod.UnixNano())
+		err = unix.Futimes(fd, []unix.Timeval{tv, tv})
 	}
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr

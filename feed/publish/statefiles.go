@@ -221,6 +221,14 @@ func (st *State) record(name, sum, key string, wrote bool, now time.Time) time.T
 	return next.Changed
 }
 
+// nextChange is the Last-Modified that record gives the file name if its
+// bytes are written now.
+func (st *State) nextChange(name string, now time.Time) time.Time {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return bump(st.data.Files[name].Changed, now)
+}
+
 // bump is the Last-Modified of bytes that changed at now, the last ones
 // having changed at last: now to the second, and never at or before last,
 // so that a client holding the last ones always gets the new ones.

@@ -273,23 +273,48 @@ func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error)
 			return 0, nil
 		}
 	}
-	changed, err := t.WriteFile(name, body)
-	n := b2i(changed)
-	if err == nil && opt.Gzip {
-		changed, err = t.WriteFile(name+".gz", compress.Gzip(body))
-		n += b2i(changed)
+	// A target that can gives a file its modification time as it writes
+	// it: the time the state records of bytes written now.
+	tw, timed := t.(timedWriter)
+	timed = timed && st != nil
+	var mod time.Time
+	if timed {
+		mod = st.nextChange(name, opt.Now)
 	}
+	write := func(name string, body []byte) (bool, error) {
+		if timed {
+			return tw.writeFileAt(name, body, mod)
+		}
+		return t.WriteFile(name, body)
+	}
+	var wrote [2]bool // name, name.gz
+	wrote[0], err = write(name, body)
+	if err == nil && opt.Gzip {
+		wrote[1], err = write(name+".gz", compress.Gzip(body))
+	}
+	n := b2i(wrote[0]) + b2i(wrote[1])
 	if err != nil || st == nil {
 		return n, err
 	}
-	mod := st.record(name, sum, s.Key(p), n > 0, opt.Now)
+	mod = st.record(name, sum, s.Key(p), n > 0, opt.Now)
 	if mt, ok := t.(modTimer); ok && n > 0 {
-		mt.setModTime(name, mod)
-		if opt.Gzip {
+		if !timed || !wrote[0] { // left as it was: its time is set now
+			mt.setModTime(name, mod)
+		}
+		if opt.Gzip && (!timed || !wrote[1]) {
 			mt.setModTime(name+".gz", mod)
 		}
 	}
 	return n, nil
+}
+
+// A timedWriter is a Target that gives a file it writes a modification
+// time before the file takes its name: a reader never sees the new bytes
+// with another time, and no second call sets it.
+type timedWriter interface {
+	// writeFileAt is WriteFile, the file written getting mod as its
+	// modification time.
+	writeFileAt(name string, body []byte, mod time.Time) (bool, error)
 }
 
 func manifestBody(names []string) []byte {
