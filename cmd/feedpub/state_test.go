@@ -106,7 +106,10 @@ func TestBuildIncrementalSameAsFresh(t *testing.T) {
 		{"first", func() {}},
 		{"nothing", func() {}},
 		{"add newest", func() { write("new/newest.md", post("Newest", "2030-01-01 08:00", "金融, Lonely", "new")) }},
-		{"edit body", func() { write("new/newest.md", post("Newest", "2030-01-01 08:00", "金融, Lonely", "edited")) }},
+		{"add a tagged post", func() { write("new/tagged.md", "---\ntitle: Tagged\ndate: 2025-06-01\ntags: [t1, t2]\n---\nx\n") }},
+		{"edit body", func() { // the tagged post comes from the state: its tags too
+			write("new/newest.md", post("Newest", "2030-01-01 08:00", "金融, Lonely", "edited"))
+		}},
 		{"edit old post", func() {
 			b, _ := os.ReadFile(filepath.Join(seeds, "03", "post-00003.md"))
 			write("03/post-00003.md", strings.Replace(string(b), "Some text", "Corrected text", 1))

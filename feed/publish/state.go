@@ -43,7 +43,7 @@ const (
 
 const (
 	stateMagic   = "feedpub-state\n"
-	stateFormat  = 1
+	stateFormat  = 2
 	stateHeadLen = len(stateMagic) + 4 + sha256.Size
 )
 
@@ -84,7 +84,7 @@ type PostRecord struct {
 type PostMeta struct {
 	Title, Image, Summary, Link, Lang, Sum string
 	Date, Updated, Due, Expires            time.Time
-	Categories                             []string
+	Categories, Tags                       []string
 	Author                                 loader.Author
 	Draft                                  bool
 }
@@ -279,7 +279,7 @@ func (st *State) Known() []loader.Known {
 	for path, r := range st.data.Posts {
 		m := r.Post
 		p := &loader.Post{Path: path, Title: m.Title, Date: m.Date, Updated: m.Updated, Categories: m.Categories,
-			Author: m.Author, Image: m.Image, Summary: m.Summary, Link: m.Link, Lang: m.Lang, Draft: m.Draft,
+			Tags: m.Tags, Author: m.Author, Image: m.Image, Summary: m.Summary, Link: m.Link, Lang: m.Lang, Draft: m.Draft,
 			Sum: m.Sum, Due: m.Due, Expires: m.Expires}
 		out = append(out, loader.Known{Path: path, Size: r.Size, ModTime: r.ModTime, Post: p, Stale: r.Stale})
 	}

@@ -64,10 +64,8 @@ func (e *stateEncoder) data(d *stateData) {
 		for _, t := range []time.Time{m.Date, m.Updated, m.Due, m.Expires} {
 			e.time(t)
 		}
-		e.uint(uint64(len(m.Categories)))
-		for _, c := range m.Categories {
-			e.str(c)
-		}
+		e.strs(m.Categories)
+		e.strs(m.Tags)
 		e.bool(m.Draft)
 	}
 	e.uint(uint64(len(d.Files)))
@@ -83,6 +81,13 @@ func (e *stateEncoder) data(d *stateData) {
 	for _, path := range sortedKeys(d.Removed) {
 		e.str(path)
 		e.time(d.Removed[path])
+	}
+}
+
+func (e *stateEncoder) strs(list []string) {
+	e.uint(uint64(len(list)))
+	for _, s := range list {
+		e.str(s)
 	}
 }
 
@@ -155,6 +160,19 @@ func (d *stateDecoder) str() string {
 	return s
 }
 
+// strs reads a list of strings; nil when it is empty.
+func (d *stateDecoder) strs() []string {
+	c := d.count()
+	if c == 0 {
+		return nil
+	}
+	out := make([]string, c)
+	for i := range out {
+		out[i] = d.str()
+	}
+	return out
+}
+
 func (d *stateDecoder) bool() bool {
 	if d.at >= len(d.b) {
 		d.fail()
@@ -194,12 +212,7 @@ func (d *stateDecoder) data() (stateData, error) {
 		m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
 		m.Author = loader.Author{Name: d.str(), Email: d.str(), URL: d.str()}
 		m.Date, m.Updated, m.Due, m.Expires = d.time(), d.time(), d.time(), d.time()
-		if c := d.count(); c > 0 {
-			m.Categories = make([]string, c)
-			for i := range m.Categories {
-				m.Categories[i] = d.str()
-			}
-		}
+		m.Categories, m.Tags = d.strs(), d.strs()
 		m.Draft = d.bool()
 		s.Posts[path] = r
 	}
