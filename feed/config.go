@@ -40,6 +40,10 @@ type Config struct {
 	Archives bool
 	// Hub is the WebSub hub every feed names (rel="hub"), or "".
 	Hub string
+	// Memory, when set, is what a publisher keeps of earlier builds: the
+	// content of posts whose files no longer read. Not a setting: no part
+	// of Fingerprint.
+	Memory Memory
 }
 
 // DefaultLimit is how many items a feed holds unless the configuration says.

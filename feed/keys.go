@@ -173,6 +173,7 @@ func Fingerprint(cfg Config) (string, error) {
 		}
 		cfg.Templates = nil
 	}
+	cfg.Memory = nil // not a setting
 	k.str(fmt.Sprintf("%#v", cfg))
 	return k.sum(), nil
 }

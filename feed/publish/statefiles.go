@@ -15,13 +15,32 @@ import (
 )
 
 // LoadDirState is LoadState of the folder dir, which may not exist yet.
+// Build's state of a folder keeps the content of the posts in feeds too
+// (Content).
 func LoadDirState(dir, name, fingerprint string, log *slog.Logger) *State {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return LoadState(noFiles{}, name, fingerprint, log)
+	var st *State
+	if root, err := os.OpenRoot(dir); err != nil {
+		st = LoadState(noFiles{}, name, fingerprint, log)
+	} else {
+		st = LoadState(root, name, fingerprint, log)
+		root.Close()
 	}
-	defer root.Close()
-	return LoadState(root, name, fingerprint, log)
+	if name == BuildState && dir != "" {
+		if log == nil {
+			log = slog.New(slog.DiscardHandler)
+		}
+		st.bodies = &bodyStore{dir: dir, fp: fingerprint, log: log}
+	}
+	return st
+}
+
+// Content is feed.Memory.Content: the content kept of the post at path,
+// in the version named, as the feeds of an earlier build carried it.
+func (st *State) Content(path, version string) (string, bool) {
+	if st.bodies == nil {
+		return "", false
+	}
+	return st.bodies.content(path, version)
 }
 
 type noFiles struct{}

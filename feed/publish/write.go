@@ -154,6 +154,11 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		return n, err
 	}
 	if opt.State != nil {
+		if b := opt.State.bodies; b != nil {
+			if err := b.keep(s, t); err != nil {
+				return n, err
+			}
+		}
 		return n, opt.State.Save(t)
 	}
 	return n, nil
