@@ -16,12 +16,14 @@ type feedState struct {
 	updated                  time.Time
 	archives                 int     // how many archive documents it links to
 	items                    []*item // the newest Limit
+	gone                     []tombstone
 	files                    [nFormats]*File
 }
 
 func (st *feedState) same(ch *channel, items []*item, archives int) bool {
 	return st.name == ch.name && st.title == ch.title && st.description == ch.description &&
-		st.updated.Equal(ch.updated) && slices.Equal(st.items, items) && st.archives == archives
+		st.updated.Equal(ch.updated) && slices.Equal(st.items, items) && st.archives == archives &&
+		slices.Equal(st.gone, ch.gone)
 }
 
 // encodeFeeds writes every channel in every format into site. A channel
@@ -41,7 +43,7 @@ func (b *Builder) encodeFeeds(site *Site) error {
 			continue
 		}
 		feeds[ch.dir] = &feedState{name: ch.name, title: ch.title, description: ch.description,
-			updated: ch.updated, archives: archives, items: slices.Clone(top)}
+			updated: ch.updated, archives: archives, items: slices.Clone(top), gone: ch.gone}
 		stale = append(stale, ch)
 	}
 	type job struct {

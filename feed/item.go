@@ -72,6 +72,7 @@ type channel struct {
 	items       []*item // newest first, all of them; feeds hold the first Limit
 	arch        int     // in a copy made for an archive document: its number (archive.go)
 	updated     time.Time
+	gone        []tombstone // of the posts removed from its feed, newest first (tombstone.go)
 }
 
 // newItem makes the item of a post. What it costs to show the post waits

@@ -12,6 +12,11 @@ type Memory interface {
 	// earlier build): a post published stays whole while its problem is
 	// reported. Safe for concurrent use.
 	Content(path, version string) (string, bool)
+	// Removed returns the posts removed from the feeds (deleted, or
+	// marked draft) that earlier builds found, and those removed since
+	// the last build, with their last metadata: their tombstones
+	// (tombstone.go) are made from it.
+	Removed() []Removal
 }
 
 // contentVersion names what an item's content is made from beyond the

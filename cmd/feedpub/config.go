@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -56,6 +57,9 @@ type fileConfig struct {
 	WebSub       struct {
 		Hub string `yaml:"hub"`
 	} `yaml:"websub"`
+	// Tombstones: how long a removed post's tombstone stays ("30d",
+	// "720h"; "0": none); "" for the default.
+	Tombstones string `yaml:"tombstones"`
 
 	file  string         // the file read, if any
 	lines map[string]int // line of each key the file set ("site.url")
@@ -272,6 +276,10 @@ func (fc *fileConfig) check() (*config, error) {
 	if err != nil || ttl < time.Minute {
 		return nil, fmt.Errorf("config: %sbuild_ttl %q: want a duration of a minute or more, such as 30m or 2h", fc.at("build_ttl"), fc.BuildTTL)
 	}
+	tombstones, err := parseTombstones(fc.Tombstones)
+	if err != nil {
+		return nil, fmt.Errorf("config: %stombstones %q: %w", fc.at("tombstones"), fc.Tombstones, err)
+	}
 	if _, err := feed.ParseLimit(strconv.Itoa(fc.Limit)); err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("limit"), err)
 	}
@@ -305,6 +313,7 @@ func (fc *fileConfig) check() (*config, error) {
 		MaxFeedBytes: fc.MaxFeedBytes,
 		Hub:          fc.WebSub.Hub,
 		Archives:     fc.Archives,
+		Tombstones:   tombstones,
 	}.WithDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)
@@ -328,6 +337,28 @@ func (fc *fileConfig) check() (*config, error) {
 		addr:      fc.Addr,
 		editTimes: fc.UpdatedFromEdits == nil || *fc.UpdatedFromEdits,
 	}, nil
+}
+
+// parseTombstones reads the tombstones key: a Go duration or a number of
+// days ("30d"), 0 for none (feed.Config.Tombstones: negative); "" is the
+// default.
+func parseTombstones(s string) (time.Duration, error) {
+	if s == "" {
+		return feed.DefaultTombstones, nil
+	}
+	d, err := time.ParseDuration(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+	}
+	switch {
+	case err != nil || d < 0:
+		return 0, errors.New("want a duration such as 30d or 720h, or 0 for none")
+	case d == 0:
+		return -1, nil
+	}
+	return d, nil
 }
 
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)

@@ -43,7 +43,7 @@ const (
 
 const (
 	stateMagic  = "feedpub-state\n"
-	stateFormat = 2
+	stateFormat = 3
 )
 
 // A State is the state of one output. Its methods are safe for concurrent
@@ -68,7 +68,7 @@ type stateData struct {
 	Fingerprint string
 	Posts       map[string]PostRecord
 	Files       map[string]FileRecord
-	Removed     map[string]time.Time // post paths, when their post went
+	Removed     map[string]RemovedRecord // by post path
 }
 
 // A PostRecord is what the state keeps of one post file.
@@ -89,6 +89,13 @@ type PostMeta struct {
 	Categories, Tags                       []string
 	Author                                 loader.Author
 	Draft                                  bool
+}
+
+// post is the slim post of m, at path.
+func (m *PostMeta) post(path string) *loader.Post {
+	return &loader.Post{Path: path, Title: m.Title, Date: m.Date, Updated: m.Updated, Categories: m.Categories,
+		Tags: m.Tags, Author: m.Author, Image: m.Image, Summary: m.Summary, Link: m.Link, Lang: m.Lang, Draft: m.Draft,
+		Sum: m.Sum, Due: m.Due, Expires: m.Expires}
 }
 
 // A FileRecord is what the state keeps of one published file.
@@ -172,7 +179,7 @@ func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprin
 		st.data.Files = map[string]FileRecord{}
 	}
 	if st.data.Removed == nil {
-		st.data.Removed = map[string]time.Time{}
+		st.data.Removed = map[string]RemovedRecord{}
 	}
 	return st
 }
@@ -305,11 +312,7 @@ func (st *State) Known() []loader.Known {
 	defer st.mu.Unlock()
 	out := make([]loader.Known, 0, len(st.data.Posts))
 	for path, r := range st.data.Posts {
-		m := r.Post
-		p := &loader.Post{Path: path, Title: m.Title, Date: m.Date, Updated: m.Updated, Categories: m.Categories,
-			Tags: m.Tags, Author: m.Author, Image: m.Image, Summary: m.Summary, Link: m.Link, Lang: m.Lang, Draft: m.Draft,
-			Sum: m.Sum, Due: m.Due, Expires: m.Expires}
-		out = append(out, loader.Known{Path: path, Size: r.Size, ModTime: r.ModTime, Post: p, Stale: r.Stale})
+		out = append(out, loader.Known{Path: path, Size: r.Size, ModTime: r.ModTime, Post: r.Post.post(path), Stale: r.Stale})
 	}
 	return out
 }

@@ -196,7 +196,7 @@ func TestStateCodec(t *testing.T) {
 			"b/c.html": {Size: -1, Stale: true},
 		},
 		Files:   map[string]FileRecord{"rss.xml": {Sum: "1", Key: "2", Changed: t0, Pending: true}, "gone.xml": {Changed: t0}},
-		Removed: map[string]time.Time{"old.md": t0},
+		Removed: map[string]RemovedRecord{"old.md": {When: t0, Ref: "urn:x", Feeds: []string{"", "tags/t/"}}, "new.md": {When: t0, Post: &PostMeta{Title: "N", Tags: []string{"t"}}}},
 	}
 	e := &stateEncoder{}
 	e.data(&d)

@@ -78,29 +78,14 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 			rec.Post.Sum != r.Post.Sum || !rec.Post.Updated.Equal(r.Post.Updated) {
 			st.dirty = true
 		}
-		if _, ok := st.data.Removed[k.Path]; ok {
-			delete(st.data.Removed, k.Path)
-			st.dirty = true
-		}
+		st.noteRemoval(k.Path, rec, had && p.Draft, seen)
 	}
-	for path := range old {
+	for path, rec := range old {
 		if _, ok := next[path]; !ok {
-			st.data.Removed[path] = seen
-			st.dirty = true
+			st.noteRemoval(path, rec, true, seen)
 		}
 	}
 	st.data.Posts = next
-}
-
-// Removed returns when each post that went went, by path.
-func (st *State) Removed() map[string]time.Time {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	out := make(map[string]time.Time, len(st.data.Removed))
-	for k, v := range st.data.Removed {
-		out[k] = v
-	}
-	return out
 }
 
 // fileSum is the digest of a published file's bytes the state keeps.
