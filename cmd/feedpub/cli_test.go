@@ -290,6 +290,8 @@ func TestCLI(t *testing.T) {
 			check: func(t *testing.T, dir, _, _ string) { mustContain(t, dir, "out/rss.xml", "<ttl>30</ttl>") }},
 		{name: "bad build_ttl", args: []string{"build", "{dir}", "-config", "{dir}/feedpub.yaml"}, code: 2,
 			files: map[string]string{"feedpub.yaml": "build_ttl: 10s\n"}},
+		{name: "bad tombstones", args: []string{"build", "{dir}", "-config", "{dir}/feedpub.yaml"}, code: 2,
+			files: map[string]string{"feedpub.yaml": "limit: 5\ntombstones: 3w\n"}},
 	}
 	wantErr := map[string]string{
 		"unknown site key":            "feedpub.yaml:3: `titel` is not a key of `site`; did you mean `title`? valid: title, description, url, language, author",
@@ -302,6 +304,7 @@ func TestCLI(t *testing.T) {
 		"serve missing folder":        "seed folder {dir}/nope does not exist",
 		"build missing folder":        "seed folder {dir}/nope does not exist",
 		"bad build_ttl":               `feedpub.yaml:1: build_ttl "10s": want a duration of a minute or more`,
+		"bad tombstones":              `feedpub.yaml:2: tombstones "3w": want a duration such as 30d or 720h, or 0 for none`,
 	}
 	wd, err := os.Getwd()
 	if err != nil {
