@@ -75,7 +75,7 @@ func (b *Builder) tombstones(chans []*channel, now time.Time) []Removal {
 	}
 	var kept []Removal
 	gone := map[string][]tombstone{}
-	var live map[string]bool // ids of items whose posts have links: a post restored elsewhere
+	var live map[string]bool // of the refs that are links, those an item has: a post restored elsewhere
 	for _, r := range rs {
 		if !r.When.Add(c.Tombstones).After(now) {
 			continue // expired
@@ -88,9 +88,11 @@ func (b *Builder) tombstones(chans []*channel, now time.Time) []Removal {
 		}
 		r.Post = nil
 		kept = append(kept, r)
+	}
+	for _, r := range kept {
 		if !strings.HasPrefix(r.Ref, "urn:uuid:") { // its id is its link: another post may have it now
 			if live == nil {
-				live = c.linkIDs(chans[0].items)
+				live = c.linkIDs(chans[0].items, kept)
 			}
 			if live[r.Ref] {
 				continue
@@ -153,13 +155,21 @@ func (c *renderer) feedDirs(p *loader.Post) []string {
 	return dirs
 }
 
-// linkIDs is the set of the ids of items whose posts have links of their
-// own (their ids are those links).
-func (c *renderer) linkIDs(items []*item) map[string]bool {
+// linkIDs is the set of the refs of rs that are the ids of items (whose
+// posts have links of their own: their ids are those links). Only a link
+// written as one of the refs or relative is resolved: a pass over every
+// post parses no URL.
+func (c *renderer) linkIDs(items []*item, rs []Removal) map[string]bool {
+	refs := make(map[string]bool, len(rs))
+	for _, r := range rs {
+		refs[r.Ref] = true
+	}
 	out := map[string]bool{}
 	for _, it := range items {
-		if it.post.Link != "" {
-			out[c.postLink(it.post, it.slug)] = true
+		if l := it.post.Link; l != "" && (refs[l] || !strings.Contains(l, "://")) {
+			if id := c.postLink(it.post, it.slug); refs[id] {
+				out[id] = true
+			}
 		}
 	}
 	return out

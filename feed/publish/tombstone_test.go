@@ -160,14 +160,22 @@ func TestTombstones(t *testing.T) {
 		t.Errorf("b back: %d entries, want 1", ids)
 	}
 
+	// b moved: its old path gone, its link (and id) at another.
+	moved := *b
+	moved.Path = "b2.md"
+	tombRound(t, out, []*loader.Post{&moved, c, keep}, day(2.5))
+	if got := tombstonesOf(t, out, "atom.xml"); !slices.Equal(got, []deleted{{idA, when}}) {
+		t.Errorf("b moved: got tombstones %v, want a's alone", got)
+	}
+
 	// Two days after a went, its tombstone expires.
-	tombRound(t, out, []*loader.Post{b, c, keep}, day(3.01))
+	tombRound(t, out, []*loader.Post{&moved, c, keep}, day(3.01))
 	if got := tombstonesOf(t, out, "atom.xml"); len(got) != 0 {
 		t.Errorf("expired: got tombstones %v", got)
 	}
 	st := LoadDirState(out, BuildState, "fp", nil)
-	if rs := st.Removed(); len(rs) != 0 {
-		t.Errorf("expired: the state still keeps %v", rs)
+	if rs := st.Removed(); len(rs) != 1 || rs[0].Path != "b.md" {
+		t.Errorf("expired: the state keeps %v, want b.md's removal alone (not expired)", rs)
 	}
 }
 
