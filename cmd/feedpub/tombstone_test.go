@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/mmcdole/gofeed"
+	"feedpub/internal/validate"
 )
 
 // TestBuildTombstones: build publishes a deleted post's tombstone in the
@@ -28,7 +27,7 @@ func TestBuildTombstones(t *testing.T) {
 			age(t, seeds, 0)
 			buildInto(t, seeds, out, "-config", cfg)
 			id := ""
-			for _, it := range parseFeed(t, out, "atom.xml").Items {
+			for _, it := range validate.ParseFile(t, filepath.Join(out, "atom.xml")).Items {
 				if it.Title == "A" {
 					id = it.GUID
 				}
@@ -37,7 +36,7 @@ func TestBuildTombstones(t *testing.T) {
 			buildInto(t, seeds, out, "-config", cfg)
 			for _, name := range []string{"atom.xml", "categories/x/atom.xml"} {
 				var refs []string
-				for _, e := range parseFeed(t, out, name).Extensions["at"]["deleted-entry"] {
+				for _, e := range validate.ParseFile(t, filepath.Join(out, name)).Extensions["at"]["deleted-entry"] {
 					refs = append(refs, e.Attrs["ref"])
 				}
 				if got := len(refs) == 1 && refs[0] == id; got != tc.on || !tc.on && len(refs) > 0 {
@@ -46,23 +45,10 @@ func TestBuildTombstones(t *testing.T) {
 			}
 			os.WriteFile(filepath.Join(seeds, "a.md"), a, 0o644)
 			buildInto(t, seeds, out, "-config", cfg)
-			f := parseFeed(t, out, "atom.xml")
+			f := validate.ParseFile(t, filepath.Join(out, "atom.xml"))
 			if len(f.Extensions["at"]["deleted-entry"]) != 0 || len(f.Items) != 2 {
 				t.Errorf("a back: got %d tombstones and %d entries, want none and 2", len(f.Extensions["at"]["deleted-entry"]), len(f.Items))
 			}
 		})
 	}
-}
-
-func parseFeed(t *testing.T, out, name string) *gofeed.Feed {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(out, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return f
 }

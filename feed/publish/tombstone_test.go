@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"feedpub/feed"
+	"feedpub/internal/feedtest"
 	"feedpub/internal/validate"
 	"feedpub/loader"
 )
@@ -111,7 +113,7 @@ func TestTombstones(t *testing.T) {
 		t.Fatalf("no post removed: got tombstones %v", got)
 	}
 	var idA, idOld string
-	for _, it := range mustParse(t, filepath.Join(out, "categories/x/atom.xml")).Items {
+	for _, it := range validate.ParseFile(t, filepath.Join(out, "categories/x/atom.xml")).Items {
 		switch it.Title {
 		case "A":
 			idA = it.GUID
@@ -141,7 +143,7 @@ func TestTombstones(t *testing.T) {
 	checkTools(t, out)
 	before := published(t, out)
 	tombRound(t, out, []*loader.Post{&draftB, c, keep}, day(1.5))
-	if after := published(t, out); !maps2Equal(before, after) {
+	if after := published(t, out); !maps.EqualFunc(before, after, bytes.Equal) {
 		t.Errorf("the same posts and state: the output changed")
 	}
 
@@ -151,7 +153,7 @@ func TestTombstones(t *testing.T) {
 		t.Errorf("b back: got tombstones %v, want a's alone", got)
 	}
 	ids := 0
-	for _, it := range mustParse(t, filepath.Join(out, "atom.xml")).Items {
+	for _, it := range validate.ParseFile(t, filepath.Join(out, "atom.xml")).Items {
 		if it.GUID == "https://example.com/b" {
 			ids++
 		}
@@ -179,44 +181,12 @@ func TestTombstones(t *testing.T) {
 	}
 }
 
-func mustParse(t *testing.T, name string) *gofeed.Feed {
-	t.Helper()
-	data, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
 // published is the files of out but the state's.
 func published(t *testing.T, out string) map[string][]byte {
 	t.Helper()
-	tree := map[string][]byte{}
-	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.Contains(p, string(filepath.Separator)+".feedpub") {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		tree[p] = b
-		return err
-	})
+	tree := feedtest.ReadTree(t, out)
+	maps.DeleteFunc(tree, func(name string, _ []byte) bool { return strings.HasPrefix(name, ".feedpub/") })
 	return tree
-}
-
-func maps2Equal(a, b map[string][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if !bytes.Equal(v, b[k]) {
-			return false
-		}
-	}
-	return true
 }
 
 // checkTools runs jing (RFC 4287's schema) and Python's feedparser on the
