@@ -133,3 +133,48 @@ func equalMaps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// TestBuildKeptContentTorn: build refuses a torn segment of the content
+// kept when it needs it, saying so, and keeps what it held anew: a post
+// that breaks later is whole.
+func TestBuildKeptContentTorn(t *testing.T) {
+	base := t.TempDir()
+	seeds, out := filepath.Join(base, "seeds"), filepath.Join(base, "out")
+	os.MkdirAll(seeds, 0o755)
+	write := func(name, body string, step int) {
+		if err := os.WriteFile(filepath.Join(seeds, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		age(t, seeds, step)
+	}
+	post := func(title, day, text string) string {
+		return "---\ntitle: " + title + "\ndate: 2024-01-0" + day + " 08:00\ncategories: [x]\n---\n" + text + "\n"
+	}
+	write("a.md", post("A", "1", "A's text."), 0)
+	write("b.md", post("B", "2", "B's text."), 0)
+	write("c.md", post("C", "3", "C's **text**."), 0)
+	buildInto(t, seeds, out)
+	want := keptContent(t, out, "C")
+	seg := filepath.Join(out, ".feedpub", "bodies.0")
+	raw, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)/2] ^= 1
+	os.WriteFile(seg, raw, 0o644)
+
+	// a caught empty while b changes: a's content is asked for, and the
+	// segment that holds it (and c's) found torn.
+	write("a.md", "", 1)
+	write("b.md", post("B", "2", "B's new text."), 1)
+	_, stderr := buildInto(t, seeds, out)
+	if !strings.Contains(stderr, "kept content .feedpub/bodies.0 refused: bad checksum") {
+		t.Errorf("got stderr %q, want the torn segment refused", stderr)
+	}
+	write("c.md", "---\ntitle: [broken\n", 2)
+	write("a.md", post("A", "1", "A's new text."), 2)
+	buildInto(t, seeds, out)
+	if got := keptContent(t, out, "C"); !equalMaps(got, want) {
+		t.Errorf("C broken after the store was kept anew: got %q, want %q", got, want)
+	}
+}
