@@ -49,8 +49,9 @@ type atomDeleted struct {
 
 // Removals returns the removals whose tombstones the Site's feeds may
 // carry (not expired), with their entries' ids and feeds: what a publisher
-// keeps for the next build (Memory.Removed).
-func (s *Site) Removals() []Removal { return s.removals }
+// keeps for the next build (Memory.Removed). ok is false when the build
+// had no Memory to ask: it knew of no removal.
+func (s *Site) Removals() (rs []Removal, ok bool) { return s.removals, s.r.Memory != nil }
 
 // tombstones gives the channels of chans the tombstones of the removals
 // Memory gives that have not expired at now, and returns those removals,
@@ -58,7 +59,7 @@ func (s *Site) Removals() []Removal { return s.removals }
 // one it had for later builds.
 func (b *Builder) tombstones(chans []*channel, now time.Time) []Removal {
 	c := b.r
-	if c.Tombstones < 0 || c.Memory == nil {
+	if c.Tombstones < 0 || c.Memory == nil { // none
 		return nil
 	}
 	rs := c.Memory.Removed()

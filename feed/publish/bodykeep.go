@@ -18,6 +18,7 @@ import (
 // for long. A site that made no feed has no new content: then, unless a
 // file of it was refused, it reads nothing.
 func (b *bodyStore) keep(s *feed.Site, t Target) error {
+	defer b.forget()
 	b.mu.Lock()
 	refused := len(b.refused) > 0 || (b.idx != nil && b.idx.fresh)
 	b.mu.Unlock()
@@ -76,6 +77,14 @@ func (b *bodyStore) keep(s *feed.Site, t Target) error {
 	b.idx = next
 	b.mu.Unlock()
 	return nil
+}
+
+// forget drops the segments read (and refused): read again when needed,
+// a process that lasts (serve) holds none between builds.
+func (b *bodyStore) forget() {
+	b.mu.Lock()
+	b.segs, b.refused = nil, nil
+	b.mu.Unlock()
 }
 
 func (b *bodyStore) isRefused(n uint64) bool {

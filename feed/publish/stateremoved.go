@@ -50,11 +50,15 @@ func (st *State) Removed() []feed.Removal {
 
 // keepRemovals keeps of the removed posts what the site's build found
 // (feed.Site.Removals): their entries' ids and feeds; the others' tombstones
-// have expired.
+// have expired. A site built without the state as its Memory found none:
+// the removals stay as they are.
 func (st *State) keepRemovals(s *feed.Site) {
+	found, ok := s.Removals()
+	if !ok {
+		return
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	found := s.Removals()
 	next := make(map[string]RemovedRecord, len(found))
 	for _, r := range found {
 		next[r.Path] = RemovedRecord{When: r.When, Ref: r.Ref, Feeds: r.Feeds}

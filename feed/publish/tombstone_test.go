@@ -204,3 +204,24 @@ func checkTools(t *testing.T, out string) {
 		}
 	}
 }
+
+// TestRemovalsKeptWithoutMemory: a site built without the state as its
+// Memory knew of no removal: writing it leaves the state's as they are.
+func TestRemovalsKeptWithoutMemory(t *testing.T) {
+	out := t.TempDir()
+	now := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+	a, b := testPost("a.md", "A", "x"), testPost("b.md", "B", "x")
+	tombRound(t, out, []*loader.Post{a, b}, now)
+	st := LoadDirState(out, BuildState, "fp", nil)
+	st.UpdatePosts([]loader.Known{{Path: "b.md", Size: 1, ModTime: now, Post: b}}, now.Add(time.Hour), false)
+	site, err := feed.BuildLean([]*loader.Post{b}, feed.Config{}, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteDir(site, out, Options{State: st, Now: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if rs := LoadDirState(out, BuildState, "fp", nil).Removed(); len(rs) != 1 || rs[0].Path != "a.md" {
+		t.Errorf("got removals %v, want a.md's kept", rs)
+	}
+}
