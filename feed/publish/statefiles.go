@@ -78,11 +78,11 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 			rec.Post.Sum != r.Post.Sum || !rec.Post.Updated.Equal(r.Post.Updated) {
 			st.dirty = true
 		}
-		st.noteRemoval(k.Path, rec, had && p.Draft, seen)
+		st.noteRemoval(k.Path, rec, had, p.Draft, seen)
 	}
 	for path, rec := range old {
 		if _, ok := next[path]; !ok {
-			st.noteRemoval(path, rec, true, seen)
+			st.noteRemoval(path, rec, true, true, seen)
 		}
 	}
 	st.data.Posts = next

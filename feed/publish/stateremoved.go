@@ -18,15 +18,15 @@ type RemovedRecord struct {
 }
 
 // noteRemoval notes, as of now, whether the post at path (rec, in the
-// state before this scan) left the feeds (gone: its file went or is now
-// a draft) or is back in them; st.mu is held.
-func (st *State) noteRemoval(path string, rec PostRecord, gone bool, now time.Time) {
+// state before this scan, if had) left the feeds (gone: its file went or
+// is a draft) or is back in them; st.mu is held.
+func (st *State) noteRemoval(path string, rec PostRecord, had, gone bool, now time.Time) {
 	_, was := st.data.Removed[path]
 	switch {
 	case !gone && was: // back
 		delete(st.data.Removed, path)
 		st.dirty = true
-	case gone && !was && rec.Post.post(path).Showing(now):
+	case gone && !was && had && rec.Post.post(path).Showing(now):
 		meta := rec.Post
 		st.data.Removed[path] = RemovedRecord{When: now, Post: &meta}
 		st.dirty = true

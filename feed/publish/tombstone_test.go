@@ -147,6 +147,14 @@ func TestTombstones(t *testing.T) {
 		t.Errorf("the same posts and state: the output changed")
 	}
 
+	// a back as a draft: still removed.
+	draftA := *a
+	draftA.Draft, draftA.Sum = true, "a draft"
+	tombRound(t, out, []*loader.Post{&draftA, &draftB, c, keep}, day(1.7))
+	if got := tombstonesOf(t, out, "atom.xml"); !slices.Equal(got, all) {
+		t.Errorf("a back as a draft: got tombstones %v, want %v", got, all)
+	}
+
 	// b back (a re-added post): no tombstone, one entry.
 	tombRound(t, out, []*loader.Post{b, c, keep}, day(2))
 	if got := tombstonesOf(t, out, "atom.xml"); !slices.Equal(got, []deleted{{idA, when}}) {
