@@ -98,6 +98,15 @@ func (c *renderer) prepareKept(it *item) *prepared {
 	}
 	full := c.prepare(it, false)
 	lean := *full
+	if packed := pack(lean.content); packed != nil { // else keep it as it is
+		lean.packed, lean.content, lean.size = packed, "", len(lean.content)
+	}
+	it.prep.Store(&lean)
+	return full
+}
+
+// pack is content compressed (raw DEFLATE, fast), or nil if it cannot be.
+func pack(content string) []byte {
 	var b bytes.Buffer
 	w, _ := deflaters.Get().(*flate.Writer)
 	if w == nil {
@@ -105,39 +114,51 @@ func (c *renderer) prepareKept(it *item) *prepared {
 	} else {
 		w.Reset(&b)
 	}
-	io.WriteString(w, lean.content)
-	if w.Close() == nil { // else keep it as it is
-		lean.packed, lean.content, lean.size = bytes.Clone(b.Bytes()), "", len(lean.content)
+	defer deflaters.Put(w)
+	io.WriteString(w, content)
+	if w.Close() != nil {
+		return nil
 	}
-	deflaters.Put(w)
-	it.prep.Store(&lean)
-	return full
+	return bytes.Clone(b.Bytes())
 }
 
 // unpacked is pr with its content unpacked.
 func (pr *prepared) unpacked() *prepared {
 	cp := *pr
 	cp.packed = nil
-	src := bytes.NewReader(pr.packed)
+	cp.content, _ = unpack(pr.packed, pr.size)
+	return &cp
+}
+
+// Unpack is the content pack packed (KeptPost.Packed).
+func Unpack(packed []byte) (string, error) { return unpack(packed, 0) }
+
+// unpack is Unpack of content of size bytes (0: not known), made whole
+// where the size is known, not grown.
+func unpack(packed []byte, size int) (string, error) {
+	src := bytes.NewReader(packed)
 	r, _ := inflaters.Get().(io.ReadCloser)
 	if r == nil {
 		r = flate.NewReader(src)
 	} else {
 		r.(flate.Resetter).Reset(src, nil)
 	}
+	defer inflaters.Put(r)
 	buf, _ := copyBufs.Get().(*[]byte)
 	if buf == nil {
 		b := make([]byte, 32<<10)
 		buf = &b
 	}
-	var b strings.Builder
-	b.Grow(pr.size) // the content's length: made whole, not grown
-	if _, err := io.CopyBuffer(&b, r, *buf); err == nil {
-		cp.content = b.String()
+	defer copyBufs.Put(buf)
+	if size <= 0 {
+		size = 3 * len(packed)
 	}
-	copyBufs.Put(buf)
-	inflaters.Put(r)
-	return &cp
+	var b strings.Builder
+	b.Grow(size)
+	if _, err := io.CopyBuffer(&b, r, *buf); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // Compressors are large: one per goroutine at a time, reused. Pools hold

@@ -192,11 +192,11 @@ func TestStateCodec(t *testing.T) {
 		Fingerprint: "fp",
 		Posts: map[string]PostRecord{
 			"a.md": {Size: 12, ModTime: t0, Raw: t0, Post: PostMeta{Title: "标题", Sum: "s", Date: t0, Updated: t0.Add(time.Hour),
-				Categories: []string{"金融", "x"}, Tags: []string{"t", "Tag Two"}, Author: loader.Author{Name: "n", Email: "e@x", URL: "u"}, Draft: true}},
+				Categories: []string{"金融", "x"}, Tags: []string{"t"}, Author: loader.Author{Name: "n", Email: "e@x", URL: "u"}, Draft: true}},
 			"b/c.html": {Size: -1, Stale: true},
 		},
 		Files:   map[string]FileRecord{"rss.xml": {Sum: "1", Key: "2", Changed: t0, Pending: true}, "gone.xml": {Changed: t0}},
-		Removed: map[string]time.Time{"old.md": t0},
+		Removed: map[string]RemovedRecord{"old.md": {When: t0, Ref: "urn:x", Feeds: []string{"", "tags/t/"}}, "new.md": {When: t0, Post: &PostMeta{Title: "N", Tags: []string{"t"}}}},
 	}
 	e := &stateEncoder{}
 	e.data(&d)

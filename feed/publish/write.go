@@ -154,6 +154,12 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		return n, err
 	}
 	if opt.State != nil {
+		opt.State.keepRemovals(s)
+		if b := opt.State.bodies; b != nil {
+			if err := b.keep(s, t); err != nil {
+				return n, err
+			}
+		}
 		return n, opt.State.Save(t)
 	}
 	return n, nil
