@@ -210,16 +210,6 @@ func openFolder(parent int, name string, create bool) (fd int, made bool, err er
 	return fd, made, err
 }
 
-// openat is unix.Openat, close-on-exec, again after EINTR.
-func openat(dir int, name string, flags int, mode uint32) (int, error) {
-	for {
-		fd, err := unix.Openat(dir, name, flags|unix.O_CLOEXEC, mode)
-		if err != unix.EINTR {
-			return fd, err
-		}
-	}
-}
-
 // ReadFile returns the bytes of the file name; a symbolic link is refused.
 func (d *Dir) ReadFile(name string) ([]byte, error) {
 	f, err := d.acquire(path.Dir(name), false)
@@ -328,21 +318,6 @@ func (d *Dir) write(name string, body []byte, mod time.Time) (bool, error) {
 		return false, &fs.PathError{Op: op, Path: path.Join(dir, tmp), Err: err}
 	}
 	return true, nil
-}
-
-// writeAll writes b to fd, through short writes and EINTR.
-func writeAll(fd int, b []byte) error {
-	for len(b) > 0 {
-		n, err := unix.Write(fd, b)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		b = b[n:]
-	}
-	return nil
 }
 
 // Remove removes the file name, and the folders it leaves empty.
