@@ -29,6 +29,18 @@ func BuildLean(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
 	return b.Build(posts, now)
 }
 
+// NewLeanBuilder is NewBuilder for Sites that are written (publish.Write)
+// rather than held: each of its Sites is lean (see above), and a later
+// Build keeps the items of the last, as any Builder's does.
+func NewLeanBuilder(cfg Config) (*Builder, error) {
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.lean = true
+	return b, nil
+}
+
 // BuildLeanContext is BuildLean that stops between two posts once ctx is
 // done, with ctx's error.
 func BuildLeanContext(ctx context.Context, posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {

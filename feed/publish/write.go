@@ -34,6 +34,12 @@ type Options struct {
 	// their bytes last changed, and Write saves it. Now is when.
 	State *State
 	Now   time.Time
+	// Siblings are the suffixes (".gz", ".br") of files that another
+	// writer makes beside each file from its bytes (serve's compressor,
+	// Packer): listed in the manifest with it, so removed when it goes,
+	// and removed before it is written again, so that no server sends a
+	// sibling of old bytes beside new ones.
+	Siblings []string
 }
 
 // tmpPrefix starts the names of WriteDir's temporary files. A run killed
@@ -105,6 +111,9 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		names = append(names, files[i])
 		if opt.Gzip {
 			names = append(names, files[i]+".gz")
+		}
+		for _, ext := range opt.Siblings {
+			names = append(names, files[i]+ext)
 		}
 	}
 	sort.Strings(names)
@@ -256,6 +265,9 @@ func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error)
 			st.record(name, sum, s.Key(p), false, opt.Now)
 			return 0, nil
 		}
+	}
+	for _, ext := range opt.Siblings {
+		t.Remove(name + ext) // none is fine
 	}
 	changed, err := t.WriteFile(name, body)
 	n := b2i(changed)
