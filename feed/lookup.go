@@ -73,3 +73,10 @@ func TypeOf(p string) string {
 	}
 	return ""
 }
+
+// Abs is the absolute URL of the site path p under c's URL (defaults
+// filled, as Builder.Config gives it).
+func (c Config) Abs(p string) string { return c.abs(p) }
+
+// Config returns the configuration of b's Sites, defaults filled.
+func (b *Builder) Config() Config { return b.r.Config }
