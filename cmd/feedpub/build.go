@@ -100,20 +100,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // an earlier run read (and setting kept to how many posts it gives), and
 // records them in the state as of now, which it returns.
 func scanWithState(ctx context.Context, cfg *config, gz bool, stderr io.Writer, kept *int) (*loader.Result, *publish.State, time.Time, error) {
-	cfg.load.KeepLastGood = true // from the state: a post published stays while it does not read
-	fp, err := buildFingerprint(cfg, gz)
+	ld, st, err := primedLoader(cfg, gz, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}
-	stateIn := cfg.out
-	if publish.IsBucketURL(cfg.out) {
-		stateIn = "" // a bucket keeps its own (Bucket): no state of posts yet
-	}
-	st := publish.LoadDirState(stateIn, publish.BuildState, fp, slog.New(slog.NewTextHandler(stderr, nil)))
-	ld := loader.New(cfg.load)
-	known := st.Known()
-	*kept = len(known)
-	ld.Prime(known)
+	*kept = st.Posts()
 	res, err := ld.Scan(ctx)
 	if err != nil {
 		return nil, nil, time.Time{}, err
@@ -121,6 +112,25 @@ func scanWithState(ctx context.Context, cfg *config, gz bool, stderr io.Writer, 
 	now := time.Now()
 	st.UpdatePosts(ld.Known(), now, cfg.editTimes)
 	return res, st, now, nil
+}
+
+// primedLoader loads the state of cfg's output folder (a bucket keeps its
+// own: none) and returns a loader told by it what an earlier run read:
+// what build and serve both start from.
+func primedLoader(cfg *config, gz bool, log *slog.Logger) (*loader.Loader, *publish.State, error) {
+	cfg.load.KeepLastGood = true // from the state: a post published stays while it does not read
+	fp, err := buildFingerprint(cfg, gz)
+	if err != nil {
+		return nil, nil, err
+	}
+	stateIn := cfg.out
+	if publish.IsBucketURL(cfg.out) {
+		stateIn = ""
+	}
+	st := publish.LoadDirState(stateIn, publish.BuildState, fp, log)
+	ld := loader.New(cfg.load)
+	ld.Prime(st.Known())
+	return ld, st, nil
 }
 
 // buildFingerprint is the fingerprint of build's state for cfg: what the

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,35 +40,65 @@ type server struct {
 	full  bool            // rescan everything
 	paths map[string]bool // changed files and folders
 
-	// times is when each file's bytes last changed: its Last-Modified,
-	// kept in the output folder, if there is one, across restarts.
-	times *publish.State
+	// The output folder, which the handler serves: written by each
+	// rebuild (publish.Write, as build writes it, with the same state)
+	// under outMu, its compressed siblings made by packer in the
+	// background. files is what the last rebuild published (guarded by mu).
+	st     *publish.State
+	out    *publish.Dir
+	outMu  sync.Mutex
+	folder *feedhttp.Folder
+	packer *publish.Packer
+	files  []publish.Published
 
 	hook   func()  // for tests: called at the start of each rebuild
 	mirror *mirror // serve -publish: each new Site goes to a bucket too
 }
 
 func newServer(cfg *config, log *slog.Logger) (*server, error) {
-	b, err := feed.NewBuilder(cfg.site)
+	if err := publish.CheckOut(cfg.load.Root, cfg.out); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	b, err := feed.NewLeanBuilder(cfg.site)
 	if err != nil {
 		return nil, err
 	}
-	cfg.load.BodyBudget = bodyBudget
-	cfg.load.KeepLastGood = true
-	fp, err := feed.Fingerprint(cfg.site)
+	cfg.load.BodyBudget = buildBodyBudget
+	cfg.load.SlimPosts = true
+	ld, st, err := primedLoader(cfg, false, log)
 	if err != nil {
 		return nil, err
 	}
-	times := publish.LoadDirState(cfg.out, publish.ServeState, publish.Fingerprint(fp, "serve"), log)
-	return &server{
-		cfg: cfg, log: log,
-		loader:  loader.New(cfg.load),
-		builder: b,
-		handler: &feedhttp.Handler{Times: times},
-		kick:    make(chan struct{}, 1),
-		paths:   map[string]bool{},
-		times:   times,
-	}, nil
+	s := &server{cfg: cfg, log: log, loader: ld, builder: b, handler: &feedhttp.Handler{},
+		kick: make(chan struct{}, 1), paths: map[string]bool{}, st: st}
+	if s.out, err = publish.OpenDir(cfg.out); err != nil {
+		return nil, err
+	}
+	if s.folder, err = feedhttp.OpenFolder(cfg.out); err != nil {
+		s.out.Close()
+		return nil, err
+	}
+	if s.packer, err = publish.NewPacker(cfg.out, s.out, &s.outMu, st, s.handler.SiblingsWritten, log); err != nil {
+		s.out.Close()
+		s.folder.Close()
+		return nil, err
+	}
+	// What the last run published is served at once, and checked by the
+	// first rebuild.
+	if files := st.Published(); len(files) > 0 {
+		s.handler.PublishFolder(feedhttp.Publication{Folder: s.folder, Files: files, Config: b.Config()})
+		s.packer.Offer(files)
+	}
+	return s, nil
+}
+
+// close releases the output folder.
+func (s *server) close() {
+	s.out.Close()
+	s.folder.Close()
 }
 
 // trigger asks for a rebuild that looks at paths, or at the whole folder
@@ -183,33 +215,68 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	s.logProblems(res.Problems)
 	s.refused = countRejected(res.Problems)
 	now := time.Now()
+	s.st.UpdatePosts(s.loader.Known(), now, s.cfg.editTimes)
 	site, err := s.builder.Build(res.Posts, now)
 	if err != nil {
 		return err
 	}
-	if m := s.handler.Metrics; m != nil { // counted before anyone can see the new Site
+	wrote, err := s.write(ctx, site, now)
+	if err != nil {
+		return err
+	}
+	if m := s.handler.Metrics; m != nil { // counted before anyone can see the new files
 		m.Rebuild(time.Since(start), nil, site.Posts, s.refused, time.Now())
 	}
 	level := slog.LevelInfo
-	if unchanged(s.last, res, s.handler.Site(), site) { // a tick that changed nothing
+	if wrote == 0 && s.last != nil && slices.Equal(s.last.Posts, res.Posts) { // a tick that changed nothing
 		level = slog.LevelDebug
 	}
-	prev := s.handler.Site()
-	s.handler.Publish(site)
-	if _, err := s.times.SaveDir(s.cfg.out); err != nil {
-		s.log.Warn("cannot keep the times of files", "folder", s.cfg.out, "error", err)
-	}
+	files := s.st.Published()
+	s.handler.PublishFolder(feedhttp.Publication{Folder: s.folder, Files: files, Site: site, Config: s.builder.Config()})
+	s.packer.Offer(files)
 	if s.pinger != nil {
-		s.pinger.Notify(feedhttp.Changed(prev, site)) // queued: never waits for the hub
+		s.pinger.Notify(changedFeeds(s.files, files, site)) // queued: never waits for the hub
 	}
+	s.files = files
 	if s.mirror != nil {
 		s.mirror.offer(site) // in the background: never waits
 	}
 	s.last = res
 	s.scheduleDue(site.NextDue, now)
 	s.log.Log(ctx, level, "rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,
-		"full", full, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))
+		"full", full, "written", wrote, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))
 	return nil
+}
+
+// write publishes site into the output folder, as build does: only the
+// files whose bytes change, each atomically, their compressed siblings
+// removed (the packer makes them again), the state saved. It returns how
+// many files it wrote.
+func (s *server) write(ctx context.Context, site *feed.Site, now time.Time) (int, error) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	n, err := publish.Write(site, s.out, publish.Options{Context: ctx, State: s.st, Now: now, Siblings: publish.SiblingExts})
+	if err != nil {
+		return n, fmt.Errorf("serve: writing %s: %w", s.cfg.out, err)
+	}
+	return n, nil
+}
+
+// changedFeeds is the URLs of the feeds of files whose bytes are not
+// those of prev: every feed when prev is nil.
+func changedFeeds(prev, next []publish.Published, site *feed.Site) []string {
+	old := make(map[string]string, len(prev))
+	for _, f := range prev {
+		old[f.Path] = f.Sum
+	}
+	var out []string
+	for _, f := range next {
+		if feed.KindOf(f.Path) == feed.KindFeed && old[f.Path] != f.Sum {
+			out = append(out, site.URL(f.Path))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // scheduleDue sets a timer that wakes the loop when the next future post

@@ -10,13 +10,11 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
-	"feedpub/feed"
 	"feedpub/feed/feedhttp"
 	"feedpub/loader"
 )
@@ -24,12 +22,16 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := newCommand("serve", "Serves the feeds and pages of the seed folder DIR, rebuilt when a post changes and on the schedule.", stderr)
 	addr := fs.String("addr", "", "`address` to listen on (default 127.0.0.1:8080)")
+	out := fs.String("out", "", "`folder` to publish into and serve from (default public), the same as build's")
 	accessLog := fs.Bool("access-log", false, "log every request")
 	pub := fs.String("publish", "", "also publish every rebuild to this bucket `URL` (s3://, gs://, azblob://, file://), incrementally, in the background")
 	bucket := registerBucketFlags(fs)
 	cfg, err := common.parse(fs, args, func(fc *fileConfig) {
 		if *addr != "" {
 			fc.Addr = *addr
+		}
+		if *out != "" {
+			fc.Out = *out
 		}
 	})
 	if err != nil {
@@ -93,7 +95,11 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	// missed, and there is one build at start-up, not two.
 	var wg sync.WaitGroup
 	s.startPinger(ctx, &wg)
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		s.packer.Run(ctx)
+	}()
 	if s.mirror != nil {
 		wg.Add(1)
 		go func() {
@@ -132,6 +138,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		err = serr
 	}
 	wg.Wait()
+	s.close()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -154,34 +161,6 @@ func (s *server) startPinger(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-// unchanged reports whether a rebuild changed nothing: the loader gave the
-// same posts as the last time (it keeps a post whose file has the same
-// digest), and the site holds the same files, by ETag, as the one served.
-func unchanged(last, res *loader.Result, prev, site *feed.Site) bool {
-	if last == nil || prev == nil {
-		return false
-	}
-	return slices.Equal(last.Posts, res.Posts) && sameFiles(prev, site)
-}
-
-func sameFiles(prev, site *feed.Site) bool {
-	if prev.Posts != site.Posts {
-		return false
-	}
-	etags := map[string]string{}
-	for p, f := range prev.Made() {
-		etags[p] = f.ETag
-	}
-	n := 0
-	for p, f := range site.Made() {
-		if etags[p] != f.ETag {
-			return false
-		}
-		n++
-	}
-	return n == len(etags)
-}
-
 // routes sends /healthz and /metrics to their handlers and every other
 // path to the feeds. A switch rather than a ServeMux: the feed path is the
 // hot one, and the feed handler only looks paths up in the Site, so no
@@ -189,7 +168,7 @@ func sameFiles(prev, site *feed.Site) bool {
 func (s *server) routes() http.Handler {
 	health := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if s.handler.Site() == nil {
+		if !s.handler.Ready() {
 			http.Error(w, "starting: the first build is not served yet", http.StatusServiceUnavailable)
 			return
 		}

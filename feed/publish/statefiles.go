@@ -298,3 +298,10 @@ func URLPath(name string) string {
 	}
 	return "/" + name
 }
+
+// Posts is how many post files the state remembers.
+func (st *State) Posts() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.data.Posts)
+}
