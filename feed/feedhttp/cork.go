@@ -86,7 +86,7 @@ func (c *corkConn) uncork() {
 		if err := c.sendFile(c.scratch, c.wantFile, len(c.want)); err != nil {
 			c.err = err
 		}
-	} else if c.err == nil && c.standIn && c.gotWant {
+	} else if c.err == nil && c.standIn {
 		c.err = errStandIn
 		c.Conn.Close()
 	} else if c.err == nil {

@@ -124,7 +124,7 @@ func sendFileBody(w http.ResponseWriter, r *http.Request, of *openFile) (int64, 
 	c, _ := r.Context().Value(corkKey{}).(*corkConn)
 	fl, ok := w.(http.Flusher)
 	z := standIn()
-	if c == nil || !ok || of.size <= corkMin || of.size > int64(len(z)) {
+	if c == nil || !ok || of.size <= standInMin || of.size > int64(len(z)) {
 		return 0, false
 	}
 	stand := z[:of.size]
@@ -136,6 +136,10 @@ func sendFileBody(w http.ResponseWriter, r *http.Request, of *openFile) (int64, 
 	c.uncork()
 	return int64(n), true
 }
+
+// standInMin is the smallest body sent with a stand-in: net/http copies
+// smaller writes into its 4 KB buffer, and the copy would be sent.
+const standInMin = 4 << 10
 
 // standIn is the stand-in body of sendFileBody: never written to, so its
 // pages are never touched (nor resident).

@@ -150,8 +150,12 @@ func newSnapshot(s *feed.Site, pk packed, prev *snapshot, cache *queryCache, pag
 	return sn
 }
 
-// Site returns the Site being served, or nil before the first Publish.
+// Site returns the Site being served, or nil before the first Publish
+// (for a folder: before the first Publication with a Site).
 func (h *Handler) Site() *feed.Site {
+	if fs := h.dir.Load(); fs != nil {
+		return fs.site
+	}
 	if sn := h.snap.Load(); sn != nil {
 		return sn.site
 	}
