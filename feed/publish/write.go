@@ -279,7 +279,9 @@ func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error)
 		return n, err
 	}
 	mod := st.record(name, sum, s.Key(p), n > 0, opt.Now)
-	if mt, ok := t.(modTimer); ok && n > 0 {
+	// Set even when the file held these bytes already (a run killed after
+	// writing it): its time is the state's, which servers send.
+	if mt, ok := t.(modTimer); ok {
 		mt.setModTime(name, mod)
 		if opt.Gzip {
 			mt.setModTime(name+".gz", mod)
