@@ -79,8 +79,12 @@ func TestServeRestart(t *testing.T) {
 
 	livePost(t, seeds, "a.md", "alpha-2", day)
 	livePost(t, seeds, "c.md", "gamma-2", day.Add(2*time.Hour))
-	isOld := func(b []byte) bool { return bytes.Contains(b, []byte("alpha-1")) && bytes.Contains(b, []byte("gamma-1")) }
-	isNew := func(b []byte) bool { return bytes.Contains(b, []byte("alpha-2")) && bytes.Contains(b, []byte("gamma-2")) }
+	isOld := func(b []byte) bool {
+		return bytes.Contains(b, []byte("alpha-1")) && bytes.Contains(b, []byte("gamma-1"))
+	}
+	isNew := func(b []byte) bool {
+		return bytes.Contains(b, []byte("alpha-2")) && bytes.Contains(b, []byte("gamma-2"))
+	}
 
 	s2 := newSrv()
 	rec := answer(s2, "/rss.xml") // before its first rebuild: what the last run published
