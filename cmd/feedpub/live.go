@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -42,14 +43,21 @@ type server struct {
 
 	// The output folder, which the handler serves: written by each
 	// rebuild (publish.Write, as build writes it, with the same state)
-	// under outMu, its compressed siblings made by packer in the
-	// background. files is what the last rebuild published (guarded by mu).
+	// under outMu, the pages it leaves for later by pager and the
+	// compressed siblings by packer, in the background, each under outMu's
+	// read lock (they write different files). files is what the last
+	// rebuild published (guarded by mu).
 	st     *publish.State
 	out    *publish.Dir
-	outMu  sync.Mutex
+	outMu  sync.RWMutex
 	folder *feedhttp.Folder
 	packer *publish.Packer
 	files  []publish.Published
+	pager  *pager
+	// latest is the Site of the last rebuild: only its files are
+	// published (publishIndex, under ixMu), by it or the pager.
+	latest atomic.Pointer[feed.Site]
+	ixMu   sync.Mutex
 
 	hook   func()  // for tests: called at the start of each rebuild
 	mirror *mirror // serve -publish: each new Site goes to a bucket too
@@ -74,6 +82,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 	}
 	s := &server{cfg: cfg, log: log, loader: ld, builder: b, handler: &feedhttp.Handler{},
 		kick: make(chan struct{}, 1), paths: map[string]bool{}, st: st}
+	s.pager = newPager(s)
 	if s.out, err = publish.OpenDir(cfg.out); err != nil {
 		return nil, err
 	}
@@ -81,7 +90,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 		s.out.Close()
 		return nil, err
 	}
-	if s.packer, err = publish.NewPacker(cfg.out, s.out, &s.outMu, st, s.handler.SiblingsWritten, log); err != nil {
+	if s.packer, err = publish.NewPacker(cfg.out, s.out, s.outMu.RLocker(), st, s.handler.SiblingsWritten, log); err != nil {
 		s.out.Close()
 		s.folder.Close()
 		return nil, err
@@ -231,9 +240,8 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if wrote == 0 && s.last != nil && slices.Equal(s.last.Posts, res.Posts) { // a tick that changed nothing
 		level = slog.LevelDebug
 	}
-	files := s.st.Published()
-	s.handler.PublishFolder(feedhttp.Publication{Folder: s.folder, Files: files, Site: site, Config: s.builder.Config()})
-	s.packer.Offer(files)
+	files := s.publishIndex(site)
+	s.pager.offer(site, s.st.Deferred(site, deferPage), now)
 	if s.pinger != nil {
 		s.pinger.Notify(changedFeeds(s.files, files, site)) // queued: never waits for the hub
 	}
@@ -253,13 +261,30 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 // removed (the packer makes them again), the state saved. It returns how
 // many files it wrote.
 func (s *server) write(ctx context.Context, site *feed.Site, now time.Time) (int, error) {
+	s.latest.Store(site)
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
-	n, err := publish.Write(site, s.out, publish.Options{Context: ctx, State: s.st, Now: now, Siblings: publish.SiblingExts})
+	n, err := publish.Write(site, s.out, publish.Options{Context: ctx, State: s.st, Now: now,
+		Siblings: publish.SiblingExts, Defer: deferPage})
 	if err != nil {
 		return n, fmt.Errorf("serve: writing %s: %w", s.cfg.out, err)
 	}
 	return n, nil
+}
+
+// publishIndex makes the files the state says the folder holds the ones
+// served, with site, unless a later rebuild made another Site; the
+// packer is told of them. It returns them.
+func (s *server) publishIndex(site *feed.Site) []publish.Published {
+	s.ixMu.Lock()
+	defer s.ixMu.Unlock()
+	if s.latest.Load() != site {
+		return nil
+	}
+	files := s.st.Published()
+	s.handler.PublishFolder(feedhttp.Publication{Folder: s.folder, Files: files, Site: site, Config: s.builder.Config()})
+	s.packer.Offer(files)
+	return files
 }
 
 // changedFeeds is the URLs of the feeds of files whose bytes are not

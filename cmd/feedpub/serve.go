@@ -95,10 +95,14 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	// missed, and there is one build at start-up, not two.
 	var wg sync.WaitGroup
 	s.startPinger(ctx, &wg)
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		s.packer.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		s.pager.run(ctx)
 	}()
 	if s.mirror != nil {
 		wg.Add(1)

@@ -67,6 +67,7 @@ type folderSnap struct {
 	site   *feed.Site // nil before the first rebuild
 	files  map[string]*fileEntry
 	cache  *queryCache
+	pages  *pageGzips // of the pages of posts not written yet
 	cc     []string
 }
 
@@ -114,7 +115,10 @@ func (h *Handler) PublishFolder(p Publication) {
 		gauge = h.Metrics.queryCacheBytes
 	}
 	sn := &folderSnap{folder: p.Folder, site: p.Site, files: make(map[string]*fileEntry, len(p.Files)),
-		cache: newQueryCache(gauge), cc: []string{cacheControl(p.Config.TTL)}}
+		cache: newQueryCache(gauge), pages: &pageGzips{m: map[string][]byte{}}, cc: []string{cacheControl(p.Config.TTL)}}
+	if prev != nil && prev.site == p.Site && p.Site != nil { // the same Site: its filtered feeds still hold
+		sn.cache, sn.pages = prev.cache, prev.pages
+	}
 	for _, f := range p.Files {
 		if hidden(f.Name) {
 			continue

@@ -22,6 +22,9 @@ func (h *Handler) serveFolder(w http.ResponseWriter, r *http.Request, sn *folder
 			return httpError(w, classPage, http.StatusMovedPermanently, "moved to "+p+"/")
 		}
 	}
+	if e == nil && sn.site != nil && sn.site.IsPost(p) { // not written yet
+		return h.servePost(w, r, sn.site, sn.pages, sn.cc, p)
+	}
 	if e == nil {
 		return httpError(w, classOther, http.StatusNotFound, "not found")
 	}
@@ -143,7 +146,7 @@ const standInMin = 4 << 10
 
 // standIn is the stand-in body of sendFileBody: never written to, so its
 // pages are never touched (nor resident).
-var standIn = sync.OnceValue(func() []byte { return make([]byte, 8<<20) })
+var standIn = sync.OnceValue(func() []byte { return make([]byte, 2<<20) })
 
 // errStandIn is the error of a connection asked to send a stand-in body
 // other than with sendfile.

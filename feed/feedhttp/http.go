@@ -223,7 +223,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 		}
 	}
 	if e == nil && sn.site.IsPost(p) {
-		return h.servePost(w, r, sn, p)
+		return h.servePost(w, r, sn.site, sn.pages, sn.cc, p)
 	}
 	if is, full := sn.site.Archive(p); e == nil && is {
 		return h.serveArchive(w, r, sn, p, full)
@@ -271,10 +271,10 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, site *feed.
 }
 
 // servePost answers with the page of a post, made now unless kept (see
-// Site.File), and gzipped for a client that takes it: now, unless the
-// snapshot's pageGzips has it.
-func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot, p string) (class, int, int64) {
-	f, err := sn.site.File(p)
+// Site.File), and gzipped for a client that takes it: now, unless pages
+// has it. A folder's pages of posts not written yet are served so.
+func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, site *feed.Site, pages *pageGzips, cc []string, p string) (class, int, int64) {
+	f, err := site.File(p)
 	if err != nil {
 		if h.Logger != nil {
 			h.Logger.LogAttrs(r.Context(), slog.LevelError, "post page", slog.String("path", p), slog.Any("error", err))
@@ -288,9 +288,9 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot
 	}
 	var gz []byte
 	if acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {
-		gz = sn.pages.gzip(f)
+		gz = pages.gzip(f)
 	}
-	st, n := serveFile(w, r, f, gz, sn.cc)
+	st, n := serveFile(w, r, f, gz, cc)
 	return classPost, st, n
 }
 

@@ -40,6 +40,10 @@ type Options struct {
 	// and removed before it is written again, so that no server sends a
 	// sibling of old bytes beside new ones.
 	Siblings []string
+	// Defer, when set with a State, leaves for later (WritePaths) the
+	// files of the paths it names that the state holds no version of:
+	// listed in the manifest, not written now.
+	Defer func(p string) bool
 }
 
 // tmpPrefix starts the names of WriteDir's temporary files. A run killed
@@ -140,6 +144,9 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		todo, err := opt.State.plan(s, t, paths, files)
 		if err != nil {
 			return 0, err
+		}
+		if opt.Defer != nil {
+			todo = opt.State.undeferred(todo, paths, files, opt.Defer)
 		}
 		wpaths, wfiles = pick(paths, todo), pick(files, todo)
 	}
