@@ -114,23 +114,31 @@ func scanWithState(ctx context.Context, cfg *config, gz bool, stderr io.Writer, 
 	return res, st, now, nil
 }
 
-// primedLoader loads the state of cfg's output folder (a bucket keeps its
-// own: none) and returns a loader told by it what an earlier run read:
-// what build and serve both start from.
+// primedLoader loads the state of cfg's output folder (loadState) and
+// returns a loader told by it what an earlier run read.
 func primedLoader(cfg *config, gz bool, log *slog.Logger) (*loader.Loader, *publish.State, error) {
+	st, err := loadState(cfg, gz, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	ld := loader.New(cfg.load)
+	ld.Prime(st.Known())
+	return ld, st, nil
+}
+
+// loadState loads the state of cfg's output folder (a bucket keeps its
+// own: none): what build and serve both start from.
+func loadState(cfg *config, gz bool, log *slog.Logger) (*publish.State, error) {
 	cfg.load.KeepLastGood = true // from the state: a post published stays while it does not read
 	fp, err := buildFingerprint(cfg, gz)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	stateIn := cfg.out
 	if publish.IsBucketURL(cfg.out) {
 		stateIn = ""
 	}
-	st := publish.LoadDirState(stateIn, publish.BuildState, fp, log)
-	ld := loader.New(cfg.load)
-	ld.Prime(st.Known())
-	return ld, st, nil
+	return publish.LoadDirState(stateIn, publish.BuildState, fp, log), nil
 }
 
 // buildFingerprint is the fingerprint of build's state for cfg: what the

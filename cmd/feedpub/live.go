@@ -54,10 +54,12 @@ type server struct {
 	packer *publish.Packer
 	files  []publish.Published
 	pager  *pager
+	prime  bool // the loader is still to be told what the state knows; guarded by mu
 	// latest is the Site of the last rebuild: only its files are
 	// published (publishIndex, under ixMu), by it or the pager.
 	latest atomic.Pointer[feed.Site]
 	ixMu   sync.Mutex
+	held   atomic.Int64 // pages of posts the last published index holds
 
 	hook   func()  // for tests: called at the start of each rebuild
 	mirror *mirror // serve -publish: each new Site goes to a bucket too
@@ -76,12 +78,12 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 	}
 	cfg.load.BodyBudget = buildBodyBudget
 	cfg.load.SlimPosts = true
-	ld, st, err := primedLoader(cfg, false, log)
+	st, err := loadState(cfg, false, log)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, loader: ld, builder: b, handler: &feedhttp.Handler{},
-		kick: make(chan struct{}, 1), paths: map[string]bool{}, st: st}
+	s := &server{cfg: cfg, log: log, loader: loader.New(cfg.load), builder: b, handler: &feedhttp.Handler{},
+		kick: make(chan struct{}, 1), paths: map[string]bool{}, st: st, prime: true}
 	s.pager = newPager(s)
 	if s.out, err = publish.OpenDir(cfg.out); err != nil {
 		return nil, err
@@ -207,6 +209,10 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if s.hook != nil {
 		s.hook()
 	}
+	if s.prime { // at the first rebuild, not before the first answer
+		s.loader.Prime(s.st.Known())
+		s.prime = false
+	}
 	res := s.last
 	switch {
 	case full:
@@ -262,10 +268,14 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 // many files it wrote.
 func (s *server) write(ctx context.Context, site *feed.Site, now time.Time) (int, error) {
 	s.latest.Store(site)
+	var deferP func(string) bool
+	if int64(site.Posts) > s.held.Load()+deferMin { // a first build: the pages of posts wait
+		deferP = deferPage
+	}
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
 	n, err := publish.Write(site, s.out, publish.Options{Context: ctx, State: s.st, Now: now,
-		Siblings: publish.SiblingExts, Defer: deferPage})
+		Siblings: publish.SiblingExts, Defer: deferP})
 	if err != nil {
 		return n, fmt.Errorf("serve: writing %s: %w", s.cfg.out, err)
 	}
@@ -284,6 +294,13 @@ func (s *server) publishIndex(site *feed.Site) []publish.Published {
 	files := s.st.Published()
 	s.handler.PublishFolder(feedhttp.Publication{Folder: s.folder, Files: files, Site: site, Config: s.builder.Config()})
 	s.packer.Offer(files)
+	var n int64
+	for _, f := range files {
+		if deferPage(f.Path) {
+			n++
+		}
+	}
+	s.held.Store(n)
 	return files
 }
 

@@ -15,6 +15,10 @@ import (
 // only for the feeds.
 func deferPage(p string) bool { return feed.KindOf(p) == feed.KindPost }
 
+// deferMin is how many pages of posts the folder must lack for a rebuild
+// to leave them to the pager: fewer are written at once, with the feeds.
+const deferMin = 256
+
 // pagerBatch is how many pages the pager writes at a time under the
 // folder's lock: a rebuild waits for one batch at most.
 const pagerBatch = 64

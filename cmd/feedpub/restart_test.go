@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -124,5 +127,40 @@ func TestServeRestart(t *testing.T) {
 	if rec := answer(s2, "/rss.xml?limit=1&filter=gamma"); rec.Code != http.StatusOK ||
 		bytes.Count(rec.Body.Bytes(), []byte("<item>")) != 1 || !bytes.Contains(rec.Body.Bytes(), []byte("gamma-2")) {
 		t.Errorf("filtered: %d %s", rec.Code, rec.Body.Bytes())
+	}
+}
+
+// A first build of more posts than deferMin serves the feeds first and
+// leaves the pages of posts to the pager: each is answered meanwhile
+// (made when asked for), and all are written, then served from the
+// folder, by the time the pager is done.
+func TestServeDefersPages(t *testing.T) {
+	s, seeds, _ := newTestServer(t, "@every 1h")
+	day := time.Now().Add(-1000 * time.Hour).Truncate(time.Hour)
+	n := deferMin + 40
+	for i := range n {
+		livePost(t, seeds, fmt.Sprintf("p%03d.md", i), fmt.Sprintf("post %03d", i), day.Add(time.Duration(i)*time.Hour))
+	}
+	runUntil(t, s)
+	served(t, s, fmt.Sprintf("post %03d", n-1), 10*time.Second)
+	if rec := answer(s, "/posts/p000/"); rec.Code != http.StatusOK || !bytes.Contains(rec.Body.Bytes(), []byte("post 000")) {
+		t.Fatalf("/posts/p000/ right after the first answer: %d", rec.Code)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for s.held.Load() < int64(n) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d pages of posts written after 30s", s.held.Load(), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for i := range n {
+		p := fmt.Sprintf("/posts/p%03d/", i)
+		want, err := os.ReadFile(filepath.Join(s.cfg.out, "posts", fmt.Sprintf("p%03d", i), "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec := answer(s, p); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), want) {
+			t.Fatalf("%s: %d, not the written page", p, rec.Code)
+		}
 	}
 }

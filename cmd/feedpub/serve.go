@@ -59,11 +59,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return srv.run(ctx, ln)
 }
 
-// serveGCPercent is serve's GOGC (the environment's wins). What serve
-// holds is mostly feeds' bytes, which the collector need not scan: with
-// the default 100, the heap of a 10,000-post folder grows to twice its
-// 500 MB of feeds before a collection (1.3 GB peak RSS); with 25, 0.9 GB,
-// at no cost to how fast a change is served.
+// serveGCPercent is serve's GOGC (the environment's wins). serve holds
+// no feeds' bytes (it answers from the folder) but the posts' metadata
+// (the loader's, the state's, the builder's items): the collector paced
+// tighter than the default keeps its peak near that; make bench's serve
+// figures print what it gives.
 const serveGCPercent = 25
 
 // run serves on ln until ctx is done, then shuts down within 5 seconds.
