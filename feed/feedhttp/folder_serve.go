@@ -124,6 +124,9 @@ func sendEntry(w http.ResponseWriter, r *http.Request, fo *Folder, e *fileEntry)
 // which the connection replaces with the file. It reports false, having
 // sent nothing, where it cannot.
 func sendFileBody(w http.ResponseWriter, r *http.Request, of *openFile) (int64, bool) {
+	if !haveSendfile {
+		return 0, false
+	}
 	c, _ := r.Context().Value(corkKey{}).(*corkConn)
 	fl, ok := w.(http.Flusher)
 	z := standIn()
