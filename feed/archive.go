@@ -84,10 +84,14 @@ func (c *Config) history(ch *channel, f, arch int) (links []historyLink, archive
 	return links, true, false
 }
 
-// archiveBody makes archive k of ch in format f.
-func (s *Site) archiveBody(ch *channel, f, k int) ([]byte, error) {
+// archiveBody makes archive k of ch in format f, its text converted by
+// conv unless nil.
+func (s *Site) archiveBody(ch *channel, f, k int, conv *Chinese) ([]byte, error) {
 	c := s.r
 	items := c.archiveItems(ch, k)
+	if conv != nil {
+		items, ch = conv.items(c, items), conv.channel(ch)
+	}
 	parts := make([][]byte, len(items))
 	for i, it := range items {
 		enc, err := c.encodeItem(it, f, c.prepare(it, false))

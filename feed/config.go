@@ -19,9 +19,13 @@ type Config struct {
 	Limit       int    // items per feed
 	// TTL is how often feeds are regenerated: RSS ttl and Cache-Control
 	// max-age follow it.
-	TTL      time.Duration
-	Location *time.Location // zone of dates written in Atom and JSON Feed
-	Summary  int            // characters of text in a summary made from the body
+	TTL time.Duration
+	// PollHints, when on, sets each feed's RSS ttl, skipHours and skipDays
+	// (and serve's Cache-Control) from when its posts appear (pollhint.go)
+	// in place of TTL.
+	PollHints PollHints
+	Location  *time.Location // zone of dates written in Atom and JSON Feed
+	Summary   int            // characters of text in a summary made from the body
 	// Taxonomies names the taxonomies that get feeds of their own
 	// (Taxonomies() lists them): nil for all of them, empty for none.
 	Taxonomies []string
@@ -113,6 +117,9 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	if u, err := url.Parse(c.Hub); c.Hub != "" && (err != nil || !isHTTP(u)) {
 		return c, fmt.Errorf("websub.hub %q: want an absolute http(s) URL", c.Hub)
+	}
+	if err := c.PollHints.check(); err != nil {
+		return c, err
 	}
 	if c.Taxonomies == nil {
 		c.Taxonomies = Taxonomies()

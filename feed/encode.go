@@ -17,6 +17,8 @@ type feedState struct {
 	archives                 int     // how many archive documents it links to
 	items                    []*item // the newest Limit
 	files                    [nFormats]*File
+	ch                       *channel // the channel it was last found in
+	hint                     PollHint // ch's poll hint (pollhint.go); zero for none
 }
 
 func (st *feedState) same(ch *channel, items []*item, archives int) bool {
@@ -36,12 +38,16 @@ func (b *Builder) encodeFeeds(site *Site) error {
 	for _, ch := range chans {
 		top := ch.items[:min(b.r.Limit, len(ch.items))]
 		archives := b.r.archiveCount(len(ch.items))
-		if st := b.feeds[ch.dir]; st != nil && st.same(ch, top, archives) {
+		// The poll hint comes from more than the newest Limit: a channel
+		// made again may have a new one.
+		hint := func() PollHint { h, _ := b.r.pollHint(ch); return h }
+		if st := b.feeds[ch.dir]; st != nil && st.same(ch, top, archives) && (st.ch == ch || st.hint == hint()) {
+			st.ch = ch
 			feeds[ch.dir] = st
 			continue
 		}
 		feeds[ch.dir] = &feedState{name: ch.name, title: ch.title, description: ch.description,
-			updated: ch.updated, archives: archives, items: slices.Clone(top)}
+			updated: ch.updated, archives: archives, items: slices.Clone(top), ch: ch, hint: hint()}
 		stale = append(stale, ch)
 	}
 	type job struct {

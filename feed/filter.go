@@ -13,6 +13,9 @@ type Query struct {
 	Limit             int
 	Filter, FilterOut *regexp.Regexp
 	Category          string // a slug; only on the all-posts feed
+	// Chinese, when set, converts the text of the items (not what
+	// Filter matches, which is the text as written).
+	Chinese *Chinese
 	// Key is the query in canonical form, escaped: the feed's self link
 	// ends in "?"+Key.
 	Key string
@@ -63,19 +66,31 @@ func inCategory(it *item, slug string) bool {
 }
 
 // Filtered makes the feed at path p narrowed by q, with the same encoders
-// as Build. An item's cached encoding is used only when the item is among
-// the first Limit of its feed: those were encoded before the Site was
-// returned and are never written again, so reading them races with no
-// later Build.
+// as Build; an archive document takes q's Chinese alone. An item's cached
+// encoding is used only when the item is among the first Limit of its
+// feed: those were encoded before the Site was returned and are never
+// written again, so reading them races with no later Build.
 func (s *Site) Filtered(p string, q Query) (*File, error) {
 	sf, ok := s.paths[p]
 	if !ok || sf.ch == nil || sf.f < 0 {
 		return nil, fmt.Errorf("feed: no feed at %s", p)
 	}
 	ch, f := sf.ch, sf.f
+	if sf.arch > 0 {
+		body, err := s.archiveBody(ch, f, sf.arch, q.Chinese)
+		if err != nil {
+			return nil, fmt.Errorf("feed: %s: %w", p, err)
+		}
+		items := s.r.archiveItems(ch, sf.arch)
+		return newFile(body, formatList[f].mediaType, newest(items, len(items))), nil
+	}
 	items, pos := q.filterItems(ch)
 	parts := make([][]byte, len(items))
 	for i, it := range items {
+		if q.Chinese != nil { // a copy, with no encodings: encoded below
+			it = q.Chinese.item(it, s.r.prepare(it, false))
+			items[i] = it
+		}
 		if pos[i] < s.r.Limit {
 			it.mu.Lock()
 			parts[i] = it.enc[f]
@@ -90,6 +105,9 @@ func (s *Site) Filtered(p string, q Query) (*File, error) {
 		}
 	}
 	self := s.r.feedURL(ch, &formatList[f]) + "?" + q.Key
+	if q.Chinese != nil {
+		ch = q.Chinese.channel(ch)
+	}
 	body, _, err := s.r.feedBody(ch, f, self, items, parts)
 	if err != nil {
 		return nil, err

@@ -89,6 +89,11 @@ func (s *Site) chanKey(ch *channel) string {
 	for _, it := range ch.items[:min(s.r.Limit, len(ch.items))] {
 		k.item(it)
 	}
+	if h, ok := s.r.pollHint(ch); ok { // learnt from more posts than the newest Limit
+		k.int(int64(h.TTL))
+		k.int(int64(h.SkipHours))
+		k.int(int64(h.SkipDays))
+	}
 	return k.sum()
 }
 

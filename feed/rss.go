@@ -29,7 +29,10 @@ type rssChannel struct {
 	Self     []rssSelf `xml:"atom:link"` // self, the WebSub hub if any, and the archives' links
 	Complete *struct{} `xml:"fh:complete"`
 	Archive  *struct{} `xml:"fh:archive"`
-	Items    []byte    `xml:",innerxml"`
+	// In place of RssFeed's, with poll hints (pollhint.go).
+	SkipHours *rssSkipHours `xml:"skipHours"`
+	SkipDays  *rssSkipDays  `xml:"skipDays"`
+	Items     []byte        `xml:",innerxml"`
 }
 
 type rssSelf struct {
@@ -112,6 +115,7 @@ func rssFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error
 	if c.Hub != "" {
 		doc.Channel.Self = append(doc.Channel.Self, rssSelf{Href: c.Hub, Rel: "hub"})
 	}
+	c.rssPoll(ch, &doc.Channel)
 	if c.Archives {
 		links, archive, complete := c.history(ch, formatRSS, ch.arch)
 		doc.FHNS = historyNS

@@ -187,7 +187,7 @@ func (s *Site) Body(p string) ([]byte, error) {
 // make makes the bytes of a lean Site's feed or feed's page at path p.
 func (s *Site) make(p string, sf siteFile) ([]byte, error) {
 	if sf.arch > 0 {
-		body, err := s.archiveBody(sf.ch, sf.f, sf.arch)
+		body, err := s.archiveBody(sf.ch, sf.f, sf.arch, nil)
 		if err != nil {
 			return nil, fmt.Errorf("feed: %s: %w", p, err)
 		}

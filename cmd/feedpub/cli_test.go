@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -290,6 +291,20 @@ func TestCLI(t *testing.T) {
 			check: func(t *testing.T, dir, _, _ string) { mustContain(t, dir, "out/rss.xml", "<ttl>30</ttl>") }},
 		{name: "bad build_ttl", args: []string{"build", "{dir}", "-config", "{dir}/feedpub.yaml"}, code: 2,
 			files: map[string]string{"feedpub.yaml": "build_ttl: 10s\n"}},
+
+		// Poll hints: the ttl from the posts' dates, in place of build_ttl.
+		{name: "poll_hints", args: []string{"build", "{dir}/posts", "-out", "{dir}/out", "-config", "{dir}/feedpub.yaml"},
+			files: pollHintFiles(25, "poll_hints:\n  min: 10m\n  max: 3h\n"),
+			check: func(t *testing.T, dir, _, _ string) { mustContain(t, dir, "out/rss.xml", "<ttl>120</ttl>") }},
+		{name: "poll_hints bounded", args: []string{"build", "{dir}/posts", "-out", "{dir}/out", "-config", "{dir}/feedpub.yaml"},
+			files: pollHintFiles(25, "poll_hints: {max: 1h}\n"),
+			check: func(t *testing.T, dir, _, _ string) { mustContain(t, dir, "out/rss.xml", "<ttl>60</ttl>") }},
+		{name: "bad poll_hints", args: []string{"build", "{dir}", "-config", "{dir}/feedpub.yaml"}, code: 2,
+			files: map[string]string{"feedpub.yaml": "poll_hints:\n  min: 10s\n"}},
+		{name: "bad poll_hints duration", args: []string{"build", "{dir}", "-config", "{dir}/feedpub.yaml"}, code: 2,
+			files: map[string]string{"feedpub.yaml": "poll_hints:\n  min: 1m\n  max: often\n"}},
+		{name: "poll_hints typo", args: []string{"build", "{dir}", "-config", "{dir}/feedpub.yaml"}, code: 2,
+			files: map[string]string{"feedpub.yaml": "poll_hints:\n  mx: 1h\n"}},
 	}
 	wantErr := map[string]string{
 		"unknown site key":            "feedpub.yaml:3: `titel` is not a key of `site`; did you mean `title`? valid: title, description, url, language, author",
@@ -302,6 +317,9 @@ func TestCLI(t *testing.T) {
 		"serve missing folder":        "seed folder {dir}/nope does not exist",
 		"build missing folder":        "seed folder {dir}/nope does not exist",
 		"bad build_ttl":               `feedpub.yaml:1: build_ttl "10s": want a duration of a minute or more`,
+		"bad poll_hints":              `feedpub.yaml:1: poll_hints: min 10s, max 6h0m0s: want a min of a minute or more`,
+		"bad poll_hints duration":     `feedpub.yaml:3: poll_hints.max "often": want a duration such as 6h`,
+		"poll_hints typo":             "feedpub.yaml:2: `mx` is not a key of `poll_hints`; did you mean `max`? valid: min, max",
 	}
 	wd, err := os.Getwd()
 	if err != nil {
@@ -525,4 +543,15 @@ func TestREADMECommands(t *testing.T) {
 // fieldOf is the name of the field of t whose yaml key is key.
 func fieldOf(t reflect.Type, key string) string {
 	return t.Field(yamlKeys(t)[key]).Name
+}
+
+// pollHintFiles are n posts two hours apart and the configuration conf.
+func pollHintFiles(n int, conf string) map[string]string {
+	files := map[string]string{"feedpub.yaml": conf}
+	t0 := time.Date(2024, 1, 8, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		d := t0.Add(time.Duration(2*i) * time.Hour).Format("2006-01-02 15:04")
+		files[fmt.Sprintf("posts/p%02d.txt", i)] = fmt.Sprintf("---\ntitle: p%d\ndate: %s\n---\n<p>x</p>\n", i, d)
+	}
+	return files
 }

@@ -56,6 +56,12 @@ type fileConfig struct {
 	WebSub       struct {
 		Hub string `yaml:"hub"`
 	} `yaml:"websub"`
+	// PollHints, when the file has the section, gives feeds poll hints
+	// learnt from when their posts appear, within min and max.
+	PollHints struct {
+		Min string `yaml:"min"`
+		Max string `yaml:"max"`
+	} `yaml:"poll_hints"`
 
 	file  string         // the file read, if any
 	lines map[string]int // line of each key the file set ("site.url")
@@ -68,6 +74,8 @@ const (
 	defaultSeeds    = "seeds"
 	defaultOut      = "public"
 	defaultAddr     = "127.0.0.1:8080"
+	defaultPollMin  = "5m"
+	defaultPollMax  = "6h"
 )
 
 // config is everything a command needs, checked and with defaults filled.
@@ -278,10 +286,15 @@ func (fc *fileConfig) check() (*config, error) {
 	if fc.MaxSize < 0 {
 		return nil, fmt.Errorf("config: %smax_size %d: want a positive number of bytes", fc.at("max_size"), fc.MaxSize)
 	}
+	hints, err := fc.pollHints()
+	if err != nil {
+		return nil, err
+	}
 	for _, k := range []struct {
 		key string
 		cfg feed.Config
 	}{
+		{"poll_hints", feed.Config{PollHints: hints}},
 		{"taxonomies", feed.Config{Taxonomies: fc.Taxonomies}},
 		{"content", feed.Config{Content: fc.Content}},
 		{"max_feed_bytes", feed.Config{MaxFeedBytes: fc.MaxFeedBytes}},
@@ -305,6 +318,7 @@ func (fc *fileConfig) check() (*config, error) {
 		MaxFeedBytes: fc.MaxFeedBytes,
 		Hub:          fc.WebSub.Hub,
 		Archives:     fc.Archives,
+		PollHints:    hints,
 	}.WithDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)
@@ -328,6 +342,28 @@ func (fc *fileConfig) check() (*config, error) {
 		addr:      fc.Addr,
 		editTimes: fc.UpdatedFromEdits == nil || *fc.UpdatedFromEdits,
 	}, nil
+}
+
+// pollHints reads the poll_hints section: none when the file has none.
+func (fc *fileConfig) pollHints() (feed.PollHints, error) {
+	var h feed.PollHints
+	if fc.at("poll_hints") == "" {
+		return h, nil
+	}
+	for _, k := range []struct {
+		key, val, def string
+		dst           *time.Duration
+	}{{"min", fc.PollHints.Min, defaultPollMin, &h.Min}, {"max", fc.PollHints.Max, defaultPollMax, &h.Max}} {
+		if k.val == "" {
+			k.val = k.def
+		}
+		d, err := time.ParseDuration(k.val)
+		if err != nil || d <= 0 {
+			return h, fmt.Errorf("config: %spoll_hints.%s %q: want a duration such as %s", fc.at("poll_hints."+k.key), k.key, k.val, k.def)
+		}
+		*k.dst = d
+	}
+	return h, nil
 }
 
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)

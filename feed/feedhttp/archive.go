@@ -3,6 +3,8 @@ package feedhttp
 import (
 	"log/slog"
 	"net/http"
+
+	"feedpub/feed"
 )
 
 // immutableCC is the Cache-Control of a full archive document (RFC 5005,
@@ -13,16 +15,22 @@ var immutableCC = []string{"public, max-age=31536000, immutable"}
 // serveArchive answers with an archive document of a feed, made now.
 func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, sn *snapshot, p string, full bool) (class, int, int64) {
 	cl := classOf(p)
+	cc := sn.cc
+	if full {
+		cc = immutableCC
+	}
+	if r.URL.RawQuery != "" {
+		convert := func(c *feed.Chinese) (*feed.File, error) { return sn.site.Filtered(p, feed.Query{Chinese: c}) }
+		if st, n, ok := h.serveChinese(w, r, sn.cache, p, cc, convert); ok {
+			return cl, st, n
+		}
+	}
 	f, err := sn.site.File(p)
 	if err != nil || f == nil {
 		if h.Logger != nil {
 			h.Logger.LogAttrs(r.Context(), slog.LevelError, "archive", slog.String("path", p), slog.Any("error", err))
 		}
 		return httpError(w, cl, http.StatusInternalServerError, "could not make this archive")
-	}
-	cc := sn.cc
-	if full {
-		cc = immutableCC
 	}
 	st, n := serveFile(w, r, f, nil, cc)
 	return cl, st, n

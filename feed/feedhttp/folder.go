@@ -1,8 +1,11 @@
 package feedhttp
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -77,6 +80,7 @@ type fileEntry struct {
 	sum     string
 	class   class
 	feed    *feed.FeedInfo // for feeds when the Site is known: which one
+	archive bool           // an archive document, when the Site is known
 	cc      []string
 	link    []string
 	typ     []string
@@ -123,13 +127,23 @@ func (h *Handler) PublishFolder(p Publication) {
 		if hidden(f.Name) {
 			continue
 		}
+		var old *fileEntry
 		if prev != nil && prev.folder == p.Folder {
-			if e := prev.files[f.Path]; e != nil && e.sum == f.Sum && e.modTime.Equal(f.Changed) && (e.feed != nil || p.Site == nil) {
-				sn.files[f.Path] = e
-				continue
+			if e := prev.files[f.Path]; e != nil && e.sum == f.Sum && e.modTime.Equal(f.Changed) {
+				old = e
 			}
 		}
-		sn.files[f.Path] = newFileEntry(f, sn, p)
+		if old != nil && prev.site == p.Site {
+			sn.files[f.Path] = old
+			continue
+		}
+		e := newFileEntry(f, sn, p)
+		if old != nil { // the same bytes: what was found of them holds
+			e.id.Store(old.id.Load())
+			e.gz.Store(old.gz.Load())
+			e.br.Store(old.br.Load())
+		}
+		sn.files[f.Path] = e
 	}
 	h.dir.Store(sn)
 }
@@ -140,10 +154,12 @@ func newFileEntry(f publish.Published, sn *folderSnap, p Publication) *fileEntry
 		etag: []string{`"` + f.Sum[:min(24, len(f.Sum))] + `"`}}
 	if e.class == classFeed {
 		if p.Site != nil {
-			if fi, ok := p.Site.FeedAt(f.Path); ok {
+			is, full := p.Site.Archive(f.Path)
+			if fi, ok := p.Site.FeedAt(f.Path); ok && !is {
 				e.feed = &fi
 			}
-			if is, full := p.Site.Archive(f.Path); is && full {
+			e.archive = is
+			if full {
 				e.cc = immutableCC
 			}
 		}
@@ -216,6 +232,8 @@ func (fo *Folder) open(e *fileEntry, ext string) *openFile {
 		f.Close()
 		return got
 	}
+	// Closed (by its os.File) once no entry or request refers to it.
+	runtime.AddCleanup(of, func(n *atomic.Int64) { n.Add(-1) }, &fo.held)
 	return of
 }
 
@@ -232,6 +250,20 @@ func (of *openFile) release() {
 	if of.f != nil && !of.held {
 		of.f.Close()
 	}
+}
+
+// file reads the file of e whole, as a File (to convert its text).
+func (fo *Folder) file(e *fileEntry) (*feed.File, error) {
+	of := fo.open(e, "")
+	if of == nil {
+		return nil, errors.New("feedhttp: " + e.name + " is being rebuilt")
+	}
+	defer of.release()
+	body := make([]byte, of.size)
+	if _, err := of.f.ReadAt(body, 0); err != nil {
+		return nil, fmt.Errorf("feedhttp: %w", err)
+	}
+	return &feed.File{Body: body, ETag: e.etag[0], Modified: e.modTime, Type: e.typ[0]}, nil
 }
 
 // SiblingsWritten tells the Handler that the compressed siblings of the

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"feedpub/feed"
 )
 
 // serveFolder answers r from the published folder of sn.
@@ -23,18 +25,13 @@ func (h *Handler) serveFolder(w http.ResponseWriter, r *http.Request, sn *folder
 		}
 	}
 	if e == nil && sn.site != nil && sn.site.IsPost(p) { // not written yet
-		return h.servePost(w, r, sn.site, sn.pages, sn.cc, p)
+		return h.servePost(w, r, sn.site, sn.cache, sn.pages, sn.cc, p)
 	}
 	if e == nil {
 		return httpError(w, classOther, http.StatusNotFound, "not found")
 	}
-	if r.URL.RawQuery != "" && e.class == classFeed {
-		if sn.site == nil || e.feed == nil {
-			if hasQuery(r.URL.Query()) {
-				w.Header().Set("Retry-After", "1")
-				return httpError(w, classQuery, http.StatusServiceUnavailable, "filtered feeds are being prepared")
-			}
-		} else if done, st, n := h.serveQuery(w, r, sn.site, sn.cache, p, e.feed, e.cc); done {
+	if r.URL.RawQuery != "" {
+		if st, n, done := h.folderQuery(w, r, sn, p, e); done {
 			return classQuery, st, n
 		}
 	}
@@ -53,6 +50,30 @@ func (h *Handler) serveFolder(w http.ResponseWriter, r *http.Request, sn *folder
 			return h.serveFolder(w, r, next)
 		}
 	}
+}
+
+// folderQuery answers a request with a query for the file of e at p, if
+// the query is one of ours, and reports whether it did: a filtered feed,
+// an archive or a page with its Chinese text converted (?opencc=). Those
+// of feeds need the Site: before the first rebuild, they are asked to
+// come back.
+func (h *Handler) folderQuery(w http.ResponseWriter, r *http.Request, sn *folderSnap, p string, e *fileEntry) (int, int64, bool) {
+	switch {
+	case e.class == classPage || e.class == classPost:
+		page := func() (*feed.File, error) { return sn.folder.file(e) }
+		return h.serveChinese(w, r, sn.cache, p, e.cc, convertPage(page))
+	case sn.site != nil && e.archive:
+		convert := func(c *feed.Chinese) (*feed.File, error) { return sn.site.Filtered(p, feed.Query{Chinese: c}) }
+		return h.serveChinese(w, r, sn.cache, p, e.cc, convert)
+	case sn.site != nil && e.feed != nil:
+		done, st, n := h.serveQuery(w, r, sn.site, sn.cache, p, e.feed, e.cc)
+		return st, n, done
+	case e.class != classOther && hasQuery(r.URL.Query()):
+		w.Header().Set("Retry-After", "1")
+		_, st, n := httpError(w, classQuery, http.StatusServiceUnavailable, "filtered feeds are being prepared")
+		return st, n, true
+	}
+	return 0, 0, false
 }
 
 // sendEntry answers with the file of e or a compressed sibling:

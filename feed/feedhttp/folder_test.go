@@ -203,6 +203,10 @@ func TestFolderRequests(t *testing.T) {
 		{"filtered", "/rss.xml?limit=1", nil, 200},
 		{"bad filter", "/rss.xml?filter=(", nil, 400},
 		{"unknown", "/nope.xml", nil, 404},
+		{"opencc page", "/?opencc=s2t", nil, 200},
+		{"opencc post", "/posts/bank/?opencc=s2t", nil, 200},
+		{"opencc feed", "/rss.xml?opencc=s2t", nil, 200},
+		{"opencc bad", "/?opencc=nope", nil, 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,6 +218,14 @@ func TestFolderRequests(t *testing.T) {
 			case "range":
 				if string(body) != string(plain[:10]) {
 					t.Errorf("range: got %q, want %q", body, plain[:10])
+				}
+			case "opencc page":
+				if !bytes.Contains(body, []byte("<title>測試站</title>")) {
+					t.Errorf("%s: not converted to traditional characters", tt.path)
+				}
+			case "opencc post", "opencc feed":
+				if !bytes.Contains(body, []byte("銀行")) || bytes.Contains(body, []byte("银行")) {
+					t.Errorf("%s: not converted to traditional characters", tt.path)
 				}
 			case "filtered":
 				if bytes.Count(body, []byte("<item>")) != 1 {

@@ -74,7 +74,8 @@ type entry struct {
 	class class
 	feed  *feed.FeedInfo // for feeds: which one; nil for pages
 	cc    []string
-	link  []string // WebSub's Link header, for feeds of a site with a hub
+	poll  *feed.PollHint // a feed's, if it has one (see entry.cacheControl)
+	link  []string       // WebSub's Link header, for feeds of a site with a hub
 	typ   []string
 	mod   []string
 	// modTime is mod's time: If-Modified-Since is compared with it.
@@ -106,13 +107,9 @@ func (h *Handler) Publish(s *feed.Site) {
 		old = prev.packed
 	}
 	kept, todo := old.keep(s)
-	var gauge func(int64)
-	if h.Metrics != nil {
-		gauge = h.Metrics.queryCacheBytes
-	}
 	now := time.Now()
 	mod := func(p string, f *feed.File) time.Time { return h.modified(p, f, now) }
-	sn := newSnapshot(s, kept, prev, newQueryCache(gauge), &pageGzips{m: map[string][]byte{}}, mod)
+	sn := newSnapshot(s, kept, prev, h.newQueryCache(), &pageGzips{m: map[string][]byte{}}, mod)
 	h.snap.Store(sn)
 	if len(todo) == 0 {
 		return
@@ -140,6 +137,7 @@ func newSnapshot(s *feed.Site, pk packed, prev *snapshot, cache *queryCache, pag
 		}
 		if fi, ok := s.FeedAt(p); ok {
 			e.feed = &fi
+			e.cc, e.poll = pollCC(s, p, cc)
 			if hub := s.Config().Hub; hub != "" {
 				e.link = linkHeader(hub, s.URL(p))
 			}
@@ -223,7 +221,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 		}
 	}
 	if e == nil && sn.site.IsPost(p) {
-		return h.servePost(w, r, sn.site, sn.pages, sn.cc, p)
+		return h.servePost(w, r, sn.site, sn.cache, sn.pages, sn.cc, p)
 	}
 	if is, full := sn.site.Archive(p); e == nil && is {
 		return h.serveArchive(w, r, sn, p, full)
@@ -234,6 +232,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 	if r.URL.RawQuery != "" && e.feed != nil {
 		if done, st, n := h.serveQuery(w, r, sn.site, sn.cache, p, e.feed, e.cc); done {
 			return classQuery, st, n
+		}
+	}
+	if r.URL.RawQuery != "" && e.class == classPage {
+		page := func() (*feed.File, error) {
+			cp := *e.f
+			cp.Modified = e.modTime
+			return &cp, nil
+		}
+		if st, n, ok := h.serveChinese(w, r, sn.cache, p, sn.cc, convertPage(page)); ok {
+			return e.class, st, n
 		}
 	}
 	st, n := serveEntry(w, r, e)
@@ -273,18 +281,19 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, site *feed.
 // servePost answers with the page of a post, made now unless kept (see
 // Site.File), and gzipped for a client that takes it: now, unless pages
 // has it. A folder's pages of posts not written yet are served so.
-func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, site *feed.Site, pages *pageGzips, cc []string, p string) (class, int, int64) {
-	f, err := site.File(p)
+func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, site *feed.Site, cache *queryCache, pages *pageGzips, cc []string, p string) (class, int, int64) {
+	page := func() (*feed.File, error) { return h.postFile(site, p) }
+	if r.URL.RawQuery != "" {
+		if st, n, ok := h.serveChinese(w, r, cache, p, cc, convertPage(page)); ok {
+			return classPost, st, n
+		}
+	}
+	f, err := page()
 	if err != nil {
 		if h.Logger != nil {
 			h.Logger.LogAttrs(r.Context(), slog.LevelError, "post page", slog.String("path", p), slog.Any("error", err))
 		}
 		return httpError(w, classPost, http.StatusInternalServerError, "could not make this page")
-	}
-	if h.Times != nil {
-		cp := *f
-		cp.Modified = h.modified(p, f, time.Now())
-		f = &cp
 	}
 	var gz []byte
 	if acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {
@@ -292,6 +301,17 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, site *feed.S
 	}
 	st, n := serveFile(w, r, f, gz, cc)
 	return classPost, st, n
+}
+
+// postFile is the page of the post at p, with its Last-Modified.
+func (h *Handler) postFile(site *feed.Site, p string) (*feed.File, error) {
+	f, err := site.File(p)
+	if err != nil || h.Times == nil {
+		return f, err
+	}
+	cp := *f
+	cp.Modified = h.modified(p, f, time.Now())
+	return &cp, nil
 }
 
 // hasEncodedSlash reports whether an escaped path holds %2F or %5C, which

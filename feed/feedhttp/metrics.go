@@ -71,6 +71,7 @@ type Metrics struct {
 	postsRejected   prometheus.Gauge
 	lastSuccess     prometheus.Gauge
 	queryCache      prometheus.Gauge
+	queryHits       *prometheus.CounterVec
 	websubPublished prometheus.Counter
 	websubErrors    prometheus.Counter
 	websubDropped   prometheus.Counter
@@ -109,6 +110,9 @@ func NewMetrics() *Metrics {
 		queryCache: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "feedpub_query_cache_bytes", Help: "Bytes of filtered feeds (?filter=, ?limit=, ...) kept for the served site.",
 		}),
+		queryHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedpub_query_cache_requests_total", Help: "Requests for filtered feeds and converted pages, by whether they were kept (hit) or made (miss).",
+		}, []string{"result"}),
 		websubPublished: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "feedpub_websub_published_total", Help: "Changed feeds the WebSub hub was told of.",
 		}),
@@ -120,7 +124,7 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	m.reg.MustRegister(m.requests, m.bytes, m.rebuilds, m.rebuildErrors, m.rebuildDuration,
-		m.postsLoaded, m.postsRejected, m.lastSuccess, m.queryCache, m.websubPublished, m.websubErrors, m.websubDropped,
+		m.postsLoaded, m.postsRejected, m.lastSuccess, m.queryCache, m.queryHits, m.websubPublished, m.websubErrors, m.websubDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for c := range nClasses {
 		for i, code := range commonCodes {
@@ -186,3 +190,23 @@ func (m *Metrics) Rebuild(d time.Duration, err error, posts, rejected int, at ti
 
 // queryCacheBytes records the bytes of filtered feeds kept.
 func (m *Metrics) queryCacheBytes(n int64) { m.queryCache.Set(float64(n)) }
+
+// queryCacheHit counts a request for a filtered feed or converted page:
+// kept, or made now.
+func (m *Metrics) queryCacheHit(hit bool) {
+	if hit {
+		m.queryHits.WithLabelValues("hit").Inc()
+	} else {
+		m.queryHits.WithLabelValues("miss").Inc()
+	}
+}
+
+// newQueryCache is a query cache whose bytes and hits h's Metrics count.
+func (h *Handler) newQueryCache() *queryCache {
+	if h.Metrics == nil {
+		return newQueryCache(nil)
+	}
+	c := newQueryCache(h.Metrics.queryCacheBytes)
+	c.hit = h.Metrics.queryCacheHit
+	return c
+}

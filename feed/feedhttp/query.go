@@ -19,6 +19,8 @@ import (
 //	filterout=REGEX              leave out items whose title or text matches
 //	filter_case_sensitive=false  match the expressions ignoring case
 //	category=NAME                on the all-posts feed: only that category
+//	opencc=s2t                   Chinese text converted (s2t, t2s, ...; see
+//	                             feed.ChineseConversion): on pages too
 //
 // Expressions are Go regexps (RE2: linear time, whatever the pattern) of
 // at most maxRegex bytes. A filtered feed is encoded with the same code as
@@ -34,7 +36,7 @@ const (
 	QueryCacheBytes = 32 << 20
 )
 
-var queryParams = [...]string{"limit", "filter", "filterout", "filter_case_sensitive", "category"}
+var queryParams = [...]string{"limit", "filter", "filterout", "filter_case_sensitive", "category", "opencc"}
 
 // parseQuery checks the query parameters of a request for the feed fi,
 // whose plain form holds limit items. It
@@ -96,6 +98,13 @@ func parseQuery(v url.Values, fi *feed.FeedInfo, limit int) (*feed.Query, error)
 		}
 		q.Category = feed.Slug(s[0])
 	}
+	if s, ok := canon["opencc"]; ok {
+		c, err := feed.ChineseConversion(s[0])
+		if err != nil {
+			return nil, err
+		}
+		q.Chinese = c
+	}
 	q.Key = canon.Encode()
 	return q, nil
 }
@@ -142,6 +151,7 @@ type queryCache struct {
 	raw   map[string]*filtered // by path and query as the client wrote it; only feeds of m
 	bytes int64                // of the feeds of m
 	gauge func(int64)          // told bytes when it changes; nil for none
+	hit   func(bool)           // told whether each request found its feed kept; nil for none
 }
 
 func newQueryCache(gauge func(int64)) *queryCache {
@@ -161,11 +171,22 @@ func (c *queryCache) lookup(path, rawQuery string) *filtered {
 	c.mu.Lock()
 	f := c.raw[path+"?"+rawQuery]
 	c.mu.Unlock()
+	if f != nil && c.hit != nil {
+		c.hit(true)
+	}
 	return f
 }
 
+// get returns the feed at path of s narrowed by q (as the client wrote it:
+// rawQuery), kept or made now.
 func (c *queryCache) get(s *feed.Site, q *feed.Query, path, rawQuery string) (*filtered, error) {
-	f, kept, err := c.canonical(s, q, path)
+	return c.getFile(path, q.Key, rawQuery, func() (*feed.File, error) { return s.Filtered(path, *q) })
+}
+
+// getFile returns the file at path for the query in canonical form key
+// (as the client wrote it: rawQuery), kept or made now by make.
+func (c *queryCache) getFile(path, key, rawQuery string, make func() (*feed.File, error)) (*filtered, error) {
+	f, kept, err := c.canonical(path+"?"+key, make)
 	if err != nil || !kept {
 		return f, err
 	}
@@ -173,24 +194,26 @@ func (c *queryCache) get(s *feed.Site, q *feed.Query, path, rawQuery string) (*f
 	if len(c.raw) >= queryCacheSize {
 		clear(c.raw)
 	}
-	if c.m[path+"?"+q.Key] == f { // not dropped meanwhile
+	if c.m[path+"?"+key] == f { // not dropped meanwhile
 		c.raw[path+"?"+rawQuery] = f
 	}
 	c.mu.Unlock()
 	return f, nil
 }
 
-// canonical returns the feed of q, made now or kept, and whether it is
-// kept.
-func (c *queryCache) canonical(s *feed.Site, q *feed.Query, path string) (*filtered, bool, error) {
-	key := path + "?" + q.Key
+// canonical returns the file of key (path and canonical query), made now
+// by make or kept, and whether it is kept.
+func (c *queryCache) canonical(key string, make func() (*feed.File, error)) (*filtered, bool, error) {
 	c.mu.Lock()
 	f := c.m[key]
 	c.mu.Unlock()
+	if c.hit != nil {
+		c.hit(f != nil)
+	}
 	if f != nil {
 		return f, true, nil
 	}
-	file, err := s.Filtered(path, *q)
+	file, err := make()
 	if err != nil {
 		return nil, false, err
 	}

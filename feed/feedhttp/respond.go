@@ -27,7 +27,7 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	}
 	hdr["Etag"] = v.etag
 	hdr["Last-Modified"] = e.mod
-	hdr["Cache-Control"] = e.cc
+	hdr["Cache-Control"] = e.cacheControl()
 	hdr["Vary"] = varyValue
 	if e.link != nil {
 		hdr["Link"] = e.link

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,5 +27,27 @@ func Posts(n int) []*loader.Post {
 			Body: body, Sum: fmt.Sprint(i),
 		}
 	}
+	return posts
+}
+
+// Weekdays makes weeks of a market-news category (市场) in memory, for
+// tests of poll hints: on weekdays only, from 09:00 to 18:00 in zone, one
+// post every 90 minutes; newest first.
+func Weekdays(weeks int, zone *time.Location) []*loader.Post {
+	var posts []*loader.Post
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, zone) // a Monday
+	for day := range weeks * 7 {
+		d := start.AddDate(0, 0, day)
+		if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+			continue
+		}
+		for m := 9 * 60; m <= 18*60; m += 90 {
+			at := d.Add(time.Duration(m) * time.Minute)
+			posts = append(posts, &loader.Post{Path: fmt.Sprintf("m/%s.md", at.Format("20060102-1504")),
+				Title: "行情 " + at.Format(time.DateTime), Date: at, Updated: at, Categories: []string{"市场"},
+				Body: "<p>沪深两市收盘。</p>", Sum: at.Format(time.RFC3339)})
+		}
+	}
+	slices.Reverse(posts)
 	return posts
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -28,12 +29,18 @@ type rssXML struct {
 			Type    string `xml:"type,attr"`
 			Text    string `xml:",chardata"`
 		} `xml:"link"`
-		Description   string       `xml:"description"`
-		Language      string       `xml:"language"`
-		PubDate       string       `xml:"pubDate"`
-		LastBuildDate string       `xml:"lastBuildDate"`
-		TTL           string       `xml:"ttl"`
-		Items         []rssItemXML `xml:"item"`
+		Description   string `xml:"description"`
+		Language      string `xml:"language"`
+		PubDate       string `xml:"pubDate"`
+		LastBuildDate string `xml:"lastBuildDate"`
+		TTL           string `xml:"ttl"`
+		SkipHours     []struct {
+			Hour []string `xml:"hour"`
+		} `xml:"skipHours"`
+		SkipDays []struct {
+			Day []string `xml:"day"`
+		} `xml:"skipDays"`
+		Items []rssItemXML `xml:"item"`
 	} `xml:"channel"`
 }
 
@@ -113,6 +120,9 @@ func checkRSS(data []byte, opt Options) (*Feed, []error) {
 	if opt.TTL > 0 && ch.TTL != itoa(opt.TTL) {
 		bad("ttl %q, want %d", ch.TTL, opt.TTL)
 	}
+	for _, err := range checkSkips(ch.SkipHours, ch.SkipDays) {
+		bad("%v", err)
+	}
 	for _, d := range []string{ch.PubDate, ch.LastBuildDate} {
 		if _, err := parseRFC822(d); err != nil {
 			bad("channel: %v", err)
@@ -126,6 +136,46 @@ func checkRSS(data []byte, opt Options) (*Feed, []error) {
 		}
 	}
 	return f, errs
+}
+
+// checkSkips applies RSS 2.0's rules to skipHours and skipDays: each at
+// most once, with up to 24 hours from 0 to 23 and up to 7 days named in
+// English, none twice; and not every hour or day, which would say never
+// to poll.
+func checkSkips(hours []struct {
+	Hour []string `xml:"hour"`
+}, days []struct {
+	Day []string `xml:"day"`
+}) []error {
+	var errs []error
+	if len(hours) > 1 || len(days) > 1 {
+		errs = append(errs, fmt.Errorf("%d skipHours and %d skipDays, want at most one each", len(hours), len(days)))
+	}
+	seen := map[string]bool{}
+	for _, h := range hours {
+		for _, s := range h.Hour {
+			if n, err := strconv.Atoi(s); err != nil || n < 0 || n > 23 || seen[s] {
+				errs = append(errs, fmt.Errorf("skipHours: hour %q: want 0 to 23, once", s))
+			}
+			seen[s] = true
+		}
+		if len(h.Hour) == 0 || len(h.Hour) >= 24 {
+			errs = append(errs, fmt.Errorf("skipHours: %d hours, want 1 to 23", len(h.Hour)))
+		}
+	}
+	names := map[string]bool{"Monday": true, "Tuesday": true, "Wednesday": true, "Thursday": true, "Friday": true, "Saturday": true, "Sunday": true}
+	for _, d := range days {
+		for _, s := range d.Day {
+			if !names[s] || seen[s] {
+				errs = append(errs, fmt.Errorf("skipDays: day %q: want an English day name, once", s))
+			}
+			seen[s] = true
+		}
+		if len(d.Day) == 0 || len(d.Day) >= 7 {
+			errs = append(errs, fmt.Errorf("skipDays: %d days, want 1 to 6", len(d.Day)))
+		}
+	}
+	return errs
 }
 
 // rssItemAuthor is the name of an item's author, from author (as
