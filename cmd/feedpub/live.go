@@ -235,7 +235,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	wrote, err := s.write(ctx, site, now)
+	wrote, deferred, err := s.write(ctx, site, now)
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,9 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 		level = slog.LevelDebug
 	}
 	files := s.publishIndex(site)
-	s.pager.offer(site, s.st.Deferred(site, deferPage), now)
+	if deferred {
+		s.pager.offer(site, s.st.Deferred(site, deferPage), now)
+	}
 	if s.pinger != nil {
 		s.pinger.Notify(changedFeeds(s.files, files, site)) // queued: never waits for the hub
 	}
@@ -265,8 +267,8 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 // write publishes site into the output folder, as build does: only the
 // files whose bytes change, each atomically, their compressed siblings
 // removed (the packer makes them again), the state saved. It returns how
-// many files it wrote.
-func (s *server) write(ctx context.Context, site *feed.Site, now time.Time) (int, error) {
+// many files it wrote, and whether it left pages of posts to the pager.
+func (s *server) write(ctx context.Context, site *feed.Site, now time.Time) (int, bool, error) {
 	s.latest.Store(site)
 	var deferP func(string) bool
 	if int64(site.Posts) > s.held.Load()+deferMin { // a first build: the pages of posts wait
@@ -277,9 +279,9 @@ func (s *server) write(ctx context.Context, site *feed.Site, now time.Time) (int
 	n, err := publish.Write(site, s.out, publish.Options{Context: ctx, State: s.st, Now: now,
 		Siblings: publish.SiblingExts, Defer: deferP})
 	if err != nil {
-		return n, fmt.Errorf("serve: writing %s: %w", s.cfg.out, err)
+		return n, false, fmt.Errorf("serve: writing %s: %w", s.cfg.out, err)
 	}
-	return n, nil
+	return n, deferP != nil, nil
 }
 
 // publishIndex makes the files the state says the folder holds the ones

@@ -133,7 +133,7 @@ func (h *Handler) PublishFolder(p Publication) {
 				old = e
 			}
 		}
-		if old != nil && prev.site == p.Site {
+		if old != nil && (prev.site == p.Site || old.class != classFeed) { // only feeds tell of their Site
 			sn.files[f.Path] = old
 			continue
 		}

@@ -36,9 +36,9 @@ type Options struct {
 	Now   time.Time
 	// Siblings are the suffixes (".gz", ".br") of files that another
 	// writer makes beside each file from its bytes (serve's compressor,
-	// Packer): listed in the manifest with it, so removed when it goes,
-	// and removed before it is written again, so that no server sends a
-	// sibling of old bytes beside new ones.
+	// Packer): removed before it is written again, so that no server sends
+	// a sibling of old bytes beside new ones. (A file Write removes from a
+	// folder takes its SiblingExts with it, whatever the options.)
 	Siblings []string
 	// Defer, when set with a State, leaves for later (WritePaths) the
 	// files of the paths it names that the state holds no version of:
@@ -116,9 +116,6 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		if opt.Gzip {
 			names = append(names, files[i]+".gz")
 		}
-		for _, ext := range opt.Siblings {
-			names = append(names, files[i]+ext)
-		}
 	}
 	sort.Strings(names)
 	keep := func(n string) bool { _, ok := slices.BinarySearch(names, n); return ok }
@@ -163,6 +160,9 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		}
 		if _, err := fileName("/" + name); err != nil || name == manifestName { // a manifest edited by hand
 			continue
+		}
+		for _, ext := range siblingsOf(t, opt) { // first: none outlives its file
+			t.Remove(name + ext)
 		}
 		t.Remove(name)
 	}
@@ -295,6 +295,15 @@ func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error)
 		}
 	}
 	return n, nil
+}
+
+// siblingsOf is the suffixes of the siblings of a file of t that go with
+// it: a folder's may have been made by serve's Packer.
+func siblingsOf(t Target, opt Options) []string {
+	if _, ok := t.(modTimer); ok {
+		return SiblingExts
+	}
+	return opt.Siblings
 }
 
 func manifestBody(names []string) []byte {
