@@ -170,7 +170,13 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		return n, err
 	}
 	if opt.State != nil {
-		return n, opt.State.Save(t)
+		err := opt.State.Save(t)
+		if err == nil { // this run finished, and swept: the next Write of this State need not (serve)
+			opt.State.mu.Lock()
+			opt.State.clean = true
+			opt.State.mu.Unlock()
+		}
+		return n, err
 	}
 	return n, nil
 }
