@@ -6,6 +6,7 @@ package compress
 import (
 	"bytes"
 	"compress/gzip"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 )
@@ -14,11 +15,21 @@ import (
 func Gzip(b []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(b)/4 + 64)
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	zw, _ := gzips.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	} else {
+		zw.Reset(&buf)
+	}
 	zw.Write(b)
 	zw.Close()
+	gzips.Put(zw)
 	return buf.Bytes()
 }
+
+// gzips keeps gzip writers for reuse: making one costs more than
+// compressing a small file. A Writer holds nothing once Reset.
+var gzips sync.Pool // *gzip.Writer
 
 // BrotliMin is the smallest body worth compressing with brotli.
 const BrotliMin = 512
