@@ -82,8 +82,9 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, loader: loader.New(cfg.load), builder: b, handler: &feedhttp.Handler{},
-		kick: make(chan struct{}, 1), paths: map[string]bool{}, st: st, prime: true}
+	s := &server{cfg: cfg, log: log, loader: loader.New(cfg.load), builder: b,
+		handler: &feedhttp.Handler{Metrics: feedhttp.NewMetrics(), Logger: log}, // set before it answers: at once, on restart
+		kick:    make(chan struct{}, 1), paths: map[string]bool{}, st: st, prime: true}
 	s.pager = newPager(s)
 	if s.out, err = publish.OpenDir(cfg.out); err != nil {
 		return nil, err
