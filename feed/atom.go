@@ -19,6 +19,8 @@ type atomDoc struct {
 	Link     []feeds.AtomLink `xml:"link"`
 	Complete *struct{}        `xml:"fh:complete"`
 	Archive  *struct{}        `xml:"fh:archive"`
+	ATNS     string           `xml:"xmlns:at,attr,omitempty"` // with tombstones (tombstone.go)
+	Deleted  []atomDeleted    `xml:"at:deleted-entry"`
 	Entries  []byte           `xml:",innerxml"`
 }
 
@@ -142,6 +144,7 @@ func atomFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, erro
 		},
 		Entries: bytes.Join(items, nil),
 	}
+	doc.ATNS, doc.Deleted = atomTombstones(c, ch)
 	if c.Hub != "" {
 		doc.Link = append(doc.Link, feeds.AtomLink{Href: c.Hub, Rel: "hub"})
 	}

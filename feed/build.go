@@ -76,8 +76,9 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	b.lastPosts, b.lastItems, b.lastNow = slices.Clone(posts), pl.items, now
 	items := b.sortItems(fresh, gone)
 	chans := b.channels(items, fresh, gone)
+	removals := b.tombstones(chans, now)
 	site := &Site{paths: map[string]siteFile{}, NextDue: pl.next, Posts: len(items), r: b.r, channels: chans,
-		lean: b.lean, posts: b.bySlug}
+		lean: b.lean, posts: b.bySlug, removals: removals}
 	if b.lean {
 		if err := b.prepareLean(site); err != nil {
 			return nil, err

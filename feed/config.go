@@ -44,6 +44,15 @@ type Config struct {
 	Archives bool
 	// Hub is the WebSub hub every feed names (rel="hub"), or "".
 	Hub string
+	// Memory, when set, is what a publisher keeps of earlier builds: the
+	// content of posts whose files no longer read. Not a setting: no part
+	// of Fingerprint.
+	Memory Memory
+	// Tombstones is how long a post removed from the feeds (deleted, or
+	// marked draft) stays in the Atom feeds that held it as an RFC 6721
+	// at:deleted-entry (DefaultTombstones when 0; none when negative).
+	// Only a build with a Memory knows of removed posts.
+	Tombstones time.Duration
 }
 
 // DefaultLimit is how many items a feed holds unless the configuration says.
@@ -98,6 +107,9 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	if c.Location == nil {
 		c.Location = time.UTC
+	}
+	if c.Tombstones == 0 {
+		c.Tombstones = DefaultTombstones
 	}
 	if c.Summary <= 0 {
 		c.Summary = defaultSummary

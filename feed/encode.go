@@ -16,6 +16,7 @@ type feedState struct {
 	updated                  time.Time
 	archives                 int     // how many archive documents it links to
 	items                    []*item // the newest Limit
+	gone                     []tombstone
 	files                    [nFormats]*File
 	ch                       *channel // the channel it was last found in
 	hint                     PollHint // ch's poll hint (pollhint.go); zero for none
@@ -23,7 +24,8 @@ type feedState struct {
 
 func (st *feedState) same(ch *channel, items []*item, archives int) bool {
 	return st.name == ch.name && st.title == ch.title && st.description == ch.description &&
-		st.updated.Equal(ch.updated) && slices.Equal(st.items, items) && st.archives == archives
+		st.updated.Equal(ch.updated) && slices.Equal(st.items, items) && st.archives == archives &&
+		slices.Equal(st.gone, ch.gone)
 }
 
 // encodeFeeds writes every channel in every format into site. A channel
@@ -47,7 +49,7 @@ func (b *Builder) encodeFeeds(site *Site) error {
 			continue
 		}
 		feeds[ch.dir] = &feedState{name: ch.name, title: ch.title, description: ch.description,
-			updated: ch.updated, archives: archives, items: slices.Clone(top), ch: ch, hint: hint()}
+			updated: ch.updated, archives: archives, items: slices.Clone(top), ch: ch, hint: hint(), gone: ch.gone}
 		stale = append(stale, ch)
 	}
 	type job struct {

@@ -57,6 +57,7 @@ type prepared struct {
 	summary   string // plain text
 	packed    []byte // content compressed, in place of content (prepareLean)
 	brief     bool   // feeds carry the summary alone (see briefed)
+	lost      bool   // the post could not be read again, nor its content had from Config.Memory
 }
 
 // A channel is one feed: all posts, or one category. It never changes
@@ -71,6 +72,7 @@ type channel struct {
 	items       []*item // newest first, all of them; feeds hold the first Limit
 	arch        int     // in a copy made for an archive document: its number (archive.go)
 	updated     time.Time
+	gone        []tombstone // of the posts removed from its feed, newest first (tombstone.go)
 }
 
 // newItem makes the item of a post. What it costs to show the post waits
@@ -100,20 +102,27 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 			return pr
 		}
 	}
-	// A post that cannot be read again (its file changed since the scan)
-	// is shown with what the scan kept and no content until the next
-	// rebuild, which reads the new file.
+	// A post that cannot be read again (its file broken, or changed
+	// since the scan) is shown with what the scan kept and the content
+	// the Memory kept of it, or none until the next rebuild reads the new
+	// file.
 	p, err := it.post.Full()
 	if err != nil {
 		p = it.post
 	}
 	pr := c.details(p, it.slug)
-	linkURL, _ := url.Parse(pr.link)
-	body, _ := p.LoadBody()
-	// Sanitising decodes character references: &#1; would come out as a
-	// raw control character, which XML (and CDATA) cannot carry. The
-	// encoders rely on content being XML-clean from here.
-	pr.content = xmlText(c.policy.Sanitize(absolutize(body, linkURL)))
+	body, berr := p.LoadBody()
+	if err != nil || berr != nil {
+		var kept bool
+		pr.content, kept = c.remembered(it)
+		pr.lost = !kept
+	} else {
+		// Sanitising decodes character references: &#1; would come out
+		// as a raw control character, which XML (and CDATA) cannot
+		// carry. The encoders rely on content being XML-clean from here.
+		linkURL, _ := url.Parse(pr.link)
+		pr.content = xmlText(c.policy.Sanitize(absolutize(body, linkURL)))
+	}
 	if p.Summary != "" {
 		pr.summary = plainText(p.Summary, 4*c.Summary)
 	}

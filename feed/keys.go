@@ -54,6 +54,9 @@ func (s *Site) Key(p string) string {
 	k := keyBuf{b: make([]byte, 0, 64)}
 	k.str(base.(string))
 	k.int(int64(sf.f))
+	if sf.f == formatAtom {
+		k.tombstones(sf.ch)
+	}
 	return k.sum()
 }
 
@@ -178,6 +181,7 @@ func Fingerprint(cfg Config) (string, error) {
 		}
 		cfg.Templates = nil
 	}
+	cfg.Memory = nil // not a setting
 	k.str(fmt.Sprintf("%#v", cfg))
 	return k.sum(), nil
 }

@@ -94,6 +94,14 @@ func (c *renderer) prepareLean(it *item) {
 		return
 	}
 	lean := *c.prepare(it, false)
+	if packed := pack(lean.content); packed != nil { // else keep it as it is
+		lean.packed, lean.content = packed, ""
+	}
+	it.prep.Store(&lean)
+}
+
+// pack is content compressed (raw DEFLATE, fast), or nil if it cannot be.
+func pack(content string) []byte {
 	var b bytes.Buffer
 	w, _ := deflaters.Get().(*flate.Writer)
 	if w == nil {
@@ -101,32 +109,38 @@ func (c *renderer) prepareLean(it *item) {
 	} else {
 		w.Reset(&b)
 	}
-	io.WriteString(w, lean.content)
-	if w.Close() == nil { // else keep it as it is
-		lean.packed, lean.content = bytes.Clone(b.Bytes()), ""
+	defer deflaters.Put(w)
+	io.WriteString(w, content)
+	if w.Close() != nil {
+		return nil
 	}
-	deflaters.Put(w)
-	it.prep.Store(&lean)
+	return bytes.Clone(b.Bytes())
 }
 
 // unpacked is pr with its content unpacked.
 func (pr *prepared) unpacked() *prepared {
 	cp := *pr
 	cp.packed = nil
-	src := bytes.NewReader(pr.packed)
+	cp.content, _ = Unpack(pr.packed)
+	return &cp
+}
+
+// Unpack is the content pack packed (KeptPost.Packed).
+func Unpack(packed []byte) (string, error) {
+	src := bytes.NewReader(packed)
 	r, _ := inflaters.Get().(io.ReadCloser)
 	if r == nil {
 		r = flate.NewReader(src)
 	} else {
 		r.(flate.Resetter).Reset(src, nil)
 	}
+	defer inflaters.Put(r)
 	var b strings.Builder
-	b.Grow(3 * len(pr.packed))
-	if _, err := io.Copy(&b, r); err == nil {
-		cp.content = b.String()
+	b.Grow(3 * len(packed))
+	if _, err := io.Copy(&b, r); err != nil {
+		return "", err
 	}
-	inflaters.Put(r)
-	return &cp
+	return b.String(), nil
 }
 
 // Compressors are large: one per goroutine at a time, reused. Pools hold

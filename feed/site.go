@@ -41,7 +41,8 @@ type Site struct {
 	// once has no use for them.
 	lean bool
 	// chanKeys holds each channel's part of the keys of its files (Key).
-	chanKeys sync.Map // *channel -> string
+	chanKeys sync.Map  // *channel -> string
+	removals []Removal // found by the build (Removals)
 }
 
 // A siteFile is what a Site has at one path: the bytes, or in a lean Site

@@ -67,6 +67,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rejected := printProblems(stderr, cfg.load.Root, res.Problems)
+	cfg.site.Memory = st // the content of posts in feeds that no longer read
 	site, err := feed.BuildLeanContext(ctx, res.Posts, cfg.site, now)
 	if err != nil {
 		return err

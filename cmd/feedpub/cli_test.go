@@ -291,6 +291,8 @@ func TestCLI(t *testing.T) {
 			check: func(t *testing.T, dir, _, _ string) { mustContain(t, dir, "out/rss.xml", "<ttl>30</ttl>") }},
 		{name: "bad build_ttl", args: []string{"build", "{dir}", "-config", "{dir}/feedpub.yaml"}, code: 2,
 			files: map[string]string{"feedpub.yaml": "build_ttl: 10s\n"}},
+		{name: "bad tombstones", args: []string{"build", "{dir}", "-config", "{dir}/feedpub.yaml"}, code: 2,
+			files: map[string]string{"feedpub.yaml": "limit: 5\ntombstones: 3w\n"}},
 
 		// Poll hints: the ttl from the posts' dates, in place of build_ttl.
 		{name: "poll_hints", args: []string{"build", "{dir}/posts", "-out", "{dir}/out", "-config", "{dir}/feedpub.yaml"},
@@ -317,6 +319,7 @@ func TestCLI(t *testing.T) {
 		"serve missing folder":        "seed folder {dir}/nope does not exist",
 		"build missing folder":        "seed folder {dir}/nope does not exist",
 		"bad build_ttl":               `feedpub.yaml:1: build_ttl "10s": want a duration of a minute or more`,
+		"bad tombstones":              `feedpub.yaml:2: tombstones "3w": want a duration such as 30d or 720h, or 0 for none`,
 		"bad poll_hints":              `feedpub.yaml:1: poll_hints: min 10s, max 6h0m0s: want a min of a minute or more`,
 		"bad poll_hints duration":     `feedpub.yaml:3: poll_hints.max "often": want a duration such as 6h`,
 		"poll_hints typo":             "feedpub.yaml:2: `mx` is not a key of `poll_hints`; did you mean `max`? valid: min, max",

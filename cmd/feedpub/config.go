@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -56,6 +57,9 @@ type fileConfig struct {
 	WebSub       struct {
 		Hub string `yaml:"hub"`
 	} `yaml:"websub"`
+	// Tombstones: how long a removed post's tombstone stays ("30d",
+	// "720h"; "0": none); "" for the default.
+	Tombstones string `yaml:"tombstones"`
 	// PollHints, when the file has the section, gives feeds poll hints
 	// learnt from when their posts appear, within min and max.
 	PollHints struct {
@@ -259,15 +263,7 @@ func (fc *fileConfig) at(key string) string {
 // check validates fc and turns it into a config. A key that is empty and
 // was not set by the file takes its default (loadConfig sets them all).
 func (fc *fileConfig) check() (*config, error) {
-	if fc.Timezone == "" {
-		fc.Timezone = defaultTimezone
-	}
-	if fc.BuildTTL == "" && fc.at("build_ttl") == "" {
-		fc.BuildTTL = defaultBuildTTL
-	}
-	if fc.Limit == 0 && fc.at("limit") == "" {
-		fc.Limit = feed.DefaultLimit
-	}
+	fc.fillDefaults()
 	loc, err := time.LoadLocation(fc.Timezone)
 	if err != nil {
 		return nil, fmt.Errorf("config: %stimezone %q: %w", fc.at("timezone"), fc.Timezone, err)
@@ -279,6 +275,10 @@ func (fc *fileConfig) check() (*config, error) {
 	ttl, err := time.ParseDuration(fc.BuildTTL)
 	if err != nil || ttl < time.Minute {
 		return nil, fmt.Errorf("config: %sbuild_ttl %q: want a duration of a minute or more, such as 30m or 2h", fc.at("build_ttl"), fc.BuildTTL)
+	}
+	tombstones, err := fc.tombstones()
+	if err != nil {
+		return nil, err
 	}
 	if _, err := feed.ParseLimit(strconv.Itoa(fc.Limit)); err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("limit"), err)
@@ -318,19 +318,14 @@ func (fc *fileConfig) check() (*config, error) {
 		MaxFeedBytes: fc.MaxFeedBytes,
 		Hub:          fc.WebSub.Hub,
 		Archives:     fc.Archives,
+		Tombstones:   tombstones,
 		PollHints:    hints,
 	}.WithDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("config: %s%w", fc.at("site.url"), err)
 	}
-	if fc.Templates != "" {
-		if fi, err := os.Stat(fc.Templates); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("config: %stemplates %s: want a folder of templates", fc.at("templates"), fc.Templates)
-		}
-		site.Templates = os.DirFS(fc.Templates)
-		if _, err := feed.NewBuilder(site); err != nil { // parses and tries them: a wrong one stops here
-			return nil, fmt.Errorf("config: %s%s: %w", fc.at("templates"), fc.Templates, err)
-		}
+	if err := fc.templates(&site); err != nil {
+		return nil, err
 	}
 	return &config{
 		site:      site,
@@ -342,6 +337,59 @@ func (fc *fileConfig) check() (*config, error) {
 		addr:      fc.Addr,
 		editTimes: fc.UpdatedFromEdits == nil || *fc.UpdatedFromEdits,
 	}, nil
+}
+
+// fillDefaults gives the keys that are empty and were not set by the file
+// their defaults.
+func (fc *fileConfig) fillDefaults() {
+	if fc.Timezone == "" {
+		fc.Timezone = defaultTimezone
+	}
+	if fc.BuildTTL == "" && fc.at("build_ttl") == "" {
+		fc.BuildTTL = defaultBuildTTL
+	}
+	if fc.Limit == 0 && fc.at("limit") == "" {
+		fc.Limit = feed.DefaultLimit
+	}
+}
+
+// templates sets site's templates from the templates key, if set, and
+// tries them: a wrong one stops here.
+func (fc *fileConfig) templates(site *feed.Config) error {
+	if fc.Templates == "" {
+		return nil
+	}
+	if fi, err := os.Stat(fc.Templates); err != nil || !fi.IsDir() {
+		return fmt.Errorf("config: %stemplates %s: want a folder of templates", fc.at("templates"), fc.Templates)
+	}
+	site.Templates = os.DirFS(fc.Templates)
+	if _, err := feed.NewBuilder(*site); err != nil { // parses and tries them
+		return fmt.Errorf("config: %s%s: %w", fc.at("templates"), fc.Templates, err)
+	}
+	return nil
+}
+
+// tombstones reads the tombstones key: a Go duration or a number of days
+// ("30d"), 0 for none (feed.Config.Tombstones: negative); "" is the
+// default.
+func (fc *fileConfig) tombstones() (time.Duration, error) {
+	s := fc.Tombstones
+	if s == "" {
+		return feed.DefaultTombstones, nil
+	}
+	d, err := time.ParseDuration(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+	}
+	switch {
+	case err != nil || d < 0:
+		return 0, fmt.Errorf("config: %stombstones %q: want a duration such as 30d or 720h, or 0 for none", fc.at("tombstones"), s)
+	case d == 0:
+		return -1, nil
+	}
+	return d, nil
 }
 
 // pollHints reads the poll_hints section: none when the file has none.

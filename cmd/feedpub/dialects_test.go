@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mmcdole/gofeed"
-
 	"feedpub/internal/validate"
 )
 
@@ -109,7 +107,7 @@ func feedpubItems(t *testing.T, site string) []genItem {
 		t.Fatalf("feedpub build %s: %v\n%s", site, err, stderr.String())
 	}
 	noTemplateSyntax(t, out)
-	f := parseFeedFile(t, filepath.Join(out, "atom.xml"))
+	f := validate.ParseFile(t, filepath.Join(out, "atom.xml"))
 	var items []genItem
 	for _, it := range f.Items {
 		items = append(items, genItem{Title: it.Title, Link: unescape(t, it.Link), Date: *it.PublishedParsed, Categories: it.Categories})
@@ -141,7 +139,7 @@ func noTemplateSyntax(t *testing.T, dir string) {
 			if strings.HasSuffix(p, "feeds.opml") {
 				return nil
 			}
-			for _, it := range parseFeedFile(t, p).Items {
+			for _, it := range validate.ParseFile(t, p).Items {
 				texts = append(texts, it.Title, it.Content, it.Description)
 			}
 		default:
@@ -159,19 +157,6 @@ func noTemplateSyntax(t *testing.T, dir string) {
 	if n == 0 {
 		t.Errorf("no feed or page written under %s", dir)
 	}
-}
-
-func parseFeedFile(t *testing.T, name string) *gofeed.Feed {
-	t.Helper()
-	data, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return f
 }
 
 func unescape(t *testing.T, link string) string {
@@ -232,7 +217,7 @@ func hexoItems(t *testing.T, site string) []genItem {
 	atom := filepath.Join(site, "public", "atom.xml")
 	cats := hexoCategories(t, atom)
 	var items []genItem
-	for _, it := range parseFeedFile(t, atom).Items {
+	for _, it := range validate.ParseFile(t, atom).Items {
 		link := unescape(t, it.Link)
 		items = append(items, genItem{Title: it.Title, Link: link, Date: *it.PublishedParsed, Categories: cats[link]})
 	}
@@ -318,7 +303,7 @@ func withCategories(t *testing.T, feedFile, listFile string) []genItem {
 		cats[unescape(t, e.Link)] = e.Categories
 	}
 	var items []genItem
-	for _, it := range parseFeedFile(t, feedFile).Items {
+	for _, it := range validate.ParseFile(t, feedFile).Items {
 		link := unescape(t, it.Link)
 		c, ok := cats[link]
 		if !ok {

@@ -72,13 +72,14 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	b, err := feed.NewLeanBuilder(cfg.site)
-	if err != nil {
-		return nil, err
-	}
 	cfg.load.BodyBudget = buildBodyBudget
 	cfg.load.SlimPosts = true
 	st, err := loadState(cfg, false, log)
+	if err != nil {
+		return nil, err
+	}
+	cfg.site.Memory = st // as build: the content of posts that no longer read, the removed
+	b, err := feed.NewLeanBuilder(cfg.site)
 	if err != nil {
 		return nil, err
 	}

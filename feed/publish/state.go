@@ -42,9 +42,8 @@ const (
 )
 
 const (
-	stateMagic   = "feedpub-state\n"
-	stateFormat  = 1
-	stateHeadLen = len(stateMagic) + 4 + sha256.Size
+	stateMagic  = "feedpub-state\n"
+	stateFormat = 3
 )
 
 // A State is the state of one output. Its methods are safe for concurrent
@@ -59,6 +58,9 @@ type State struct {
 	clean   bool
 	dirty   bool // changed since read; guarded by mu
 	pending bool // a list of files being written is beside it (markPending); guarded by mu
+	// bodies is the content kept of the posts in feeds (build's state of
+	// a folder; bodies.go), or nil.
+	bodies *bodyStore
 }
 
 // stateData is what is saved.
@@ -66,7 +68,7 @@ type stateData struct {
 	Fingerprint string
 	Posts       map[string]PostRecord
 	Files       map[string]FileRecord
-	Removed     map[string]time.Time // post paths, when their post went
+	Removed     map[string]RemovedRecord // by post path
 }
 
 // A PostRecord is what the state keeps of one post file.
@@ -84,9 +86,16 @@ type PostRecord struct {
 type PostMeta struct {
 	Title, Image, Summary, Link, Lang, Sum string
 	Date, Updated, Due, Expires            time.Time
-	Categories                             []string
+	Categories, Tags                       []string
 	Author                                 loader.Author
 	Draft                                  bool
+}
+
+// post is the slim post of m, at path.
+func (m *PostMeta) post(path string) *loader.Post {
+	return &loader.Post{Path: path, Title: m.Title, Date: m.Date, Updated: m.Updated, Categories: m.Categories,
+		Tags: m.Tags, Author: m.Author, Image: m.Image, Summary: m.Summary, Link: m.Link, Lang: m.Lang, Draft: m.Draft,
+		Sum: m.Sum, Due: m.Due, Expires: m.Expires}
 }
 
 // A FileRecord is what the state keeps of one published file.
@@ -170,7 +179,7 @@ func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprin
 		st.data.Files = map[string]FileRecord{}
 	}
 	if st.data.Removed == nil {
-		st.data.Removed = map[string]time.Time{}
+		st.data.Removed = map[string]RemovedRecord{}
 	}
 	return st
 }
@@ -178,19 +187,12 @@ func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprin
 // decodeStateFile checks and decodes a saved state.
 func decodeStateFile(raw []byte, fingerprint string) (stateData, error) {
 	var d stateData
-	if len(raw) < stateHeadLen || string(raw[:len(stateMagic)]) != stateMagic {
-		return d, errors.New("not a feedpub state (torn or foreign)")
-	}
-	head := raw[len(stateMagic):stateHeadLen]
-	if v := binary.BigEndian.Uint32(head[:4]); v != stateFormat {
-		return d, fmt.Errorf("format %d, want %d", v, stateFormat)
-	}
-	body := raw[stateHeadLen:]
-	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], head[4:]) {
-		return d, errors.New("bad checksum (torn or edited)")
+	body, err := unseal(raw, stateMagic, stateFormat, "a feedpub state")
+	if err != nil {
+		return d, err
 	}
 	dec := newStateDecoder(body)
-	d, err := dec.data()
+	d, err = dec.data()
 	if err != nil {
 		return d, fmt.Errorf("undecodable: %w", err)
 	}
@@ -202,15 +204,48 @@ func decodeStateFile(raw []byte, fingerprint string) (stateData, error) {
 
 // encode is the bytes of the state, as saved.
 func (st *State) encode() ([]byte, error) {
-	e := &stateEncoder{b: make([]byte, stateHeadLen, stateHeadLen+400*(len(st.data.Posts)+len(st.data.Files)))}
-	copy(e.b, stateMagic)
+	e := newSealed(stateMagic, 400*(len(st.data.Posts)+len(st.data.Files)))
 	st.data.Fingerprint = st.fingerprint
 	e.data(&st.data)
+	return e.seal(stateMagic, stateFormat), nil
+}
+
+// newSealed is an encoder of a file that starts with magic, room left for
+// the rest of its head (seal); size is a guess of the records' size.
+func newSealed(magic string, size int) *stateEncoder {
+	head := len(magic) + 4 + sha256.Size
+	e := &stateEncoder{b: make([]byte, head, head+size)}
+	copy(e.b, magic)
+	return e
+}
+
+// seal fills the head of a file begun by newSealed: its format and a
+// SHA-256 of its records. The state and the content kept (bodies.go) are
+// sealed files.
+func (e *stateEncoder) seal(magic string, format uint32) []byte {
 	raw := e.b
-	binary.BigEndian.PutUint32(raw[len(stateMagic):], stateFormat)
-	sum := sha256.Sum256(raw[stateHeadLen:])
-	copy(raw[len(stateMagic)+4:], sum[:])
-	return raw, nil
+	binary.BigEndian.PutUint32(raw[len(magic):], format)
+	sum := sha256.Sum256(raw[len(magic)+4+sha256.Size:])
+	copy(raw[len(magic)+4:], sum[:])
+	return raw
+}
+
+// unseal checks the head of a sealed file (what names its kind) and
+// returns its records.
+func unseal(raw []byte, magic string, format uint32, what string) ([]byte, error) {
+	headLen := len(magic) + 4 + sha256.Size
+	if len(raw) < headLen || string(raw[:len(magic)]) != magic {
+		return nil, fmt.Errorf("not %s (torn or foreign)", what)
+	}
+	head := raw[len(magic):headLen]
+	if v := binary.BigEndian.Uint32(head[:4]); v != format {
+		return nil, fmt.Errorf("format %d, want %d", v, format)
+	}
+	body := raw[headLen:]
+	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], head[4:]) {
+		return nil, errors.New("bad checksum (torn or edited)")
+	}
+	return body, nil
 }
 
 // Save writes the state to t, atomically, if it changed since read.
@@ -277,11 +312,7 @@ func (st *State) Known() []loader.Known {
 	defer st.mu.Unlock()
 	out := make([]loader.Known, 0, len(st.data.Posts))
 	for path, r := range st.data.Posts {
-		m := r.Post
-		p := &loader.Post{Path: path, Title: m.Title, Date: m.Date, Updated: m.Updated, Categories: m.Categories,
-			Author: m.Author, Image: m.Image, Summary: m.Summary, Link: m.Link, Lang: m.Lang, Draft: m.Draft,
-			Sum: m.Sum, Due: m.Due, Expires: m.Expires}
-		out = append(out, loader.Known{Path: path, Size: r.Size, ModTime: r.ModTime, Post: p, Stale: r.Stale})
+		out = append(out, loader.Known{Path: path, Size: r.Size, ModTime: r.ModTime, Post: r.Post.post(path), Stale: r.Stale})
 	}
 	return out
 }

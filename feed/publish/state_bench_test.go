@@ -13,7 +13,7 @@ import (
 // size gen makes.
 func benchState(n int) *State {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	st := &State{name: BuildState, fingerprint: "fp", data: stateData{Posts: map[string]PostRecord{}, Files: map[string]FileRecord{}, Removed: map[string]time.Time{}}}
+	st := &State{name: BuildState, fingerprint: "fp", data: stateData{Posts: map[string]PostRecord{}, Files: map[string]FileRecord{}, Removed: map[string]RemovedRecord{}}}
 	for i := range n {
 		st.data.Posts[fmt.Sprintf("2025/%06d_news.html", i)] = PostRecord{Size: 5000, ModTime: t0, Raw: t0, Post: PostMeta{
 			Title: strings.Repeat("标题", 15), Summary: strings.Repeat("摘要", 60), Sum: fmt.Sprintf("%032x", i),

@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -54,7 +55,7 @@ func TestStateRefused(t *testing.T) {
 		{"torn", "fp", good[:len(good)/2], "bad checksum"},
 		{"empty", "fp", nil, "not a feedpub state"},
 		{"flipped bit", "fp", flipped, "bad checksum"},
-		{"older format", "fp", older, "format 0, want 1"},
+		{"older format", "fp", older, fmt.Sprintf("format %d, want %d", stateFormat-1, stateFormat)},
 		{"other config", "fp2", good, "made by another feedpub, configuration or templates"},
 		{"foreign", "fp", []byte("hello"), "not a feedpub state"},
 	}
@@ -191,11 +192,11 @@ func TestStateCodec(t *testing.T) {
 		Fingerprint: "fp",
 		Posts: map[string]PostRecord{
 			"a.md": {Size: 12, ModTime: t0, Raw: t0, Post: PostMeta{Title: "标题", Sum: "s", Date: t0, Updated: t0.Add(time.Hour),
-				Categories: []string{"金融", "x"}, Author: loader.Author{Name: "n", Email: "e@x", URL: "u"}, Draft: true}},
+				Categories: []string{"金融", "x"}, Tags: []string{"t"}, Author: loader.Author{Name: "n", Email: "e@x", URL: "u"}, Draft: true}},
 			"b/c.html": {Size: -1, Stale: true},
 		},
 		Files:   map[string]FileRecord{"rss.xml": {Sum: "1", Key: "2", Changed: t0, Pending: true}, "gone.xml": {Changed: t0}},
-		Removed: map[string]time.Time{"old.md": t0},
+		Removed: map[string]RemovedRecord{"old.md": {When: t0, Ref: "urn:x", Feeds: []string{"", "tags/t/"}}, "new.md": {When: t0, Post: &PostMeta{Title: "N", Tags: []string{"t"}}}},
 	}
 	e := &stateEncoder{}
 	e.data(&d)

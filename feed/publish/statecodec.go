@@ -58,17 +58,7 @@ func (e *stateEncoder) data(d *stateData) {
 		e.time(r.ModTime)
 		e.bool(r.Stale)
 		e.time(r.Raw)
-		for _, s := range []string{m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum, m.Author.Name, m.Author.Email, m.Author.URL} {
-			e.str(s)
-		}
-		for _, t := range []time.Time{m.Date, m.Updated, m.Due, m.Expires} {
-			e.time(t)
-		}
-		e.uint(uint64(len(m.Categories)))
-		for _, c := range m.Categories {
-			e.str(c)
-		}
-		e.bool(m.Draft)
+		e.meta(m)
 	}
 	e.uint(uint64(len(d.Files)))
 	for _, name := range sortedKeys(d.Files) {
@@ -81,8 +71,34 @@ func (e *stateEncoder) data(d *stateData) {
 	}
 	e.uint(uint64(len(d.Removed)))
 	for _, path := range sortedKeys(d.Removed) {
+		r := d.Removed[path]
 		e.str(path)
-		e.time(d.Removed[path])
+		e.time(r.When)
+		e.str(r.Ref)
+		e.strs(r.Feeds)
+		e.bool(r.Post != nil)
+		if r.Post != nil {
+			e.meta(r.Post)
+		}
+	}
+}
+
+func (e *stateEncoder) meta(m *PostMeta) {
+	for _, s := range []string{m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum, m.Author.Name, m.Author.Email, m.Author.URL} {
+		e.str(s)
+	}
+	for _, t := range []time.Time{m.Date, m.Updated, m.Due, m.Expires} {
+		e.time(t)
+	}
+	e.strs(m.Categories)
+	e.strs(m.Tags)
+	e.bool(m.Draft)
+}
+
+func (e *stateEncoder) strs(list []string) {
+	e.uint(uint64(len(list)))
+	for _, s := range list {
+		e.str(s)
 	}
 }
 
@@ -155,6 +171,19 @@ func (d *stateDecoder) str() string {
 	return s
 }
 
+// strs reads a list of strings; nil when it is empty.
+func (d *stateDecoder) strs() []string {
+	c := d.count()
+	if c == 0 {
+		return nil
+	}
+	out := make([]string, c)
+	for i := range out {
+		out[i] = d.str()
+	}
+	return out
+}
+
 func (d *stateDecoder) bool() bool {
 	if d.at >= len(d.b) {
 		d.fail()
@@ -182,6 +211,14 @@ func (d *stateDecoder) time() time.Time {
 	return t.In(loc)
 }
 
+func (d *stateDecoder) meta(m *PostMeta) {
+	m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
+	m.Author = loader.Author{Name: d.str(), Email: d.str(), URL: d.str()}
+	m.Date, m.Updated, m.Due, m.Expires = d.time(), d.time(), d.time(), d.time()
+	m.Categories, m.Tags = d.strs(), d.strs()
+	m.Draft = d.bool()
+}
+
 func (d *stateDecoder) data() (stateData, error) {
 	var s stateData
 	s.Fingerprint = d.str()
@@ -190,17 +227,7 @@ func (d *stateDecoder) data() (stateData, error) {
 	for range n {
 		path := d.str()
 		r := PostRecord{Size: d.int(), ModTime: d.time(), Stale: d.bool(), Raw: d.time()}
-		m := &r.Post
-		m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
-		m.Author = loader.Author{Name: d.str(), Email: d.str(), URL: d.str()}
-		m.Date, m.Updated, m.Due, m.Expires = d.time(), d.time(), d.time(), d.time()
-		if c := d.count(); c > 0 {
-			m.Categories = make([]string, c)
-			for i := range m.Categories {
-				m.Categories[i] = d.str()
-			}
-		}
-		m.Draft = d.bool()
+		d.meta(&r.Post)
 		s.Posts[path] = r
 	}
 	n = d.count()
@@ -210,10 +237,15 @@ func (d *stateDecoder) data() (stateData, error) {
 		s.Files[name] = FileRecord{Sum: d.str(), Key: d.str(), Changed: d.time(), Pending: d.bool()}
 	}
 	n = d.count()
-	s.Removed = make(map[string]time.Time, n)
+	s.Removed = make(map[string]RemovedRecord, n)
 	for range n {
 		path := d.str()
-		s.Removed[path] = d.time()
+		r := RemovedRecord{When: d.time(), Ref: d.str(), Feeds: d.strs()}
+		if d.bool() {
+			r.Post = new(PostMeta)
+			d.meta(r.Post)
+		}
+		s.Removed[path] = r
 	}
 	if d.err == nil && d.at != len(d.b) {
 		d.err = errors.New("bytes after the records")

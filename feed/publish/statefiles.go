@@ -16,13 +16,32 @@ import (
 )
 
 // LoadDirState is LoadState of the folder dir, which may not exist yet.
+// Build's state of a folder keeps the content of the posts in feeds too
+// (Content).
 func LoadDirState(dir, name, fingerprint string, log *slog.Logger) *State {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return LoadState(noFiles{}, name, fingerprint, log)
+	var st *State
+	if root, err := os.OpenRoot(dir); err != nil {
+		st = LoadState(noFiles{}, name, fingerprint, log)
+	} else {
+		st = LoadState(root, name, fingerprint, log)
+		root.Close()
 	}
-	defer root.Close()
-	return LoadState(root, name, fingerprint, log)
+	if name == BuildState && dir != "" {
+		if log == nil {
+			log = slog.New(slog.DiscardHandler)
+		}
+		st.bodies = &bodyStore{dir: dir, fp: fingerprint, log: log}
+	}
+	return st
+}
+
+// Content is feed.Memory.Content: the content kept of the post at path,
+// in the version named, as the feeds of an earlier build carried it.
+func (st *State) Content(path, version string) (string, bool) {
+	if st.bodies == nil {
+		return "", false
+	}
+	return st.bodies.content(path, version)
 }
 
 type noFiles struct{}
@@ -53,36 +72,21 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 		}
 		r := PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: PostMeta{
 			Title: p.Title, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Sum: p.Sum,
-			Date: p.Date, Updated: p.Updated, Due: p.Due, Expires: p.Expires, Categories: p.Categories,
+			Date: p.Date, Updated: p.Updated, Due: p.Due, Expires: p.Expires, Categories: p.Categories, Tags: p.Tags,
 			Author: p.Author, Draft: p.Draft}}
 		next[k.Path] = r
 		if !had || rec.Size != r.Size || !rec.ModTime.Equal(r.ModTime) || rec.Stale != r.Stale ||
 			rec.Post.Sum != r.Post.Sum || !rec.Post.Updated.Equal(r.Post.Updated) {
 			st.dirty = true
 		}
-		if _, ok := st.data.Removed[k.Path]; ok {
-			delete(st.data.Removed, k.Path)
-			st.dirty = true
-		}
+		st.noteRemoval(k.Path, rec, had, p.Draft, seen)
 	}
-	for path := range old {
+	for path, rec := range old {
 		if _, ok := next[path]; !ok {
-			st.data.Removed[path] = seen
-			st.dirty = true
+			st.noteRemoval(path, rec, true, true, seen)
 		}
 	}
 	st.data.Posts = next
-}
-
-// Removed returns when each post that went went, by path.
-func (st *State) Removed() map[string]time.Time {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	out := make(map[string]time.Time, len(st.data.Removed))
-	for k, v := range st.data.Removed {
-		out[k] = v
-	}
-	return out
 }
 
 // fileSum is the digest of a published file's bytes the state keeps.

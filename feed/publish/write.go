@@ -170,6 +170,12 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		return n, err
 	}
 	if opt.State != nil {
+		opt.State.keepRemovals(s)
+		if b := opt.State.bodies; b != nil {
+			if err := b.keep(s, t); err != nil {
+				return n, err
+			}
+		}
 		err := opt.State.Save(t)
 		if err == nil { // this run finished, and swept: the next Write of this State need not (serve)
 			opt.State.mu.Lock()

@@ -123,7 +123,7 @@ func (g *generator) post(seed uint64, i, n int) (string, []byte) {
 		fmt.Fprintf(&b, "title: '第%d期：%s'\n", i, strings.TrimSuffix(genZh[r.IntN(len(genZh))], "。"))
 	}
 	b.WriteString("categories:\n")
-	k := 1 + r.IntN(3)
+	k := 1 + r.IntN(min(3, len(g.cats))) // never more than there are
 	seen := map[int]bool{}
 	for len(seen) < k {
 		c := r.IntN(len(g.cats))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"feedpub/internal/feedtest"
 	"feedpub/loader"
@@ -79,6 +80,29 @@ func TestPosts(t *testing.T) {
 	for i, p := range posts {
 		if len(p.Body) < 8<<10 || (i > 0 && !p.Date.Before(posts[i-1].Date)) {
 			t.Errorf("post %d: %d bytes of body, date %v; want about 8 KB, newest first", i, len(p.Body), p.Date)
+		}
+	}
+}
+
+// Fewer than three categories: a post takes at most as many as there are
+// (it used to draw forever for a third distinct one).
+func TestWriteFewCategories(t *testing.T) {
+	for _, cats := range []int{1, 2} {
+		dir := t.TempDir()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := Write(ctx, dir, 30, Options{Cats: cats, Size: 256, Seed: 1})
+		cancel()
+		if err != nil {
+			t.Fatalf("Cats %d: %v", cats, err)
+		}
+		names := map[string]bool{}
+		for _, p := range scan(t, dir) {
+			for _, c := range p.Categories {
+				names[c] = true
+			}
+		}
+		if len(names) != cats {
+			t.Errorf("Cats %d: the posts name %d categories", cats, len(names))
 		}
 	}
 }

@@ -15,11 +15,13 @@ import (
 	"io"
 	"net/mail"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/mmcdole/gofeed"
@@ -185,6 +187,20 @@ func Check(format string, data []byte, opt Options) (f *Feed, errs []error) {
 		}
 	}
 	return f, errs
+}
+
+// ParseFile parses the feed file name with gofeed, failing t if it cannot.
+func ParseFile(t testing.TB, name string) *gofeed.Feed {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := gofeed.NewParser().Parse(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return f
 }
 
 // StrictXML decodes data to the end with encoding/xml in strict mode.
