@@ -56,7 +56,8 @@ func NewPacker(dir string, t Target, mu sync.Locker, st *State, done func([]stri
 }
 
 // Offer asks for the siblings of files (State.Published after a Write):
-// those not made yet are made next, feeds and pages before posts' pages.
+// those not made yet are made next, feeds and pages before posts' pages,
+// those nearer the top first.
 func (p *Packer) Offer(files []Published) {
 	p.pmu.Lock()
 	p.want = files
@@ -99,6 +100,9 @@ func (p *Packer) pack(ctx context.Context) {
 				return 1
 			}
 			return -1
+		}
+		if da, db := strings.Count(a.Name, "/"), strings.Count(b.Name, "/"); da != db {
+			return da - db // the all-posts feeds and the index first
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
