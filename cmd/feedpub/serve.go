@@ -90,38 +90,8 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(feedhttp.CorkListener(ln)) }()
 
-	// The first build is the watcher's: once its watch is set up (or
-	// cannot be) it asks for a full scan, so nothing changed in between is
-	// missed, and there is one build at start-up, not two.
 	var wg sync.WaitGroup
-	s.startPinger(ctx, &wg)
-	wg.Add(4)
-	go func() {
-		defer wg.Done()
-		s.packer.Run(ctx)
-	}()
-	go func() {
-		defer wg.Done()
-		s.pager.run(ctx)
-	}()
-	if s.mirror != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.mirror.run(ctx)
-		}()
-	}
-	go func() {
-		defer wg.Done()
-		s.loop(ctx)
-	}()
-	go func() {
-		defer wg.Done()
-		err := loader.Watch(ctx, s.cfg.load.Root, s.log, s.trigger)
-		if err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Error("watch stopped; relying on the schedule", "error", err)
-		}
-	}()
+	s.startWorkers(ctx, &wg)
 
 	c := cron.New(cronChain(s.log))
 	c.Schedule(s.cfg.schedule, s.scheduled(ctx))
@@ -148,6 +118,36 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("stopped")
 	return err
+}
+
+// startWorkers starts, until ctx is done, the rebuilds, the watcher, the
+// packer and pager of the output folder, and the pinger and mirror if
+// asked for. The first build is the watcher's: once its watch is set up
+// (or cannot be) it asks for a full scan, so nothing changed in between
+// is missed, and there is one build at start-up, not two.
+func (s *server) startWorkers(ctx context.Context, wg *sync.WaitGroup) {
+	s.startPinger(ctx, wg)
+	work := []func(){
+		func() { s.packer.Run(ctx) },
+		func() { s.pager.run(ctx) },
+		func() { s.loop(ctx) },
+		func() {
+			err := loader.Watch(ctx, s.cfg.load.Root, s.log, s.trigger)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				s.log.Error("watch stopped; relying on the schedule", "error", err)
+			}
+		},
+	}
+	if s.mirror != nil {
+		work = append(work, func() { s.mirror.run(ctx) })
+	}
+	for _, fn := range work {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn()
+		}()
+	}
 }
 
 // startPinger starts telling the WebSub hub, if the site has one, of the

@@ -31,8 +31,11 @@ func (st *State) Holds(name string) bool {
 }
 
 // undeferred is todo without the indexes of paths that defer names and
-// whose files the state holds no version of.
+// whose files the state holds no version of; todo for a nil defer.
 func (st *State) undeferred(todo []int, paths, files []string, deferP func(string) bool) []int {
+	if deferP == nil {
+		return todo
+	}
 	out := todo[:0]
 	for _, i := range todo {
 		if !deferP(paths[i]) || st.Holds(files[i]) {
@@ -55,4 +58,17 @@ func (st *State) Deferred(s *feed.Site, deferP func(string) bool) []string {
 		}
 	}
 	return out
+}
+
+// saveFinished saves the state at the end of a Write, which leaves it
+// clean: this run finished, and swept, so the next Write of this State
+// (serve's next rebuild) need not sweep again.
+func (st *State) saveFinished(t Target) error {
+	if err := st.Save(t); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	st.clean = true
+	st.mu.Unlock()
+	return nil
 }

@@ -142,9 +142,7 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if opt.Defer != nil {
-			todo = opt.State.undeferred(todo, paths, files, opt.Defer)
-		}
+		todo = opt.State.undeferred(todo, paths, files, opt.Defer)
 		wpaths, wfiles = pick(paths, todo), pick(files, todo)
 	}
 	n, err := writeFiles(s, t, wpaths, wfiles, old, opt)
@@ -176,13 +174,7 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 				return n, err
 			}
 		}
-		err := opt.State.Save(t)
-		if err == nil { // this run finished, and swept: the next Write of this State need not (serve)
-			opt.State.mu.Lock()
-			opt.State.clean = true
-			opt.State.mu.Unlock()
-		}
-		return n, err
+		return n, opt.State.saveFinished(t)
 	}
 	return n, nil
 }
