@@ -2,11 +2,8 @@ package feed
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"testing"
-
-	"feedpub/loader"
 
 	"github.com/mmcdole/gofeed"
 )
@@ -15,11 +12,7 @@ import (
 // are taken, is the whole feed both times, by File and by Body: the same
 // bytes as a Site that keeps its files, and they parse back alike.
 func TestLeanFeedAskedTwice(t *testing.T) {
-	want, _ := buildTestdata(t)
-	res, err := loader.New(loader.Config{Root: "testdata/posts", Location: goldenZone}).Scan(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	want, res := buildTestdata(t)
 	asks := map[string]func(s *Site, p string) ([]byte, error){
 		"File": func(s *Site, p string) ([]byte, error) {
 			f, err := s.File(p)
@@ -86,10 +79,7 @@ func sameParsed(t *testing.T, p string, isJSON bool, got, want []byte) {
 
 // A lean Site whose feeds are each taken once keeps none of their bodies.
 func TestLeanFeedsTakenOnceKeepNothing(t *testing.T) {
-	res, err := loader.New(loader.Config{Root: "testdata/posts", Location: goldenZone}).Scan(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, res := buildTestdata(t)
 	lean, err := BuildLean(res.Posts, goldenConfig(), goldenNow)
 	if err != nil {
 		t.Fatal(err)
