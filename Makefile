@@ -72,7 +72,8 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./loader/ ./feed/...
 	$(GO) run ./internal/bench -n 10000,100000
 	bash internal/benchserve/run.sh
-	bash internal/benchserve/run.sh -n 50
+	bash internal/benchserve/run.sh -n 50 -t 2 -c 50
+	bash internal/benchserve/start.sh -n 10000,100000
 
 clean:
 	rm -rf bin $(OUT)

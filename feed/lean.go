@@ -29,6 +29,18 @@ func BuildLean(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
 	return b.Build(posts, now)
 }
 
+// NewLeanBuilder is NewBuilder for Sites that are written (publish.Write)
+// rather than held: each of its Sites is lean (see above), and a later
+// Build keeps the items of the last, as any Builder's does.
+func NewLeanBuilder(cfg Config) (*Builder, error) {
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.lean = true
+	return b, nil
+}
+
 // BuildLeanContext is BuildLean that stops between two posts once ctx is
 // done, with ctx's error.
 func BuildLeanContext(ctx context.Context, posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
@@ -170,12 +182,12 @@ var (
 )
 
 // chanEnc is the feeds of a channel of a lean Site in every format, made
-// together and dropped once all are taken.
+// together; each is dropped once taken, and made anew if asked for again.
 type chanEnc struct {
 	once   sync.Once
 	bodies [nFormats][]byte // set by once; then each taken (and dropped) under chanEncs.mu
 	err    error            // set by once
-	left   int              // formats not taken yet; guarded by chanEncs.mu
+	taken  [nFormats]bool   // formats handed out once; guarded by chanEncs.mu
 }
 
 type chanEncs struct {
@@ -185,36 +197,52 @@ type chanEncs struct {
 }
 
 // leanFeedBody is the feed of ch in format f of a lean Site: made with the
-// channel's other formats, which wait for their turn to be written.
+// channel's other formats, which wait for their turn to be written. A
+// format asked for again is made again, alone, and not kept: a writer that
+// takes each file once keeps no body, and no caller gets an empty feed.
 func (s *Site) leanFeedBody(ch *channel, f int) ([]byte, error) {
 	encs := s.encs
 	encs.mu.Lock()
 	e := encs.m[ch]
 	if e == nil {
-		e = &chanEnc{left: nFormats}
+		e = &chanEnc{}
 		encs.m[ch] = e
 	}
 	encs.mu.Unlock()
-	e.once.Do(func() { e.bodies, e.err = s.r.encodeLean(ch) })
+	e.once.Do(func() { e.bodies, e.err = s.r.encodeLean(ch, allFormats()) })
 	encs.mu.Lock()
-	defer encs.mu.Unlock()
-	body := e.bodies[f]
-	e.bodies[f] = nil
-	if e.left--; e.left <= 0 {
-		delete(encs.m, ch)
+	body, again := e.bodies[f], e.taken[f]
+	e.bodies[f], e.taken[f] = nil, true
+	encs.mu.Unlock()
+	if !again || e.err != nil {
+		return body, e.err
 	}
-	return body, e.err
+	var only [nFormats]bool
+	only[f] = true
+	bodies, err := s.r.encodeLean(ch, only)
+	return bodies[f], err
 }
 
-// encodeLean encodes the feeds of ch in every format, keeping no
-// encoding: each item's content is unpacked once for all formats.
-func (c *renderer) encodeLean(ch *channel) ([nFormats][]byte, error) {
+// allFormats is every format, for encodeLean.
+func allFormats() (all [nFormats]bool) {
+	for f := range all {
+		all[f] = true
+	}
+	return all
+}
+
+// encodeLean encodes the feeds of ch in the formats wanted, keeping no
+// encoding: each item's content is unpacked once for all of them.
+func (c *renderer) encodeLean(ch *channel, want [nFormats]bool) ([nFormats][]byte, error) {
 	var out [nFormats][]byte
 	items := ch.items[:min(c.Limit, len(ch.items))]
 	parts := make([][nFormats][]byte, len(items))
 	for i, it := range items {
 		pr := c.prepare(it, false)
 		for f := range formatList {
+			if !want[f] {
+				continue
+			}
 			enc, err := c.encodeItem(it, f, pr)
 			if err != nil {
 				return out, fmt.Errorf("%s: %w", it.post.Path, err)
@@ -223,6 +251,9 @@ func (c *renderer) encodeLean(ch *channel) ([nFormats][]byte, error) {
 		}
 	}
 	for f := range formatList {
+		if !want[f] {
+			continue
+		}
 		fp := make([][]byte, len(items))
 		for i := range parts {
 			fp[i] = parts[i][f]

@@ -52,3 +52,31 @@ func (s *Site) URL(p string) string { return s.r.abs(p) }
 
 // IsPost reports whether p is the path of a post's page on the Site.
 func (s *Site) IsPost(p string) bool { return s.post(p) != nil }
+
+// TypeOf is the media type (with charset) of the file at path p of a
+// Site, from the path's shape alone, or "" for a path that holds none of
+// ours: what a server of the published folder sends as Content-Type.
+func TypeOf(p string) string {
+	switch KindOf(p) {
+	case KindFeed:
+		for i := range formatList {
+			if strings.HasSuffix(p, "/"+formatList[i].file) {
+				return formatList[i].mediaType
+			}
+		}
+	case KindPage, KindPost:
+		return htmlType
+	case KindOPML:
+		return opmlType
+	case KindAsset:
+		return cssType
+	}
+	return ""
+}
+
+// Abs is the absolute URL of the site path p under c's URL (defaults
+// filled, as Builder.Config gives it).
+func (c Config) Abs(p string) string { return c.abs(p) }
+
+// Config returns the configuration of b's Sites, defaults filled.
+func (b *Builder) Config() Config { return b.r.Config }

@@ -36,7 +36,7 @@ type Site struct {
 	paths    map[string]siteFile // every path but the pages of posts
 	channels []*channel          // all posts first, then categories by slug
 	posts    []*item             // sorted by slug: the pages of posts
-	encs     *chanEncs           // a lean Site's feeds made, not all written yet; locks itself
+	encs     *chanEncs           // a lean Site's feeds made, each kept until taken; locks itself
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
 	lean bool

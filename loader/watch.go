@@ -78,14 +78,21 @@ func watchOnce(ctx context.Context, root string, log *slog.Logger, changed func(
 	if err != nil {
 		return false, err
 	}
-	if err := addTree(w, root); err != nil {
+	// The kernel reports events by the folders' real paths, which the
+	// loader reads too: a seed folder named by a symbolic link is watched
+	// by its target.
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return false, err
+	}
+	t := &tree{w: w, root: root, real: realRoot, linked: map[string]bool{}, pending: map[string]bool{}}
+	if err := t.add(realRoot); err != nil {
 		return false, err
 	}
 	changed(nil)
 	var timer *time.Timer
 	var fire <-chan time.Time
 	var first time.Time
-	pending := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -94,25 +101,12 @@ func watchOnce(ctx context.Context, root string, log *slog.Logger, changed func(
 			if !open {
 				return true, errors.New("watcher closed")
 			}
-			if ev.Name == root && ev.Has(fsnotify.Remove|fsnotify.Rename) {
-				return true, errors.New("seed folder removed or renamed")
-			}
-			if !relevant(ev) {
+			if noted, err := t.note(ev); err != nil || !noted {
+				if err != nil {
+					return true, err
+				}
 				continue
 			}
-			if ev.Has(fsnotify.Create) {
-				if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
-					// Watch it first, then report it: Update walks it for
-					// the posts it arrived with or that came since.
-					if err := addTree(w, ev.Name); err != nil {
-						return true, fmt.Errorf("cannot watch new folder %s: %w", ev.Name, err)
-					}
-				}
-			}
-			if ev.Has(fsnotify.Rename | fsnotify.Remove) {
-				unwatch(w, ev.Name) // a folder moved out keeps its watch otherwise
-			}
-			pending[ev.Name] = true
 			now := time.Now()
 			if fire == nil {
 				first = now
@@ -131,19 +125,145 @@ func watchOnce(ctx context.Context, root string, log *slog.Logger, changed func(
 			return true, err // overflow or worse: start over with a full rescan
 		case <-fire:
 			fire = nil
-			// The folder itself may have been replaced by a rename over it.
+			// The folder itself may have been replaced by a rename over it
+			// (or its link pointed elsewhere).
 			if fi, err := os.Stat(root); err != nil || !os.SameFile(fi, rootInfo) {
 				return true, errors.New("seed folder replaced")
 			}
-			paths := make([]string, 0, len(pending))
-			for p := range pending {
-				paths = append(paths, p)
-			}
-			sort.Strings(paths)
-			clear(pending)
-			changed(paths)
+			changed(t.take())
 		}
 	}
+}
+
+// tree is what one watch covers: the seed folder and the folders below it
+// that the loader reads, and the changes seen since the last report.
+type tree struct {
+	w    *fsnotify.Watcher
+	root string // the seed folder as the user named it: the paths reported are below it
+	real string // root with symbolic links followed: the watched paths are below it
+	// linked holds the real paths of the folders and files the loader
+	// reads through a symbolic link inside the seed folder (walker.link).
+	// A post there has another path for the loader than for the kernel,
+	// so a change below one asks for a full rescan.
+	linked  map[string]bool
+	pending map[string]bool // the paths changed, in the user's terms
+	rescan  bool            // a change that needs a full rescan
+}
+
+// note takes in one event; noted says whether it is a change to report. An
+// error means the watch is lost.
+func (t *tree) note(ev fsnotify.Event) (noted bool, err error) {
+	if ev.Name == t.real && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+		return false, errors.New("seed folder removed or renamed")
+	}
+	if !relevant(ev) {
+		return false, nil
+	}
+	if ev.Has(fsnotify.Create) {
+		if fi, err := os.Lstat(ev.Name); err == nil && (fi.IsDir() || fi.Mode()&fs.ModeSymlink != 0) {
+			// Watch it first, then report it: Update walks it for
+			// the posts it arrived with or that came since.
+			if err := t.add(ev.Name); err != nil {
+				return false, fmt.Errorf("cannot watch new folder %s: %w", ev.Name, err)
+			}
+		}
+	}
+	if ev.Has(fsnotify.Rename | fsnotify.Remove) {
+		unwatch(t.w, ev.Name) // a folder moved out keeps its watch otherwise
+	}
+	if t.viaLink(ev.Name) {
+		t.rescan = true
+	} else {
+		t.pending[t.user(ev.Name)] = true
+	}
+	return true, nil
+}
+
+// take returns the changes seen since the last call, sorted, for Update:
+// nil for a full rescan.
+func (t *tree) take() []string {
+	defer clear(t.pending)
+	if t.rescan {
+		t.rescan = false
+		return nil
+	}
+	paths := make([]string, 0, len(t.pending))
+	for p := range t.pending {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
+}
+
+// user is a watched path p in the user's terms: below root rather than
+// below its real path.
+func (t *tree) user(p string) string {
+	if t.real == t.root {
+		return p
+	}
+	if p == t.real {
+		return t.root
+	}
+	if rest, ok := strings.CutPrefix(p, t.real+string(filepath.Separator)); ok {
+		return filepath.Join(t.root, rest)
+	}
+	return p
+}
+
+// viaLink reports whether p is, or is below, a path the loader reads
+// through a symbolic link.
+func (t *tree) viaLink(p string) bool {
+	for l := range t.linked {
+		if p == l || strings.HasPrefix(p, l+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
+
+// add watches dir (a real path) and every folder below it that the loader
+// would read, following the symbolic links that the loader follows.
+func (t *tree) add(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == dir {
+				return err
+			}
+			return nil
+		}
+		if p != dir && Ignored(d.Name()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return t.link(p)
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		return t.w.Add(p)
+	})
+}
+
+// link watches what the symbolic link at p leads to, if the loader reads
+// it (walker.link): a folder or file inside the seed folder. A link to a
+// folder it is in leads nowhere new: the loader has walked it already.
+func (t *tree) link(p string) error {
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil || !within(t.real, target) || within(target, filepath.Dir(p)) || t.linked[target] {
+		return nil // broken, outside, a loop, or watched already
+	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		return nil
+	}
+	t.linked[target] = true
+	if fi.IsDir() {
+		return t.add(target)
+	}
+	return t.w.Add(filepath.Dir(target))
 }
 
 // relevant reports whether an event can change the posts: events on post
@@ -177,23 +297,4 @@ func unwatch(w *fsnotify.Watcher, dir string) {
 			w.Remove(p)
 		}
 	}
-}
-
-// addTree watches dir and every folder below it that the loader would read.
-func addTree(w *fsnotify.Watcher, dir string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == dir {
-				return err
-			}
-			return nil
-		}
-		if !d.IsDir() {
-			return nil
-		}
-		if p != dir && Ignored(d.Name()) {
-			return filepath.SkipDir
-		}
-		return w.Add(p)
-	})
 }

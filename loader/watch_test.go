@@ -373,3 +373,88 @@ func TestWatchOverflowRescans(t *testing.T) {
 		}
 	}
 }
+
+// started waits for the full rescan Watch asks for at its start and
+// applies it, so that what follows is seen through events only (waitFor
+// alone would find a change made before the start's rescan by the rescan).
+func (r *watchRig) started() {
+	r.t.Helper()
+	select {
+	case paths := <-r.batches:
+		if paths != nil {
+			r.t.Fatalf("got changes %q first, want the full rescan", paths)
+		}
+		if _, err := r.ld.Scan(context.Background()); err != nil {
+			r.t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		r.t.Fatal("no full rescan 5s after the watch started")
+	}
+}
+
+// A seed folder named by a symbolic link is watched by its target, and
+// the changes are reported by the name the user gave.
+func TestWatchLinkedRoot(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "seeds")
+	if err := os.Symlink(real, root); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	r := startWatch(t, root)
+	r.started()
+	name := filepath.Join(root, "a.md")
+	writePost(t, name, "A")
+	deadline := time.After(2 * time.Second)
+	for {
+		select {
+		case paths := <-r.batches:
+			if !slices.Contains(paths, name) {
+				t.Fatalf("got changes %q, want %s among them", paths, name)
+			}
+			res, err := r.ld.Update(context.Background(), paths)
+			if err != nil || len(res.Posts) != 1 || res.Posts[0].Title != "A" {
+				t.Fatalf("Update(%q) = %v, %v; want post A", paths, res, err)
+			}
+			return
+		case <-deadline:
+			t.Fatalf("no change reported 2s after %s was written", name)
+		}
+	}
+}
+
+// A folder the loader reads through a symbolic link inside the seed folder
+// is watched, and a change in it is seen by every path the loader gives
+// its posts.
+func TestWatchLinkedFolder(t *testing.T) {
+	tests := []struct {
+		name   string
+		target string // the linked folder, in the seed folder
+		link   string
+		change string // the post written, below target
+		want   []string
+	}{
+		// The loader reads a hidden folder only through the link.
+		{"hidden target", ".drafts/posts", "posts", "y.md", []string{"X", "Y"}},
+		// The loader reads the folder twice: as itself and through the link.
+		{"target read twice", "z-real", "a-link", "y.md", []string{"X", "X", "Y", "Y"}},
+		{"edit in place", "z-real", "a-link", "x.md", []string{"Y", "Y"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			target := filepath.Join(root, filepath.FromSlash(tt.target))
+			writePost(t, filepath.Join(target, "x.md"), "X")
+			if err := os.Symlink(target, filepath.Join(root, tt.link)); err != nil {
+				t.Skip("no symbolic links here:", err)
+			}
+			r := startWatch(t, root)
+			r.started()
+			writePost(t, filepath.Join(target, tt.change), "Y")
+			r.waitFor(tt.want...)
+		})
+	}
+}

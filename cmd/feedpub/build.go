@@ -104,38 +104,68 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // an earlier run read (and setting kept to how many posts it gives), and
 // records them in the state as of now, which it returns.
 func scanWithState(ctx context.Context, cfg *config, gz bool, stderr io.Writer, kept *int) (*loader.Result, *publish.State, time.Time, error) {
-	cfg.load.KeepLastGood = true // from the state: a post published stays while it does not read
-	fp, err := buildFingerprint(cfg, gz)
+	ld, state, err := primedLoader(cfg, gz, slog.New(slog.NewTextHandler(stderr, nil)),
+		func(st *publish.State) { *kept = st.Posts() })
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}
-	stateIn := cfg.out
-	if publish.IsBucketURL(cfg.out) {
-		stateIn = "" // a bucket keeps its own (Bucket): no state of posts yet
-	}
-	// The state is read and decoded while the scan walks the folder.
-	loaded := make(chan *publish.State, 1)
-	go func() {
-		loaded <- publish.LoadDirState(stateIn, publish.BuildState, fp, slog.New(slog.NewTextHandler(stderr, nil)))
-	}()
-	var st *publish.State
-	ld := loader.New(cfg.load)
-	ld.PrimeWith(func() []loader.Known {
-		st = <-loaded
-		known := st.Known()
-		*kept = len(known)
-		return known
-	})
 	res, err := ld.Scan(ctx)
-	if st == nil {
-		st = <-loaded
-	}
+	st := state()
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}
 	now := time.Now()
 	st.UpdatePosts(ld.Known(), now, cfg.editTimes)
 	return res, st, now, nil
+}
+
+// primedLoader returns a loader told by the state of cfg's output folder
+// (loadState) what an earlier run read, and a function that waits for the
+// state and returns it: the state is read and decoded while the loader's
+// first Scan walks the folder (Loader.PrimeWith), and given to loaded as
+// soon as it is, before any post is read.
+func primedLoader(cfg *config, gz bool, log *slog.Logger, loaded func(*publish.State)) (*loader.Loader, func() *publish.State, error) {
+	in, fp, err := stateSource(cfg, gz)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch := make(chan *publish.State, 1)
+	go func() { ch <- publish.LoadDirState(in, publish.BuildState, fp, log) }()
+	var st *publish.State
+	state := func() *publish.State { // called by one goroutine at a time: Scan's, then ours
+		if st == nil {
+			st = <-ch
+			loaded(st)
+		}
+		return st
+	}
+	ld := loader.New(cfg.load)
+	ld.PrimeWith(func() []loader.Known { return state().Known() })
+	return ld, state, nil
+}
+
+// loadState loads the state of cfg's output folder (a bucket keeps its
+// own: none): what build and serve both start from.
+func loadState(cfg *config, gz bool, log *slog.Logger) (*publish.State, error) {
+	in, fp, err := stateSource(cfg, gz)
+	if err != nil {
+		return nil, err
+	}
+	return publish.LoadDirState(in, publish.BuildState, fp, log), nil
+}
+
+// stateSource is where the state of cfg's output folder is ("" for a
+// bucket's, which keeps its own) and its fingerprint.
+func stateSource(cfg *config, gz bool) (in, fingerprint string, err error) {
+	cfg.load.KeepLastGood = true // from the state: a post published stays while it does not read
+	fp, err := buildFingerprint(cfg, gz)
+	if err != nil {
+		return "", "", err
+	}
+	if publish.IsBucketURL(cfg.out) {
+		return "", fp, nil
+	}
+	return cfg.out, fp, nil
 }
 
 // buildFingerprint is the fingerprint of build's state for cfg: what the

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -38,35 +41,77 @@ type server struct {
 	full  bool            // rescan everything
 	paths map[string]bool // changed files and folders
 
-	// times is when each file's bytes last changed: its Last-Modified,
-	// kept in the output folder, if there is one, across restarts.
-	times *publish.State
+	// The output folder, which the handler serves: written by each
+	// rebuild (publish.Write, as build writes it, with the same state)
+	// under outMu, the pages it leaves for later by pager and the
+	// compressed siblings by packer, in the background, each under outMu's
+	// read lock (they write different files). files is what the last
+	// rebuild published (guarded by mu).
+	st     *publish.State
+	out    *publish.Dir
+	outMu  sync.RWMutex
+	folder *feedhttp.Folder
+	packer *publish.Packer
+	files  []publish.Published
+	pager  *pager
+	prime  bool // the loader is still to be told what the state knows; guarded by mu
+	// latest is the Site of the last rebuild: only its files are
+	// published (publishIndex, under ixMu), by it or the pager.
+	latest atomic.Pointer[feed.Site]
+	ixMu   sync.Mutex
+	held   atomic.Int64 // pages of posts the last published index holds
 
 	hook   func()  // for tests: called at the start of each rebuild
 	mirror *mirror // serve -publish: each new Site goes to a bucket too
 }
 
 func newServer(cfg *config, log *slog.Logger) (*server, error) {
-	b, err := feed.NewBuilder(cfg.site)
+	if err := publish.CheckOut(cfg.load.Root, cfg.out); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	cfg.load.BodyBudget = buildBodyBudget
+	cfg.load.SlimPosts = true
+	st, err := loadState(cfg, false, log)
 	if err != nil {
 		return nil, err
 	}
-	cfg.load.BodyBudget = bodyBudget
-	cfg.load.KeepLastGood = true
-	fp, err := feed.Fingerprint(cfg.site)
+	cfg.site.Memory = st // as build: the content of posts that no longer read, the removed
+	b, err := feed.NewLeanBuilder(cfg.site)
 	if err != nil {
 		return nil, err
 	}
-	times := publish.LoadDirState(cfg.out, publish.ServeState, publish.Fingerprint(fp, "serve"), log)
-	return &server{
-		cfg: cfg, log: log,
-		loader:  loader.New(cfg.load),
-		builder: b,
-		handler: &feedhttp.Handler{Times: times},
-		kick:    make(chan struct{}, 1),
-		paths:   map[string]bool{},
-		times:   times,
-	}, nil
+	s := &server{cfg: cfg, log: log, loader: loader.New(cfg.load), builder: b,
+		handler: &feedhttp.Handler{Metrics: feedhttp.NewMetrics(), Logger: log}, // set before it answers: at once, on restart
+		kick:    make(chan struct{}, 1), paths: map[string]bool{}, st: st, prime: true}
+	s.pager = newPager(s)
+	if s.out, err = publish.OpenDir(cfg.out); err != nil {
+		return nil, err
+	}
+	if s.folder, err = feedhttp.OpenFolder(cfg.out); err != nil {
+		s.out.Close()
+		return nil, err
+	}
+	if s.packer, err = publish.NewPacker(cfg.out, s.out, s.outMu.RLocker(), st, s.handler.SiblingsWritten, log); err != nil {
+		s.out.Close()
+		s.folder.Close()
+		return nil, err
+	}
+	// What the last run published is served at once, and checked by the
+	// first rebuild.
+	if files := st.Published(); len(files) > 0 {
+		s.handler.PublishFolder(feedhttp.Publication{Folder: s.folder, Files: files, Config: b.Config()})
+		s.packer.Offer(files)
+	}
+	return s, nil
+}
+
+// close releases the output folder.
+func (s *server) close() {
+	s.out.Close()
+	s.folder.Close()
 }
 
 // trigger asks for a rebuild that looks at paths, or at the whole folder
@@ -166,6 +211,10 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if s.hook != nil {
 		s.hook()
 	}
+	if s.prime { // at the first rebuild, not before the first answer
+		s.loader.Prime(s.st.Known())
+		s.prime = false
+	}
 	res := s.last
 	switch {
 	case full:
@@ -183,33 +232,97 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	s.logProblems(res.Problems)
 	s.refused = countRejected(res.Problems)
 	now := time.Now()
+	s.st.UpdatePosts(s.loader.Known(), now, s.cfg.editTimes)
 	site, err := s.builder.Build(res.Posts, now)
 	if err != nil {
 		return err
 	}
-	if m := s.handler.Metrics; m != nil { // counted before anyone can see the new Site
+	wrote, deferred, err := s.write(ctx, site, now)
+	if err != nil {
+		return err
+	}
+	if m := s.handler.Metrics; m != nil { // counted before anyone can see the new files
 		m.Rebuild(time.Since(start), nil, site.Posts, s.refused, time.Now())
 	}
 	level := slog.LevelInfo
-	if unchanged(s.last, res, s.handler.Site(), site) { // a tick that changed nothing
+	if wrote == 0 && s.last != nil && slices.Equal(s.last.Posts, res.Posts) { // a tick that changed nothing
 		level = slog.LevelDebug
 	}
-	prev := s.handler.Site()
-	s.handler.Publish(site)
-	if _, err := s.times.SaveDir(s.cfg.out); err != nil {
-		s.log.Warn("cannot keep the times of files", "folder", s.cfg.out, "error", err)
+	files := s.publishIndex(site)
+	if deferred {
+		s.pager.offer(site, s.st.Deferred(site, deferPage), now)
 	}
 	if s.pinger != nil {
-		s.pinger.Notify(feedhttp.Changed(prev, site)) // queued: never waits for the hub
+		s.pinger.Notify(changedFeeds(s.files, files, site)) // queued: never waits for the hub
 	}
+	s.files = files
 	if s.mirror != nil {
 		s.mirror.offer(site) // in the background: never waits
 	}
 	s.last = res
 	s.scheduleDue(site.NextDue, now)
 	s.log.Log(ctx, level, "rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,
-		"full", full, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))
+		"full", full, "written", wrote, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))
 	return nil
+}
+
+// write publishes site into the output folder, as build does: only the
+// files whose bytes change, each atomically, their compressed siblings
+// removed (the packer makes them again), the state saved. It returns how
+// many files it wrote, and whether it left pages of posts to the pager.
+func (s *server) write(ctx context.Context, site *feed.Site, now time.Time) (int, bool, error) {
+	s.latest.Store(site)
+	var deferP func(string) bool
+	if int64(site.Posts) > s.held.Load()+deferMin { // a first build: the pages of posts wait
+		deferP = deferPage
+	}
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	n, err := publish.Write(site, s.out, publish.Options{Context: ctx, State: s.st, Now: now,
+		Siblings: publish.SiblingExts, Defer: deferP})
+	if err != nil {
+		return n, false, fmt.Errorf("serve: writing %s: %w", s.cfg.out, err)
+	}
+	return n, deferP != nil, nil
+}
+
+// publishIndex makes the files the state says the folder holds the ones
+// served, with site, unless a later rebuild made another Site; the
+// packer is told of them. It returns them.
+func (s *server) publishIndex(site *feed.Site) []publish.Published {
+	s.ixMu.Lock()
+	defer s.ixMu.Unlock()
+	if s.latest.Load() != site {
+		return nil
+	}
+	files := s.st.Published()
+	s.handler.PublishFolder(feedhttp.Publication{Folder: s.folder, Files: files, Site: site, Config: s.builder.Config()})
+	s.packer.Offer(files)
+	var n int64
+	for _, f := range files {
+		if deferPage(f.Path) {
+			n++
+		}
+	}
+	s.held.Store(n)
+	return files
+}
+
+// changedFeeds is the URLs of the feeds of files whose bytes are not
+// those of prev: every feed when prev is nil.
+func changedFeeds(prev, next []publish.Published, site *feed.Site) []string {
+	old := make(map[string]string, len(prev))
+	for _, f := range prev {
+		old[f.Path] = f.Sum
+	}
+	var out []string
+	for _, f := range next {
+		if feed.KindOf(f.Path) == feed.KindFeed && old[f.Path] != f.Sum {
+			out = append(out, site.URL(f.Path))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // scheduleDue sets a timer that wakes the loop when the next future post

@@ -83,7 +83,7 @@ func inBucket(t *testing.T, s *server, u, text string) {
 	var got []byte
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		got, _ = b.ReadAll(ctx, "rss.xml")
-		if bytes.Contains(got, []byte(text)) && bytes.Equal(got, bodyAt(s.handler.Site(), "/rss.xml")) {
+		if bytes.Contains(got, []byte(text)) && bytes.Equal(got, servedBody(s, "/rss.xml")) {
 			return
 		}
 	}

@@ -10,13 +10,11 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
-	"feedpub/feed"
 	"feedpub/feed/feedhttp"
 	"feedpub/loader"
 )
@@ -24,12 +22,16 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := newCommand("serve", "Serves the feeds and pages of the seed folder DIR, rebuilt when a post changes and on the schedule.", stderr)
 	addr := fs.String("addr", "", "`address` to listen on (default 127.0.0.1:8080)")
+	out := fs.String("out", "", "`folder` to publish into and serve from (default public), the same as build's")
 	accessLog := fs.Bool("access-log", false, "log every request")
 	pub := fs.String("publish", "", "also publish every rebuild to this bucket `URL` (s3://, gs://, azblob://, file://), incrementally, in the background")
 	bucket := registerBucketFlags(fs)
 	cfg, err := common.parse(fs, args, func(fc *fileConfig) {
 		if *addr != "" {
 			fc.Addr = *addr
+		}
+		if *out != "" {
+			fc.Out = *out
 		}
 	})
 	if err != nil {
@@ -57,11 +59,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return srv.run(ctx, ln)
 }
 
-// serveGCPercent is serve's GOGC (the environment's wins). What serve
-// holds is mostly feeds' bytes, which the collector need not scan: with
-// the default 100, the heap of a 10,000-post folder grows to twice its
-// 500 MB of feeds before a collection (1.3 GB peak RSS); with 25, 0.9 GB,
-// at no cost to how fast a change is served.
+// serveGCPercent is serve's GOGC (the environment's wins). serve holds
+// no feeds' bytes (it answers from the folder) but the posts' metadata
+// (the loader's, the state's, the builder's items): the collector paced
+// tighter than the default keeps its peak near that; make bench's serve
+// figures print what it gives.
 const serveGCPercent = 25
 
 // run serves on ln until ctx is done, then shuts down within 5 seconds.
@@ -88,30 +90,8 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(feedhttp.CorkListener(ln)) }()
 
-	// The first build is the watcher's: once its watch is set up (or
-	// cannot be) it asks for a full scan, so nothing changed in between is
-	// missed, and there is one build at start-up, not two.
 	var wg sync.WaitGroup
-	s.startPinger(ctx, &wg)
-	wg.Add(2)
-	if s.mirror != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.mirror.run(ctx)
-		}()
-	}
-	go func() {
-		defer wg.Done()
-		s.loop(ctx)
-	}()
-	go func() {
-		defer wg.Done()
-		err := loader.Watch(ctx, s.cfg.load.Root, s.log, s.trigger)
-		if err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Error("watch stopped; relying on the schedule", "error", err)
-		}
-	}()
+	s.startWorkers(ctx, &wg)
 
 	c := cron.New(cronChain(s.log))
 	c.Schedule(s.cfg.schedule, s.scheduled(ctx))
@@ -132,11 +112,42 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		err = serr
 	}
 	wg.Wait()
+	s.close()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	s.log.Info("stopped")
 	return err
+}
+
+// startWorkers starts, until ctx is done, the rebuilds, the watcher, the
+// packer and pager of the output folder, and the pinger and mirror if
+// asked for. The first build is the watcher's: once its watch is set up
+// (or cannot be) it asks for a full scan, so nothing changed in between
+// is missed, and there is one build at start-up, not two.
+func (s *server) startWorkers(ctx context.Context, wg *sync.WaitGroup) {
+	s.startPinger(ctx, wg)
+	work := []func(){
+		func() { s.packer.Run(ctx) },
+		func() { s.pager.run(ctx) },
+		func() { s.loop(ctx) },
+		func() {
+			err := loader.Watch(ctx, s.cfg.load.Root, s.log, s.trigger)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				s.log.Error("watch stopped; relying on the schedule", "error", err)
+			}
+		},
+	}
+	if s.mirror != nil {
+		work = append(work, func() { s.mirror.run(ctx) })
+	}
+	for _, fn := range work {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn()
+		}()
+	}
 }
 
 // startPinger starts telling the WebSub hub, if the site has one, of the
@@ -154,34 +165,6 @@ func (s *server) startPinger(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-// unchanged reports whether a rebuild changed nothing: the loader gave the
-// same posts as the last time (it keeps a post whose file has the same
-// digest), and the site holds the same files, by ETag, as the one served.
-func unchanged(last, res *loader.Result, prev, site *feed.Site) bool {
-	if last == nil || prev == nil {
-		return false
-	}
-	return slices.Equal(last.Posts, res.Posts) && sameFiles(prev, site)
-}
-
-func sameFiles(prev, site *feed.Site) bool {
-	if prev.Posts != site.Posts {
-		return false
-	}
-	etags := map[string]string{}
-	for p, f := range prev.Made() {
-		etags[p] = f.ETag
-	}
-	n := 0
-	for p, f := range site.Made() {
-		if etags[p] != f.ETag {
-			return false
-		}
-		n++
-	}
-	return n == len(etags)
-}
-
 // routes sends /healthz and /metrics to their handlers and every other
 // path to the feeds. A switch rather than a ServeMux: the feed path is the
 // hot one, and the feed handler only looks paths up in the Site, so no
@@ -189,7 +172,7 @@ func sameFiles(prev, site *feed.Site) bool {
 func (s *server) routes() http.Handler {
 	health := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if s.handler.Site() == nil {
+		if !s.handler.Ready() {
 			http.Error(w, "starting: the first build is not served yet", http.StatusServiceUnavailable)
 			return
 		}

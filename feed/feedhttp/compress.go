@@ -1,24 +1,15 @@
 package feedhttp
 
 import (
-	"bytes"
 	"maps"
 	"runtime"
 	"sync"
 
-	"github.com/andybalholm/brotli"
 	"golang.org/x/sync/errgroup"
 
 	"feedpub/feed"
 	"feedpub/internal/compress"
 )
-
-// brotliMin is the smallest body worth compressing with brotli.
-const brotliMin = 512
-
-// brotliLevel trades size for time; make bench prints what it gives on
-// feeds and pages.
-const brotliLevel = 5
 
 // packed holds the compressed bodies of a Site's files by ETag (the
 // bytes' hash), so that a file whose bytes a later Site has again is not
@@ -51,7 +42,7 @@ func (pk packed) keep(s *feed.Site) (kept packed, todo []*feed.File) {
 }
 
 // add returns pk with the compressed bodies of files added, made on all
-// cores: gzip for each, brotli for those of brotliMin bytes or more where
+// cores: gzip for each, brotli for those of compress.BrotliMin bytes or more where
 // it is smaller than the body.
 func (pk packed) add(files []*feed.File) packed {
 	gz := make([][]byte, len(files))
@@ -60,15 +51,13 @@ func (pk packed) add(files []*feed.File) packed {
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, f := range files {
 		g.Go(func() error { gz[i] = compress.Gzip(f.Body); return nil })
-		if len(f.Body) >= brotliMin {
-			g.Go(func() error { br[i] = brotliBytes(f.Body); return nil })
-		}
+		g.Go(func() error { br[i] = compress.Brotli(f.Body); return nil })
 	}
 	g.Wait()
 	out := packed{gz: maps.Clone(pk.gz), br: maps.Clone(pk.br)}
 	for i, f := range files {
 		out.gz[f.ETag] = gz[i]
-		if br[i] != nil && len(br[i]) < len(f.Body) {
+		if br[i] != nil {
 			out.br[f.ETag] = br[i]
 		}
 	}
@@ -102,13 +91,4 @@ func (c *pageGzips) gzip(f *feed.File) []byte {
 	c.m[f.ETag] = gz
 	c.mu.Unlock()
 	return gz
-}
-
-func brotliBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	buf.Grow(len(b)/4 + 64)
-	w := brotli.NewWriterLevel(&buf, brotliLevel)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
 }

@@ -60,6 +60,9 @@ type corkConn struct {
 	want     []byte
 	wantFile fileRef
 	gotWant  bool
+	// standIn: want is no body but a stand-in for the file's
+	// (sendFileBody), which must never be sent.
+	standIn bool
 }
 
 func (c *corkConn) cork() {
@@ -69,6 +72,12 @@ func (c *corkConn) cork() {
 // expect tells that body, which has a copy in mem, is about to be written.
 func (c *corkConn) expect(body []byte, mem fileRef) { c.want, c.wantFile = body, mem }
 
+// expectFile tells that stand, a stand-in for the bytes of the file mem,
+// is about to be written: it is sent from the file, or not at all.
+func (c *corkConn) expectFile(stand []byte, mem fileRef) {
+	c.want, c.wantFile, c.standIn = stand, mem, true
+}
+
 // uncork sends what was collected: the headers and the expected body
 // with sendfile when it came as expected, else all of it in one writev.
 func (c *corkConn) uncork() {
@@ -77,6 +86,9 @@ func (c *corkConn) uncork() {
 		if err := c.sendFile(c.scratch, c.wantFile, len(c.want)); err != nil {
 			c.err = err
 		}
+	} else if c.err == nil && c.standIn {
+		c.err = errStandIn
+		c.Conn.Close()
 	} else if c.err == nil {
 		if c.gotWant {
 			c.bufs = append(c.bufs, c.want)
@@ -88,7 +100,7 @@ func (c *corkConn) uncork() {
 	}
 	clear(c.bufs[:cap(c.bufs)])
 	c.bufs = c.bufs[:0]
-	c.want, c.wantFile, c.gotWant = nil, fileRef{}, false
+	c.want, c.wantFile, c.gotWant, c.standIn = nil, fileRef{}, false, false
 }
 
 func (c *corkConn) Write(p []byte) (int, error) {
@@ -96,6 +108,11 @@ func (c *corkConn) Write(p []byte) (int, error) {
 		return c.Conn.Write(p)
 	}
 	if c.err != nil {
+		return 0, c.err
+	}
+	if c.gotWant && c.standIn { // something after a file's body: it cannot be sent
+		c.err = errStandIn
+		c.Conn.Close()
 		return 0, c.err
 	}
 	if c.gotWant { // something after the body: send the body from memory

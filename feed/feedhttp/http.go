@@ -24,7 +24,8 @@ const maxURL = 2048
 // grows with the file.
 type Handler struct {
 	snap atomic.Pointer[snapshot]
-	pub  sync.Mutex // one Publish at a time
+	dir  atomic.Pointer[folderSnap] // PublishFolder's; when set, it is served
+	pub  sync.Mutex                 // one Publish at a time
 
 	// Logger receives error logs, and with AccessLog one line per
 	// request. Nil logs nothing. Set before serving.
@@ -147,8 +148,12 @@ func newSnapshot(s *feed.Site, pk packed, prev *snapshot, cache *queryCache, pag
 	return sn
 }
 
-// Site returns the Site being served, or nil before the first Publish.
+// Site returns the Site being served, or nil before the first Publish
+// (for a folder: before the first Publication with a Site).
 func (h *Handler) Site() *feed.Site {
+	if fs := h.dir.Load(); fs != nil {
+		return fs.site
+	}
 	if sn := h.snap.Load(); sn != nil {
 		return sn.site
 	}
@@ -188,6 +193,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 	if len(r.RequestURI) > maxURL || len(r.URL.Path) > maxURL {
 		return httpError(w, classOther, http.StatusRequestURITooLong, "URL too long")
 	}
+	if fs := h.dir.Load(); fs != nil {
+		if raw := r.URL.RawPath; raw != "" && hasEncodedSlash(raw) {
+			return httpError(w, classOther, http.StatusNotFound, "not found")
+		}
+		return h.serveFolder(w, r, fs)
+	}
 	sn := h.snap.Load()
 	if sn == nil {
 		w.Header().Set("Retry-After", "1")
@@ -210,7 +221,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 		}
 	}
 	if e == nil && sn.site.IsPost(p) {
-		return h.servePost(w, r, sn, p)
+		return h.servePost(w, r, sn.site, sn.cache, sn.pages, sn.cc, p)
 	}
 	if is, full := sn.site.Archive(p); e == nil && is {
 		return h.serveArchive(w, r, sn, p, full)
@@ -219,25 +230,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 		return httpError(w, classOther, http.StatusNotFound, "not found")
 	}
 	if r.URL.RawQuery != "" && e.feed != nil {
-		// A query seen before is one lookup: readers poll the same URL.
-		if f := sn.cache.lookup(p, r.URL.RawQuery); f != nil {
-			st, n := serveFile(w, r, f.f, f.gz, e.cc)
-			return classQuery, st, n
-		}
-		q, err := parseQuery(r.URL.Query(), e.feed, sn.site.Config().Limit)
-		if err != nil {
-			return httpError(w, classQuery, http.StatusBadRequest, err.Error())
-		}
-		if q != nil {
-			f, err := sn.cache.get(sn.site, q, p, r.URL.RawQuery)
-			if err != nil {
-				if h.Logger != nil {
-					h.Logger.LogAttrs(r.Context(), slog.LevelError, "filtered feed",
-						slog.String("path", p), slog.String("query", clipPath(r.URL.RawQuery)), slog.Any("error", err))
-				}
-				return httpError(w, classQuery, http.StatusInternalServerError, "could not make this feed")
-			}
-			st, n := serveFile(w, r, f.f, f.gz, e.cc)
+		if done, st, n := h.serveQuery(w, r, sn.site, sn.cache, p, e.feed, e.cc); done {
 			return classQuery, st, n
 		}
 	}
@@ -255,13 +248,43 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (class, int, int
 	return e.class, st, n
 }
 
+// serveQuery answers a request for the feed at p (fi) of site with a
+// query, filtered (query.go), and reports whether it did: a query none of
+// whose parameters is ours is answered by the plain feed.
+func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, site *feed.Site, cache *queryCache, p string, fi *feed.FeedInfo, cc []string) (bool, int, int64) {
+	// A query seen before is one lookup: readers poll the same URL.
+	if f := cache.lookup(p, r.URL.RawQuery); f != nil {
+		st, n := serveFile(w, r, f.f, f.gz, cc)
+		return true, st, n
+	}
+	q, err := parseQuery(r.URL.Query(), fi, site.Config().Limit)
+	if err != nil {
+		_, st, n := httpError(w, classQuery, http.StatusBadRequest, err.Error())
+		return true, st, n
+	}
+	if q == nil {
+		return false, 0, 0
+	}
+	f, err := cache.get(site, q, p, r.URL.RawQuery)
+	if err != nil {
+		if h.Logger != nil {
+			h.Logger.LogAttrs(r.Context(), slog.LevelError, "filtered feed",
+				slog.String("path", p), slog.String("query", clipPath(r.URL.RawQuery)), slog.Any("error", err))
+		}
+		_, st, n := httpError(w, classQuery, http.StatusInternalServerError, "could not make this feed")
+		return true, st, n
+	}
+	st, n := serveFile(w, r, f.f, f.gz, cc)
+	return true, st, n
+}
+
 // servePost answers with the page of a post, made now unless kept (see
-// Site.File), and gzipped for a client that takes it: now, unless the
-// snapshot's pageGzips has it.
-func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot, p string) (class, int, int64) {
-	page := func() (*feed.File, error) { return h.postFile(sn, p) }
+// Site.File), and gzipped for a client that takes it: now, unless pages
+// has it. A folder's pages of posts not written yet are served so.
+func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, site *feed.Site, cache *queryCache, pages *pageGzips, cc []string, p string) (class, int, int64) {
+	page := func() (*feed.File, error) { return h.postFile(site, p) }
 	if r.URL.RawQuery != "" {
-		if st, n, ok := h.serveChinese(w, r, sn.cache, p, sn.cc, convertPage(page)); ok {
+		if st, n, ok := h.serveChinese(w, r, cache, p, cc, convertPage(page)); ok {
 			return classPost, st, n
 		}
 	}
@@ -274,15 +297,15 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, sn *snapshot
 	}
 	var gz []byte
 	if acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {
-		gz = sn.pages.gzip(f)
+		gz = pages.gzip(f)
 	}
-	st, n := serveFile(w, r, f, gz, sn.cc)
+	st, n := serveFile(w, r, f, gz, cc)
 	return classPost, st, n
 }
 
 // postFile is the page of the post at p, with its Last-Modified.
-func (h *Handler) postFile(sn *snapshot, p string) (*feed.File, error) {
-	f, err := sn.site.File(p)
+func (h *Handler) postFile(site *feed.Site, p string) (*feed.File, error) {
+	f, err := site.File(p)
 	if err != nil || h.Times == nil {
 		return f, err
 	}

@@ -109,6 +109,16 @@ func parseQuery(v url.Values, fi *feed.FeedInfo, limit int) (*feed.Query, error)
 	return q, nil
 }
 
+// hasQuery reports whether v holds any parameter of ours.
+func hasQuery(v url.Values) bool {
+	for _, name := range queryParams {
+		if _, ok := v[name]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 func compileFilter(expr string, fold bool) (*regexp.Regexp, error) {
 	switch {
 	case expr == "":

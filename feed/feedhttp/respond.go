@@ -32,7 +32,7 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	if e.link != nil {
 		hdr["Link"] = e.link
 	}
-	if notModified(r, e.f, e.modTime, v.etag[0]) {
+	if notModified(r, e.f.ETag, e.modTime, v.etag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return http.StatusNotModified, 0
 	}
@@ -102,10 +102,12 @@ func cacheControl(ttl time.Duration) string {
 
 // notModified applies If-None-Match, or when absent If-Modified-Since
 // (RFC 9110 §13.2.2): If-None-Match wins when both are sent.
-func notModified(r *http.Request, f *feed.File, mod time.Time, etag string) bool {
+// plain is the ETag of the file's plain bytes, etag the one of the
+// variant sent.
+func notModified(r *http.Request, plain string, mod time.Time, etag string) bool {
 	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
 		for _, l := range inm {
-			if etagMatch(l, etag, f.ETag) {
+			if etagMatch(l, etag, plain) {
 				return true
 			}
 		}

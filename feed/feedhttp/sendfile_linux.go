@@ -17,6 +17,9 @@ import (
 // copying the bytes from our memory on every request.
 const sendfileMin = 16 << 10
 
+// haveSendfile: files of a published folder are sent with sendfile.
+const haveSendfile = true
+
 // A fileRef is where a body has a copy: a memfd (a file in memory) and an
 // offset. The *os.File keeps the descriptor open: it is closed by its
 // finalizer once no snapshot or request refers to it.

@@ -11,6 +11,10 @@ import (
 // sendfile; elsewhere it only tells tests which bodies are big.
 const sendfileMin = 16 << 10
 
+// haveSendfile: files of a published folder are copied, not sent with
+// sendfile.
+const haveSendfile = false
+
 // fileRef is unused where there is no memfd: bodies are served from
 // memory.
 type fileRef struct {

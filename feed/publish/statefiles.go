@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -274,4 +275,45 @@ func (st *State) SaveDir(dir string) (bool, error) {
 	}
 	defer d.Close()
 	return true, st.Save(d)
+}
+
+// A Published is one file the state says a folder holds: its name in the
+// folder, its URL path, the digest of its bytes and when they last changed
+// (the file's modification time, set when it was written).
+type Published struct {
+	Name, Path, Sum string
+	Changed         time.Time
+}
+
+// Published lists the files the state knows the folder holds, as of the
+// last Write: none whose writing a killed run may have left half done.
+func (st *State) Published() []Published {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make([]Published, 0, len(st.data.Files))
+	for name, r := range st.data.Files {
+		if r.Sum != "" && !r.Pending {
+			out = append(out, Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed})
+		}
+	}
+	return out
+}
+
+// URLPath is the URL path of the file name of a folder (see fileName):
+// index.html is its folder's page.
+func URLPath(name string) string {
+	if name == witness {
+		return "/"
+	}
+	if dir, ok := strings.CutSuffix(name, "/"+witness); ok {
+		return "/" + dir + "/"
+	}
+	return "/" + name
+}
+
+// Posts is how many post files the state remembers.
+func (st *State) Posts() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.data.Posts)
 }

@@ -34,6 +34,16 @@ type Options struct {
 	// their bytes last changed, and Write saves it. Now is when.
 	State *State
 	Now   time.Time
+	// Siblings are the suffixes (".gz", ".br") of files that another
+	// writer makes beside each file from its bytes (serve's compressor,
+	// Packer): removed before it is written again, so that no server sends
+	// a sibling of old bytes beside new ones. (A file Write removes from a
+	// folder takes its SiblingExts with it, whatever the options.)
+	Siblings []string
+	// Defer, when set with a State, leaves for later (WritePaths) the
+	// files of the paths it names that the state holds no version of:
+	// listed in the manifest, not written now.
+	Defer func(p string) bool
 }
 
 // tmpPrefix starts the names of WriteDir's temporary files. A run killed
@@ -132,6 +142,7 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		todo = opt.State.undeferred(todo, paths, files, opt.Defer)
 		wpaths, wfiles = pick(paths, todo), pick(files, todo)
 	}
 	n, err := writeFiles(s, t, wpaths, wfiles, old, opt)
@@ -148,6 +159,9 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		if _, err := fileName("/" + name); err != nil || name == manifestName { // a manifest edited by hand
 			continue
 		}
+		for _, ext := range siblingsOf(t, opt) { // first: none outlives its file
+			t.Remove(name + ext)
+		}
 		t.Remove(name)
 	}
 	if _, err := t.WriteFile(manifestName, manifestBody(names)); err != nil {
@@ -160,7 +174,7 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 				return n, err
 			}
 		}
-		return n, opt.State.Save(t)
+		return n, opt.State.saveFinished(t)
 	}
 	return n, nil
 }
@@ -279,6 +293,9 @@ func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error)
 			return 0, nil
 		}
 	}
+	for _, ext := range opt.Siblings {
+		t.Remove(name + ext) // none is fine
+	}
 	// A target that can gives a file its modification time as it writes
 	// it: the time the state records of bytes written now.
 	tw, timed := t.(timedWriter)
@@ -303,8 +320,11 @@ func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error)
 		return n, err
 	}
 	mod = st.record(name, sum, s.Key(p), n > 0, opt.Now)
-	if mt, ok := t.(modTimer); ok && n > 0 {
-		if !timed || !wrote[0] { // left as it was: its time is set now
+	// Set even when the file held these bytes already (a run killed after
+	// writing it): its time is the state's, which servers send. A file a
+	// timedWriter wrote has it already.
+	if mt, ok := t.(modTimer); ok {
+		if !timed || !wrote[0] {
 			mt.setModTime(name, mod)
 		}
 		if opt.Gzip && (!timed || !wrote[1]) {
@@ -321,6 +341,15 @@ type timedWriter interface {
 	// writeFileAt is WriteFile, the file written getting mod as its
 	// modification time.
 	writeFileAt(name string, body []byte, mod time.Time) (bool, error)
+}
+
+// siblingsOf is the suffixes of the siblings of a file of t that go with
+// it: a folder's may have been made by serve's Packer.
+func siblingsOf(t Target, opt Options) []string {
+	if _, ok := t.(modTimer); ok {
+		return SiblingExts
+	}
+	return opt.Siblings
 }
 
 func manifestBody(names []string) []byte {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Serving benchmark: feedpub serve and nginx (gzip_static, sendfile) side
 # by side on loopback, on the same precompressed bytes of the bundled
-# seeds, driven by wrk. Prints requests/s and p50/p99 latency for
+# seeds, driven by wrk: nginx serves the very folder serve publishes into
+# (the files and the .gz siblings serve writes in the background). Prints requests/s and p50/p99 latency for
 #   gzip      the largest category feed, gzip'd
 #   304       a revalidation with If-None-Match
 #   filtered  a filtered request (?filter=...&limit=10; feedpub only)
@@ -77,12 +78,9 @@ cat >"$work/feedpub.yaml" <<EOF
 site:
   url: $url
 EOF
-# The same bytes for both: build writes them (and their .gz) for nginx,
-# serve builds them again in memory.
-"$work/feedpub" build -config "$work/feedpub.yaml" -seeds "$seeds" -out "$work/public" -gzip -quiet
-chmod -R a+rX "$work/public"
-
-"$work/feedpub" serve -config "$work/feedpub.yaml" -seeds "$seeds" -addr "127.0.0.1:$fp_port" 2>"$work/serve.log" &
+# The same bytes for both: serve publishes into public/ (and writes the
+# .gz and .br siblings in the background); nginx serves that folder.
+"$work/feedpub" serve -config "$work/feedpub.yaml" -seeds "$seeds" -out "$work/public" -addr "127.0.0.1:$fp_port" 2>"$work/serve.log" &
 pids+=($!)
 
 mkdir -p "$work/nginx/logs"
@@ -106,6 +104,7 @@ http {
 	server {
 		listen 127.0.0.1:$ng_port;
 		root $work/public;
+		location ~ /\. { deny all; }
 		gzip_static on;
 		gzip_vary on;
 		etag on;
@@ -115,10 +114,17 @@ EOF
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 pids+=($!)
 
-for i in $(seq 1 300); do
+for i in $(seq 1 600); do
 	if curl -fs "${url}healthz" >/dev/null && curl -fs "http://127.0.0.1:$ng_port/rss.xml" >/dev/null; then break; fi
 	sleep 0.1
 done
+chmod -R a+rX "$work/public"
+# Until the siblings are written, neither server sends the feed gzip'd.
+for i in $(seq 1 600); do
+	if ls "$work"/public/categories/*/rss.xml.gz >/dev/null 2>&1 && [ -z "$(find "$work/public" -name '*.xml' -newer "$work/feedpub.yaml" ! -path '*/.*' -exec sh -c '[ -e "$1.gz" ] || echo "$1"' _ {} \; | head -1)" ]; then break; fi
+	sleep 0.2
+done
+chmod -R a+rX "$work/public"
 
 # The largest category feed, by its gzip'd size.
 feed=$(cd "$work/public" && ls -S categories/*/rss.xml.gz | head -1)
@@ -126,7 +132,7 @@ feed=${feed%.gz}
 path="/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$feed")"
 size=$(stat -c %s "$work/public/$feed.gz")
 if ! cmp -s <(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$fp_port$path") "$work/public/$feed.gz"; then
-	echo "benchserve: feedpub and the built folder differ on $path; comparing anyway" >&2
+	echo "benchserve: feedpub's answer and the folder's $feed.gz differ; comparing anyway" >&2
 fi
 
 etag() { curl -fsI -H 'Accept-Encoding: gzip' "$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}'; }

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"feedpub/feed"
+	"feedpub/feed/publish"
+)
+
+// deferPage tells which files a rebuild leaves to the pager when the
+// folder holds no version of them: the pages of posts, all of which a
+// first build makes (100,000 for as many posts), while a reader waits
+// only for the feeds.
+func deferPage(p string) bool { return feed.KindOf(p) == feed.KindPost }
+
+// deferMin is how many pages of posts the folder must lack for a rebuild
+// to leave them to the pager: fewer are written at once, with the feeds.
+const deferMin = 256
+
+// pagerBatch is how many pages the pager writes at a time under the
+// folder's lock: a rebuild waits for one batch at most.
+const pagerBatch = 64
+
+// pagerIndexEvery is how often the pager publishes the index of what it
+// wrote (until then those pages are made when asked for).
+const pagerIndexEvery = 2 * time.Second
+
+// pager writes, in the background, the pages that a rebuild left for
+// later (publish.Options.Defer), in batches, each under the folder's lock
+// alone: a post written meanwhile is rebuilt and served at once, not
+// after every page. A newer Site's offer replaces the one under way.
+type pager struct {
+	s    *server
+	kick chan struct{}
+
+	mu    sync.Mutex // guards the offer
+	site  *feed.Site
+	paths []string
+	now   time.Time
+}
+
+func newPager(s *server) *pager { return &pager{s: s, kick: make(chan struct{}, 1)} }
+
+// offer asks for the pages paths of site, made as of now.
+func (pg *pager) offer(site *feed.Site, paths []string, now time.Time) {
+	pg.mu.Lock()
+	pg.site, pg.paths, pg.now = site, paths, now
+	pg.mu.Unlock()
+	select {
+	case pg.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run writes what is offered until ctx is done.
+func (pg *pager) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-pg.kick:
+			pg.write(ctx)
+		}
+	}
+}
+
+// write writes the pages of the last offer, until it is written or a
+// newer Site is published; then the state is saved and the index told.
+func (pg *pager) write(ctx context.Context) {
+	pg.mu.Lock()
+	site, paths, now := pg.site, pg.paths, pg.now
+	pg.paths = nil
+	pg.mu.Unlock()
+	if len(paths) == 0 {
+		return
+	}
+	s := pg.s
+	last := time.Now()
+	for len(paths) > 0 && ctx.Err() == nil {
+		batch := paths[:min(pagerBatch, len(paths))]
+		paths = paths[len(batch):]
+		if !pg.writeBatch(ctx, site, batch, now) {
+			break
+		}
+		if time.Since(last) >= pagerIndexEvery {
+			s.publishIndex(site)
+			last = time.Now()
+		}
+	}
+	s.outMu.RLock()
+	if err := s.st.Save(s.out); err != nil { // what was written, even when stopped
+		s.log.Warn("cannot save the state", "error", err)
+	}
+	s.outMu.RUnlock()
+	s.publishIndex(site)
+}
+
+// writeBatch writes the pages ps of site unless a newer Site was made,
+// and reports whether to go on.
+func (pg *pager) writeBatch(ctx context.Context, site *feed.Site, ps []string, now time.Time) bool {
+	s := pg.s
+	// Shared with the packer (which writes only siblings of files the
+	// state holds, and these pages it does not): a rebuild's Write alone
+	// excludes both.
+	s.outMu.RLock()
+	defer s.outMu.RUnlock()
+	if s.latest.Load() != site {
+		return false // the newer Site's offer has its pages
+	}
+	_, err := publish.WritePaths(site, s.out, ps, publish.Options{Context: ctx, State: s.st, Now: now, Siblings: publish.SiblingExts})
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("writing pages of posts", "error", err)
+	}
+	return err == nil
+}

@@ -1,0 +1,104 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// A lean Site's feed asked for twice, before the channel's other formats
+// are taken, is the whole feed both times, by File and by Body: the same
+// bytes as a Site that keeps its files, and they parse back alike.
+func TestLeanFeedAskedTwice(t *testing.T) {
+	want, res := buildTestdata(t)
+	asks := map[string]func(s *Site, p string) ([]byte, error){
+		"File": func(s *Site, p string) ([]byte, error) {
+			f, err := s.File(p)
+			if f == nil {
+				return nil, err
+			}
+			return f.Body, err
+		},
+		"Body": (*Site).Body,
+	}
+	for name, ask := range asks {
+		t.Run(name, func(t *testing.T) {
+			lean, err := BuildLean(res.Posts, goldenConfig(), goldenNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for dir := range wantFeeds {
+				for _, f := range []int{0, 0, 1, 2, 1, 2, 0} { // rss twice first, then each again after all are taken
+					p := "/" + dir + formatList[f].file
+					got, err := ask(lean, p)
+					if err != nil {
+						t.Fatalf("%s(%s): %v", name, p, err)
+					}
+					w := fileAt(t, want, p).Body
+					if !bytes.Equal(got, w) {
+						t.Errorf("%s(%s) gave %d bytes, want the %d of a Site that keeps its files", name, p, len(got), len(w))
+						continue
+					}
+					sameParsed(t, p, formatList[f].name == "json", got, w)
+				}
+			}
+		})
+	}
+}
+
+// sameParsed checks that feed got parses back (strict XML or JSON, and
+// gofeed) to the items of want, and has some.
+func sameParsed(t *testing.T, p string, isJSON bool, got, want []byte) {
+	t.Helper()
+	if !isJSON {
+		strictXML(t, p, got)
+	} else if !json.Valid(got) {
+		t.Errorf("%s: invalid JSON", p)
+	}
+	g, err := gofeed.NewParser().Parse(bytes.NewReader(got))
+	if err != nil {
+		t.Errorf("%s: gofeed: %v", p, err)
+		return
+	}
+	w, err := gofeed.NewParser().Parse(bytes.NewReader(want))
+	if err != nil {
+		t.Fatalf("%s: gofeed on the kept file: %v", p, err)
+	}
+	if len(g.Items) == 0 || len(g.Items) != len(w.Items) {
+		t.Errorf("%s: %d items, want %d (not none)", p, len(g.Items), len(w.Items))
+		return
+	}
+	for i := range g.Items {
+		if g.Items[i].GUID != w.Items[i].GUID || g.Items[i].Title != w.Items[i].Title {
+			t.Errorf("%s: item %d is %q (%s), want %q (%s)", p, i, g.Items[i].Title, g.Items[i].GUID, w.Items[i].Title, w.Items[i].GUID)
+		}
+	}
+}
+
+// A lean Site whose feeds are each taken once keeps none of their bodies.
+func TestLeanFeedsTakenOnceKeepNothing(t *testing.T) {
+	_, res := buildTestdata(t)
+	lean, err := BuildLean(res.Posts, goldenConfig(), goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range lean.Paths() {
+		if _, err := lean.Body(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lean.encs.mu.Lock()
+	defer lean.encs.mu.Unlock()
+	if len(lean.encs.m) == 0 {
+		t.Fatal("no feed was made through the lean path")
+	}
+	for ch, e := range lean.encs.m {
+		for f, b := range e.bodies {
+			if b != nil {
+				t.Errorf("/%s%s: %d bytes kept after it was taken", ch.dir, formatList[f].file, len(b))
+			}
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package publish
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"feedpub/feed"
+	"feedpub/internal/compress"
+)
+
+// SiblingExts are the suffixes of the compressed siblings a Packer makes
+// beside each file: what Options.Siblings lists for a Write into the same
+// folder.
+var SiblingExts = []string{".gz", ".br"}
+
+// A Packer makes the compressed siblings of the files of a folder (x.gz,
+// and x.br where brotli makes x smaller), in the background, each written
+// atomically, from the bytes the state says x holds, and given x's
+// modification time: a server of the folder (nginx's gzip_static,
+// feedhttp) sends a sibling whose time is its file's, and nothing else.
+// The .gz is written last, so that one with the right time says the .br
+// is done too. A Packer never holds up a Write: it takes the folder's lock
+// only to write the siblings of one file, and gives up a file whose bytes
+// changed meanwhile.
+type Packer struct {
+	t    Target
+	root *os.Root    // the same folder, to look at siblings' times
+	mu   sync.Locker // the folder's: held by each Write into it
+	st   *State
+	done func(paths []string) // told the URL paths whose siblings it wrote
+	log  *slog.Logger
+
+	kick chan struct{}
+	pmu  sync.Mutex
+	want []Published // guarded by pmu: the files of the last Offer
+
+	made map[string]time.Time // by name: its Changed, for files whose siblings are there; the run's
+}
+
+// NewPacker returns a Packer of the folder dir, written through t (which
+// holds the same folder) under mu, from the files recorded in st; done,
+// when not nil, is told in batches the URL paths of the files whose
+// siblings it wrote.
+func NewPacker(dir string, t Target, mu sync.Locker, st *State, done func([]string), log *slog.Logger) (*Packer, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Packer{t: t, root: root, mu: mu, st: st, done: done, log: log,
+		kick: make(chan struct{}, 1), made: map[string]time.Time{}}, nil
+}
+
+// Offer asks for the siblings of files (State.Published after a Write):
+// those not made yet are made next, feeds and pages before posts' pages,
+// those nearer the top first.
+func (p *Packer) Offer(files []Published) {
+	p.pmu.Lock()
+	p.want = files
+	p.pmu.Unlock()
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run makes the siblings asked for until ctx is done, then closes the
+// folder.
+func (p *Packer) Run(ctx context.Context) {
+	defer p.root.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.kick:
+			p.pack(ctx)
+		}
+	}
+}
+
+// pack makes the siblings of the last Offer's files that have none, until
+// a new Offer comes (which it leaves to the next call) or ctx is done.
+func (p *Packer) pack(ctx context.Context) {
+	p.pmu.Lock()
+	todo := make([]Published, 0, len(p.want))
+	for _, f := range p.want {
+		if !p.made[f.Name].Equal(f.Changed) {
+			todo = append(todo, f)
+		}
+	}
+	p.pmu.Unlock()
+	slices.SortFunc(todo, func(a, b Published) int {
+		pa, pb := feed.KindOf(a.Path) == feed.KindPost, feed.KindOf(b.Path) == feed.KindPost
+		if pa != pb {
+			if pa {
+				return 1
+			}
+			return -1
+		}
+		if da, db := strings.Count(a.Name, "/"), strings.Count(b.Name, "/"); da != db {
+			return da - db // the all-posts feeds and the index first
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	var batch []string
+	flush := func() {
+		if len(batch) > 0 && p.done != nil {
+			p.done(batch)
+		}
+		batch = nil
+	}
+	defer flush()
+	for _, f := range todo {
+		if ctx.Err() != nil || len(p.kick) > 0 {
+			return
+		}
+		wrote, err := p.packOne(f)
+		if err != nil {
+			p.log.Warn("cannot write the compressed copies of a file", "file", f.Name, "error", err)
+			continue
+		}
+		if wrote {
+			if batch = append(batch, f.Path); len(batch) >= 64 {
+				flush()
+			}
+		}
+	}
+}
+
+// packOne makes the siblings of f unless they are there, and reports
+// whether it wrote them.
+func (p *Packer) packOne(f Published) (bool, error) {
+	if fi, err := p.root.Stat(f.Name + ".gz"); err == nil && fi.ModTime().Equal(f.Changed) {
+		p.made[f.Name] = f.Changed
+		return false, nil
+	}
+	body, err := p.t.ReadFile(f.Name)
+	if err != nil || fileSum(body) != f.Sum {
+		return false, nil // changed meanwhile: the next Offer has it
+	}
+	gz := compress.Gzip(body)
+	var br []byte
+	if feed.KindOf(f.Path) != feed.KindPost { // pages of posts: many, each read now and then
+		br = compress.Brotli(body)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.st.Modified(f.Name).Equal(f.Changed) {
+		return false, nil
+	}
+	mt, _ := p.t.(modTimer)
+	for _, s := range []struct {
+		ext  string
+		body []byte
+	}{{".br", br}, {".gz", gz}} {
+		if s.body == nil {
+			continue
+		}
+		if _, err := p.t.WriteFile(f.Name+s.ext, s.body); err != nil {
+			return false, err
+		}
+		if mt != nil {
+			if err := mt.setModTime(f.Name+s.ext, f.Changed); err != nil {
+				return false, err
+			}
+		}
+	}
+	p.made[f.Name] = f.Changed
+	return true, nil
+}
