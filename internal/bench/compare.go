@@ -111,6 +111,12 @@ func cold(bin, seeds, dir string, n, rounds int, hugoSite string, hugoMax int) {
 			discard(d)
 		}
 	}()
+	printCold(runs, rounds, out, hugo, why)
+}
+
+// printCold prints the cold build's figures: each tool's best and median
+// runs, then the targets.
+func printCold(runs map[string][]fig, rounds int, out string, hugo *hugoRun, why string) {
 	files, size := treeSize(out)
 	fmt.Printf("cold build, %d rounds alternated, each run after a sync (the run of best wall time / the median of each column):\n", rounds)
 	fmt.Printf("  %-42s %17s %17s %17s %15s\n", "", "wall", "user", "sys", "peak RSS")
