@@ -1,7 +1,6 @@
 package feedhttp
 
 import (
-	"log/slog"
 	"net/http"
 
 	"feedpub/feed"
@@ -27,10 +26,7 @@ func (h *Handler) serveArchive(w http.ResponseWriter, r *http.Request, sn *snaps
 	}
 	f, err := sn.site.File(p)
 	if err != nil || f == nil {
-		if h.Logger != nil {
-			h.Logger.LogAttrs(r.Context(), slog.LevelError, "archive", slog.String("path", p), slog.Any("error", err))
-		}
-		return httpError(w, cl, http.StatusInternalServerError, "could not make this archive")
+		return h.notMade(w, r, cl, "archive", "archive", p, err)
 	}
 	st, n := serveFile(w, r, f, nil, cc)
 	return cl, st, n

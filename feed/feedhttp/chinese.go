@@ -2,7 +2,6 @@ package feedhttp
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"feedpub/feed"
@@ -41,11 +40,7 @@ func (h *Handler) serveChinese(w http.ResponseWriter, r *http.Request, cache *qu
 	}
 	f, err := cache.getFile(p, "opencc="+conv.Name(), r.URL.RawQuery, func() (*feed.File, error) { return convert(conv) })
 	if err != nil {
-		if h.Logger != nil {
-			h.Logger.LogAttrs(r.Context(), slog.LevelError, "converted page",
-				slog.String("path", p), slog.String("query", clipPath(r.URL.RawQuery)), slog.Any("error", err))
-		}
-		_, st, n := httpError(w, classQuery, http.StatusInternalServerError, "could not make this page")
+		_, st, n := h.notMade(w, r, classQuery, "converted page", "page", p, err)
 		return st, n, true
 	}
 	st, n := serveFile(w, r, f.f, f.gz, cc)

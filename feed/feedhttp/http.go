@@ -267,11 +267,7 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, site *feed.
 	}
 	f, err := cache.get(site, q, p, r.URL.RawQuery)
 	if err != nil {
-		if h.Logger != nil {
-			h.Logger.LogAttrs(r.Context(), slog.LevelError, "filtered feed",
-				slog.String("path", p), slog.String("query", clipPath(r.URL.RawQuery)), slog.Any("error", err))
-		}
-		_, st, n := httpError(w, classQuery, http.StatusInternalServerError, "could not make this feed")
+		_, st, n := h.notMade(w, r, classQuery, "filtered feed", "feed", p, err)
 		return true, st, n
 	}
 	st, n := serveFile(w, r, f.f, f.gz, cc)
@@ -290,10 +286,7 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, site *feed.S
 	}
 	f, err := page()
 	if err != nil {
-		if h.Logger != nil {
-			h.Logger.LogAttrs(r.Context(), slog.LevelError, "post page", slog.String("path", p), slog.Any("error", err))
-		}
-		return httpError(w, classPost, http.StatusInternalServerError, "could not make this page")
+		return h.notMade(w, r, classPost, "post page", "page", p, err)
 	}
 	var gz []byte
 	if acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {

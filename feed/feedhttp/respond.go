@@ -3,6 +3,7 @@ package feedhttp
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -210,6 +211,19 @@ func qValue(params string) float64 {
 		}
 	}
 	return 1
+}
+
+// notMade answers 500 for the file at p that could not be made (noun says
+// what it is to the client) and logs why, as msg.
+func (h *Handler) notMade(w http.ResponseWriter, r *http.Request, cl class, msg, noun, p string, err error) (class, int, int64) {
+	if h.Logger != nil {
+		attrs := []slog.Attr{slog.String("path", p)}
+		if r.URL.RawQuery != "" {
+			attrs = append(attrs, slog.String("query", clipPath(r.URL.RawQuery)))
+		}
+		h.Logger.LogAttrs(r.Context(), slog.LevelError, msg, append(attrs, slog.Any("error", err))...)
+	}
+	return httpError(w, cl, http.StatusInternalServerError, "could not make this "+noun)
 }
 
 // httpError writes a short plain-text error and returns the class, status
