@@ -59,6 +59,11 @@ type State struct {
 	dirty   bool // changed since read; guarded by mu
 	pending bool // a list of files being written is beside it (markPending); guarded by mu
 	size    int  // of the state file read, in bytes; 0 for none
+	// refused: a state file is there that is not ours (torn, older,
+	// another configuration or program). It describes files this run may
+	// rewrite, so it goes before the first write (plan): killed after
+	// that, a run leaves no state to trust files it changed.
+	refused bool // guarded by mu
 	// bodies is the content kept of the posts in feeds (build's state of
 	// a folder; bodies.go), or nil.
 	bodies *bodyStore
@@ -171,7 +176,8 @@ func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprin
 			st.readPending(t)
 		}
 	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) && log != nil {
+	st.refused = err != nil && !errors.Is(err, fs.ErrNotExist)
+	if st.refused && log != nil {
 		log.Warn("state "+name+" refused: "+err.Error()+"; rebuilding from scratch", "state", name)
 	}
 	if st.data.Posts == nil {

@@ -213,3 +213,48 @@ func TestStateCodec(t *testing.T) {
 		}
 	}
 }
+
+// TestStateRefusedThenKilled: a run that refuses the state it finds (made
+// with another configuration) and is killed after writing a file leaves
+// no state that vouches for that file: the next run with the first
+// configuration writes it again.
+func TestStateRefusedThenKilled(t *testing.T) {
+	out := t.TempDir()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg := feed.Config{URL: "https://example.com/"}
+	a := testPost("a.md", "A", "x")
+	other := testPost("a.md", "A elsewhere", "x")
+	other.Sum = "other"
+	siteA, _ := feed.BuildLean([]*loader.Post{a}, cfg, now)
+	d, _ := OpenDir(out)
+	if _, err := Write(siteA, d, Options{State: LoadState(d, BuildState, "fp", nil), Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	want, _ := os.ReadFile(filepath.Join(out, "rss.xml"))
+
+	// The killed run, of another configuration: its plan, one file, no more.
+	d, _ = OpenDir(out)
+	st := LoadState(d, BuildState, "another fp", nil)
+	siteB, _ := feed.BuildLean([]*loader.Post{other}, cfg, now)
+	paths := siteB.Paths()
+	files := make([]string, len(paths))
+	for i, p := range paths {
+		files[i], _ = fileName(p)
+	}
+	if _, err := st.plan(siteB, d, paths, files); err != nil {
+		t.Fatal(err)
+	}
+	d.WriteFile("rss.xml", bodyAt(t, siteB, "/rss.xml"))
+	d.Close()
+
+	d, _ = OpenDir(out)
+	defer d.Close()
+	siteA, _ = feed.BuildLean([]*loader.Post{a}, cfg, now)
+	if _, err := Write(siteA, d, Options{State: LoadState(d, BuildState, "fp", nil), Now: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(out, "rss.xml")); !bytes.Equal(got, want) {
+		t.Errorf("rss.xml kept the killed run's bytes:\n%s\nwant\n%s", got, want)
+	}
+}

@@ -3,6 +3,8 @@ package publish
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -103,6 +105,9 @@ func fileSum(body []byte) string {
 // (markPending): a run killed while writing them leaves a state that
 // trusts none of them.
 func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, error) {
+	if err := st.dropRefused(t); err != nil {
+		return nil, err
+	}
 	st.checkOutput(t)
 	keys := make([]string, len(paths)) // pure and the most of the work: on all cores
 	parallel(len(paths), func(lo, hi int) {
@@ -154,6 +159,23 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 		return todo, st.markPending(t, pending)
 	}
 	return todo, nil
+}
+
+// dropRefused removes the state file this State refused, and the list of
+// files being written beside it, before the run writes anything.
+func (st *State) dropRefused(t Target) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.refused {
+		return nil
+	}
+	for _, name := range []string{st.name, st.name + pendingSuffix} {
+		if err := t.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("publish: removing the state refused: %w", err)
+		}
+	}
+	st.refused = false
+	return nil
 }
 
 // parallel calls fn on slices [lo, hi) of [0, n), one per core.
