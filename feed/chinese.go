@@ -2,6 +2,7 @@ package feed
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -34,6 +35,30 @@ var chineseList = func() map[string]*Chinese {
 	}
 	return m
 }()
+
+// chineseLangs is the language tag of the text each conversion gives
+// (BCP 47): Traditional or Simplified script, and the region whose words
+// it takes.
+var chineseLangs = map[string]string{
+	"s2t": "zh-Hant", "t2s": "zh-Hans",
+	"s2tw": "zh-Hant-TW", "s2twp": "zh-Hant-TW", "t2tw": "zh-Hant-TW",
+	"s2hk": "zh-Hant-HK", "t2hk": "zh-Hant-HK",
+	"tw2s": "zh-Hans", "tw2sp": "zh-Hans", "hk2s": "zh-Hans",
+}
+
+// Lang is the language tag of text in language tag once converted: a
+// Chinese tag (zh, zh-CN, zh-Hant-TW...) becomes the conversion's; any
+// other is as it was.
+func (c *Chinese) Lang(tag string) string {
+	if len(tag) >= 2 && strings.EqualFold(tag[:2], "zh") && (len(tag) == 2 || tag[2] == '-' || tag[2] == '_') {
+		return chineseLangs[c.name]
+	}
+	return tag
+}
+
+// langAttr finds the lang attributes of HTML made by the templates and
+// the sanitiser, which quote every attribute value with ".
+var langAttr = regexp.MustCompile(`\blang="([^"]*)"`)
 
 // ChineseConversion returns the conversion named name (s2t, t2s, s2tw,
 // s2twp, ...), its dictionaries loaded, or an error naming those there
@@ -182,6 +207,7 @@ func tagName(s string) string {
 func (c *Chinese) item(it *item, pr *prepared) *item {
 	post := *pr.post
 	post.Title = c.Text(post.Title)
+	post.Lang = c.Lang(post.Lang)
 	post.Tags = c.texts(post.Tags)
 	cp := *pr
 	cp.post = &post
@@ -233,6 +259,9 @@ func (c *Chinese) ConvertPage(f *File) *File {
 		return f
 	}
 	body := c.HTML(string(f.Body))
+	body = langAttr.ReplaceAllStringFunc(body, func(a string) string {
+		return `lang="` + c.Lang(a[len(`lang="`):len(a)-1]) + `"`
+	})
 	if body == string(f.Body) {
 		return f
 	}

@@ -80,3 +80,28 @@ func BenchmarkChineseS2T(b *testing.B) {
 		c.HTML(s)
 	}
 }
+
+// A converted page says what it now holds: its Chinese lang attributes
+// take the conversion's tag; others stay.
+func TestChineseLang(t *testing.T) {
+	tests := []struct{ conv, in, want string }{
+		{"s2t", "zh-CN", "zh-Hant"},
+		{"s2t", "zh", "zh-Hant"},
+		{"s2twp", "zh-cn", "zh-Hant-TW"},
+		{"t2s", "zh-Hant-TW", "zh-Hans"},
+		{"s2hk", "ZH_CN", "zh-Hant-HK"},
+		{"s2t", "en", "en"},
+		{"s2t", "zha", "zha"}, // Zhuang, not Chinese
+		{"s2t", "", ""},
+	}
+	for _, tc := range tests {
+		if got := chinese(t, tc.conv).Lang(tc.in); got != tc.want {
+			t.Errorf("%s: Lang(%q) = %q, want %q", tc.conv, tc.in, got, tc.want)
+		}
+	}
+	page := &File{Type: "text/html; charset=utf-8", Body: []byte(`<html lang="zh-CN"><li lang="en">English</li><article lang="zh-CN">简体</article></html>`)}
+	want := `<html lang="zh-Hant"><li lang="en">English</li><article lang="zh-Hant">簡體</article></html>`
+	if got := string(chinese(t, "s2t").ConvertPage(page).Body); got != want {
+		t.Errorf("ConvertPage:\n%s\nwant\n%s", got, want)
+	}
+}
