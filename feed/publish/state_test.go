@@ -136,40 +136,19 @@ func TestStateTimes(t *testing.T) {
 func TestStatePendingAfterKill(t *testing.T) {
 	out := t.TempDir()
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	cfg := feed.Config{URL: "https://example.com/"}
 	a := testPost("a.md", "A", "x")
 	edited := testPost("a.md", "A edited", "x")
 	edited.Sum = "other"
-	siteA, _ := feed.BuildLean([]*loader.Post{a}, cfg, now)
+	want := writeWithState(t, out, "fp", a, now)
+	killedRun(t, out, "fp", edited, now)
+
 	d, _ := OpenDir(out)
-	if _, err := Write(siteA, d, Options{State: LoadState(d, BuildState, "fp", nil), Now: now}); err != nil {
-		t.Fatal(err)
-	}
-	d.Close()
-	want, _ := os.ReadFile(filepath.Join(out, "rss.xml"))
-
-	// The killed run: its plan, then one file written, then nothing.
-	d, _ = OpenDir(out)
-	st := LoadState(d, BuildState, "fp", nil)
-	siteB, _ := feed.BuildLean([]*loader.Post{edited}, cfg, now)
-	paths := siteB.Paths()
-	files := make([]string, len(paths))
-	for i, p := range paths {
-		files[i], _ = fileName(p)
-	}
-	if _, err := st.plan(siteB, d, paths, files); err != nil {
-		t.Fatal(err)
-	}
-	d.WriteFile("rss.xml", bodyAt(t, siteB, "/rss.xml"))
-	d.Close()
-
-	d, _ = OpenDir(out)
 	defer d.Close()
-	st = LoadState(d, BuildState, "fp", nil)
+	st := LoadState(d, BuildState, "fp", nil)
 	if st.clean {
 		t.Errorf("a state with files pending read as clean")
 	}
-	siteA, _ = feed.BuildLean([]*loader.Post{a}, cfg, now)
+	siteA, _ := feed.BuildLean([]*loader.Post{a}, killCfg, now)
 	if _, err := Write(siteA, d, Options{State: st, Now: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -221,40 +200,55 @@ func TestStateCodec(t *testing.T) {
 func TestStateRefusedThenKilled(t *testing.T) {
 	out := t.TempDir()
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	cfg := feed.Config{URL: "https://example.com/"}
 	a := testPost("a.md", "A", "x")
 	other := testPost("a.md", "A elsewhere", "x")
 	other.Sum = "other"
-	siteA, _ := feed.BuildLean([]*loader.Post{a}, cfg, now)
+	want := writeWithState(t, out, "fp", a, now)
+	killedRun(t, out, "another fp", other, now)
+
 	d, _ := OpenDir(out)
-	if _, err := Write(siteA, d, Options{State: LoadState(d, BuildState, "fp", nil), Now: now}); err != nil {
-		t.Fatal(err)
-	}
-	d.Close()
-	want, _ := os.ReadFile(filepath.Join(out, "rss.xml"))
-
-	// The killed run, of another configuration: its plan, one file, no more.
-	d, _ = OpenDir(out)
-	st := LoadState(d, BuildState, "another fp", nil)
-	siteB, _ := feed.BuildLean([]*loader.Post{other}, cfg, now)
-	paths := siteB.Paths()
-	files := make([]string, len(paths))
-	for i, p := range paths {
-		files[i], _ = fileName(p)
-	}
-	if _, err := st.plan(siteB, d, paths, files); err != nil {
-		t.Fatal(err)
-	}
-	d.WriteFile("rss.xml", bodyAt(t, siteB, "/rss.xml"))
-	d.Close()
-
-	d, _ = OpenDir(out)
 	defer d.Close()
-	siteA, _ = feed.BuildLean([]*loader.Post{a}, cfg, now)
+	siteA, _ := feed.BuildLean([]*loader.Post{a}, killCfg, now)
 	if _, err := Write(siteA, d, Options{State: LoadState(d, BuildState, "fp", nil), Now: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(filepath.Join(out, "rss.xml")); !bytes.Equal(got, want) {
 		t.Errorf("rss.xml kept the killed run's bytes:\n%s\nwant\n%s", got, want)
 	}
+}
+
+// killCfg is the site of the kill tests.
+var killCfg = feed.Config{URL: "https://example.com/"}
+
+// writeWithState writes the site of post into out with a state of
+// fingerprint fp, and returns the rss.xml written.
+func writeWithState(t *testing.T, out, fp string, post *loader.Post, now time.Time) []byte {
+	t.Helper()
+	site, _ := feed.BuildLean([]*loader.Post{post}, killCfg, now)
+	d, _ := OpenDir(out)
+	defer d.Close()
+	if _, err := Write(site, d, Options{State: LoadState(d, BuildState, fp, nil), Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := os.ReadFile(filepath.Join(out, "rss.xml"))
+	return body
+}
+
+// killedRun is a run of the site of post into out, with a state of
+// fingerprint fp, killed after its plan and one file written.
+func killedRun(t *testing.T, out, fp string, post *loader.Post, now time.Time) {
+	t.Helper()
+	d, _ := OpenDir(out)
+	defer d.Close()
+	st := LoadState(d, BuildState, fp, nil)
+	site, _ := feed.BuildLean([]*loader.Post{post}, killCfg, now)
+	paths := site.Paths()
+	files := make([]string, len(paths))
+	for i, p := range paths {
+		files[i], _ = fileName(p)
+	}
+	if _, err := st.plan(site, d, paths, files); err != nil {
+		t.Fatal(err)
+	}
+	d.WriteFile("rss.xml", bodyAt(t, site, "/rss.xml"))
 }
