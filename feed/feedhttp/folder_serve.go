@@ -96,32 +96,21 @@ func sendEntry(w http.ResponseWriter, r *http.Request, fo *Folder, e *fileEntry)
 	if of != nil && of != absent {
 		etag = of.etag
 	}
-	hdr["Etag"] = etag
-	hdr["Last-Modified"] = e.mod
-	hdr["Cache-Control"] = e.cc
-	hdr["Vary"] = varyValue
-	if e.link != nil {
-		hdr["Link"] = e.link
-	}
+	setValidators(hdr, etag, e.mod, e.cc, e.link)
 	if notModified(r, e.etag[0], e.modTime, etag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return http.StatusNotModified, 0, true
 	}
 	if of == nil || of == absent {
 		if of = fo.open(e, ""); of == nil {
-			for _, k := range []string{"Etag", "Last-Modified", "Cache-Control", "Vary", "Link"} {
+			for _, k := range validatorHeaders {
 				delete(hdr, k)
 			}
 			return 0, 0, false
 		}
 	}
 	defer of.release()
-	hdr["Content-Type"] = e.typ
-	hdr["X-Content-Type-Options"] = nosniffValue
-	hdr["Accept-Ranges"] = bytesValue
-	if of.enc != nil {
-		hdr["Content-Encoding"] = of.enc
-	}
+	setContent(hdr, e.typ, of.enc)
 	body := io.NewSectionReader(of.f, 0, of.size)
 	if _, ok := r.Header["Range"]; ok {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}

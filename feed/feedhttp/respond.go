@@ -26,23 +26,12 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 			v, enc = &e.gz, gzipValue
 		}
 	}
-	hdr["Etag"] = v.etag
-	hdr["Last-Modified"] = e.mod
-	hdr["Cache-Control"] = e.cacheControl()
-	hdr["Vary"] = varyValue
-	if e.link != nil {
-		hdr["Link"] = e.link
-	}
+	setValidators(hdr, v.etag, e.mod, e.cacheControl(), e.link)
 	if notModified(r, e.f.ETag, e.modTime, v.etag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return http.StatusNotModified, 0
 	}
-	hdr["Content-Type"] = e.typ
-	hdr["X-Content-Type-Options"] = nosniffValue
-	hdr["Accept-Ranges"] = bytesValue
-	if enc != nil {
-		hdr["Content-Encoding"] = enc
-	}
+	setContent(hdr, e.typ, enc)
 	if _, ok := r.Header["Range"]; ok {
 		return serveRange(w, r, e.modTime, v.body)
 	}
@@ -68,6 +57,32 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int64) {
 	}
 	n, _ := w.Write(v.body)
 	return http.StatusOK, int64(n)
+}
+
+// setValidators sets the headers a conditional request is answered by,
+// and those that go with them on a 304.
+func setValidators(hdr http.Header, etag, mod, cc, link []string) {
+	hdr["Etag"] = etag
+	hdr["Last-Modified"] = mod
+	hdr["Cache-Control"] = cc
+	hdr["Vary"] = varyValue
+	if link != nil {
+		hdr["Link"] = link
+	}
+}
+
+// validatorHeaders are the headers setValidators may set.
+var validatorHeaders = []string{"Etag", "Last-Modified", "Cache-Control", "Vary", "Link"}
+
+// setContent sets the headers of a body of type typ, in encoding enc
+// (nil: none).
+func setContent(hdr http.Header, typ, enc []string) {
+	hdr["Content-Type"] = typ
+	hdr["X-Content-Type-Options"] = nosniffValue
+	hdr["Accept-Ranges"] = bytesValue
+	if enc != nil {
+		hdr["Content-Encoding"] = enc
+	}
 }
 
 // serveFile answers with a File made for this request (a filtered feed,
