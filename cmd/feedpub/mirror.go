@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,66 +21,35 @@ type mirror struct {
 	log        *slog.Logger
 	retryAfter time.Duration
 
-	mu   sync.Mutex
-	next *feed.Site // waiting; guarded by mu
-	kick chan struct{}
+	next *latest[*feed.Site] // the Site waiting
 
 	uploads, failures atomic.Int64
 }
 
 func newMirror(url string, opt publish.BucketOptions, log *slog.Logger) *mirror {
-	return &mirror{url: url, opt: opt, log: log, retryAfter: 30 * time.Second, kick: make(chan struct{}, 1)}
+	return &mirror{url: url, opt: opt, log: log, retryAfter: 30 * time.Second, next: newLatest[*feed.Site]()}
 }
 
 // offer hands s over to be published; it never blocks.
-func (m *mirror) offer(s *feed.Site) {
-	m.mu.Lock()
-	m.next = s
-	m.mu.Unlock()
-	m.wake()
-}
-
-func (m *mirror) wake() {
-	select {
-	case m.kick <- struct{}{}:
-	default:
-	}
-}
+func (m *mirror) offer(s *feed.Site) { m.next.offer(s) }
 
 // run publishes what is offered until ctx is done.
-func (m *mirror) run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
+func (m *mirror) run(ctx context.Context) { m.next.run(ctx, func(s *feed.Site) { m.upload(ctx, s) }) }
+
+// upload publishes s; a failure is logged, counted and tried again after
+// retryAfter unless a newer Site comes meanwhile.
+func (m *mirror) upload(ctx context.Context, s *feed.Site) {
+	st, err := publish.Upload(ctx, s, m.url, m.opt)
+	if err != nil {
+		if ctx.Err() != nil {
 			return
-		case <-m.kick:
 		}
-		m.mu.Lock()
-		s := m.next
-		m.next = nil
-		m.mu.Unlock()
-		if s == nil {
-			continue
-		}
-		st, err := publish.Upload(ctx, s, m.url, m.opt)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			n := m.failures.Add(1)
-			m.log.Error("publishing to the bucket failed; serving goes on", "bucket", m.url, "error", err, "failures", n)
-			time.AfterFunc(m.retryAfter, func() {
-				m.mu.Lock()
-				if m.next == nil {
-					m.next = s
-				}
-				m.mu.Unlock()
-				m.wake()
-			})
-			continue
-		}
-		m.uploads.Add(1)
-		m.log.Info("published to the bucket", "bucket", m.url, "uploaded", st.Uploaded, "unchanged", st.Unchanged,
-			"deleted", st.Deleted, "bytes", st.Bytes, "duration", st.Elapsed.Round(time.Millisecond))
+		n := m.failures.Add(1)
+		m.log.Error("publishing to the bucket failed; serving goes on", "bucket", m.url, "error", err, "failures", n)
+		time.AfterFunc(m.retryAfter, func() { m.next.offerIfNone(s) })
+		return
 	}
+	m.uploads.Add(1)
+	m.log.Info("published to the bucket", "bucket", m.url, "uploaded", st.Uploaded, "unchanged", st.Unchanged,
+		"deleted", st.Deleted, "bytes", st.Bytes, "duration", st.Elapsed.Round(time.Millisecond))
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"feedpub/feed"
@@ -33,46 +32,31 @@ const pagerIndexEvery = 2 * time.Second
 // after every page. A newer Site's offer replaces the one under way.
 type pager struct {
 	s    *server
-	kick chan struct{}
+	next *latest[pageOffer]
+}
 
-	mu    sync.Mutex // guards the offer
+// pageOffer is the pages paths of site, to be made as of now.
+type pageOffer struct {
 	site  *feed.Site
 	paths []string
 	now   time.Time
 }
 
-func newPager(s *server) *pager { return &pager{s: s, kick: make(chan struct{}, 1)} }
+func newPager(s *server) *pager { return &pager{s: s, next: newLatest[pageOffer]()} }
 
 // offer asks for the pages paths of site, made as of now.
 func (pg *pager) offer(site *feed.Site, paths []string, now time.Time) {
-	pg.mu.Lock()
-	pg.site, pg.paths, pg.now = site, paths, now
-	pg.mu.Unlock()
-	select {
-	case pg.kick <- struct{}{}:
-	default:
-	}
+	pg.next.offer(pageOffer{site, paths, now})
 }
 
 // run writes what is offered until ctx is done.
 func (pg *pager) run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-pg.kick:
-			pg.write(ctx)
-		}
-	}
+	pg.next.run(ctx, func(o pageOffer) { pg.write(ctx, o.site, o.paths, o.now) })
 }
 
 // write writes the pages of the last offer, until it is written or a
 // newer Site is published; then the state is saved and the index told.
-func (pg *pager) write(ctx context.Context) {
-	pg.mu.Lock()
-	site, paths, now := pg.site, pg.paths, pg.now
-	pg.paths = nil
-	pg.mu.Unlock()
+func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now time.Time) {
 	if len(paths) == 0 {
 		return
 	}
