@@ -30,6 +30,7 @@ type item struct {
 	// Atomic: a served Site reads them while a build sets or drops them.
 	prep   atomic.Pointer[prepared]
 	page   atomic.Pointer[postFile] // its page for people (Site.File), with the neighbours it links to
+	key    atomic.Pointer[pageKey]  // its page's key (Site.Key), with the neighbours it was made with
 	prepMu sync.Mutex               // one making of prep at a time
 
 	mu  sync.Mutex       // guards enc: feeds are encoded in parallel, and served Sites read it

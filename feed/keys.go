@@ -29,19 +29,13 @@ func (s *Site) Key(p string) string {
 	case !ok:
 		return ""
 	case it != nil:
-		k := keyBuf{b: make([]byte, 0, 256)}
-		k.str("post")
-		k.item(it)
 		older, newer := s.neighbours(it)
-		for _, n := range []*item{older, newer} {
-			if n == nil {
-				k.int(-1)
-				continue
-			}
-			k.str(n.slug)
-			k.str(n.post.Title)
+		if pk := it.key.Load(); pk != nil && pk.older == older && pk.newer == newer {
+			return pk.key
 		}
-		return k.sum()
+		key := postKey(it, older, newer)
+		it.key.Store(&pageKey{older: older, newer: newer, key: key})
+		return key
 	case sf.ch == nil:
 		return ""
 	case sf.arch > 0:
@@ -56,6 +50,32 @@ func (s *Site) Key(p string) string {
 	k.int(int64(sf.f))
 	if sf.f == formatAtom {
 		k.tombstones(sf.ch)
+	}
+	return k.sum()
+}
+
+// A pageKey is the key of an item's page as last made, with the items
+// it was made with as older and newer: an item never changes, so the key
+// holds while they are the same, and a rebuild hashes again only the
+// pages of the posts that changed or got new neighbours.
+type pageKey struct {
+	older, newer *item
+	key          string
+}
+
+// postKey is the key of the page of it between older and newer.
+func postKey(it, older, newer *item) string {
+	var buf [512]byte
+	k := keyBuf{b: buf[:0]}
+	k.str("post")
+	k.item(it)
+	for _, n := range [...]*item{older, newer} {
+		if n == nil {
+			k.int(-1)
+			continue
+		}
+		k.str(n.slug)
+		k.str(n.post.Title)
 	}
 	return k.sum()
 }

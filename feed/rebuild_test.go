@@ -106,6 +106,14 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 		{"time goes back", func(ps []*loader.Post) []*loader.Post {
 			return ps
 		}, now.Add(4 * time.Hour), nil},
+		{"an old post dated anew moves to the top", func(ps []*loader.Post) []*loader.Post {
+			ps[100] = clone(ps[100])
+			ps[100].Date = now.Add(90 * time.Minute)
+			return ps
+		}, now.Add(2 * time.Hour), nil},
+		{"a post deleted", func(ps []*loader.Post) []*loader.Post {
+			return append(ps[:50:50], ps[51:]...)
+		}, now.Add(2 * time.Hour), nil},
 		{"same slug from another folder", func(ps []*loader.Post) []*loader.Post {
 			c := clone(ps[9])
 			c.Path = "other/" + path.Base(c.Path)
@@ -136,6 +144,13 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 				}
 				if g, w := fileAt(t, got, p).Body, fileAt(t, want, p).Body; !bytes.Equal(g, w) {
 					t.Errorf("%s: got %d bytes from the rebuild, want the %d bytes of a fresh build", p, len(g), len(w))
+				}
+			}
+			// Keys tell a publisher which files to make: a rebuild's,
+			// kept where they hold, are a fresh build's, for every path.
+			for _, p := range want.Paths() {
+				if g, w := got.Key(p), want.Key(p); g != w {
+					t.Errorf("%s: got key %q from the rebuild, want the fresh build's %q", p, g, w)
 				}
 			}
 			for _, p := range st.same {
