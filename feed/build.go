@@ -27,6 +27,7 @@ type Builder struct {
 	items        map[*loader.Post]*item
 	order        []*item                      // the last build's items, newest first
 	bySlug       []*item                      // the last build's items, by slug
+	postPaths    []string                     // the paths of their pages, sorted
 	slugs        map[string]string            // by path: the slug of each post's page
 	slugPaths    []string                     // sorted, that slugs were made for
 	termNums     map[string]int               // term.key() -> its number, for channels
@@ -77,7 +78,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	chans := b.channels(items, fresh, gone)
 	removals := b.tombstones(chans, now)
 	site := &Site{paths: map[string]siteFile{}, NextDue: pl.next, Posts: len(items), r: b.r, channels: chans,
-		lean: b.lean, posts: b.bySlug, removals: removals}
+		lean: b.lean, posts: b.bySlug, postPaths: b.postPaths, removals: removals}
 	if b.lean {
 		if err := b.prepareLean(site); err != nil {
 			return nil, err
@@ -220,8 +221,22 @@ func (b *Builder) sortItems(fresh, gone []*item) []*item {
 	if len(fresh) > 0 || len(gone) > 0 {
 		bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
 		b.bySlug = mergeFunc(without(b.bySlug, gone, bySlug), slices.SortedFunc(slices.Values(fresh), bySlug), bySlug)
+		b.postPaths = mergeStrings(withoutStrings(b.postPaths, postPaths(gone)), postPaths(fresh))
+	}
+	for i, it := range items { // see Site.neighbours
+		it.at.Store(int32(i))
 	}
 	return items
+}
+
+// postPaths is the sorted paths of the pages of items.
+func postPaths(items []*item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = postPath(it)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // postSlugs gives each post (by path) the slug of its page, from its file

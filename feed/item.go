@@ -31,6 +31,7 @@ type item struct {
 	prep   atomic.Pointer[prepared]
 	page   atomic.Pointer[postFile] // its page for people (Site.File), with the neighbours it links to
 	key    atomic.Pointer[pageKey]  // its page's key (Site.Key), with the neighbours it was made with
+	at     atomic.Int32             // its place among all items, newest first, in the latest build
 	prepMu sync.Mutex               // one making of prep at a time
 
 	mu  sync.Mutex       // guards enc: feeds are encoded in parallel, and served Sites read it

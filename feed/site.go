@@ -32,11 +32,12 @@ type Site struct {
 	Posts int
 
 	// Set by Build, then only read.
-	r        *renderer
-	paths    map[string]siteFile // every path but the pages of posts
-	channels []*channel          // all posts first, then categories by slug
-	posts    []*item             // sorted by slug: the pages of posts
-	encs     *chanEncs           // a lean Site's feeds made, each kept until taken; locks itself
+	r         *renderer
+	paths     map[string]siteFile // every path but the pages of posts
+	channels  []*channel          // all posts first, then categories by slug
+	posts     []*item             // sorted by slug: the pages of posts
+	postPaths []string            // the paths of their pages, sorted
+	encs      *chanEncs           // a lean Site's feeds made, each kept until taken; locks itself
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
 	lean bool
@@ -73,15 +74,12 @@ func newFile(body []byte, mediaType string, modified time.Time) *File {
 
 // Paths returns the site's paths in order, posts' pages included.
 func (s *Site) Paths() []string {
-	out := make([]string, 0, len(s.paths)+len(s.posts))
+	out := make([]string, 0, len(s.paths))
 	for p := range s.paths {
 		out = append(out, p)
 	}
-	for _, it := range s.posts {
-		out = append(out, postPath(it))
-	}
 	sort.Strings(out)
-	return out
+	return mergeStrings(out, s.postPaths) // kept sorted from build to build
 }
 
 // Made yields the files the Site holds made, by path: every feed and
