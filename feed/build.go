@@ -30,7 +30,7 @@ type Builder struct {
 	postPaths    []string                     // the paths of their pages, sorted
 	slugs        map[string]string            // by path: the slug of each post's page
 	slugPaths    []string                     // sorted, that slugs were made for
-	termNums     map[string]int               // term.key() -> its number, for channels
+	termNums     map[termID]int               // the number of each term, for channels
 	byNum        []*channel                   // the last build's channels of terms, by number
 	lastPosts    []*loader.Post               // the last build's posts, in its order
 	lastItems    []*item                      // lastItems[i] is the item of lastPosts[i], if it was due
@@ -47,8 +47,13 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newBuilder(r), nil
+}
+
+// newBuilder is a Builder with renderer r that has built nothing yet.
+func newBuilder(r *renderer) *Builder {
 	return &Builder{r: r, items: map[*loader.Post]*item{}, files: map[string]siteFile{},
-		feeds: map[string]*feedState{}, termNums: map[string]int{}}, nil
+		feeds: map[string]*feedState{}, termNums: map[termID]int{}}
 }
 
 // Build is a pure function of its arguments: the same posts, config and

@@ -44,10 +44,10 @@ func (b *Builder) termNumsOf(it *item) []int {
 	if it.termNums == nil && len(it.terms) > 0 {
 		it.termNums = make([]int, len(it.terms))
 		for k, t := range it.terms {
-			n, ok := b.termNums[t.key()]
+			n, ok := b.termNums[t.id()]
 			if !ok {
 				n = len(b.termNums)
-				b.termNums[t.key()] = n
+				b.termNums[t.id()] = n
 			}
 			it.termNums[k] = n
 		}
@@ -71,16 +71,20 @@ func (b *Builder) group(items []*item) []*channel {
 			ch := byNum[n]
 			if ch == nil {
 				ch = newChannel(it.terms[k])
+				ch.name = it.terms[k].name
 				byNum[n] = ch
+			}
+			if name := it.terms[k].name; name < ch.name {
+				ch.name = name
 			}
 			if m := len(ch.items); m == 0 || ch.items[m-1] != it {
 				ch.items = append(ch.items, it)
 			}
 		}
 	}
-	for n, ch := range byNum {
+	for _, ch := range byNum {
 		if ch != nil {
-			b.finish(ch, n)
+			b.finishNamed(ch)
 		}
 	}
 	return byNum
@@ -149,6 +153,11 @@ func (b *Builder) finish(ch *channel, n int) {
 			}
 		}
 	}
+	b.finishNamed(ch)
+}
+
+// finishNamed titles and dates ch, named already.
+func (b *Builder) finishNamed(ch *channel) {
 	mark := taxonomyList[ch.tax].mark
 	ch.title = b.r.Title + " · " + mark + ch.name
 	ch.description = fmt.Sprintf("%s: %s%s", b.r.Description, mark, ch.name)

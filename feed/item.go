@@ -83,8 +83,11 @@ type channel struct {
 // are in no feed's newest Limit.
 func newItem(p *loader.Post, slug string, taxes []int, slugs *slugCache) *item {
 	it := &item{post: p, slug: slug, terms: termsOf(p, taxes, slugs)}
-	for _, c := range p.Categories {
-		it.categories = append(it.categories, category{name: c, slug: slugs.slug(c)})
+	if len(p.Categories) > 0 {
+		it.categories = make([]category, len(p.Categories))
+		for i, c := range p.Categories {
+			it.categories[i] = category{name: c, slug: slugs.slug(c)}
+		}
 	}
 	return it
 }

@@ -68,13 +68,23 @@ type term struct {
 // dir is the folder of the term's feeds.
 func (t term) dir() string { return taxonomyList[t.tax].dir + t.slug + "/" }
 
-// key names the term among every taxonomy's.
-func (t term) key() string { return t.dir() }
+// A termID names a term among every taxonomy's: terms whose names give
+// one slug are one feed.
+type termID struct {
+	tax  int
+	slug string
+}
+
+func (t term) id() termID { return termID{t.tax, t.slug} }
 
 // termsOf lists the terms of post p in the taxonomies taxes, in their
 // order; names with nothing but spaces are none.
 func termsOf(p *loader.Post, taxes []int, slugs *slugCache) []term {
-	var out []term
+	n := 0
+	for _, tx := range taxes {
+		n += len(taxonomyList[tx].terms(p))
+	}
+	out := make([]term, 0, n)
 	for _, tx := range taxes {
 		for _, name := range taxonomyList[tx].terms(p) {
 			if strings.TrimSpace(name) != "" {
