@@ -219,28 +219,38 @@ func (b *Builder) forget(pl *placement) []*item {
 // sortItems returns the items newest first (the last order without the items
 // that went, merged with the new items sorted), and keeps them by slug
 // too, for the pages of posts.
+// The two orders are made side by side.
 func (b *Builder) sortItems(fresh, gone []*item) []*item {
+	var wg sync.WaitGroup
+	if len(fresh) > 0 || len(gone) > 0 {
+		fresh := slices.Clone(fresh)
+		wg.Go(func() {
+			bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
+			slices.SortFunc(fresh, bySlug)
+			b.bySlug = mergeFunc(without(b.bySlug, gone, bySlug), fresh, bySlug)
+			b.postPaths = mergeStrings(withoutStrings(b.postPaths, postPaths(gone)), postPaths(fresh))
+		})
+	}
 	slices.SortFunc(fresh, newerFirst)
 	items := mergeSorted(without(b.order, gone, newerFirst), fresh)
 	b.order = items
-	if len(fresh) > 0 || len(gone) > 0 {
-		bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
-		b.bySlug = mergeFunc(without(b.bySlug, gone, bySlug), slices.SortedFunc(slices.Values(fresh), bySlug), bySlug)
-		b.postPaths = mergeStrings(withoutStrings(b.postPaths, postPaths(gone)), postPaths(fresh))
-	}
 	for i, it := range items { // see Site.neighbours
 		it.at.Store(int32(i))
 	}
+	wg.Wait()
 	return items
 }
 
-// postPaths is the sorted paths of the pages of items.
+// postPaths is the sorted paths of the pages of items. In the order of
+// their slugs they are nearly so.
 func postPaths(items []*item) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i] = postPath(it)
 	}
-	slices.Sort(out)
+	if !slices.IsSorted(out) {
+		slices.Sort(out)
+	}
 	return out
 }
 
