@@ -39,6 +39,7 @@ type Builder struct {
 	feeds        map[string]*feedState        // by channel dir
 	chanPages    map[string]*channelPageState // by channel dir (pages.go)
 	indexEntries map[string]indexEntry        // by channel dir (pages.go)
+	chanKeys     *sync.Map                    // the last Site's (see Site.Key)
 }
 
 // NewBuilder checks cfg, fills its defaults and returns a Builder for it.
@@ -83,7 +84,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	chans := b.channels(items, fresh, gone)
 	removals := b.tombstones(chans, now)
 	site := &Site{paths: map[string]siteFile{}, NextDue: pl.next, Posts: len(items), r: b.r, channels: chans,
-		lean: b.lean, posts: b.bySlug, postPaths: b.postPaths, removals: removals}
+		lean: b.lean, posts: b.bySlug, postPaths: b.postPaths, removals: removals, chanKeys: b.keptChanKeys(chans)}
 	if b.lean {
 		if err := b.prepareLean(site); err != nil {
 			return nil, err

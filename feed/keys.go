@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 )
 
@@ -97,6 +98,22 @@ func (s *Site) archiveKey(sf siteFile) string {
 		k.item(it)
 	}
 	return k.sum()
+}
+
+// keptChanKeys is a new Site's map of channel keys, given those of the
+// last Site's channels that it has too: a channel never changes, nor its
+// key, and a rebuild makes few channels anew.
+func (b *Builder) keptChanKeys(chans []*channel) *sync.Map {
+	m := new(sync.Map)
+	if last := b.chanKeys; last != nil {
+		for _, ch := range chans {
+			if k, ok := last.Load(ch); ok {
+				m.Store(ch, k)
+			}
+		}
+	}
+	b.chanKeys = m
+	return m
 }
 
 // chanKey is the key of what every file of channel ch is made from.

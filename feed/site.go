@@ -45,7 +45,7 @@ type Site struct {
 	// content their feeds keep.
 	featured map[*item]bool
 	// chanKeys holds each channel's part of the keys of its files (Key).
-	chanKeys sync.Map  // *channel -> string
+	chanKeys *sync.Map // *channel -> string; those of channels it shares with the last Site are that Site's
 	removals []Removal // found by the build (Removals)
 }
 
