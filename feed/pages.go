@@ -271,13 +271,21 @@ func (b *Builder) renderPages(site *Site) error {
 	}
 	add("/", newFile(body, htmlType, chans[0].updated), nil)
 
+	taxRows := make(map[int][]byte, len(c.taxes))
 	for _, tx := range c.taxes {
 		p := taxPath(tx)
+		rows := taxonomyRows(tx, chans, b.taxRows[tx])
+		taxRows[tx] = rows
+		if old := b.files[p].file; old != nil && bytes.Equal(rows, b.taxRows[tx]) { // the same bytes
+			site.paths[p] = siteFile{file: old, f: -1}
+			continue
+		}
 		if body, err = c.renderTaxonomy(tx, chans); err != nil {
 			return fmt.Errorf("feed: %s: %w", p, err)
 		}
 		add(p, newFile(body, htmlType, chans[0].updated), nil)
 	}
+	b.taxRows = taxRows
 
 	body, err = b.opml(chans)
 	if err != nil {

@@ -115,6 +115,24 @@ type categoryRow struct {
 	Links             []pageLink
 }
 
+// taxonomyRows writes what the rows of the index of taxonomy tx are made
+// from, the one thing of its page that changes from build to build: a
+// page made from the same rows has the same bytes. last is the last
+// build's: its length is a good guess of the room needed.
+func taxonomyRows(tx int, chans []*channel, last []byte) []byte {
+	k := keyBuf{b: make([]byte, 0, len(last))}
+	for _, ch := range chans[1:] {
+		if ch.tax == tx {
+			k.str(ch.name)
+			k.str(ch.dir)
+			k.str(ch.title)
+			k.int(int64(len(ch.items)))
+			k.time(ch.updated)
+		}
+	}
+	return k.b
+}
+
 // renderTaxonomy makes the index of the terms of taxonomy tx among chans
 // (all posts first, then each taxonomy's terms by slug).
 func (c *renderer) renderTaxonomy(tx int, chans []*channel) ([]byte, error) {
