@@ -40,7 +40,7 @@ type Builder struct {
 	chanPages    map[string]*channelPageState // by channel dir (pages.go)
 	indexEntries map[string]indexEntry        // by channel dir (pages.go)
 	chanKeys     *sync.Map                    // the last Site's (see Site.Key)
-	taxRows      map[int][]byte               // by taxonomy: what its index page was made from (taxonomyRows)
+	rows         map[int][]byte               // by taxonomy, -1 for the index: what its page was made from (chanRows)
 }
 
 // NewBuilder checks cfg, fills its defaults and returns a Builder for it.

@@ -243,6 +243,53 @@ func (b *Builder) renderPages(site *Site) error {
 	}
 	b.chanPages = pages
 
+	rows := make(map[int][]byte, len(c.taxes)+1)
+	kept := func(tx int, ps ...string) bool { // pages listing the same rows as the last build's
+		rows[tx] = chanRows(tx, chans, b.rows[tx])
+		if !bytes.Equal(rows[tx], b.rows[tx]) {
+			return false
+		}
+		for _, p := range ps {
+			if b.files[p].file == nil {
+				return false
+			}
+		}
+		for _, p := range ps {
+			site.paths[p] = siteFile{file: b.files[p].file, f: -1}
+		}
+		return true
+	}
+	if !kept(-1, "/", opmlPath) {
+		body, err := b.renderIndex(chans)
+		if err != nil {
+			return fmt.Errorf("feed: index page: %w", err)
+		}
+		add("/", newFile(body, htmlType, chans[0].updated), nil)
+		body, err = b.opml(chans)
+		if err != nil {
+			return fmt.Errorf("feed: %s: %w", opmlPath, err)
+		}
+		add(opmlPath, newFile(body, opmlType, chans[0].updated), nil)
+	}
+	for _, tx := range c.taxes {
+		p := taxPath(tx)
+		if kept(tx, p) {
+			continue
+		}
+		body, err := c.renderTaxonomy(tx, chans)
+		if err != nil {
+			return fmt.Errorf("feed: %s: %w", p, err)
+		}
+		add(p, newFile(body, htmlType, chans[0].updated), nil)
+	}
+	b.rows = rows // with b.files: once the build is made
+	return nil
+}
+
+// renderIndex makes the index page of chans, rendering again only the
+// entries of the feeds that changed.
+func (b *Builder) renderIndex(chans []*channel) ([]byte, error) {
+	c := b.r
 	idx := indexPage{pageBase: c.base("/", c.Title)}
 	entries := make(map[string]indexEntry, len(chans))
 	for _, ch := range chans {
@@ -254,7 +301,7 @@ func (b *Builder) renderPages(site *Site) error {
 		if !ok || !e.view.same(&view) {
 			body, err := execute(c.tmpl, "feed-entry", view)
 			if err != nil {
-				return fmt.Errorf("feed: index page: %w", err)
+				return nil, err
 			}
 			e = indexEntry{view, template.HTML(body)}
 		}
@@ -263,36 +310,9 @@ func (b *Builder) renderPages(site *Site) error {
 	}
 	b.indexEntries = entries
 	if err := idx.makeFrame(); err != nil {
-		return fmt.Errorf("feed: index page: %w", err)
+		return nil, err
 	}
-	body, err := execute(c.tmpl, "index.html", idx)
-	if err != nil {
-		return fmt.Errorf("feed: index page: %w", err)
-	}
-	add("/", newFile(body, htmlType, chans[0].updated), nil)
-
-	taxRows := make(map[int][]byte, len(c.taxes))
-	for _, tx := range c.taxes {
-		p := taxPath(tx)
-		rows := taxonomyRows(tx, chans, b.taxRows[tx])
-		taxRows[tx] = rows
-		if old := b.files[p].file; old != nil && bytes.Equal(rows, b.taxRows[tx]) { // the same bytes
-			site.paths[p] = siteFile{file: old, f: -1}
-			continue
-		}
-		if body, err = c.renderTaxonomy(tx, chans); err != nil {
-			return fmt.Errorf("feed: %s: %w", p, err)
-		}
-		add(p, newFile(body, htmlType, chans[0].updated), nil)
-	}
-	b.taxRows = taxRows
-
-	body, err = b.opml(chans)
-	if err != nil {
-		return fmt.Errorf("feed: %s: %w", opmlPath, err)
-	}
-	add(opmlPath, newFile(body, opmlType, chans[0].updated), nil)
-	return nil
+	return execute(c.tmpl, "index.html", idx)
 }
 
 // channelPageState is what a feed's page was made from, so that a rebuild

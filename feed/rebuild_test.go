@@ -106,6 +106,12 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 		{"time goes back", func(ps []*loader.Post) []*loader.Post {
 			return ps
 		}, now.Add(4 * time.Hour), nil},
+		{"the newest post revised: the feeds' dates alone change", func(ps []*loader.Post) []*loader.Post {
+			i := slices.IndexFunc(ps, func(p *loader.Post) bool { return p.Title == "future" })
+			ps[i] = clone(ps[i])
+			ps[i].Updated = now.Add(100 * time.Minute)
+			return ps
+		}, now.Add(2 * time.Hour), nil},
 		{"an old post dated anew moves to the top", func(ps []*loader.Post) []*loader.Post {
 			ps[100] = clone(ps[100])
 			ps[100].Date = now.Add(90 * time.Minute)

@@ -115,17 +115,20 @@ type categoryRow struct {
 	Links             []pageLink
 }
 
-// taxonomyRows writes what the rows of the index of taxonomy tx are made
-// from, the one thing of its page that changes from build to build: a
-// page made from the same rows has the same bytes. last is the last
-// build's: its length is a good guess of the room needed.
-func taxonomyRows(tx int, chans []*channel, last []byte) []byte {
+// chanRows writes what the rows of a page listing feeds are made from,
+// the one thing of the index, the OPML list or the index of a taxonomy
+// that changes from build to build: a page made from the same rows has the
+// same bytes. It lists the channels of taxonomy tx, or all for tx -1 (the
+// all-posts feed first). last is the last build's, a good guess of the
+// room needed.
+func chanRows(tx int, chans []*channel, last []byte) []byte {
 	k := keyBuf{b: make([]byte, 0, len(last))}
-	for _, ch := range chans[1:] {
-		if ch.tax == tx {
+	for _, ch := range chans {
+		if tx < 0 || ch.tax == tx {
 			k.str(ch.name)
 			k.str(ch.dir)
 			k.str(ch.title)
+			k.str(ch.description)
 			k.int(int64(len(ch.items)))
 			k.time(ch.updated)
 		}
