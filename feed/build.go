@@ -2,7 +2,6 @@ package feed
 
 import (
 	"context"
-	"path"
 	"runtime"
 	"slices"
 	"strings"
@@ -28,8 +27,7 @@ type Builder struct {
 	order        []*item                      // the last build's items, newest first
 	bySlug       []*item                      // the last build's items, by slug
 	postPaths    []string                     // the paths of their pages, sorted
-	slugs        map[string]string            // by path: the slug of each post's page
-	slugPaths    []string                     // sorted, that slugs were made for
+	slugs        *slugTable                   // the slug of each post's page
 	termNums     map[termID]int               // the number of each term, for channels
 	byNum        []*channel                   // the last build's channels of terms, by number
 	lastPosts    []*loader.Post               // the last build's posts, in its order
@@ -103,7 +101,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 
 // placement is where the posts of a build stand against the last build's.
 type placement struct {
-	slugs map[string]string // by path: the slug of each post's page
+	slugs *slugTable // the slug of each post's page
 	// inPlace: the list is the last build's but for some places, the
 	// slugs are the same and time did not go back, so a post at the same
 	// place as before has the same item.
@@ -153,7 +151,7 @@ func (b *Builder) place(posts []*loader.Post, now time.Time) *placement {
 			if !p.Expires.IsZero() && (pl.next.IsZero() || p.Expires.Before(pl.next)) {
 				pl.next = p.Expires // it leaves the feeds then
 			}
-			if it := b.items[p]; it != nil && !it.gone && (!slugsChanged || it.slug == pl.slugs[p.Path]) {
+			if it := b.items[p]; it != nil && !it.gone && (!slugsChanged || it.slug == pl.slugs.of(i, p.Path)) {
 				pl.items[i] = it
 			} else {
 				pl.todo = append(pl.todo, i)
@@ -170,7 +168,7 @@ func (b *Builder) makeItems(posts []*loader.Post, pl *placement) []*item {
 	slugs := &slugCache{}
 	parallel(len(pl.todo), func(k int) {
 		p := posts[pl.todo[k]]
-		fresh[k] = newItem(p, pl.slugs[p.Path], b.r.taxes, slugs)
+		fresh[k] = newItem(p, pl.slugs.of(pl.todo[k], p.Path), b.r.taxes, slugs)
 	})
 	for k, it := range fresh {
 		b.items[it.post] = it
@@ -254,52 +252,6 @@ func postPaths(items []*item) []string {
 		slices.Sort(out)
 	}
 	return out
-}
-
-// postSlugs gives each post (by path) the slug of its page, from its file
-// name. Where two posts' names give one slug, the later path (in path
-// order) takes its folder into its slug as well, then a hash:
-// deterministic, and unchanged by other posts coming due. The slugs of the
-// last build are kept while the list of paths is the same.
-func (b *Builder) postSlugs(posts []*loader.Post) (slugs map[string]string, changed bool) {
-	if b.slugs != nil && len(posts) == len(b.slugPaths) {
-		same := true // posts in the order of the last paths (and so sorted)
-		for i, p := range posts {
-			if p.Path != b.slugPaths[i] {
-				same = false
-				break
-			}
-		}
-		if same {
-			return b.slugs, false
-		}
-	}
-	paths := make([]string, len(posts))
-	for i, p := range posts {
-		paths[i] = p.Path
-	}
-	if !slices.IsSorted(paths) {
-		slices.Sort(paths)
-	}
-	if b.slugs != nil && slices.Equal(paths, b.slugPaths) {
-		return b.slugs, false
-	}
-	out := make(map[string]string, len(paths))
-	taken := make(map[string]bool, len(paths))
-	for _, p := range paths {
-		name := strings.TrimSuffix(p, path.Ext(p))
-		s := Slug(path.Base(name))
-		if taken[s] {
-			s = Slug(strings.ReplaceAll(name, "/", "-"))
-		}
-		if taken[s] {
-			s = Slug(name + "-" + hash8(p))
-		}
-		taken[s] = true
-		out[p] = s
-	}
-	b.slugs, b.slugPaths = out, paths
-	return out, true
 }
 
 // parallel calls fn(0..n-1) on GOMAXPROCS goroutines, each taking the

@@ -80,13 +80,17 @@ func (t term) id() termID { return termID{t.tax, t.slug} }
 // termsOf lists the terms of post p in the taxonomies taxes, in their
 // order; names with nothing but spaces are none.
 func termsOf(p *loader.Post, taxes []int, slugs *slugCache) []term {
+	var buf [4][]string // the names of each taxonomy of taxes, read once
+	names := buf[:0]
 	n := 0
 	for _, tx := range taxes {
-		n += len(taxonomyList[tx].terms(p))
+		list := taxonomyList[tx].terms(p)
+		names = append(names, list)
+		n += len(list)
 	}
-	out := make([]term, 0, n)
-	for _, tx := range taxes {
-		for _, name := range taxonomyList[tx].terms(p) {
+	out := make([]term, 0, n) // at its size
+	for i, tx := range taxes {
+		for _, name := range names[i] {
 			if strings.TrimSpace(name) != "" {
 				out = append(out, term{tax: tx, name: name, slug: slugs.slug(name)})
 			}
