@@ -158,9 +158,8 @@ func BenchmarkRebuildOneChange100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, p := range site.Paths() {
-			site.Key(p)
-		}
+		paths := site.Paths()
+		site.KeysInto(make([]string, len(paths)), paths)
 	}
 	b.Run("serve", func(b *testing.B) {
 		bl, err := NewLeanBuilder(Config{})

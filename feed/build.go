@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,8 +24,7 @@ type Builder struct {
 	// What the last build made, for the next to keep.
 	items        map[*loader.Post]*item
 	order        []*item                      // the last build's items, newest first
-	bySlug       []*item                      // the last build's items, by slug
-	postPaths    []string                     // the paths of their pages, sorted
+	pages        pageList                     // the pages of the last build's items
 	slugs        *slugTable                   // the slug of each post's page
 	termNums     map[termID]int               // the number of each term, for channels
 	byNum        []*channel                   // the last build's channels of terms, by number
@@ -83,7 +81,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	chans := b.channels(items, fresh, gone)
 	removals := b.tombstones(chans, now)
 	site := &Site{paths: map[string]siteFile{}, NextDue: pl.next, Posts: len(items), r: b.r, channels: chans,
-		lean: b.lean, posts: b.bySlug, postPaths: b.postPaths, removals: removals, chanKeys: b.keptChanKeys(chans)}
+		lean: b.lean, pages: b.pages, removals: removals, chanKeys: b.keptChanKeys(chans)}
 	if b.lean {
 		if err := b.prepareLean(site); err != nil {
 			return nil, err
@@ -217,19 +215,13 @@ func (b *Builder) forget(pl *placement) []*item {
 }
 
 // sortItems returns the items newest first (the last order without the items
-// that went, merged with the new items sorted), and keeps them by slug
-// too, for the pages of posts.
-// The two orders are made side by side.
+// that went, merged with the new items sorted), and keeps the pages of
+// posts in the order of their paths too, made beside on another core.
 func (b *Builder) sortItems(fresh, gone []*item) []*item {
 	var wg sync.WaitGroup
 	if len(fresh) > 0 || len(gone) > 0 {
 		fresh := slices.Clone(fresh)
-		wg.Go(func() {
-			bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
-			slices.SortFunc(fresh, bySlug)
-			b.bySlug = mergeFunc(without(b.bySlug, gone, bySlug), fresh, bySlug)
-			b.postPaths = mergeStrings(withoutStrings(b.postPaths, postPaths(gone)), postPaths(fresh))
-		})
+		wg.Go(func() { b.pages = b.pages.without(gone).merge(pagesOf(fresh)) })
 	}
 	slices.SortFunc(fresh, newerFirst)
 	items := mergeSorted(without(b.order, gone, newerFirst), fresh)
@@ -239,19 +231,6 @@ func (b *Builder) sortItems(fresh, gone []*item) []*item {
 	}
 	wg.Wait()
 	return items
-}
-
-// postPaths is the sorted paths of the pages of items. In the order of
-// their slugs they are nearly so.
-func postPaths(items []*item) []string {
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = postPath(it)
-	}
-	if !slices.IsSorted(out) {
-		slices.Sort(out)
-	}
-	return out
 }
 
 // parallel calls fn(0..n-1) on GOMAXPROCS goroutines, each taking the

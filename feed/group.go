@@ -254,26 +254,3 @@ func mergeStrings(a, b []string) []string {
 	out = append(out, a[i:]...)
 	return append(out, b[j:]...)
 }
-
-// withoutStrings is list (sorted, no two the same) less the strings of
-// drop, as a new slice; list itself when it has none of them.
-func withoutStrings(list, drop []string) []string {
-	var at []int
-	for _, s := range drop {
-		if i, ok := slices.BinarySearch(list, s); ok {
-			at = append(at, i)
-		}
-	}
-	if len(at) == 0 {
-		return list
-	}
-	slices.Sort(at)
-	at = slices.Compact(at)
-	out := make([]string, 0, len(list)-len(at))
-	prev := 0
-	for _, i := range at {
-		out = append(out, list[prev:i]...)
-		prev = i + 1
-	}
-	return append(out, list[prev:]...)
-}

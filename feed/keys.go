@@ -30,13 +30,7 @@ func (s *Site) Key(p string) string {
 	case !ok:
 		return ""
 	case it != nil:
-		older, newer := s.neighbours(it)
-		if pk := it.key.Load(); pk != nil && pk.older == older && pk.newer == newer {
-			return pk.key
-		}
-		key := postKey(it, older, newer)
-		it.key.Store(&pageKey{older: older, newer: newer, key: key})
-		return key
+		return s.postKey(it)
 	case sf.ch == nil:
 		return ""
 	case sf.arch > 0:
@@ -64,8 +58,19 @@ type pageKey struct {
 	key          string
 }
 
-// postKey is the key of the page of it between older and newer.
-func postKey(it, older, newer *item) string {
+// postKey is the key of the page of it, kept with the item.
+func (s *Site) postKey(it *item) string {
+	older, newer := s.neighbours(it)
+	if pk := it.key.Load(); pk != nil && pk.older == older && pk.newer == newer {
+		return pk.key
+	}
+	key := pageKeyOf(it, older, newer)
+	it.key.Store(&pageKey{older: older, newer: newer, key: key})
+	return key
+}
+
+// pageKeyOf is the key of the page of it between older and newer.
+func pageKeyOf(it, older, newer *item) string {
 	var buf [512]byte
 	k := keyBuf{b: buf[:0]}
 	k.str("post")

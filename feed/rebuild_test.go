@@ -154,9 +154,20 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 			}
 			// Keys tell a publisher which files to make: a rebuild's,
 			// kept where they hold, are a fresh build's, for every path.
-			for _, p := range want.Paths() {
-				if g, w := got.Key(p), want.Key(p); g != w {
+			// KeysInto gives them too, for paths in order or not.
+			paths := want.Paths()
+			inOrder, reversed := make([]string, len(paths)), make([]string, len(paths))
+			got.KeysInto(inOrder, paths)
+			back := slices.Clone(paths)
+			slices.Reverse(back)
+			got.KeysInto(reversed, back)
+			for i, p := range paths {
+				w := want.Key(p)
+				if g := got.Key(p); g != w {
 					t.Errorf("%s: got key %q from the rebuild, want the fresh build's %q", p, g, w)
+				}
+				if inOrder[i] != w || reversed[len(paths)-1-i] != w {
+					t.Errorf("%s: KeysInto gives %q in order, %q in reverse; want %q as Key", p, inOrder[i], reversed[len(paths)-1-i], w)
 				}
 			}
 			for _, p := range st.same {

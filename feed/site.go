@@ -5,9 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"iter"
-	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 )
@@ -32,12 +30,11 @@ type Site struct {
 	Posts int
 
 	// Set by Build, then only read.
-	r         *renderer
-	paths     map[string]siteFile // every path but the pages of posts
-	channels  []*channel          // all posts first, then categories by slug
-	posts     []*item             // sorted by slug: the pages of posts
-	postPaths []string            // the paths of their pages, sorted
-	encs      *chanEncs           // a lean Site's feeds made, each kept until taken; locks itself
+	r        *renderer
+	paths    map[string]siteFile // every path but the pages of posts
+	channels []*channel          // all posts first, then categories by slug
+	pages    pageList            // the pages of posts
+	encs     *chanEncs           // a lean Site's feeds made, each kept until taken; locks itself
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
 	lean bool
@@ -79,7 +76,7 @@ func (s *Site) Paths() []string {
 		out = append(out, p)
 	}
 	sort.Strings(out)
-	return mergeStrings(out, s.postPaths) // kept sorted from build to build
+	return mergeStrings(out, s.pages.paths) // kept sorted from build to build
 }
 
 // Made yields the files the Site holds made, by path: every feed and
@@ -107,18 +104,10 @@ func (s *Site) lookup(p string) (sf siteFile, it *item, ok bool) {
 
 // post finds the item whose page is at path p.
 func (s *Site) post(p string) *item {
-	slug, ok := strings.CutPrefix(p, "/posts/")
-	if !ok {
-		return nil
+	if i := s.pages.find(p); i >= 0 {
+		return s.pages.items[i]
 	}
-	if slug, ok = strings.CutSuffix(slug, "/"); !ok {
-		return nil
-	}
-	i, found := slices.BinarySearchFunc(s.posts, slug, func(it *item, slug string) int { return strings.Compare(it.slug, slug) })
-	if !found {
-		return nil
-	}
-	return s.posts[i]
+	return nil
 }
 
 // PostPage reports whether the file at path p is the page of a post. A
