@@ -190,12 +190,13 @@ func newerFirst(a, b *item) int {
 // mergeSorted merges two lists sorted by newerFirst.
 func mergeSorted(a, b []*item) []*item { return mergeFunc(a, b, newerFirst) }
 
-// mergeFunc merges two lists sorted by cmp into a new one.
-func mergeFunc(a, b []*item, cmp func(a, b *item) int) []*item {
+// mergeFunc merges two lists sorted by cmp into a new one; a itself
+// when b is empty.
+func mergeFunc[T any](a, b []T, cmp func(a, b T) int) []T {
 	if len(b) == 0 {
 		return a
 	}
-	out := make([]*item, 0, len(a)+len(b))
+	out := make([]T, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		if cmp(b[j], a[i]) < 0 {
@@ -232,25 +233,4 @@ func without(list, drop []*item, cmp func(a, b *item) int) []*item {
 		prev = i + 1
 	}
 	return append(out, list[prev:]...)
-}
-
-// mergeStrings merges two sorted lists into a new one; a itself when b
-// is empty.
-func mergeStrings(a, b []string) []string {
-	if len(b) == 0 {
-		return a
-	}
-	out := make([]string, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if b[j] < a[i] {
-			out = append(out, b[j])
-			j++
-		} else {
-			out = append(out, a[i])
-			i++
-		}
-	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
 }

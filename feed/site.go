@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -76,7 +77,7 @@ func (s *Site) Paths() []string {
 		out = append(out, p)
 	}
 	sort.Strings(out)
-	return mergeStrings(out, s.pages.paths) // kept sorted from build to build
+	return mergeFunc(out, s.pages.paths, strings.Compare) // kept sorted from build to build
 }
 
 // Made yields the files the Site holds made, by path: every feed and
