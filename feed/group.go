@@ -39,10 +39,15 @@ func (b *Builder) channels(items, fresh, gone []*item) []*channel {
 
 // termNumsOf gives each term a number that lasts from build to build, and
 // each item the numbers of its terms: grouping then needs no map look-up
-// per item.
-func (b *Builder) termNumsOf(it *item) []int {
+// per item. They are taken from slab while it has room (one allocation
+// for the items of a first build, not one each).
+func (b *Builder) termNumsOf(it *item, slab *[]int) []int {
 	if it.termNums == nil && len(it.terms) > 0 {
-		it.termNums = make([]int, len(it.terms))
+		if n, s := len(it.terms), *slab; cap(s)-len(s) >= n {
+			it.termNums, *slab = s[len(s):len(s)+n:len(s)+n], s[:len(s)+n]
+		} else {
+			it.termNums = make([]int, n)
+		}
 		for k, t := range it.terms {
 			n, ok := b.termNums[t.id()]
 			if !ok {
@@ -63,8 +68,13 @@ func newChannel(t term) *channel {
 // group makes every term's channel from items, newest first.
 func (b *Builder) group(items []*item) []*channel {
 	var byNum []*channel
+	size := 0
 	for _, it := range items {
-		for k, n := range b.termNumsOf(it) {
+		size += len(it.terms)
+	}
+	slab := make([]int, 0, size)
+	for _, it := range items {
+		for k, n := range b.termNumsOf(it, &slab) {
 			if n >= len(byNum) {
 				byNum = append(byNum, make([]*channel, n+1-len(byNum))...)
 			}
@@ -96,12 +106,12 @@ func (b *Builder) group(items []*item) []*channel {
 func (b *Builder) regroup(fresh, gone []*item) []*channel {
 	touched := map[int]bool{}
 	for _, it := range gone {
-		for _, n := range b.termNumsOf(it) {
+		for _, n := range b.termNumsOf(it, new([]int)) {
 			touched[n] = true
 		}
 	}
 	for _, it := range fresh {
-		for _, n := range b.termNumsOf(it) {
+		for _, n := range b.termNumsOf(it, new([]int)) {
 			touched[n] = true
 		}
 	}
