@@ -67,8 +67,11 @@ func Build(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
 }
 
 // Build makes the Site for posts as of now. Its cost beyond the posts
-// that changed is a pass over the posts with a map look-up each: items,
-// their order and slugs are kept from the last build where they still hold.
+// that changed is a pass over the posts with a map look-up each, a pass
+// over the items setting their places, and copies of the lists they are
+// in: items, their order, slugs, the pages' paths, the channels with their
+// keys and the pages listing them are kept from the last build where they
+// still hold.
 func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
