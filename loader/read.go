@@ -127,11 +127,19 @@ func (rd *fileReader) load(f found, prev *cached) *cached {
 		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, rd.cfg.MaxSize)}}
 		return c
 	}
-	data, err := readFile(f.abs, c.size, rd.cfg.MaxSize)
-	if err != nil {
-		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
-		return c
-	}
+	return withBuffer(func(buf []byte) ([]byte, *cached) {
+		data, err := readFileInto(buf, f.abs, c.size, rd.cfg.MaxSize)
+		if err != nil {
+			c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
+			return nil, c
+		}
+		return data, rd.parsed(f, prev, c, data)
+	})
+}
+
+// parsed fills c, the entry of the file f (which the cache had as prev),
+// from its bytes data, which it keeps no reference to.
+func (rd *fileReader) parsed(f found, prev *cached, c *cached, data []byte) *cached {
 	sum := digest(data)
 	// With ModTimeDates a new modification time can change the post.
 	if prev != nil && prev.post != nil && !rd.cfg.ModTimeDates && prev.post.Sum == sum {
