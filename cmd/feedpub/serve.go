@@ -38,9 +38,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if os.Getenv("GOGC") == "" { // the setting is the process's: put it back after
-		defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
-	}
+	defer serveRuntime()()
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -65,6 +63,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // tighter than the default keeps its peak near that; make bench's serve
 // figures print what it gives.
 const serveGCPercent = 25
+
+// serveRuntime sets the collector's pace for serve, unless the
+// environment sets it, and returns what puts the old one back (the
+// setting is the process's).
+func serveRuntime() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(serveGCPercent)
+	return func() { debug.SetGCPercent(old) }
+}
 
 // run serves on ln until ctx is done, then shuts down within 5 seconds.
 func (s *server) run(ctx context.Context, ln net.Listener) error {
