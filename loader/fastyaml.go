@@ -161,7 +161,8 @@ func splitFlow(s string) []string {
 }
 
 // fastScalar reads a scalar written on one line at column col: quoted
-// ('it”s', or "text" without escapes) or plain. flow says it is an item
+// (in single quotes, a quote in it doubled, or in double quotes without
+// escapes) or plain. flow says it is an item
 // of a [list], where commas and brackets end a plain scalar.
 func fastScalar(s string, line, col int, flow bool) (*yaml.Node, bool) {
 	s = strings.TrimRight(s, " ")
