@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func titles(res *Result) []string {
@@ -318,10 +319,30 @@ func TestScanKeepsNoBuffer(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := *p
-			got.load, want.load = nil, nil
+			got.again, want.again = nil, nil
 			if !reflect.DeepEqual(&got, want) {
 				t.Errorf("budget %d: %s: got %+v\nwant %+v", budget, p.Path, &got, want)
 			}
+		}
+	}
+}
+
+// The posts of a scan share one copy of each category, tag and author
+// name: a folder names few, each many times.
+func TestScanSharesNames(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"0.md": "---\ntitle: a\ndate: 2024-01-02\ncategories: [金融, News]\ntags:\n - go\nauthor: 王小明\n---\nbody\n",
+		"1.md": "---\ntitle: b\ndate: 2024-01-02\ncategories:\n - '金融'\ntags: [go]\nauthor: '王小明'\n---\nbody\n",
+	})
+	res, err := New(Config{Root: root}).Scan(context.Background())
+	if err != nil || len(res.Posts) != 2 {
+		t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
+	}
+	a, b := res.Posts[0], res.Posts[1]
+	for _, pair := range [][2]string{{a.Categories[0], b.Categories[0]}, {a.Tags[0], b.Tags[0]}, {a.Author.Name, b.Author.Name}} {
+		if pair[0] != pair[1] || unsafe.StringData(pair[0]) != unsafe.StringData(pair[1]) {
+			t.Errorf("%q and %q: want one copy of the name, shared", pair[0], pair[1])
 		}
 	}
 }

@@ -55,12 +55,12 @@ const maxPooled = 256 << 10
 
 // withBuffer calls read with a buffer from readBufs, whose space read may
 // use for what it reads (and return), and puts that space back after.
-func withBuffer[T any](read func(buf []byte) ([]byte, T)) T {
+func withBuffer[T any](read func(buf []byte) ([]byte, T, error)) (T, error) {
 	bp := readBufs.Get().(*[]byte)
-	data, out := read(*bp)
+	data, out, err := read(*bp)
 	if cap(data) > cap(*bp) && cap(data) <= maxPooled {
 		*bp = data[:0]
 	}
 	readBufs.Put(bp)
-	return out
+	return out, err
 }
