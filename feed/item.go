@@ -21,8 +21,8 @@ type item struct {
 	// Set when the item is made, then only read.
 	post       *loader.Post // as the loader keeps it: maybe slim (see loader.Post.Full)
 	slug       string       // of the post's page, /posts/<slug>/
-	categories []category
-	terms      []term // the feeds of taxonomies it belongs to
+	categories []category // the post's, with their slugs: where it can, the first of terms
+	terms      []term     // the feeds of taxonomies it belongs to
 
 	// prep and page are kept while the item is among a feed's newest
 	// Limit (release drops them): the other posts of a large folder cost
@@ -41,7 +41,10 @@ type item struct {
 	termNums []int // Builder.termNums of its terms, made by termNumsOf
 }
 
-type category struct{ name, slug string }
+// A category is a post's category, with its slug: a term of the
+// categories taxonomy, so that an item's categories can be the first of
+// its terms rather than a copy.
+type category = term
 
 // prepared is what an item's page and feeds show, made from the whole
 // post: its body sanitised, and its links made absolute. It never changes
@@ -81,10 +84,32 @@ type channel struct {
 // are in no feed's newest Limit.
 func newItem(p *loader.Post, slug string, taxes []int, slugs *slugCache) *item {
 	it := &item{post: p, slug: slug, terms: termsOf(p, taxes, slugs)}
-	for _, c := range p.Categories {
-		it.categories = append(it.categories, category{name: c, slug: slugs.slug(c)})
-	}
+	it.categories = categoriesOf(p, it.terms, slugs)
 	return it
+}
+
+// categoriesOf is the categories of post p: the first of its terms where
+// those are its categories (the categories taxonomy comes first), made
+// now otherwise.
+func categoriesOf(p *loader.Post, terms []term, slugs *slugCache) []category {
+	n := len(p.Categories)
+	if n == 0 {
+		return nil
+	}
+	if len(terms) >= n {
+		same := true
+		for i, c := range p.Categories {
+			same = same && terms[i].tax == taxCategories && terms[i].name == c
+		}
+		if same {
+			return terms[:n:n] // full: an append never writes into terms
+		}
+	}
+	out := make([]category, n)
+	for i, c := range p.Categories {
+		out[i] = category{tax: taxCategories, name: c, slug: slugs.slug(c)}
+	}
+	return out
 }
 
 // A slugCache remembers the slugs of names for the items of one build: a
