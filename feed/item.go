@@ -21,8 +21,8 @@ type item struct {
 	// Set when the item is made, then only read.
 	post       *loader.Post // as the loader keeps it: maybe slim (see loader.Post.Full)
 	slug       string       // of the post's page, /posts/<slug>/
-	categories []category // the post's, with their slugs: where it can, the first of terms
-	terms      []term     // the feeds of taxonomies it belongs to
+	categories []category   // the post's, with their slugs: where it can, the first of terms
+	terms      []term       // the feeds of taxonomies it belongs to
 
 	// prep and page are kept while the item is among a feed's newest
 	// Limit (release drops them): the other posts of a large folder cost
