@@ -32,8 +32,11 @@ type item struct {
 	page   atomic.Pointer[postFile] // its page for people (Site.File), with the neighbours it links to
 	prepMu sync.Mutex               // one making of prep at a time
 
-	mu  sync.Mutex       // guards enc: feeds are encoded in parallel, and served Sites read it
-	enc [nFormats][]byte // guarded by mu
+	mu sync.Mutex // guards enc: feeds are encoded in parallel, and served Sites read it
+	// enc is its encoding in each format, made for the items among a
+	// feed's newest (nil for the others, most posts of a large folder);
+	// guarded by mu.
+	enc *[nFormats][]byte
 
 	// Guarded by Builder.mu: only a build reads or writes them.
 	gone     bool  // left the Builder: its post changed, went or is no longer due
@@ -202,8 +205,26 @@ func (it *item) release() {
 	it.prep.Store(nil)
 	it.page.Store(nil)
 	it.mu.Lock()
-	it.enc = [nFormats][]byte{}
+	it.enc = nil
 	it.mu.Unlock()
+}
+
+// encoding is the item's encoding in format f, nil if none is kept. The
+// caller holds mu.
+func (it *item) encoding(f int) []byte {
+	if it.enc == nil {
+		return nil
+	}
+	return it.enc[f]
+}
+
+// setEncoding keeps b as the item's encoding in format f. The caller holds
+// mu.
+func (it *item) setEncoding(f int, b []byte) {
+	if it.enc == nil {
+		it.enc = new([nFormats][]byte)
+	}
+	it.enc[f] = b
 }
 
 // details fills what a post's page and feeds show but its content.
