@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -38,7 +36,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	defer serveRuntime()()
+	mem := newMemoryLimit() // the setting is the process's: put it back after
+	defer mem.restore()
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -49,30 +48,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ln.Close()
 		return err
 	}
+	srv.mem = mem
+	mem.forPosts(srv.st.Posts()) // a restart: the state knows the folder
 	srv.handler.AccessLog = *accessLog
 	if *pub != "" {
 		srv.mirror = newMirror(*pub, bucket.options(cfg.site.TTL, false), log)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "seeds", cfg.load.Root, "schedule", cfg.spec)
 	return srv.run(ctx, ln)
-}
-
-// serveGCPercent is serve's GOGC (the environment's wins). serve holds
-// no feeds' bytes (it answers from the folder) but the posts' metadata
-// (the loader's, the state's, the builder's items): the collector paced
-// tighter than the default keeps its peak near that; make bench's serve
-// figures print what it gives.
-const serveGCPercent = 25
-
-// serveRuntime sets the collector's pace for serve, unless the
-// environment sets it, and returns what puts the old one back (the
-// setting is the process's).
-func serveRuntime() (restore func()) {
-	if os.Getenv("GOGC") != "" {
-		return func() {}
-	}
-	old := debug.SetGCPercent(serveGCPercent)
-	return func() { debug.SetGCPercent(old) }
 }
 
 // run serves on ln until ctx is done, then shuts down within 5 seconds.
