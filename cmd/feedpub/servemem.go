@@ -15,8 +15,8 @@ import (
 // by GOGC alone, the collector either ran dozens of times, scanning the
 // posts' metadata each time (half the CPU of the first build at GOGC 25),
 // or let the heap reach twice what is live. The limit only rises: to what
-// the folder's posts need (forPosts), and to half again the heap found
-// live (forLive), so that it never sits just above what serve holds, where
+// the folder's posts need (forPosts), and above the heap found live
+// (forLive), so that it never sits just above what serve holds, where
 // the collector would run without pause. nil (GOMEMLIMIT set) changes
 // nothing.
 type memoryLimit struct {
@@ -44,8 +44,9 @@ func serveMemoryLimit(n int) int64 { return 80<<20 + int64(n)*2<<10 }
 // forPosts raises the limit to what a folder of n posts needs.
 func (m *memoryLimit) forPosts(n int) { m.raise(serveMemoryLimit(n)) }
 
-// forLive raises the limit to half again the heap the last collection
-// found live.
+// forLive raises the limit, where the heap the last collection found live
+// comes near it, to a quarter again that heap and 32 MiB: room for a
+// rebuild's work.
 func (m *memoryLimit) forLive() {
 	if m == nil {
 		return
@@ -53,9 +54,12 @@ func (m *memoryLimit) forLive() {
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() == metrics.KindUint64 {
-		m.raise(int64(s[0].Value.Uint64()) * 3 / 2)
+		m.raise(liveLimit(int64(s[0].Value.Uint64())))
 	}
 }
+
+// liveLimit is the least limit for a live heap of live bytes.
+func liveLimit(live int64) int64 { return live*5/4 + 32<<20 }
 
 func (m *memoryLimit) raise(limit int64) {
 	if m == nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
@@ -160,5 +161,38 @@ func sampleHeap() func() (peak, live uint64) {
 		mu.Lock()
 		defer mu.Unlock()
 		return peak, live
+	}
+}
+
+// serve's memory limit only rises: to a folder's needs, and above the
+// heap found live; it is put back when serve stops.
+func TestMemoryLimitRises(t *testing.T) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOMEMLIMIT set: serve leaves the limit alone")
+	}
+	before := debug.SetMemoryLimit(-1)
+	m := newMemoryLimit()
+	if got, want := debug.SetMemoryLimit(-1), serveMemoryLimit(0); got != want {
+		t.Errorf("first limit %d, want %d", got, want)
+	}
+	m.forPosts(100000)
+	want := serveMemoryLimit(100000)
+	m.forPosts(10)
+	if got := debug.SetMemoryLimit(-1); got != want {
+		t.Errorf("after 100,000 posts then 10: limit %d, want %d (it never falls)", got, want)
+	}
+	m.raise(liveLimit(want))
+	if got := debug.SetMemoryLimit(-1); got != liveLimit(want) || got <= want {
+		t.Errorf("with a live heap at the limit: limit %d, want %d, above it", got, liveLimit(want))
+	}
+	m.restore()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("restored limit %d, want %d", got, before)
+	}
+	var none *memoryLimit // GOMEMLIMIT set
+	none.forPosts(1 << 30)
+	none.forLive()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("a nil limit changed the limit to %d", got)
 	}
 }
