@@ -431,6 +431,9 @@ func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item) ([]byt
 			Feed: rel(pg.Root, dir+formatList[0].file), FeedTitle: pg.T.feedOf(cat.name)})
 	}
 	pg.Frame = c.postFrame
+	if c.fastPosts {
+		return htmlChars(appendPostPage(make([]byte, 0, len(pr.content)+4096), &pg)), nil
+	}
 	return executeSized(c.tmpl, "post.html", pg, len(pr.content)+4096)
 }
 

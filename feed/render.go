@@ -17,6 +17,7 @@ type renderer struct {
 	postFrame *frame             // the frame of every post's page
 	taxes     []int              // the taxonomies published, rows of taxonomyList in order
 	tmpl      *template.Template // the pages' templates: the embedded ones, or Config.Templates over them
+	fastPosts bool               // tmpl makes posts' pages as the embedded templates do: appendPostPage makes them
 }
 
 // newRenderer checks cfg, fills its defaults and makes a renderer for it.
@@ -32,6 +33,7 @@ func newRenderer(cfg Config) (*renderer, error) {
 	if r.tmpl, err = pageTemplatesOf(cfg.Templates); err != nil {
 		return nil, err
 	}
+	r.fastPosts = fastPosts(r.tmpl) // before any execution escapes tmpl's trees
 	if r.postFrame, err = r.makePostFrame(); err != nil {
 		return nil, fmt.Errorf("feed: pages of posts: %w", err)
 	}

@@ -1,0 +1,111 @@
+package feed
+
+import (
+	"bytes"
+	"html/template"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// appendPostPage writes what html/template makes of the embedded
+// post.html, on pages of random values: every character html/template
+// escapes, URLs with every scheme and escape, and each optional part
+// present or not.
+func TestPostPageFast(t *testing.T) {
+	r, err := newRenderer(goldenConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.fastPosts {
+		t.Fatal("the embedded templates do not take the fast path")
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range 3000 {
+		pg := randomPostPage(rnd, r)
+		want, err := executeSized(pageTemplates, "post.html", pg, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := htmlChars(appendPostPage(nil, &pg)); !bytes.Equal(got, want) {
+			t.Fatalf("page %d: got\n%s\nwant\n%s", i, got, want)
+		}
+	}
+}
+
+// pieces are what random values are made of.
+var pieces = []string{"a", "Z", "9", " ", "中文", "é", "\x00", "\"", "&", "'", "+", "<", ">", "%", "%41", "%zz", "%4",
+	":", "/", "?", "#", "=", "(", ")", "\\", "\n", "\t", "\x7f", "\u0085", "\ufdd0", "\xff", "http:", "HTTPS:", "mailto:",
+	"javascript:", "data:", "//example.com", "https://example.com/a b", "../", "~", "!", "*", "[", "]", "{{"}
+
+func randomText(rnd *rand.Rand) string {
+	var b strings.Builder
+	for range rnd.IntN(6) {
+		b.WriteString(pieces[rnd.IntN(len(pieces))])
+	}
+	return b.String()
+}
+
+func randomPostPage(rnd *rand.Rand, r *renderer) postPage {
+	s := func() string { return randomText(rnd) }
+	maybe := func(v string) string {
+		if rnd.IntN(3) == 0 {
+			return ""
+		}
+		return v
+	}
+	pb := r.baseIn(postPath(&item{slug: "x"}), s(), r.postFrame.t)
+	pb.Frame, pb.Description, pb.SiteTitle, pb.Lang = r.postFrame, maybe(s()), s(), s()
+	if rnd.IntN(4) == 0 {
+		pb.Root, pb.Home = s(), s()
+	}
+	pg := postPage{pageBase: pb, Heading: s(), PostLang: s(), Author: s(), AuthorURL: maybe(s()), Image: maybe(s()),
+		Original: maybe(s()), Date: pageDate{ISO: s(), Text: s()}, Body: template.HTML(s())}
+	if rnd.IntN(2) == 0 {
+		pg.Revised = &pageDate{ISO: s(), Text: s()}
+	}
+	for range rnd.IntN(3) {
+		pg.Categories = append(pg.Categories, categoryView{Name: s(), Page: s(), Feed: s(), FeedTitle: s()})
+	}
+	if rnd.IntN(3) > 0 {
+		pg.Older = &navLink{Href: s(), Title: s()}
+	}
+	if rnd.IntN(3) > 0 {
+		pg.Newer = &navLink{Href: s(), Title: s()}
+	}
+	return pg
+}
+
+// Templates of the user's that change what a post's page shows (post.html,
+// or any file redefining a template it uses) turn the fast path off;
+// others leave it on.
+func TestFastPostsTemplates(t *testing.T) {
+	layout := string(mustRead("templates/layout.html"))
+	for _, tc := range []struct {
+		name  string
+		files fstest.MapFS
+		want  bool
+	}{
+		{"none", nil, true},
+		{"index", fstest.MapFS{"index.html": {Data: mustRead("templates/index.html")}}, true},
+		{"layout as embedded", fstest.MapFS{"layout.html": {Data: []byte(layout)}}, true},
+		{"post", fstest.MapFS{"post.html": {Data: []byte("<p>{{.Heading}}</p>")}}, false},
+		{"layout", fstest.MapFS{"layout.html": {Data: []byte(strings.Replace(layout, "<main>", "<main id=m>", 1))}}, false},
+		{"date redefined", fstest.MapFS{"channel.html": {Data: []byte(`{{define "date"}}{{.Text}}{{end}}`)}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := goldenConfig()
+			if tc.files != nil {
+				cfg.Templates = tc.files
+			}
+			r, err := newRenderer(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.fastPosts != tc.want {
+				t.Errorf("fastPosts: got %v, want %v", r.fastPosts, tc.want)
+			}
+		})
+	}
+}
