@@ -184,18 +184,18 @@ func TestPolicyInBrowser(t *testing.T) {
 	}
 }
 
-// escapeText must give back, through an XML parser, the very text it was
+// appendContent must give back, through an XML parser, the very text it was
 // given, CR and markup included.
 func TestEscapeTextRoundTrip(t *testing.T) {
 	for _, s := range []string{"", "plain", "a & b < c > d", "<p>x</p>\r\n]]>", "&amp;", "中文\r\r\n\t", strings.Repeat("<&>", 100)} {
 		var got struct {
 			Text string `xml:",chardata"`
 		}
-		if err := xml.Unmarshal([]byte("<x>"+escapeText(s)+"</x>"), &got); err != nil {
+		if err := xml.Unmarshal([]byte("<x>"+string(appendContent(nil, s))+"</x>"), &got); err != nil {
 			t.Fatalf("%q: %v", s, err)
 		}
 		if got.Text != s {
-			t.Errorf("escapeText(%q) reads back as %q", s, got.Text)
+			t.Errorf("appendContent(%q) reads back as %q", s, got.Text)
 		}
 	}
 }
