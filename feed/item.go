@@ -156,11 +156,15 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 	return pr
 }
 
-// sanitize is c.policy.Sanitize(s), written into a buffer of the size of
-// s: sanitising takes away, so the result is made whole, not grown.
+// sanitize is c.policy.Sanitize(s): sanitizeFast's where it can, else
+// written into a buffer of the size of s (sanitising takes away, so the
+// result is made whole, not grown).
 func (c *renderer) sanitize(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return s
+	}
+	if out, ok := sanitizeFast(s); ok {
+		return out
 	}
 	var b strings.Builder
 	b.Grow(len(s))
