@@ -2,13 +2,14 @@ package feed
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/flate"
 
 	"feedpub/loader"
 )
@@ -117,7 +118,9 @@ func (c *renderer) prepareKept(it *item) *prepared {
 	return full
 }
 
-// pack is content compressed (raw DEFLATE, fast), or nil if it cannot be.
+// pack is content compressed (raw DEFLATE, fast: klauspost's, which
+// makes and reads it in about two thirds of the standard library's time),
+// or nil if it cannot be.
 func pack(content string) []byte {
 	var b bytes.Buffer
 	w, _ := deflaters.Get().(*flate.Writer)
