@@ -32,6 +32,10 @@ func sanitizeFast(s string) (string, bool) {
 	var out []byte // made at the first byte that changes
 	last := 0      // s[last:] is not in out yet
 	for i := 0; i < len(s); {
+		if !sanitizeStops[s[i]] {
+			i++
+			continue
+		}
 		var esc string
 		switch s[i] {
 		case '<':
@@ -47,11 +51,8 @@ func sanitizeFast(s string) (string, bool) {
 			esc = "&gt;"
 		case '"':
 			esc = "&#34;"
-		case '\'':
+		default: // '\''
 			esc = "&#39;"
-		default:
-			i++
-			continue
 		}
 		if out == nil {
 			out = make([]byte, 0, len(s)+64)
@@ -66,6 +67,9 @@ func sanitizeFast(s string) (string, bool) {
 	}
 	return string(append(out, s[last:]...)), true
 }
+
+// sanitizeStops are the bytes sanitizeFast looks at.
+var sanitizeStops = [256]bool{'<': true, '&': true, 0: true, '\r': true, '>': true, '"': true, '\'': true}
 
 // plainTag is the length of the tag that t starts with when it is a start
 // or end tag of plainElements written plainly (<p>, </p>), a plain link's

@@ -113,17 +113,8 @@ func appendCDATA(b []byte, s string) []byte {
 func appendContent(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '\r':
-			esc = "&#xD;"
-		default:
+		esc := contentEscapes[s[i]]
+		if esc == "" {
 			continue
 		}
 		b = append(b, s[last:i]...)
@@ -133,56 +124,88 @@ func appendContent(b []byte, s string) []byte {
 	return append(b, s[last:]...)
 }
 
+// contentEscapes is what appendContent writes for each byte ("" for the
+// byte itself).
+var contentEscapes = [256]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '\r': "&#xD;"}
+
 // appendJSONString appends s as a JSON string as encoding/json writes it
 // with SetEscapeHTML(false): invalid UTF-8 as \ufffd, and U+2028 and
 // U+2029 escaped.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
-	valid := utf8.ValidString(s)
+	if !utf8.ValidString(s) {
+		return append(appendJSONInvalid(b, s), '"')
+	}
 	last := 0
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= utf8.RuneSelf {
-			width, rep := 1, ""
-			switch {
-			case valid && c != 0xe2:
-				i++
-				continue
-			case valid:
-				if i+2 >= len(s) || s[i+1] != 0x80 || s[i+2]&^1 != 0xa8 {
-					i++
-					continue
-				}
-				width, rep = 3, `\u202`+string(rune('8'+s[i+2]-0xa8))
-			default:
-				r, w := utf8.DecodeRuneInString(s[i:])
-				switch {
-				case r == utf8.RuneError && w == 1:
-					rep = `\ufffd`
-				case r == '\u2028', r == '\u2029':
-					width, rep = w, `\u202`+string(rune('8'+r-'\u2028'))
-				default:
-					i += w
-					continue
-				}
-			}
-			b = append(b, s[last:i]...)
-			b = append(b, rep...)
-			i += width
-			last = i
+		if !jsonStops[c] {
 			continue
 		}
-		if c >= 0x20 && c != '"' && c != '\\' {
-			i++
+		if c == 0xe2 { // U+2028 and U+2029 are E2 80 A8 and E2 80 A9
+			if i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xa8 {
+				b = append(b, s[last:i]...)
+				b = append(b, `\u202`...)
+				b = append(b, '8'+s[i+2]-0xa8)
+				i += 2
+				last = i + 1
+			}
 			continue
 		}
 		b = append(b, s[last:i]...)
 		b = appendJSONEscape(b, c)
-		i++
-		last = i
+		last = i + 1
 	}
 	b = append(b, s[last:]...)
 	return append(b, '"')
+}
+
+// jsonStops are the bytes of valid UTF-8 at which appendJSONString looks
+// closer: those JSON escapes, and the first of U+2028 and U+2029.
+var jsonStops = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'], t[0xe2] = true, true, true
+	return t
+}()
+
+// appendJSONInvalid is appendJSONString's loop for s that is not valid
+// UTF-8, rune by rune, without the quotes.
+func appendJSONInvalid(b []byte, s string) []byte {
+	last := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !jsonStops[c] {
+				i++
+				continue
+			}
+			b = append(b, s[last:i]...)
+			b = appendJSONEscape(b, c)
+			i++
+			last = i
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		rep := ""
+		switch {
+		case r == utf8.RuneError && w == 1:
+			rep = `\ufffd`
+		case r == '\u2028':
+			rep = `\u2028`
+		case r == '\u2029':
+			rep = `\u2029`
+		default:
+			i += w
+			continue
+		}
+		b = append(b, s[last:i]...)
+		b = append(b, rep...)
+		i += w
+		last = i
+	}
+	return append(b, s[last:]...)
 }
 
 // appendJSONEscape appends the escape of an ASCII byte that JSON strings
