@@ -391,6 +391,9 @@ func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 		}
 		pg.Items = append(pg.Items, view)
 	}
+	if c.fastChannels {
+		return htmlChars(appendChannelPage(make([]byte, 0, 4096+len(pg.Items)*512), &pg)), nil
+	}
 	return execute(c.tmpl, "channel.html", pg)
 }
 

@@ -16,39 +16,42 @@ import (
 // templates of the user's that change either page go through
 // html/template.
 
-// postTemplates are the templates a post's page executes: appendPostPage
-// writes their output, so it stands in for them only while they are the
+// postTemplates are the templates a post's page executes, and
+// channelTemplates a feed's page: appendPostPage and appendChannelPage
+// write their output, so they stand in for them only while they are the
 // embedded ones.
-var postTemplates = []string{"post.html", "head", "foot", "date"}
+var (
+	postTemplates    = []string{"post.html", "head", "foot", "date"}
+	channelTemplates = []string{"channel.html", "head", "foot", "date", "subscribe", "mediatype"}
+)
 
-// embeddedTrees is the parse tree of each of postTemplates as embedded,
-// as text, parsed again (pageTemplates' own may have been escaped by an
+// embeddedTrees is the parse tree of each of the embedded templates, as
+// text, parsed again (pageTemplates' own may have been escaped by an
 // execution since).
 var embeddedTrees = sync.OnceValue(func() map[string]string {
-	t := template.Must(template.ParseFS(templateFS, "templates/*.html"))
-	return treesOf(t)
+	return treesOf(template.Must(template.ParseFS(templateFS, "templates/*.html")))
 })
 
-// treesOf is the parse tree of each of postTemplates in t, as text.
+// treesOf is the parse tree of each template in t, as text, by name.
 func treesOf(t *template.Template) map[string]string {
-	out := make(map[string]string, len(postTemplates))
-	for _, n := range postTemplates {
-		if d := t.Lookup(n); d != nil && d.Tree != nil {
-			out[n] = d.Tree.Root.String()
+	out := map[string]string{}
+	for _, d := range t.Templates() {
+		if d.Tree != nil {
+			out[d.Name()] = d.Tree.Root.String()
 		}
 	}
 	return out
 }
 
-// fastPosts reports whether t makes the pages of posts as the embedded
-// templates do: t is the embedded set, or a set parsed over it (and not
-// executed yet) whose templates that a post's page uses are unchanged.
-func fastPosts(t *template.Template) bool {
+// asEmbedded reports whether the templates names of t are the embedded
+// ones: t is the embedded set, or a set parsed over it (and not executed
+// yet) in which they are unchanged.
+func asEmbedded(t *template.Template, names []string) bool {
 	if t == pageTemplates {
 		return true
 	}
 	want, got := embeddedTrees(), treesOf(t)
-	for _, n := range postTemplates {
+	for _, n := range names {
 		if got[n] == "" || got[n] != want[n] {
 			return false
 		}

@@ -77,22 +77,63 @@ func randomPostPage(rnd *rand.Rand, r *renderer) postPage {
 	return pg
 }
 
-// Templates of the user's that change what a post's page shows (post.html,
-// or any file redefining a template it uses) turn the fast path off;
-// others leave it on.
+// appendChannelPage writes what html/template makes of the embedded
+// channel.html, on pages of random values.
+func TestChannelPageFast(t *testing.T) {
+	r, err := newRenderer(goldenConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.fastChannels {
+		t.Fatal("the embedded templates do not take the fast path")
+	}
+	rnd := rand.New(rand.NewPCG(7, 8))
+	s := func() string { return randomText(rnd) }
+	maybe := func() string {
+		if rnd.IntN(3) == 0 {
+			return ""
+		}
+		return s()
+	}
+	for i := range 2000 {
+		pg := channelPage{pageBase: randomPostPage(rnd, r).pageBase, Heading: s(), Count: s(), More: maybe(),
+			Updated: pageDate{ISO: s(), Text: s()}}
+		for range rnd.IntN(4) {
+			pg.Links = append(pg.Links, pageLink{Href: s(), Kind: []string{"rss", "atom", "json", s()}[rnd.IntN(4)], Label: s()})
+		}
+		for range rnd.IntN(4) {
+			pg.Items = append(pg.Items, itemView{Title: s(), Page: s(), Image: maybe(), Author: maybe(), Summary: maybe(),
+				Lang: maybe(), Date: pageDate{ISO: s(), Text: s()}})
+		}
+		want, err := executeSized(pageTemplates, "channel.html", pg, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := htmlChars(appendChannelPage(nil, &pg)); !bytes.Equal(got, want) {
+			t.Fatalf("page %d: got\n%s\nwant\n%s", i, got, want)
+		}
+	}
+}
+
+// Templates of the user's that change what a post's or a feed's page
+// shows (post.html, channel.html, or any file redefining a template they
+// use) turn their fast path off; others leave it on.
 func TestFastPostsTemplates(t *testing.T) {
 	layout := string(mustRead("templates/layout.html"))
 	for _, tc := range []struct {
-		name  string
-		files fstest.MapFS
-		want  bool
+		name         string
+		files        fstest.MapFS
+		want         bool // fastPosts
+		wantChannels bool
 	}{
-		{"none", nil, true},
-		{"index", fstest.MapFS{"index.html": {Data: mustRead("templates/index.html")}}, true},
-		{"layout as embedded", fstest.MapFS{"layout.html": {Data: []byte(layout)}}, true},
-		{"post", fstest.MapFS{"post.html": {Data: []byte("<p>{{.Heading}}</p>")}}, false},
-		{"layout", fstest.MapFS{"layout.html": {Data: []byte(strings.Replace(layout, "<main>", "<main id=m>", 1))}}, false},
-		{"date redefined", fstest.MapFS{"channel.html": {Data: []byte(`{{define "date"}}{{.Text}}{{end}}`)}}, false},
+		{"none", nil, true, true},
+		{"index", fstest.MapFS{"index.html": {Data: mustRead("templates/index.html")}}, true, true},
+		{"layout as embedded", fstest.MapFS{"layout.html": {Data: []byte(layout)}}, true, true},
+		{"post", fstest.MapFS{"post.html": {Data: []byte("<p>{{.Heading}}</p>")}}, false, true},
+		{"channel", fstest.MapFS{"channel.html": {Data: []byte("<p>{{.Heading}}</p>")}}, true, false},
+		{"layout", fstest.MapFS{"layout.html": {Data: []byte(strings.Replace(layout, "<main>", "<main id=m>", 1))}}, false, false},
+		{"date redefined", fstest.MapFS{"index.html": {Data: []byte(`{{define "date"}}{{.Text}}{{end}}`)}}, false, false},
+		{"mediatype redefined", fstest.MapFS{"post.html": {Data: append(mustRead("templates/post.html"), `{{define "mediatype"}}x{{end}}`...)}}, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := goldenConfig()
@@ -105,6 +146,9 @@ func TestFastPostsTemplates(t *testing.T) {
 			}
 			if r.fastPosts != tc.want {
 				t.Errorf("fastPosts: got %v, want %v", r.fastPosts, tc.want)
+			}
+			if r.fastChannels != tc.wantChannels {
+				t.Errorf("fastChannels: got %v, want %v", r.fastChannels, tc.wantChannels)
 			}
 		})
 	}

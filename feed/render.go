@@ -17,7 +17,9 @@ type renderer struct {
 	postFrame *frame             // the frame of every post's page
 	taxes     []int              // the taxonomies published, rows of taxonomyList in order
 	tmpl      *template.Template // the pages' templates: the embedded ones, or Config.Templates over them
-	fastPosts bool               // tmpl makes posts' pages as the embedded templates do: appendPostPage makes them
+	// tmpl makes posts' pages, and feeds' pages, as the embedded
+	// templates do: appendPostPage and appendChannelPage make them.
+	fastPosts, fastChannels bool
 }
 
 // newRenderer checks cfg, fills its defaults and makes a renderer for it.
@@ -33,7 +35,8 @@ func newRenderer(cfg Config) (*renderer, error) {
 	if r.tmpl, err = pageTemplatesOf(cfg.Templates); err != nil {
 		return nil, err
 	}
-	r.fastPosts = fastPosts(r.tmpl) // before any execution escapes tmpl's trees
+	// Before any execution escapes tmpl's trees:
+	r.fastPosts, r.fastChannels = asEmbedded(r.tmpl, postTemplates), asEmbedded(r.tmpl, channelTemplates)
 	if r.postFrame, err = r.makePostFrame(); err != nil {
 		return nil, fmt.Errorf("feed: pages of posts: %w", err)
 	}
