@@ -1,8 +1,10 @@
 package feed
 
 import (
+	"html"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // Most posts are HTML of a few plain elements: paragraphs, headings, lists,
@@ -105,4 +107,48 @@ func plainLink(tag string) bool {
 	}
 	u, err := url.Parse(v)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.String() == v
+}
+
+// plainTextFast is plainText of HTML as sanitizeFast makes it: tags of
+// plainElements and links, and text whose only references are those
+// sanitizeFast writes. It reads it as html.Tokenizer does (one text token
+// between two tags), without one.
+func plainTextFast(body string, max int) string {
+	var b strings.Builder
+	space := false
+	n := 0
+	for i := 0; i < len(body) && n <= max; {
+		if body[i] == '<' {
+			end := strings.IndexByte(body[i:], '>') // there is one: see plainTag
+			name, closing := strings.CutPrefix(body[i+1:i+end], "/")
+			name, _, _ = strings.Cut(name, " ")
+			switch name {
+			case "p", "div", "li", "h1", "h2", "h3", "h4":
+				space = true
+			case "br", "tr":
+				space = space || !closing
+			}
+			i += end + 1
+			continue
+		}
+		j := strings.IndexByte(body[i:], '<')
+		if j < 0 {
+			j = len(body) - i
+		}
+		for _, r := range html.UnescapeString(body[i : i+j]) {
+			if unicode.IsSpace(r) {
+				space = true
+				continue
+			}
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+				n++
+			}
+			space = false
+			b.WriteRune(r)
+			n++
+		}
+		i += j
+	}
+	return truncate(b.String(), max)
 }

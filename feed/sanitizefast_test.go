@@ -10,9 +10,9 @@ import (
 	"feedpub/loader"
 )
 
-// sanitizeSlow is newPolicy's bluemonday alone: what sanitize gave before
+// bluemondaySanitize is newPolicy's bluemonday alone: what sanitize gave before
 // sanitizeFast.
-func sanitizeSlow(s string) string {
+func bluemondaySanitize(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return s
 	}
@@ -30,7 +30,7 @@ func TestSanitizeFast(t *testing.T) {
 	for e := range plainElements {
 		tags = append(tags, "<"+e+">", "</"+e+">")
 	}
-	texts := []string{"x", "中文", " ", "\n", "'", "\"", ">", "<", "&", "&amp;", "&nbsp;", "\x00", "\r", "\t", "\xff", "]]>", "\u00a0"}
+	texts := []string{"x", "中文", " ", "\n", "\u3000", "\u00a0", "word ", " two words ", "'", "\"", ">", "<", "&", "&amp;", "&nbsp;", "\x00", "\r", "\t", "\xff", "]]>", "\u00a0"}
 	odd := []string{`<a href="https://example.com/a?b=1">`, `<a href="http://example.com/">`, `<a href="https://example.com/a b">`,
 		`<a href="HTTPS://example.com/">`, `<a href="javascript:alert(1)">`, `<a href="/rel">`, `<a href="https://example.com/%zz">`,
 		`<a href="https://例子.com/">`, `<a href="https://example.com/'">`, `<a>`, `</a>`, `<a href='https://example.com/'>`,
@@ -51,10 +51,11 @@ func TestSanitizeFast(t *testing.T) {
 			}
 		}
 		body := b.String()
-		if _, ok := sanitizeFast(body); ok {
+		if out, ok := sanitizeFast(body); ok {
 			fast++
+			checkPlainTextFast(t, out)
 		}
-		if got, want := r.sanitize(body), sanitizeSlow(body); got != want {
+		if got, want := r.sanitize(body), bluemondaySanitize(body); got != want {
 			t.Fatalf("body %d %q: got %q, want bluemonday's %q", i, body, got, want)
 		}
 	}
@@ -81,8 +82,21 @@ func TestSanitizeFastGen(t *testing.T) {
 		got, ok := sanitizeFast(p.Body)
 		if !ok {
 			t.Errorf("%s: not taken by the fast path", p.Path)
-		} else if want := sanitizeSlow(p.Body); got != want {
+		} else if want := bluemondaySanitize(p.Body); got != want {
 			t.Errorf("%s: got %q, want %q", p.Path, got, want)
+		} else {
+			checkPlainTextFast(t, got)
+		}
+	}
+}
+
+// checkPlainTextFast fails unless plainTextFast reads the output of
+// sanitizeFast as plainText does, cut at every length around its own.
+func checkPlainTextFast(t *testing.T, out string) {
+	t.Helper()
+	for _, max := range []int{0, 1, 2, 3, 5, 8, 13, 40, 140, 1 << 20} {
+		if got, want := plainTextFast(out, max), plainText(out, max); got != want {
+			t.Fatalf("plainTextFast(%q, %d) = %q, plainText gives %q", out, max, got, want)
 		}
 	}
 }
