@@ -112,9 +112,11 @@ func plainLink(tag string) bool {
 // plainTextFast is plainText of HTML as sanitizeFast makes it: tags of
 // plainElements and links, and text whose only references are those
 // sanitizeFast writes. It reads it as html.Tokenizer does (one text token
-// between two tags), without one.
+// between two tags), without one, and stops at the character after max:
+// truncate looks no further.
 func plainTextFast(body string, max int) string {
 	var b strings.Builder
+	b.Grow(min(len(body), 4*max+8))
 	space := false
 	n := 0
 	for i := 0; i < len(body) && n <= max; {
@@ -136,7 +138,10 @@ func plainTextFast(body string, max int) string {
 			j = len(body) - i
 		}
 		for _, r := range html.UnescapeString(body[i : i+j]) {
-			if unicode.IsSpace(r) {
+			if n > max {
+				break
+			}
+			if isSpace(r) {
 				space = true
 				continue
 			}
@@ -151,4 +156,13 @@ func plainTextFast(body string, max int) string {
 		i += j
 	}
 	return truncate(b.String(), max)
+}
+
+// isSpace is unicode.IsSpace, without a table search for the characters
+// of most scripts.
+func isSpace(r rune) bool {
+	if r <= 0xff {
+		return unicode.IsSpace(r)
+	}
+	return r == 0x1680 || 0x2000 <= r && r <= 0x200a || r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode"
 
 	"feedpub/internal/gen"
 	"feedpub/loader"
@@ -97,6 +98,14 @@ func checkPlainTextFast(t *testing.T, out string) {
 	for _, max := range []int{0, 1, 2, 3, 5, 8, 13, 40, 140, 1 << 20} {
 		if got, want := plainTextFast(out, max), plainText(out, max); got != want {
 			t.Fatalf("plainTextFast(%q, %d) = %q, plainText gives %q", out, max, got, want)
+		}
+	}
+}
+
+func TestIsSpace(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if isSpace(r) != unicode.IsSpace(r) {
+			t.Fatalf("isSpace(%U) = %v, unicode.IsSpace says %v", r, isSpace(r), unicode.IsSpace(r))
 		}
 	}
 }
