@@ -159,25 +159,24 @@ func appendPostNav(b []byte, pg *postPage) []byte {
 	b = append(b, "\n<nav class=\"postnav\" aria-label=\""...)
 	b = appendEscaped(b, pg.T.PostNav)
 	b = append(b, "\">"...)
-	if l := pg.Older; l != nil {
-		b = append(b, "\n<a href=\""...)
-		b = appendURLAttr(b, l.Href)
-		b = append(b, "\" rel=\"prev\" class=\"older\"><span class=\"label\">"...)
-		b = appendEscaped(b, pg.T.Older)
-		b = append(b, "</span> "...)
-		b = appendEscaped(b, l.Title)
-		b = append(b, "</a>"...)
+	if pg.Older != nil {
+		b = appendNavLink(b, pg.Older, "prev", "older", pg.T.Older)
 	}
-	if l := pg.Newer; l != nil {
-		b = append(b, "\n<a href=\""...)
-		b = appendURLAttr(b, l.Href)
-		b = append(b, "\" rel=\"next\" class=\"newer\"><span class=\"label\">"...)
-		b = appendEscaped(b, pg.T.Newer)
-		b = append(b, "</span> "...)
-		b = appendEscaped(b, l.Title)
-		b = append(b, "</a>"...)
+	if pg.Newer != nil {
+		b = appendNavLink(b, pg.Newer, "next", "newer", pg.T.Newer)
 	}
 	return append(b, "\n</nav>"...)
+}
+
+// appendNavLink appends post.html's link to a neighbour l.
+func appendNavLink(b []byte, l *navLink, rel, class, label string) []byte {
+	b = append(b, "\n<a href=\""...)
+	b = appendURLAttr(b, l.Href)
+	b = append(b, "\" rel=\""+rel+"\" class=\""+class+"\"><span class=\"label\">"...)
+	b = appendEscaped(b, label)
+	b = append(b, "</span> "...)
+	b = appendEscaped(b, l.Title)
+	return append(b, "</a>"...)
 }
 
 // appendDate appends layout.html's "date" of d.

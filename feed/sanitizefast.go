@@ -112,8 +112,7 @@ func plainLink(tag string) bool {
 // plainTextFast is plainText of HTML as sanitizeFast makes it: tags of
 // plainElements and links, and text whose only references are those
 // sanitizeFast writes. It reads it as html.Tokenizer does (one text token
-// between two tags), without one, and stops at the character after max:
-// truncate looks no further.
+// between two tags), without one.
 func plainTextFast(body string, max int) string {
 	var b strings.Builder
 	b.Grow(min(len(body), 4*max+8))
@@ -137,22 +136,7 @@ func plainTextFast(body string, max int) string {
 		if j < 0 {
 			j = len(body) - i
 		}
-		for _, r := range html.UnescapeString(body[i : i+j]) {
-			if n > max {
-				break
-			}
-			if isSpace(r) {
-				space = true
-				continue
-			}
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-				n++
-			}
-			space = false
-			b.WriteRune(r)
-			n++
-		}
+		n = appendWords(&b, html.UnescapeString(body[i:i+j]), &space, n, max)
 		i += j
 	}
 	return truncate(b.String(), max)

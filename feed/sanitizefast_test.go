@@ -92,12 +92,18 @@ func TestSanitizeFastGen(t *testing.T) {
 }
 
 // checkPlainTextFast fails unless plainTextFast reads the output of
-// sanitizeFast as plainText does, cut at every length around its own.
+// sanitizeFast as plainText does, cut at every length around its own, and
+// both give the whole text cut (they stop reading after max characters).
 func checkPlainTextFast(t *testing.T, out string) {
 	t.Helper()
+	whole := plainText(out, 1<<30)
 	for _, max := range []int{0, 1, 2, 3, 5, 8, 13, 40, 140, 1 << 20} {
-		if got, want := plainTextFast(out, max), plainText(out, max); got != want {
+		got, want := plainTextFast(out, max), plainText(out, max)
+		if got != want {
 			t.Fatalf("plainTextFast(%q, %d) = %q, plainText gives %q", out, max, got, want)
+		}
+		if cut := truncate(whole, max); want != cut {
+			t.Fatalf("plainText(%q, %d) = %q, the whole text cut is %q", out, max, want, cut)
 		}
 	}
 }
