@@ -8,8 +8,7 @@ import (
 )
 
 // gorilla/feeds' Atom structs, extended: xml:lang, several links (self and
-// alternate), categories with a term, published dates, and entries
-// encoded elsewhere and spliced in.
+// alternate), and entries encoded elsewhere (atomEntry) and spliced in.
 type atomDoc struct {
 	feeds.AtomFeed
 	Lang     string           `xml:"xml:lang,attr,omitempty"`
@@ -20,11 +19,6 @@ type atomDoc struct {
 	ATNS     string           `xml:"xmlns:at,attr,omitempty"` // with tombstones (tombstone.go)
 	Deleted  []atomDeleted    `xml:"at:deleted-entry"`
 	Entries  []byte           `xml:",innerxml"`
-}
-
-type atomCategory struct {
-	Term  string `xml:"term,attr"`
-	Label string `xml:"label,attr,omitempty"`
 }
 
 // rfc3339 writes t in the site's zone, or in UTC where the zone's offset
@@ -38,6 +32,9 @@ func rfc3339(c *Config, t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
+// atomEntry encodes an item as gorilla/feeds' AtomEntry would be,
+// extended: xml:lang, categories with a term and a label, published dates,
+// and the content escaped by appendContent (see xmltext.go).
 func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := pr.urls()
 	esc := &xmlEscapes

@@ -284,3 +284,8 @@ func randomItem(rnd *rand.Rand) (*item, *prepared) {
 		author: loader.Author{Name: s(), Email: pick("", "a@example.com", s()), URL: pick("", "https://example.com/me", s())}}
 	return it, pr
 }
+
+type atomCategory struct {
+	Term  string `xml:"term,attr"`
+	Label string `xml:"label,attr,omitempty"`
+}

@@ -9,6 +9,9 @@ import (
 
 const jsonFeedVersion = "https://jsonfeed.org/version/1.1"
 
+// jsonItem encodes an item as a JSON Feed 1.1 item: id, url, title,
+// content_html (or content_text), summary, image, dates, authors, tags
+// and language, in that order, empty ones left out (see xmltext.go).
 func jsonItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := pr.urls()
 	b := make([]byte, 0, len(pr.content)+2*len(pr.summary)+1024)

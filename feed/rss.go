@@ -12,8 +12,7 @@ import (
 )
 
 // gorilla/feeds' RSS structs, extended: an atom:link to the feed itself,
-// one category element per category, dc:creator for authors without an
-// e-mail address, and items encoded elsewhere and spliced in.
+// and items encoded elsewhere (rssItem) and spliced in.
 type rssDoc struct {
 	XMLName   xml.Name `xml:"rss"`
 	Version   string   `xml:"version,attr"`
@@ -44,6 +43,9 @@ type rssSelf struct {
 // rfc822 is RFC 822 with a four-digit year, in GMT, as RSS wants.
 func rfc822(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:05") + " GMT" }
 
+// rssItem encodes an item as gorilla/feeds' RssItem would be, extended:
+// one category element per category, and dc:creator for authors without
+// an e-mail address (see xmltext.go).
 func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := pr.urls()
 	esc := &rssEscapes
