@@ -21,8 +21,8 @@ type item struct {
 	// Set when the item is made, then only read.
 	post       *loader.Post // as the loader keeps it: maybe slim (see loader.Post.Full)
 	slug       string       // of the post's page, /posts/<slug>/
-	categories []category
-	terms      []term // the feeds of taxonomies it belongs to
+	categories []category   // the post's, with their slugs: where it can, the first of terms
+	terms      []term       // the feeds of taxonomies it belongs to
 
 	// prep and page are kept while the item is among a feed's newest
 	// Limit (release drops them): the other posts of a large folder cost
@@ -32,8 +32,11 @@ type item struct {
 	page   atomic.Pointer[postFile] // its page for people (Site.File), with the neighbours it links to
 	prepMu sync.Mutex               // one making of prep at a time
 
-	mu  sync.Mutex       // guards enc: feeds are encoded in parallel, and served Sites read it
-	enc [nFormats][]byte // guarded by mu
+	mu sync.Mutex // guards enc: feeds are encoded in parallel, and served Sites read it
+	// enc is its encoding in each format, made for the items among a
+	// feed's newest (nil for the others, most posts of a large folder);
+	// guarded by mu.
+	enc *[nFormats][]byte
 
 	// Guarded by Builder.mu: only a build reads or writes them.
 	gone     bool  // left the Builder: its post changed, went or is no longer due
@@ -41,7 +44,10 @@ type item struct {
 	termNums []int // Builder.termNums of its terms, made by termNumsOf
 }
 
-type category struct{ name, slug string }
+// A category is a post's category, with its slug: a term of the
+// categories taxonomy, so that an item's categories can be the first of
+// its terms rather than a copy.
+type category = term
 
 // prepared is what an item's page and feeds show, made from the whole
 // post: its body sanitised, and its links made absolute. It never changes
@@ -81,10 +87,32 @@ type channel struct {
 // are in no feed's newest Limit.
 func newItem(p *loader.Post, slug string, taxes []int, slugs *slugCache) *item {
 	it := &item{post: p, slug: slug, terms: termsOf(p, taxes, slugs)}
-	for _, c := range p.Categories {
-		it.categories = append(it.categories, category{name: c, slug: slugs.slug(c)})
-	}
+	it.categories = categoriesOf(p, it.terms, slugs)
 	return it
+}
+
+// categoriesOf is the categories of post p: the first of its terms where
+// those are its categories (the categories taxonomy comes first), made
+// now otherwise.
+func categoriesOf(p *loader.Post, terms []term, slugs *slugCache) []category {
+	n := len(p.Categories)
+	if n == 0 {
+		return nil
+	}
+	if len(terms) >= n {
+		same := true
+		for i, c := range p.Categories {
+			same = same && terms[i].tax == taxCategories && terms[i].name == c
+		}
+		if same {
+			return terms[:n:n] // full: an append never writes into terms
+		}
+	}
+	out := make([]category, n)
+	for i, c := range p.Categories {
+		out[i] = category{tax: taxCategories, name: c, slug: slugs.slug(c)}
+	}
+	return out
 }
 
 // A slugCache remembers the slugs of names for the items of one build: a
@@ -201,8 +229,26 @@ func (it *item) release() {
 	it.prep.Store(nil)
 	it.page.Store(nil)
 	it.mu.Lock()
-	it.enc = [nFormats][]byte{}
+	it.enc = nil
 	it.mu.Unlock()
+}
+
+// encoding is the item's encoding in format f, nil if none is kept. The
+// caller holds mu.
+func (it *item) encoding(f int) []byte {
+	if it.enc == nil {
+		return nil
+	}
+	return it.enc[f]
+}
+
+// setEncoding keeps b as the item's encoding in format f. The caller holds
+// mu.
+func (it *item) setEncoding(f int, b []byte) {
+	if it.enc == nil {
+		it.enc = new([nFormats][]byte)
+	}
+	it.enc[f] = b
 }
 
 // details fills what a post's page and feeds show but its content.
