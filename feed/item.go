@@ -159,6 +159,7 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		p = it.post
 	}
 	pr := c.details(p, it.slug)
+	fast := false // content made by sanitizeFast, and XML-clean as it came
 	body, berr := p.LoadBody()
 	if err != nil || berr != nil {
 		var kept bool
@@ -169,12 +170,22 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		// as a raw control character, which XML (and CDATA) cannot
 		// carry. The encoders rely on content being XML-clean from here.
 		linkURL, _ := url.Parse(pr.link)
-		pr.content = xmlText(c.sanitize(absolutize(body, linkURL)))
+		abs := absolutize(body, linkURL)
+		san, ok := sanitizeFast(abs)
+		if fast = ok; !ok {
+			san = c.sanitizeSlow(abs)
+		}
+		pr.content = xmlText(san)
+		fast = fast && pr.content == san
 	}
 	if p.Summary != "" {
 		pr.summary = plainText(p.Summary, 4*c.Summary)
 	}
-	if pr.summary == "" { // none given, or one of markup alone
+	switch {
+	case pr.summary != "":
+	case fast: // none given, or one of markup alone
+		pr.summary = plainTextFast(pr.content, c.Summary)
+	default:
 		pr.summary = plainText(pr.content, c.Summary)
 	}
 	if p != it.post {
@@ -186,9 +197,22 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 	return pr
 }
 
-// sanitize is c.policy.Sanitize(s), written into a buffer of the size of
-// s: sanitising takes away, so the result is made whole, not grown.
+// sanitize is c.policy.Sanitize(s): sanitizeFast's where it can, else
+// written into a buffer of the size of s (sanitising takes away, so the
+// result is made whole, not grown).
 func (c *renderer) sanitize(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return s
+	}
+	if out, ok := sanitizeFast(s); ok {
+		return out
+	}
+	return c.sanitizeSlow(s)
+}
+
+// sanitizeSlow is c.policy.Sanitize(s), written into a buffer of the size
+// of s.
+func (c *renderer) sanitizeSlow(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return s
 	}

@@ -419,6 +419,9 @@ func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 		}
 		pg.Items = append(pg.Items, view)
 	}
+	if c.fastChannels {
+		return htmlChars(appendChannelPage(make([]byte, 0, 4096+len(pg.Items)*512), &pg)), nil
+	}
 	return execute(c.tmpl, "channel.html", pg)
 }
 
@@ -427,7 +430,9 @@ func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 // in time (older, newer: nil at either end).
 func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item) ([]byte, error) {
 	p := postPath(it)
-	pg := postPage{pageBase: c.baseIn(p, pr.post.Title+" · "+c.Title, c.postFrame.t), Heading: pr.post.Title,
+	pb := c.postBase
+	pb.Title = pr.post.Title + " · " + c.Title
+	pg := postPage{pageBase: pb, Heading: pr.post.Title,
 		PostLang: postLang(pr.post.Lang), Author: pr.author.Name, AuthorURL: pr.author.URL, Image: pr.image,
 		Body: template.HTML(pr.content)}
 	pg.Date = pg.date(c, it.post.Date)
@@ -458,17 +463,21 @@ func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item) ([]byt
 		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir),
 			Feed: rel(pg.Root, dir+formatList[0].file), FeedTitle: pg.T.feedOf(cat.name)})
 	}
-	pg.Frame = c.postFrame
+	if c.fastPosts {
+		return htmlChars(appendPostPage(make([]byte, 0, len(pr.content)+4096), &pg)), nil
+	}
 	return executeSized(c.tmpl, "post.html", pg, len(pr.content)+4096)
 }
 
-// makePostFrame makes the frame of every post's page: they all stand at the
-// same depth, /posts/<slug>/, and link to the feeds of all posts.
-func (c *renderer) makePostFrame() (*frame, error) {
+// makePostBase makes the base of every post's page, its frame included:
+// they all stand at the same depth, /posts/<slug>/, and link to the feeds
+// of all posts. Each page's is a copy with its title (renderPost).
+func (c *renderer) makePostBase() (pageBase, error) {
 	pb := c.base(postPath(&item{slug: "x"}), "")
 	pb.Alternates = feedLinks(&channel{title: c.Title}, pb.Root)
 	if err := pb.makeFrame(); err != nil {
-		return nil, err
+		return pageBase{}, err
 	}
-	return pb.Frame, nil
+	pb.Alternates = nil // in the frame: the pages of posts have none of their own
+	return pb, nil
 }
