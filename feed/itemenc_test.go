@@ -240,7 +240,7 @@ func TestItemEncodersAsReflection(t *testing.T) {
 		}
 	}
 	site, _ := buildTestdata(t)
-	for _, it := range site.posts {
+	for _, it := range site.pages.items {
 		pr := r.prepare(it, false)
 		check(it.post.Path, it, pr)
 		check(it.post.Path+" (brief)", it, pr.briefed())
