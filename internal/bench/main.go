@@ -207,16 +207,7 @@ func warm(seeds string, trials int, cpuprofile string) {
 // latency starts `feedpub serve`, writes new posts one at a time and times
 // how long each takes to appear in the served all-posts feed.
 func latency(bin, seeds string, trials int) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	out, err := os.MkdirTemp("", "feedpub-latency-")
-	if err != nil {
-		log.Fatal(err)
-	}
+	addr, out := freeAddr(), must(os.MkdirTemp("", "feedpub-latency-"))
 	defer os.RemoveAll(out)
 	cmd := exec.Command(bin, "serve", "-seeds", seeds, "-out", out, "-addr", addr)
 	logs := &syncBuffer{}
@@ -429,4 +420,19 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// freeAddr is a free loopback address to listen on.
+func freeAddr() string {
+	ln := must(net.Listen("tcp", "127.0.0.1:0"))
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// must is v, or the end of the program with err.
+func must[T any](v T, err error) T {
+	if err != nil {
+		log.Fatal(err)
+	}
+	return v
 }
