@@ -24,8 +24,8 @@ func (h *Handler) serveFolder(w http.ResponseWriter, r *http.Request, sn *folder
 			return httpError(w, classPage, http.StatusMovedPermanently, "moved to "+p+"/")
 		}
 	}
-	if e == nil && sn.site != nil && sn.site.IsPost(p) { // not written yet
-		return h.servePost(w, r, sn.site, sn.cache, sn.pages, sn.cc, p)
+	if e == nil && sn.site != nil && sn.site.Has(p) { // not written yet (a first build's pager writes it)
+		return h.serveMade(w, r, sn.site, sn.cache, sn.pages, sn.cc, p, classOf(p))
 	}
 	if e == nil {
 		return httpError(w, classOther, http.StatusNotFound, "not found")

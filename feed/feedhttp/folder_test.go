@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -44,6 +45,14 @@ func folderServer(t *testing.T, posts []*loader.Post) (string, *Handler, string)
 // once their compressed siblings are written.
 func publishInto(t *testing.T, h *Handler, dir string, posts []*loader.Post, now time.Time) *publish.State {
 	t.Helper()
+	st, _ := publishDeferring(t, h, dir, posts, now, nil)
+	return st
+}
+
+// publishDeferring is publishInto that leaves the files deferP names for
+// later (publish.Options.Defer), and returns the Site too.
+func publishDeferring(t *testing.T, h *Handler, dir string, posts []*loader.Post, now time.Time, deferP func(string) bool) (*publish.State, *feed.Site) {
+	t.Helper()
 	b, err := feed.NewLeanBuilder(feed.Config{Title: "测试站", URL: "https://news.example.com/", TTL: 5 * time.Minute,
 		Location: time.FixedZone("CST", 8*3600), Hub: "https://hub.example.com/"})
 	if err != nil {
@@ -59,7 +68,7 @@ func publishInto(t *testing.T, h *Handler, dir string, posts []*loader.Post, now
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if _, err := publish.Write(site, d, publish.Options{State: st, Now: now, Siblings: publish.SiblingExts}); err != nil {
+	if _, err := publish.Write(site, d, publish.Options{State: st, Now: now, Siblings: publish.SiblingExts, Defer: deferP}); err != nil {
 		t.Fatal(err)
 	}
 	fo, err := OpenFolder(dir)
@@ -91,7 +100,7 @@ func publishInto(t *testing.T, h *Handler, dir string, posts []*loader.Post, now
 	pk.Offer(nil) // stops after the batch under way
 	cancel()
 	<-ended
-	return st
+	return st, site
 }
 
 // Every file is served as it is in the folder, plain and with each
@@ -291,4 +300,70 @@ func publishedSum(t *testing.T, dir, name string) string {
 	}
 	t.Fatalf("%s: not in the state", name)
 	return ""
+}
+
+// A file the folder does not hold yet (a first build's Write left it for
+// later) is made from the Site when asked for: the same bytes the folder
+// gets once it is written. A query that asks more of a feed than its
+// bytes is asked to come back.
+func TestFolderServesWhatIsNotWritten(t *testing.T) {
+	dir := t.TempDir()
+	h := &Handler{Metrics: NewMetrics()}
+	pending := func(p string) bool { return path.Dir(p) != "/" } // all but the feeds of all posts and the index
+	st, site := publishDeferring(t, h, dir, manyPosts(60), serveNow, pending)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	later := st.Deferred(site, pending)
+	var feeds, pages int
+	made := map[string][]byte{}
+	for _, p := range later {
+		switch feed.KindOf(p) {
+		case feed.KindFeed:
+			feeds++
+		case feed.KindPage:
+			pages++
+		}
+		resp, body := get(t, "GET", srv.URL+escaped(p))
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != feed.TypeOf(p) {
+			t.Fatalf("%s not written yet: %d %q", p, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		made[p] = body
+	}
+	if feeds < 3 || pages < 1 {
+		t.Fatalf("%d feeds and %d pages left for later, want some of each: %v", feeds, pages, later)
+	}
+	for _, p := range later {
+		if feed.KindOf(p) != feed.KindFeed {
+			continue
+		}
+		resp, _ := get(t, "GET", srv.URL+escaped(p)+"?limit=1")
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("%s?limit=1 not written yet: %d, want 503 with Retry-After", p, resp.StatusCode)
+		}
+		break
+	}
+	d, err := publish.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := publish.WritePaths(site, d, later, publish.Options{State: st, Now: serveNow}); err != nil {
+		t.Fatal(err)
+	}
+	for p, body := range made {
+		name, _ := strings.CutPrefix(p, "/")
+		if strings.HasSuffix(name, "/") || name == "" {
+			name += "index.html"
+		}
+		want, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(body, want) {
+			t.Errorf("%s: made before it was written, %d bytes; written, %d bytes", p, len(body), len(want))
+		}
+	}
+	if len(st.Deferred(site, pending)) != 0 {
+		t.Errorf("still left for later after WritePaths: %v", st.Deferred(site, pending))
+	}
 }

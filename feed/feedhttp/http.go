@@ -278,22 +278,36 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, site *feed.
 // Site.File), and gzipped for a client that takes it: now, unless pages
 // has it. A folder's pages of posts not written yet are served so.
 func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, site *feed.Site, cache *queryCache, pages *pageGzips, cc []string, p string) (class, int, int64) {
+	return h.serveMade(w, r, site, cache, pages, cc, p, classPost)
+}
+
+// serveMade answers with the file at p of site, made now (Site.File), of
+// class cl: a page (of a post or not), whose Chinese text a query may
+// convert, or a feed, which a query may not ask more of until it is
+// written (the folder's index has it).
+func (h *Handler) serveMade(w http.ResponseWriter, r *http.Request, site *feed.Site, cache *queryCache, pages *pageGzips, cc []string, p string, cl class) (class, int, int64) {
 	page := func() (*feed.File, error) { return h.postFile(site, p) }
-	if r.URL.RawQuery != "" {
+	if r.URL.RawQuery != "" && (cl == classPost || cl == classPage) {
 		if st, n, ok := h.serveChinese(w, r, cache, p, cc, convertPage(page)); ok {
-			return classPost, st, n
+			return cl, st, n
 		}
+	} else if r.URL.RawQuery != "" && hasQuery(r.URL.Query()) {
+		w.Header().Set("Retry-After", "1")
+		return httpError(w, classQuery, http.StatusServiceUnavailable, "filtered feeds are being prepared")
 	}
 	f, err := page()
 	if err != nil {
-		return h.notMade(w, r, classPost, "post page", "page", p, err)
+		if cl == classPost {
+			return h.notMade(w, r, cl, "post page", "page", p, err)
+		}
+		return h.notMade(w, r, cl, "file not written yet", "file", p, err)
 	}
 	var gz []byte
 	if acceptEncoding(r.Header["Accept-Encoding"], false, true) == encGzip {
 		gz = pages.gzip(f)
 	}
 	st, n := serveFile(w, r, f, gz, cc)
-	return classPost, st, n
+	return cl, st, n
 }
 
 // postFile is the page of the post at p, with its Last-Modified.
