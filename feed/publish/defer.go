@@ -21,6 +21,16 @@ func WritePaths(s *feed.Site, t Target, ps []string, opt Options) (int, error) {
 	return writeFiles(s, t, ps, files, nil, opt)
 }
 
+// KeepContent keeps in t the content of the posts in the site's feeds,
+// as Write does but for a Write that left files for later (Options.Defer):
+// its caller calls it once those are written. It does not save the state.
+func KeepContent(s *feed.Site, t Target, st *State) error {
+	if st.bodies == nil {
+		return nil
+	}
+	return st.bodies.keep(s, t)
+}
+
 // Holds reports whether the state records a version of the file name
 // (its bytes known, none being written).
 func (st *State) Holds(name string) bool {

@@ -137,12 +137,15 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		}
 	}
 	wpaths, wfiles := paths, files
+	deferred := false // files left for later: so is the content of posts in their feeds (KeepContent)
 	if opt.State != nil {
 		todo, err := opt.State.plan(s, t, paths, files)
 		if err != nil {
 			return 0, err
 		}
+		all := len(todo)
 		todo = opt.State.undeferred(todo, paths, files, opt.Defer)
+		deferred = len(todo) < all
 		wpaths, wfiles = pick(paths, todo), pick(files, todo)
 	}
 	n, err := writeFiles(s, t, wpaths, wfiles, old, opt)
@@ -169,7 +172,7 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 	}
 	if opt.State != nil {
 		opt.State.keepRemovals(s)
-		if b := opt.State.bodies; b != nil {
+		if b := opt.State.bodies; b != nil && !deferred {
 			if err := b.keep(s, t); err != nil {
 				return n, err
 			}
