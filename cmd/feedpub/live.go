@@ -257,7 +257,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	}
 	files := s.publishIndex(site)
 	if deferred {
-		s.pager.offer(site, s.st.Deferred(site, deferPage), now)
+		s.pager.offer(site, s.st.Deferred(site, deferFirst), now)
 	}
 	if s.pinger != nil {
 		s.pinger.Notify(changedFeeds(s.files, files, site)) // queued: never waits for the hub
@@ -281,8 +281,8 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 func (s *server) write(ctx context.Context, site *feed.Site, now time.Time) (int, bool, error) {
 	s.latest.Store(site)
 	var deferP func(string) bool
-	if int64(site.Posts) > s.held.Load()+deferMin { // a first build: the pages of posts wait
-		deferP = deferPage
+	if int64(site.Posts) > s.held.Load()+deferMin { // a first build: all but the feeds of all posts wait
+		deferP = deferFirst
 	}
 	s.outMu.Lock()
 	defer s.outMu.Unlock()

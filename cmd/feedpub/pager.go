@@ -1,18 +1,48 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"path"
+	"slices"
 	"time"
 
 	"feedpub/feed"
 	"feedpub/feed/publish"
 )
 
-// deferPage tells which files a rebuild leaves to the pager when the
-// folder holds no version of them: the pages of posts, all of which a
-// first build makes (100,000 for as many posts), while a reader waits
-// only for the feeds.
+// deferPage tells the pages of posts, all of which a first build makes
+// (100,000 for as many posts).
 func deferPage(p string) bool { return feed.KindOf(p) == feed.KindPost }
+
+// deferFirst tells which files a first build leaves to the pager when the
+// folder holds no version of them: all but the feeds of all posts and the
+// small files that link to the rest (the index, the OPML list, the
+// stylesheet). A reader's first answer waits for no category's feed, no
+// archive and no page; those are made when asked for meanwhile.
+func deferFirst(p string) bool {
+	switch feed.KindOf(p) {
+	case feed.KindOPML, feed.KindAsset:
+		return false
+	case feed.KindFeed:
+		return path.Dir(p) != "/"
+	case feed.KindPage:
+		return p != "/"
+	}
+	return true
+}
+
+// pagerRank orders what the pager writes: feeds first (readers poll
+// them), then the pages of feeds, then the pages of posts.
+func pagerRank(p string) int {
+	switch feed.KindOf(p) {
+	case feed.KindFeed:
+		return 0
+	case feed.KindPost:
+		return 2
+	}
+	return 1
+}
 
 // deferMin is how many pages of posts the folder must lack for a rebuild
 // to leave them to the pager: fewer are written at once, with the feeds.
@@ -46,6 +76,7 @@ func newPager(s *server) *pager { return &pager{s: s, next: newLatest[pageOffer]
 
 // offer asks for the pages paths of site, made as of now.
 func (pg *pager) offer(site *feed.Site, paths []string, now time.Time) {
+	slices.SortStableFunc(paths, func(a, b string) int { return cmp.Compare(pagerRank(a), pagerRank(b)) })
 	pg.next.offer(pageOffer{site, paths, now})
 }
 
@@ -74,6 +105,11 @@ func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now
 		}
 	}
 	s.outMu.RLock()
+	if len(paths) == 0 && s.latest.Load() == site { // all written: the content of its feeds kept
+		if err := publish.KeepContent(site, s.out, s.st); err != nil && ctx.Err() == nil {
+			s.log.Warn("cannot keep the content of posts in feeds", "error", err)
+		}
+	}
 	if err := s.st.Save(s.out); err != nil { // what was written, even when stopped
 		s.log.Warn("cannot save the state", "error", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"log/slog"
 	"net"
@@ -146,10 +147,21 @@ func TestServeDefersPages(t *testing.T) {
 	if rec := answer(s, "/posts/p000/"); rec.Code != http.StatusOK || !bytes.Contains(rec.Body.Bytes(), []byte("post 000")) {
 		t.Fatalf("/posts/p000/ right after the first answer: %d", rec.Code)
 	}
+	early := answer(s, "/categories/live/rss.xml") // written by now or not: the same bytes
+	if early.Code != http.StatusOK {
+		t.Fatalf("/categories/live/rss.xml right after the first answer: %d", early.Code)
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for s.held.Load() < int64(n) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d of %d pages of posts written after 30s", s.held.Load(), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	kept := filepath.Join(s.cfg.out, ".feedpub", "bodies") // the content of posts in feeds, kept once all is written
+	for _, err := os.Stat(kept); err != nil; _, err = os.Stat(kept) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no kept content after the pager: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -162,5 +174,14 @@ func TestServeDefersPages(t *testing.T) {
 		if rec := answer(s, p); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), want) {
 			t.Fatalf("%s: %d, not the written page", p, rec.Code)
 		}
+	}
+	if want, err := os.ReadFile(filepath.Join(s.cfg.out, "categories", "live", "rss.xml")); err != nil || !bytes.Equal(early.Body.Bytes(), want) {
+		t.Errorf("the category's feed right after the first answer is not the one written (%v)", err)
+	}
+	var doc struct {
+		Items []struct{ Title string } `xml:"channel>item"`
+	}
+	if err := xml.Unmarshal(early.Body.Bytes(), &doc); err != nil || len(doc.Items) == 0 {
+		t.Errorf("the category's feed right after the first answer: %d items, %v", len(doc.Items), err)
 	}
 }
