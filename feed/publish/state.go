@@ -26,9 +26,10 @@ import (
 // its bytes last changed; removed posts and when. It makes a build after
 // a small change cost the change, and Last-Modified truthful.
 //
-// It is one file, written atomically (Target.WriteFile) after the files it
-// describes: a header, a format version, a SHA-256 of the rest, and the
-// rest in a compact binary form (statecodec.go). A state that is torn, foreign (another format, another
+// It is saved after the files it describes, as a base, one file written
+// atomically (Target.WriteFile): a header, a format version, a SHA-256 of
+// the rest, and the rest in a compact binary form (statecodec.go); and a
+// log beside it of the changes saved since (statelog.go). A state that is torn, foreign (another format, another
 // feedpub, another configuration or templates: its fingerprint) or
 // unreadable is refused with a log line and rebuilt from scratch; it is
 // never trusted.
@@ -58,7 +59,13 @@ type State struct {
 	clean   bool
 	dirty   bool // changed since read; guarded by mu
 	pending bool // a list of files being written is beside it (markPending); guarded by mu
-	size    int  // of the state file read, in bytes; 0 for none
+	size    int  // of the base read or written, in bytes; 0 for none
+	// baseSum is the checksum of that base (zero for none), which its log
+	// names; logLen the bytes of the log that hold its records (0: none
+	// yet); delta what changed since the last Save (statelog.go).
+	baseSum [sha256.Size]byte
+	logLen  int64
+	delta   stateDelta // guarded by mu
 	// refused: a state file is there that is not ours (torn, older,
 	// another configuration or program). It describes files this run may
 	// rewrite, so it goes before the first write (plan): killed after
@@ -169,6 +176,9 @@ func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprin
 		st.size = len(raw)
 		var d stateData
 		if d, err = decodeStateFile(raw, fingerprint); err == nil {
+			err = st.readLog(t, &d, raw[len(stateMagic)+4:len(stateMagic)+4+sha256.Size], log)
+		}
+		if err == nil {
 			st.data, st.clean = d, true
 			for _, r := range d.Files {
 				st.clean = st.clean && !r.Pending
@@ -267,12 +277,8 @@ func (st *State) Save(t Target) error {
 	if !st.dirty {
 		return nil
 	}
-	raw, err := st.encode()
-	if err != nil {
+	if err := st.save(t); err != nil {
 		return err
-	}
-	if _, err := t.WriteFile(st.name, raw); err != nil {
-		return fmt.Errorf("publish: saving the state: %w", err)
 	}
 	st.dirty = false
 	if st.pending {
@@ -313,6 +319,7 @@ func (st *State) readPending(t interface{ ReadFile(string) ([]byte, error) }) {
 		if r, ok := st.data.Files[name]; ok {
 			r.Pending = true
 			st.data.Files[name] = r
+			st.delta.file(name)
 		}
 	}
 }

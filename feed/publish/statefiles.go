@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -77,8 +78,8 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 			Date: p.Date, Updated: p.Updated, Due: p.Due, Expires: p.Expires, Categories: p.Categories, Tags: p.Tags,
 			Author: p.Author, Draft: p.Draft}}
 		next[k.Path] = r
-		if !had || rec.Size != r.Size || !rec.ModTime.Equal(r.ModTime) || rec.Stale != r.Stale ||
-			rec.Post.Sum != r.Post.Sum || !rec.Post.Updated.Equal(r.Post.Updated) {
+		if !had || !samePost(&rec, &r) {
+			st.delta.post(k.Path)
 			st.dirty = true
 		}
 		st.noteRemoval(k.Path, rec, had, p.Draft, seen)
@@ -86,9 +87,24 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 	for path, rec := range old {
 		if _, ok := next[path]; !ok {
 			st.noteRemoval(path, rec, true, true, seen)
+			st.delta.post(path)
+			st.dirty = true
 		}
 	}
 	st.data.Posts = next
+}
+
+// samePost reports whether two records of a post are the same, as saved.
+func samePost(a, b *PostRecord) bool {
+	return a.Size == b.Size && a.ModTime.Equal(b.ModTime) && a.Stale == b.Stale && a.Raw.Equal(b.Raw) &&
+		sameMeta(&a.Post, &b.Post)
+}
+
+func sameMeta(a, b *PostMeta) bool {
+	return a.Title == b.Title && a.Image == b.Image && a.Summary == b.Summary && a.Link == b.Link &&
+		a.Lang == b.Lang && a.Sum == b.Sum && a.Date.Equal(b.Date) && a.Updated.Equal(b.Updated) &&
+		a.Due.Equal(b.Due) && a.Expires.Equal(b.Expires) && slices.Equal(a.Categories, b.Categories) &&
+		slices.Equal(a.Tags, b.Tags) && a.Author == b.Author && a.Draft == b.Draft
 }
 
 // fileSum is the digest of a published file's bytes the state keeps.
@@ -145,6 +161,7 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 			// Gone, but its time stays: were it to come back, its
 			// Last-Modified is still later than the last one served.
 			st.data.Files[name] = FileRecord{Changed: rec.Changed}
+			st.delta.file(name)
 			st.dirty = true
 		}
 	}
@@ -169,7 +186,7 @@ func (st *State) dropRefused(t Target) error {
 	if !st.refused {
 		return nil
 	}
-	for _, name := range []string{st.name, st.name + pendingSuffix} {
+	for _, name := range []string{st.name, st.name + pendingSuffix, st.name + logSuffix} {
 		if err := t.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("publish: removing the state refused: %w", err)
 		}
@@ -213,6 +230,7 @@ func (st *State) checkOutput(t Target) {
 			st.data.Files[name] = r
 		}
 	}
+	st.delta.all = true // every file: the base, written again
 	st.clean = false
 }
 
@@ -239,6 +257,7 @@ func (st *State) record(name, sum, key string, wrote bool, now time.Time) time.T
 	}
 	if next != rec {
 		st.data.Files[name] = next
+		st.delta.file(name)
 		st.dirty = true
 	}
 	return next.Changed

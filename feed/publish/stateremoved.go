@@ -25,10 +25,12 @@ func (st *State) noteRemoval(path string, rec PostRecord, had, gone bool, now ti
 	switch {
 	case !gone && was: // back
 		delete(st.data.Removed, path)
+		st.delta.gone(path)
 		st.dirty = true
 	case gone && !was && had && rec.Post.post(path).Showing(now):
 		meta := rec.Post
 		st.data.Removed[path] = RemovedRecord{When: now, Post: &meta}
+		st.delta.gone(path)
 		st.dirty = true
 	}
 }
@@ -63,11 +65,15 @@ func (st *State) keepRemovals(s *feed.Site) {
 	for _, r := range found {
 		next[r.Path] = RemovedRecord{When: r.When, Ref: r.Ref, Feeds: r.Feeds}
 	}
-	if len(next) != len(st.data.Removed) {
-		st.dirty = true
+	for path, n := range next {
+		if r, ok := st.data.Removed[path]; !ok || r.Post != nil || n.Ref != r.Ref || !slices.Equal(n.Feeds, r.Feeds) || !n.When.Equal(r.When) {
+			st.delta.gone(path)
+			st.dirty = true
+		}
 	}
-	for path, r := range st.data.Removed {
-		if n, ok := next[path]; !ok || r.Post != nil || n.Ref != r.Ref || !slices.Equal(n.Feeds, r.Feeds) || !n.When.Equal(r.When) {
+	for path := range st.data.Removed {
+		if _, ok := next[path]; !ok {
+			st.delta.gone(path)
 			st.dirty = true
 		}
 	}
