@@ -164,8 +164,10 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		}
 		t.Remove(name)
 	}
-	if _, err := t.WriteFile(manifestName, manifestBody(names)); err != nil {
-		return n, err
+	if !slices.Equal(names, old) { // not read and compared again: 4 MB at 100k
+		if _, err := t.WriteFile(manifestName, manifestBody(names)); err != nil {
+			return n, err
+		}
 	}
 	if opt.State != nil {
 		opt.State.keepRemovals(s)
