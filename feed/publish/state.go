@@ -89,26 +89,20 @@ type PostRecord struct {
 	Size    int64
 	ModTime time.Time
 	Stale   bool // Post is the last good version of a file that no longer reads
-	Post    PostMeta
+	// Post is the post's metadata: the loader's post itself (whose
+	// metadata never changes once read), not a copy of it.
+	Post *loader.Post
 	// Raw is the post's update as its file gives it; Post.Updated can be
 	// later: when its digest was first seen (EditTimes).
 	Raw time.Time
 }
 
-// PostMeta is the metadata of a post: what a slim loader.Post holds.
-type PostMeta struct {
-	Title, Image, Summary, Link, Lang, Sum string
-	Date, Updated, Due, Expires            time.Time
-	Categories, Tags                       []string
-	Author                                 loader.Author
-	Draft                                  bool
-}
-
-// post is the slim post of m, at path.
-func (m *PostMeta) post(path string) *loader.Post {
-	return &loader.Post{Path: path, Title: m.Title, Date: m.Date, Updated: m.Updated, Categories: m.Categories,
-		Tags: m.Tags, Author: m.Author, Image: m.Image, Summary: m.Summary, Link: m.Link, Lang: m.Lang, Draft: m.Draft,
-		Sum: m.Sum, Due: m.Due, Expires: m.Expires}
+// slim is a post with the metadata of p alone (what a slim loader.Post
+// holds), at path.
+func slim(p *loader.Post, path string) *loader.Post {
+	return &loader.Post{Path: path, Title: p.Title, Date: p.Date, Updated: p.Updated, Categories: p.Categories,
+		Tags: p.Tags, Author: p.Author, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Draft: p.Draft,
+		Sum: p.Sum, Due: p.Due, Expires: p.Expires}
 }
 
 // A FileRecord is what the state keeps of one published file.
@@ -331,7 +325,7 @@ func (st *State) Known() []loader.Known {
 	defer st.mu.Unlock()
 	out := make([]loader.Known, 0, len(st.data.Posts))
 	for path, r := range st.data.Posts {
-		out = append(out, loader.Known{Path: path, Size: r.Size, ModTime: r.ModTime, Post: r.Post.post(path), Stale: r.Stale})
+		out = append(out, loader.Known{Path: path, Size: r.Size, ModTime: r.ModTime, Post: r.Post, Stale: r.Stale})
 	}
 	return out
 }

@@ -170,12 +170,12 @@ func TestStateCodec(t *testing.T) {
 	d := stateData{
 		Fingerprint: "fp",
 		Posts: map[string]PostRecord{
-			"a.md": {Size: 12, ModTime: t0, Raw: t0, Post: PostMeta{Title: "标题", Sum: "s", Date: t0, Updated: t0.Add(time.Hour),
+			"a.md": {Size: 12, ModTime: t0, Raw: t0, Post: &loader.Post{Path: "a.md", Title: "标题", Sum: "s", Date: t0, Updated: t0.Add(time.Hour),
 				Categories: []string{"金融", "x"}, Tags: []string{"t"}, Author: loader.Author{Name: "n", Email: "e@x", URL: "u"}, Draft: true}},
-			"b/c.html": {Size: -1, Stale: true},
+			"b/c.html": {Size: -1, Stale: true, Post: &loader.Post{Path: "b/c.html"}},
 		},
 		Files:   map[string]FileRecord{"rss.xml": {Sum: "1", Key: "2", Changed: t0, Pending: true}, "gone.xml": {Changed: t0}},
-		Removed: map[string]RemovedRecord{"old.md": {When: t0, Ref: "urn:x", Feeds: []string{"", "tags/t/"}}, "new.md": {When: t0, Post: &PostMeta{Title: "N", Tags: []string{"t"}}}},
+		Removed: map[string]RemovedRecord{"old.md": {When: t0, Ref: "urn:x", Feeds: []string{"", "tags/t/"}}, "new.md": {When: t0, Post: &loader.Post{Path: "new.md", Title: "N", Tags: []string{"t"}}}},
 	}
 	e := &stateEncoder{}
 	e.data(&d)

@@ -71,7 +71,7 @@ func (e *stateEncoder) post(r PostRecord) {
 	e.time(r.ModTime)
 	e.bool(r.Stale)
 	e.time(r.Raw)
-	e.meta(&r.Post)
+	e.meta(r.Post)
 }
 
 func (e *stateEncoder) file(r FileRecord) {
@@ -91,7 +91,7 @@ func (e *stateEncoder) removed(r RemovedRecord) {
 	}
 }
 
-func (e *stateEncoder) meta(m *PostMeta) {
+func (e *stateEncoder) meta(m *loader.Post) {
 	for _, s := range []string{m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum, m.Author.Name, m.Author.Email, m.Author.URL} {
 		e.str(s)
 	}
@@ -219,7 +219,7 @@ func (d *stateDecoder) time() time.Time {
 	return t.In(loc)
 }
 
-func (d *stateDecoder) meta(m *PostMeta) {
+func (d *stateDecoder) meta(m *loader.Post) {
 	m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
 	m.Author = loader.Author{Name: d.str(), Email: d.str(), URL: d.str()}
 	m.Date, m.Updated, m.Due, m.Expires = d.time(), d.time(), d.time(), d.time()
@@ -234,7 +234,7 @@ func (d *stateDecoder) data() (stateData, error) {
 	s.Posts = make(map[string]PostRecord, n)
 	for range n {
 		path := d.str()
-		s.Posts[path] = d.post()
+		s.Posts[path] = d.post(path)
 	}
 	n = d.count()
 	s.Files = make(map[string]FileRecord, n)
@@ -246,7 +246,7 @@ func (d *stateDecoder) data() (stateData, error) {
 	s.Removed = make(map[string]RemovedRecord, n)
 	for range n {
 		path := d.str()
-		s.Removed[path] = d.removed()
+		s.Removed[path] = d.removed(path)
 	}
 	if d.err == nil && d.at != len(d.b) {
 		d.err = errors.New("bytes after the records")
@@ -254,9 +254,9 @@ func (d *stateDecoder) data() (stateData, error) {
 	return s, d.err
 }
 
-func (d *stateDecoder) post() PostRecord {
-	r := PostRecord{Size: d.int(), ModTime: d.time(), Stale: d.bool(), Raw: d.time()}
-	d.meta(&r.Post)
+func (d *stateDecoder) post(path string) PostRecord {
+	r := PostRecord{Size: d.int(), ModTime: d.time(), Stale: d.bool(), Raw: d.time(), Post: &loader.Post{Path: path}}
+	d.meta(r.Post)
 	return r
 }
 
@@ -264,10 +264,10 @@ func (d *stateDecoder) file() FileRecord {
 	return FileRecord{Sum: d.str(), Key: d.str(), Changed: d.time(), Pending: d.bool()}
 }
 
-func (d *stateDecoder) removed() RemovedRecord {
+func (d *stateDecoder) removed(path string) RemovedRecord {
 	r := RemovedRecord{When: d.time(), Ref: d.str(), Feeds: d.strs()}
 	if d.bool() {
-		r.Post = new(PostMeta)
+		r.Post = &loader.Post{Path: path}
 		d.meta(r.Post)
 	}
 	return r

@@ -60,12 +60,19 @@ func (noFiles) ReadFile(string) ([]byte, error) { return nil, fs.ErrNotExist }
 func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	old := st.data.Posts
-	next := make(map[string]PostRecord, len(known))
+	posts := st.data.Posts
 	seen := now.UTC().Truncate(time.Second)
+	matched := 0 // posts of known the state had
 	for _, k := range known {
 		p := k.Post
-		rec, had := old[k.Path]
+		rec, had := posts[k.Path]
+		if had {
+			matched++
+		}
+		st.noteRemoval(k.Path, rec, had, p.Draft, seen)
+		if had && rec.Post == p && rec.Size == k.Size && rec.ModTime.Equal(k.ModTime) && rec.Stale == k.Stale {
+			continue // this very post, recorded: most of them, after a small change
+		}
 		raw := p.Updated
 		switch {
 		case had && p.Sum == rec.Post.Sum:
@@ -73,35 +80,38 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 		case had && editTimes && !k.Stale && p.Updated.Equal(rec.Raw) && seen.After(p.Updated):
 			p.Updated = seen
 		}
-		r := PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: PostMeta{
-			Title: p.Title, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Sum: p.Sum,
-			Date: p.Date, Updated: p.Updated, Due: p.Due, Expires: p.Expires, Categories: p.Categories, Tags: p.Tags,
-			Author: p.Author, Draft: p.Draft}}
-		next[k.Path] = r
+		r := PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: p}
 		if !had || !samePost(&rec, &r) {
 			st.delta.post(k.Path)
 			st.dirty = true
 		}
-		st.noteRemoval(k.Path, rec, had, p.Draft, seen)
+		posts[k.Path] = r // the loader's post, the same or not: one copy held
 	}
-	for path, rec := range old {
-		if _, ok := next[path]; !ok {
+	if matched == len(posts) {
+		return
+	}
+	in := make(map[string]bool, len(known))
+	for _, k := range known {
+		in[k.Path] = true
+	}
+	for path, rec := range posts {
+		if !in[path] {
 			st.noteRemoval(path, rec, true, true, seen)
+			delete(posts, path)
 			st.delta.post(path)
 			st.dirty = true
 		}
 	}
-	st.data.Posts = next
 }
 
 // samePost reports whether two records of a post are the same, as saved.
 func samePost(a, b *PostRecord) bool {
 	return a.Size == b.Size && a.ModTime.Equal(b.ModTime) && a.Stale == b.Stale && a.Raw.Equal(b.Raw) &&
-		sameMeta(&a.Post, &b.Post)
+		sameMeta(a.Post, b.Post)
 }
 
-func sameMeta(a, b *PostMeta) bool {
-	return a.Title == b.Title && a.Image == b.Image && a.Summary == b.Summary && a.Link == b.Link &&
+func sameMeta(a, b *loader.Post) bool {
+	return a == b || a.Title == b.Title && a.Image == b.Image && a.Summary == b.Summary && a.Link == b.Link &&
 		a.Lang == b.Lang && a.Sum == b.Sum && a.Date.Equal(b.Date) && a.Updated.Equal(b.Updated) &&
 		a.Due.Equal(b.Due) && a.Expires.Equal(b.Expires) && slices.Equal(a.Categories, b.Categories) &&
 		slices.Equal(a.Tags, b.Tags) && a.Author == b.Author && a.Draft == b.Draft

@@ -185,7 +185,7 @@ func applyRecord(d *stateData, body []byte) error {
 	for range dec.count() {
 		path := dec.str()
 		if dec.bool() {
-			d.Posts[path] = dec.post()
+			d.Posts[path] = dec.post(path)
 		} else {
 			delete(d.Posts, path)
 		}
@@ -201,7 +201,7 @@ func applyRecord(d *stateData, body []byte) error {
 	for range dec.count() {
 		path := dec.str()
 		if dec.bool() {
-			d.Removed[path] = dec.removed()
+			d.Removed[path] = dec.removed(path)
 		} else {
 			delete(d.Removed, path)
 		}

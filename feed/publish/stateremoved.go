@@ -5,16 +5,17 @@ import (
 	"time"
 
 	"feedpub/feed"
+	"feedpub/loader"
 )
 
 // A RemovedRecord is what the state keeps of a post removed from the
 // feeds (its file deleted, or marked draft), for its tombstones (see
 // feed.Removal): kept while they last (feed.Config.Tombstones).
 type RemovedRecord struct {
-	When  time.Time // when a build first saw it gone
-	Ref   string    // its entry's id, once a build found it
-	Feeds []string  // the folders of the feeds that held it, with Ref
-	Post  *PostMeta // its last metadata, until a build found Ref
+	When  time.Time    // when a build first saw it gone
+	Ref   string       // its entry's id, once a build found it
+	Feeds []string     // the folders of the feeds that held it, with Ref
+	Post  *loader.Post // its last metadata (slim), until a build found Ref
 }
 
 // noteRemoval notes, as of now, whether the post at path (rec, in the
@@ -27,9 +28,8 @@ func (st *State) noteRemoval(path string, rec PostRecord, had, gone bool, now ti
 		delete(st.data.Removed, path)
 		st.delta.gone(path)
 		st.dirty = true
-	case gone && !was && had && rec.Post.post(path).Showing(now):
-		meta := rec.Post
-		st.data.Removed[path] = RemovedRecord{When: now, Post: &meta}
+	case gone && !was && had && rec.Post.Showing(now):
+		st.data.Removed[path] = RemovedRecord{When: now, Post: slim(rec.Post, path)}
 		st.delta.gone(path)
 		st.dirty = true
 	}
@@ -43,7 +43,7 @@ func (st *State) Removed() []feed.Removal {
 	for path, r := range st.data.Removed {
 		rm := feed.Removal{Path: path, When: r.When, Ref: r.Ref, Feeds: r.Feeds}
 		if r.Post != nil {
-			rm.Post = r.Post.post(path)
+			rm.Post = slim(r.Post, path)
 		}
 		out = append(out, rm)
 	}
