@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -117,21 +116,16 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 			names = append(names, files[i]+".gz")
 		}
 	}
-	sort.Strings(names)
-	keep := func(n string) bool { _, ok := slices.BinarySearch(names, n); return ok }
+	slices.Sort(names)
 
 	// Before writing a file, list it in the manifest beside every file of
 	// earlier runs: a run killed half way leaves a manifest naming all it
 	// may have written, so the next run can remove what it no longer needs.
 	old := readManifest(t)
-	union := append([]string(nil), names...)
-	for _, n := range old {
-		if !keep(n) {
-			union = append(union, n)
-		}
-	}
-	sort.Strings(union)
-	if len(union) != len(old) {
+	gone := missing(names, old)
+	if len(names)+len(gone) != len(old) {
+		union := append(slices.Clone(names), gone...)
+		slices.Sort(union)
 		if _, err := t.WriteFile(manifestName, manifestBody(union)); err != nil {
 			return 0, err
 		}
@@ -152,10 +146,7 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 	if sw, ok := t.(sweeper); ok && (opt.State == nil || !opt.State.clean) {
 		sw.sweep(old) // a clean state's run finished, and swept
 	}
-	for _, name := range old {
-		if keep(name) {
-			continue
-		}
+	for _, name := range gone {
 		if _, err := fileName("/" + name); err != nil || name == manifestName { // a manifest edited by hand
 			continue
 		}
@@ -179,6 +170,24 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		return n, opt.State.saveFinished(t)
 	}
 	return n, nil
+}
+
+// missing is the names of old (a manifest's) that names, sorted, lacks.
+func missing(names, old []string) []string {
+	if !slices.IsSorted(old) { // a manifest edited by hand
+		old = slices.Sorted(slices.Values(old))
+	}
+	var out []string
+	i := 0
+	for _, n := range old {
+		for i < len(names) && names[i] < n {
+			i++
+		}
+		if i == len(names) || names[i] != n {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // pick is the elements of list at the indexes at.
@@ -366,9 +375,12 @@ func fileName(urlPath string) (string, error) {
 	if name == "" || strings.HasSuffix(name, "/") {
 		name += "index.html"
 	}
-	for _, seg := range strings.Split(name, "/") {
+	for rest, more := name, true; more; {
+		var seg string
+		seg, rest, more = strings.Cut(rest, "/")
 		if seg == "" || seg == "." || seg == ".." || strings.ContainsAny(seg, "\\\x00") || len(seg) > 255 ||
-			seg == manifestName || seg+"/" == stateDir || strings.HasPrefix(seg, tmpPrefix) || strings.IndexFunc(seg, unicode.IsControl) >= 0 {
+			seg == manifestName || len(seg)+1 == len(stateDir) && seg+"/" == stateDir || strings.HasPrefix(seg, tmpPrefix) ||
+			strings.IndexFunc(seg, unicode.IsControl) >= 0 {
 			return "", fmt.Errorf("publish: refusing to write %q: not a plain path inside the output folder", urlPath)
 		}
 	}
