@@ -292,3 +292,16 @@ func publishedSum(t *testing.T, dir, name string) string {
 	t.Fatalf("%s: not in the state", name)
 	return ""
 }
+
+// TestHidden: a file of the folder whose name or folder starts with a dot
+// is no page.
+func TestHidden(t *testing.T) {
+	for name, want := range map[string]bool{
+		".feedpub/state": true, ".feedpub-manifest": true, "a/.x.xml": true, "a/.b/c.xml": true,
+		"a/b.xml": false, "a./b.xml": false, "index.html": false, "a/b/index.html": false,
+	} {
+		if got := hidden(name); got != want {
+			t.Errorf("hidden(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
