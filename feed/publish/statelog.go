@@ -85,7 +85,7 @@ func (st *State) save(t Target) error {
 		st.logLen = int64(logHead + len(rec))
 	} else {
 		if err := ap.writeAt(name, st.logLen, rec); err != nil {
-			return fmt.Errorf("publish: saving the state: %w", err)
+			return st.saveBase(t) // the log removed meanwhile, or the like: the base holds it all
 		}
 		st.logLen += int64(len(rec))
 	}

@@ -186,3 +186,21 @@ func TestStateLogCompacted(t *testing.T) {
 		t.Errorf("after compaction the state read back differs from the one saved (log %q)", log.String())
 	}
 }
+
+// TestStateLogRemoved: a log removed behind the State's back (by hand)
+// does not fail the next Save: the base is written whole.
+func TestStateLogRemoved(t *testing.T) {
+	out, _ := logTestState(t, 20, []int{1})
+	d, _ := OpenDir(out)
+	defer d.Close()
+	st := LoadState(d, BuildState, "fp", nil)
+	os.Remove(filepath.Join(out, BuildState+logSuffix))
+	st.record("posts/001/index.html", "after", "key", true, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err := st.Save(d); err != nil {
+		t.Fatalf("Save after the log was removed: %v", err)
+	}
+	var log bytes.Buffer
+	if got := loadData(t, out, &log); got.data.Files["posts/001/index.html"].Sum != "after" || log.Len() > 0 {
+		t.Errorf("got sum %q, log %q; want the record saved", got.data.Files["posts/001/index.html"].Sum, log.String())
+	}
+}
