@@ -252,3 +252,28 @@ func killedRun(t *testing.T, out, fp string, post *loader.Post, now time.Time) {
 	}
 	d.WriteFile("rss.xml", bodyAt(t, site, "/rss.xml"))
 }
+
+// TestStateFileGone: a file the site no longer has leaves the files the
+// state says the folder holds, its time kept.
+func TestStateFileGone(t *testing.T) {
+	out := t.TempDir()
+	d, _ := OpenDir(out)
+	defer d.Close()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	a, b := testPost("a.md", "A", "x"), testPost("b.md", "B", "y")
+	st := LoadState(d, BuildState, "fp", nil)
+	for i, posts := range [][]*loader.Post{{a, b}, {a}} {
+		site, _ := feed.BuildLean(posts, killCfg, now.Add(time.Duration(i)*time.Hour))
+		if _, err := Write(site, d, Options{State: st, Now: now.Add(time.Duration(i) * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range st.Published() {
+		if strings.Contains(p.Name, "categories/y/") {
+			t.Errorf("the state lists %s, gone with post b", p.Name)
+		}
+	}
+	if st.Modified("categories/y/rss.xml").IsZero() {
+		t.Error("the time of a file gone was dropped")
+	}
+}

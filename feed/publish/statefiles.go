@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"feedpub/feed"
@@ -142,37 +143,24 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 		}
 	})
 	st.mu.Lock()
-	var todo []int
-	keep := make(map[string]bool, len(files))
-	for i, p := range paths {
-		keep[files[i]] = true
-		rec, ok := st.data.Files[files[i]]
-		if !ok || rec.Pending || rec.Sum == "" {
-			todo = append(todo, i)
-			continue
-		}
-		if key := keys[i]; key != "" {
-			if key != rec.Key {
-				todo = append(todo, i)
-			}
-			continue
-		}
-		body, err := s.Body(p) // a file made with every build: made already
-		if err != nil {
-			st.mu.Unlock()
-			return nil, err
-		}
-		if fileSum(body) != rec.Sum {
-			todo = append(todo, i)
-		}
+	todo, matched, err := st.toMake(s, paths, files, keys)
+	if err != nil {
+		st.mu.Unlock()
+		return nil, err
 	}
-	for name, rec := range st.data.Files {
-		if !keep[name] && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
-			// Gone, but its time stays: were it to come back, its
-			// Last-Modified is still later than the last one served.
-			st.data.Files[name] = FileRecord{Changed: rec.Changed}
-			st.delta.file(name)
-			st.dirty = true
+	if matched != st.active() { // some file the state lists is gone
+		keep := make(map[string]bool, len(files))
+		for _, name := range files {
+			keep[name] = true
+		}
+		for name, rec := range st.data.Files {
+			if !keep[name] && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
+				// Gone, but its time stays: were it to come back, its
+				// Last-Modified is still later than the last one served.
+				st.data.Files[name] = FileRecord{Changed: rec.Changed}
+				st.delta.file(name)
+				st.dirty = true
+			}
 		}
 	}
 	var pending []string
@@ -186,6 +174,66 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 		return todo, st.markPending(t, pending)
 	}
 	return todo, nil
+}
+
+// toMake is plan's choice among files (distinct names, Write checks),
+// keys being their keys: the indexes of those to make, and how many of
+// them the state lists (with a version, or being written). The records
+// are looked up on all cores; st.mu is held.
+func (st *State) toMake(s *feed.Site, paths, files, keys []string) ([]int, int, error) {
+	const (
+		fine = iota
+		remake
+		compare // a file made with every build: its bytes tell
+	)
+	what := make([]uint8, len(paths))
+	var matched atomic.Int64
+	parallel(len(paths), func(lo, hi int) {
+		n := 0
+		for i := lo; i < hi; i++ {
+			rec, ok := st.data.Files[files[i]]
+			if ok && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
+				n++
+			}
+			switch {
+			case !ok || rec.Pending || rec.Sum == "":
+				what[i] = remake
+			case keys[i] == "":
+				what[i] = compare
+			case keys[i] != rec.Key:
+				what[i] = remake
+			}
+		}
+		matched.Add(int64(n))
+	})
+	var todo []int
+	for i, w := range what {
+		if w == compare {
+			body, err := s.Body(paths[i]) // made already
+			if err != nil {
+				return nil, 0, err
+			}
+			if fileSum(body) == st.data.Files[files[i]].Sum {
+				w = fine
+			}
+		}
+		if w != fine {
+			todo = append(todo, i)
+		}
+	}
+	return todo, int(matched.Load()), nil
+}
+
+// active is how many files the state lists with a version or being
+// written; st.mu is held.
+func (st *State) active() int {
+	n := 0
+	for _, rec := range st.data.Files {
+		if rec.Sum != "" || rec.Key != "" || rec.Pending {
+			n++
+		}
+	}
+	return n
 }
 
 // dropRefused removes the state file this State refused, and the list of

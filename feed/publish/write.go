@@ -117,6 +117,11 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		}
 	}
 	slices.Sort(names)
+	for i := 1; i < len(names); i++ { // the state's plan counts on it
+		if names[i] == names[i-1] {
+			return 0, fmt.Errorf("publish: two paths of the site publish the file %s", names[i])
+		}
+	}
 
 	// Before writing a file, list it in the manifest beside every file of
 	// earlier runs: a run killed half way leaves a manifest naming all it
