@@ -71,6 +71,9 @@ type State struct {
 	// rewrite, so it goes before the first write (plan): killed after
 	// that, a run leaves no state to trust files it changed.
 	refused bool // guarded by mu
+	// listed is what the manifest of the folder lists, as the last Write
+	// with this State wrote it; nil before. Guarded by mu.
+	listed []string
 	// bodies is the content kept of the posts in feeds (build's state of
 	// a folder; bodies.go), or nil.
 	bodies *bodyStore

@@ -126,12 +126,12 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 	// Before writing a file, list it in the manifest beside every file of
 	// earlier runs: a run killed half way leaves a manifest naming all it
 	// may have written, so the next run can remove what it no longer needs.
-	old := readManifest(t)
+	old := opt.State.manifest(t)
 	gone := missing(names, old)
 	if len(names)+len(gone) != len(old) {
 		union := append(slices.Clone(names), gone...)
 		slices.Sort(union)
-		if _, err := t.WriteFile(manifestName, manifestBody(union)); err != nil {
+		if err := opt.State.writeManifest(t, union); err != nil {
 			return 0, err
 		}
 	}
@@ -161,7 +161,7 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		t.Remove(name)
 	}
 	if !slices.Equal(names, old) { // not read and compared again: 4 MB at 100k
-		if _, err := t.WriteFile(manifestName, manifestBody(names)); err != nil {
+		if err := opt.State.writeManifest(t, names); err != nil {
 			return n, err
 		}
 	}
@@ -393,6 +393,35 @@ func fileName(urlPath string) (string, error) {
 		return "", fmt.Errorf("publish: refusing to write %q: not inside the output folder", urlPath)
 	}
 	return name, nil
+}
+
+// manifest is the list of the manifest of t: the one st last wrote there
+// (a serve's rebuilds write the same folder again and again), or read.
+// st may be nil.
+func (st *State) manifest(t Target) []string {
+	if st == nil {
+		return readManifest(t)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.listed == nil {
+		st.listed = readManifest(t)
+	}
+	return st.listed
+}
+
+// writeManifest writes the manifest of t, listing names, and remembers it
+// in st (which may be nil).
+func (st *State) writeManifest(t Target, names []string) error {
+	if _, err := t.WriteFile(manifestName, manifestBody(names)); err != nil {
+		return err
+	}
+	if st != nil {
+		st.mu.Lock()
+		st.listed = names
+		st.mu.Unlock()
+	}
+	return nil
 }
 
 func readManifest(t Target) []string {
