@@ -114,35 +114,38 @@ func (st *State) saveBase(t Target) error {
 // encodeDelta is the log record of st.delta.
 func (st *State) encodeDelta() []byte {
 	e := &stateEncoder{b: make([]byte, recHead, 1024)}
-	d := &st.data
-	e.uint(uint64(len(st.delta.posts)))
-	for _, path := range sortedKeys(st.delta.posts) {
-		r, ok := d.Posts[path]
-		e.str(path)
-		if e.bool(ok); ok {
-			e.post(r)
-		}
-	}
-	e.uint(uint64(len(st.delta.files)))
-	for _, name := range sortedKeys(st.delta.files) {
-		r, ok := d.Files[name]
-		e.str(name)
-		if e.bool(ok); ok {
-			e.file(r)
-		}
-	}
-	e.uint(uint64(len(st.delta.removed)))
-	for _, path := range sortedKeys(st.delta.removed) {
-		r, ok := d.Removed[path]
-		e.str(path)
-		if e.bool(ok); ok {
-			e.removed(r)
-		}
-	}
+	encodeSet(e, st.delta.posts, st.data.Posts, e.post)
+	encodeSet(e, st.delta.files, st.data.Files, e.file)
+	encodeSet(e, st.delta.removed, st.data.Removed, e.removed)
 	binary.BigEndian.PutUint32(e.b, uint32(len(e.b)-recHead))
 	sum := sha256.Sum256(e.b[recHead:])
 	copy(e.b[4:], sum[:])
 	return e.b
+}
+
+// encodeSet encodes the records of m at keys, in order: each key, and
+// its record (enc) or that it has none (deleted).
+func encodeSet[V any](e *stateEncoder, keys map[string]bool, m map[string]V, enc func(V)) {
+	e.uint(uint64(len(keys)))
+	for _, k := range sortedKeys(keys) {
+		r, ok := m[k]
+		e.str(k)
+		if e.bool(ok); ok {
+			enc(r)
+		}
+	}
+}
+
+// applySet applies to m what encodeSet encoded, dec decoding a record.
+func applySet[V any](d *stateDecoder, m map[string]V, dec func(key string) V) {
+	for range d.count() {
+		k := d.str()
+		if d.bool() {
+			m[k] = dec(k)
+		} else {
+			delete(m, k)
+		}
+	}
 }
 
 // applyLog applies to d the records of the log raw, which must follow the
@@ -182,30 +185,9 @@ func applyLog(d *stateData, raw []byte, base []byte) (n int64, torn bool, err er
 // applyRecord applies one record of the log to d.
 func applyRecord(d *stateData, body []byte) error {
 	dec := newStateDecoder(body)
-	for range dec.count() {
-		path := dec.str()
-		if dec.bool() {
-			d.Posts[path] = dec.post(path)
-		} else {
-			delete(d.Posts, path)
-		}
-	}
-	for range dec.count() {
-		name := dec.str()
-		if dec.bool() {
-			d.Files[name] = dec.file()
-		} else {
-			delete(d.Files, name)
-		}
-	}
-	for range dec.count() {
-		path := dec.str()
-		if dec.bool() {
-			d.Removed[path] = dec.removed(path)
-		} else {
-			delete(d.Removed, path)
-		}
-	}
+	applySet(dec, d.Posts, dec.post)
+	applySet(dec, d.Files, func(string) FileRecord { return dec.file() })
+	applySet(dec, d.Removed, dec.removed)
 	if dec.err == nil && dec.at != len(dec.b) {
 		dec.err = errors.New("bytes after the records")
 	}
