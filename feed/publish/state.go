@@ -92,8 +92,8 @@ type PostRecord struct {
 	Size    int64
 	ModTime time.Time
 	Stale   bool // Post is the last good version of a file that no longer reads
-	// Post is the post's metadata: the loader's post itself (whose
-	// metadata never changes once read), not a copy of it.
+	// Post is the post's metadata: the loader's post itself, not a copy
+	// (its metadata is set once read, its Updated by UpdatePosts).
 	Post *loader.Post
 	// Raw is the post's update as its file gives it; Post.Updated can be
 	// later: when its digest was first seen (EditTimes).
