@@ -69,7 +69,9 @@ const maxLogShare = 4
 // log when it can, the whole base otherwise.
 func (st *State) save(t Target) error {
 	ap, ok := t.(appender)
-	if !ok || st.delta.all || st.baseSum == ([sha256.Size]byte{}) || st.logLen > int64(st.size/maxLogShare) {
+	d := &st.delta
+	big := len(d.posts)+len(d.files)+len(d.removed) > (len(st.data.Posts)+len(st.data.Files))/maxLogShare // a first build's pages
+	if !ok || d.all || big || st.baseSum == ([sha256.Size]byte{}) || st.logLen > int64(st.size/maxLogShare) {
 		return st.saveBase(t)
 	}
 	rec := st.encodeDelta()

@@ -204,3 +204,25 @@ func TestStateLogRemoved(t *testing.T) {
 		t.Errorf("got sum %q, log %q; want the record saved", got.data.Files["posts/001/index.html"].Sum, log.String())
 	}
 }
+
+// TestStateLogBigChange: a Save after most files changed (a first build's
+// pages) writes the base again rather than a record as large.
+func TestStateLogBigChange(t *testing.T) {
+	out, _ := logTestState(t, 40, []int{1})
+	d, _ := OpenDir(out)
+	defer d.Close()
+	st := LoadState(d, BuildState, "fp", nil)
+	for i := range 40 {
+		st.record(fmt.Sprintf("posts/%03d/index.html", i), "big", "key", true, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	}
+	if err := st.Save(d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, BuildState+logSuffix)); err == nil {
+		t.Error("a change of most files went to the log, not the base")
+	}
+	var log bytes.Buffer
+	if got := loadData(t, out, &log); got.data.Files["posts/039/index.html"].Sum != "big" {
+		t.Errorf("the base written does not hold the change (log %q)", log.String())
+	}
+}
