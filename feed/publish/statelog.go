@@ -15,9 +15,9 @@ import (
 // (name + logSuffix), holds the changes saved since, one record per Save:
 // a build or a rebuild after a small change appends what it changed (a
 // few hundred bytes) instead of writing the whole state again (30 MB at
-// 100,000 posts). When the log outgrows a part of the base, or when a
-// Target cannot append, the next Save writes the base again and drops
-// the log.
+// 100,000 posts). When the log outgrows a part of the base, when a Save
+// has a large part of the state to tell, or when a Target cannot append,
+// the Save writes the base again and drops the log.
 //
 // The log starts with its magic, format and the checksum of the base it
 // follows: a log left beside a newer base (a run killed after writing the
