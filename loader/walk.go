@@ -86,6 +86,7 @@ func readDir(dir string) (*os.File, []fs.DirEntry, error) {
 // cores, and returns those still there.
 func statAll(dir *os.File, files []found) []found {
 	k := min(runtime.GOMAXPROCS(0), len(files)/256+1)
+	fd := dir.Fd()
 	var wg sync.WaitGroup
 	for c := range k {
 		part := files[len(files)*c/k : len(files)*(c+1)/k]
@@ -93,7 +94,7 @@ func statAll(dir *os.File, files []found) []found {
 		go func() {
 			defer wg.Done()
 			for i := range part {
-				part[i].info, _ = lstatAt(dir, path.Base(part[i].rel))
+				part[i].info, _ = lstatAt(dir, fd, path.Base(part[i].rel))
 			}
 		}()
 	}

@@ -10,13 +10,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lstatAt is the FileInfo of the entry name of the folder dir, not
-// following a symbolic link: fstatat relative to the folder, which the
-// kernel does not look up again by its path for each file.
-func lstatAt(dir *os.File, name string) (fs.FileInfo, error) {
+// lstatAt is the FileInfo of the entry name of the folder dir, whose
+// descriptor is fd, not following a symbolic link: fstatat relative to
+// the folder, which the kernel does not look up again by its path for
+// each file.
+func lstatAt(dir *os.File, fd uintptr, name string) (fs.FileInfo, error) {
 	var st unix.Stat_t
 	for {
-		err := unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW)
+		err := unix.Fstatat(int(fd), name, &st, unix.AT_SYMLINK_NOFOLLOW)
 		if err == unix.EINTR {
 			continue
 		}
