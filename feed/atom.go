@@ -2,15 +2,13 @@ package feed
 
 import (
 	"bytes"
-	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
 )
 
 // gorilla/feeds' Atom structs, extended: xml:lang, several links (self and
-// alternate), categories with a term, published dates, and entries
-// encoded elsewhere and spliced in.
+// alternate), and entries encoded elsewhere (atomEntry) and spliced in.
 type atomDoc struct {
 	feeds.AtomFeed
 	Lang     string           `xml:"xml:lang,attr,omitempty"`
@@ -21,67 +19,6 @@ type atomDoc struct {
 	ATNS     string           `xml:"xmlns:at,attr,omitempty"` // with tombstones (tombstone.go)
 	Deleted  []atomDeleted    `xml:"at:deleted-entry"`
 	Entries  []byte           `xml:",innerxml"`
-}
-
-type atomEntryXML struct {
-	feeds.AtomEntry
-	Lang     string         `xml:"xml:lang,attr,omitempty"`
-	Category []atomCategory `xml:"category"`
-	Content  *atomContent   `xml:"content,omitempty"` // in place of AtomEntry's
-}
-
-// atomContent is feeds.AtomContent with its text escaped by escapeText:
-// encoding/xml escapes rune by rune, which for a post of 8 KB costs more
-// than the rest of the entry.
-type atomContent struct {
-	Type string `xml:"type,attr"`
-	Text string `xml:",innerxml"`
-}
-
-// escapeText escapes character data whose characters are all allowed in
-// XML (loader.StripInvalidXML): markup characters, and CR, which a parser
-// would otherwise turn into LF.
-func escapeText(s string) string {
-	extra := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '&', '\r':
-			extra += 4
-		case '<', '>':
-			extra += 3
-		}
-	}
-	if extra == 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + extra)
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			continue
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(esc)
-		last = i + 1
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
-type atomCategory struct {
-	Term  string `xml:"term,attr"`
-	Label string `xml:"label,attr,omitempty"`
 }
 
 // rfc3339 writes t in the site's zone, or in UTC where the zone's offset
@@ -95,36 +32,74 @@ func rfc3339(c *Config, t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
+// atomEntry encodes an item as gorilla/feeds' AtomEntry would be,
+// extended: xml:lang, categories with a term and a label, published dates,
+// and the content escaped by appendContent (see xmltext.go).
 func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := pr.urls()
-	x := atomEntryXML{AtomEntry: feeds.AtomEntry{
-		Title:     pr.post.Title,
-		Id:        u.id,
-		Updated:   rfc3339(c, it.post.Updated),
-		Published: rfc3339(c, it.post.Date),
-		Links:     []feeds.AtomLink{{Href: u.link, Rel: "alternate", Type: "text/html"}},
-		Summary:   &feeds.AtomSummary{Content: pr.summary, Type: "text"},
-		// Every entry names its author, so that it stands alone when a
-		// reader copies it out of the feed.
-		Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: pr.author.Name, Uri: u.author}},
-	}}
-	if !pr.brief {
-		x.Content = &atomContent{Type: "html", Text: escapeText(pr.content)} // prepared: XML-clean
-	}
-	if validEmail(pr.author.Email) {
-		x.Author.Email = pr.author.Email
-	}
+	esc := &xmlEscapes
+	b := make([]byte, 0, len(pr.content)*5/4+2*len(pr.summary)+1024)
+	b = append(b, "<entry"...)
 	if validLang(pr.post.Lang) {
-		x.Lang = pr.post.Lang
+		b = appendAttr(b, "xml:lang", pr.post.Lang, esc)
 	}
+	b = append(b, '>')
+	b = appendElem(b, "title", pr.post.Title, esc)
+	b = appendElem(b, "updated", rfc3339(c, it.post.Updated), esc)
+	b = appendElem(b, "id", u.id, esc)
+	b = appendElem(b, "published", rfc3339(c, it.post.Date), esc)
+	b = appendAtomLink(b, u.link, "alternate", "text/html")
 	if u.image != "" {
-		x.Links = append(x.Links, feeds.AtomLink{Href: u.image, Rel: "enclosure", Type: pr.imageType})
+		b = appendAtomLink(b, u.image, "enclosure", pr.imageType)
 	}
+	b = append(b, `<summary type="text">`...)
+	b = appendXMLText(b, pr.summary, esc)
+	b = append(b, "</summary>"...)
+	// Every entry names its author, so that it stands alone when a
+	// reader copies it out of the feed.
+	b = append(b, "<author>"...)
+	b = appendElemNonEmpty(b, "name", pr.author.Name)
+	b = appendElemNonEmpty(b, "uri", u.author)
+	if validEmail(pr.author.Email) {
+		b = appendElemNonEmpty(b, "email", pr.author.Email)
+	}
+	b = append(b, "</author>"...)
 	for _, cat := range it.categories {
-		x.Category = append(x.Category, atomCategory{Term: cat.name, Label: cat.name})
+		b = append(b, "<category"...)
+		b = appendAttr(b, "term", cat.name, esc)
+		if cat.name != "" {
+			b = appendAttr(b, "label", cat.name, esc)
+		}
+		b = append(b, "></category>"...)
 	}
-	// Markup in content is escaped: &lt; for <, and so on.
-	return marshalItem(x, len(pr.content)*5/4+2*len(pr.summary)+1024)
+	if !pr.brief {
+		// Markup in content is escaped: &lt; for <, and so on.
+		b = append(b, `<content type="html">`...)
+		b = appendContent(b, pr.content) // prepared: XML-clean
+		b = append(b, "</content>"...)
+	}
+	return append(b, "</entry>"...), nil
+}
+
+// appendAtomLink appends an Atom link; rel and typ are left out when empty.
+func appendAtomLink(b []byte, href, rel, typ string) []byte {
+	b = append(b, "<link"...)
+	b = appendAttr(b, "href", href, &xmlEscapes)
+	if rel != "" {
+		b = appendAttr(b, "rel", rel, &xmlEscapes)
+	}
+	if typ != "" {
+		b = appendAttr(b, "type", typ, &xmlEscapes)
+	}
+	return append(b, "></link>"...)
+}
+
+// appendElemNonEmpty is appendElem of Atom text, nothing when s is empty.
+func appendElemNonEmpty(b []byte, name, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendElem(b, name, s, &xmlEscapes)
 }
 
 func atomFeed(c *Config, ch *channel, self string, items [][]byte) ([]byte, error) {

@@ -128,3 +128,60 @@ func BenchmarkPrepare(b *testing.B) {
 		bl.r.prepare(it, false)
 	}
 }
+
+// BenchmarkRebuildOneChange100k is what the feed package costs a
+// publisher after one post of 100,000 (200 categories, 50 tags, 20
+// authors) changed: Build, then the Site's paths and the key of each, as
+// publish.Write asks them to find the files to make. "serve" keeps its
+// Builder from build to build; "build" starts from a fresh one, as
+// feedpub build does with the posts its state gives.
+func BenchmarkRebuildOneChange100k(b *testing.B) {
+	posts := benchPosts(100_000)
+	for i, p := range posts {
+		p.Body = "<p>short</p>"
+		p.Categories = []string{fmt.Sprint("c", i%200), fmt.Sprint("c", (i*7)%200)}
+		p.Tags = []string{fmt.Sprint("t", i%50)}
+		p.Author.Name = fmt.Sprint("a", i%20)
+	}
+	slices.SortFunc(posts, func(a, b *loader.Post) int { return strings.Compare(a.Path, b.Path) })
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	newest := slices.IndexFunc(posts, func(p *loader.Post) bool { return p.Path == "2024/0000.html" })
+	i := 0
+	change := func() {
+		c := *posts[newest]
+		c.Title, c.Sum = fmt.Sprint("edited ", i), fmt.Sprint("sum ", i)
+		posts[newest] = &c
+		i++
+	}
+	publish := func(bl *Builder) {
+		site, err := bl.Build(posts, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		paths := site.Paths()
+		site.KeysInto(make([]string, len(paths)), paths)
+	}
+	b.Run("serve", func(b *testing.B) {
+		bl, err := NewLeanBuilder(Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		publish(bl)
+		b.ReportAllocs()
+		for b.Loop() {
+			change()
+			publish(bl)
+		}
+	})
+	b.Run("build", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			change()
+			bl, err := NewLeanBuilder(Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			publish(bl)
+		}
+	})
+}

@@ -2,10 +2,8 @@ package feed
 
 import (
 	"context"
-	"path"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,10 +24,9 @@ type Builder struct {
 	// What the last build made, for the next to keep.
 	items        map[*loader.Post]*item
 	order        []*item                      // the last build's items, newest first
-	bySlug       []*item                      // the last build's items, by slug
-	slugs        map[string]string            // by path: the slug of each post's page
-	slugPaths    []string                     // sorted, that slugs were made for
-	termNums     map[string]int               // term.key() -> its number, for channels
+	pages        pageList                     // the pages of the last build's items
+	slugs        *slugTable                   // the slug of each post's page
+	termNums     map[termID]int               // the number of each term, for channels
 	byNum        []*channel                   // the last build's channels of terms, by number
 	lastPosts    []*loader.Post               // the last build's posts, in its order
 	lastItems    []*item                      // lastItems[i] is the item of lastPosts[i], if it was due
@@ -38,6 +35,8 @@ type Builder struct {
 	feeds        map[string]*feedState        // by channel dir
 	chanPages    map[string]*channelPageState // by channel dir (pages.go)
 	indexEntries map[string]indexEntry        // by channel dir (pages.go)
+	chanKeys     *sync.Map                    // the last Site's (see Site.Key)
+	rows         map[int][]byte               // by taxonomy, -1 for the index: what its page was made from (chanRows)
 }
 
 // NewBuilder checks cfg, fills its defaults and returns a Builder for it.
@@ -46,8 +45,13 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newBuilder(r), nil
+}
+
+// newBuilder is a Builder with renderer r that has built nothing yet.
+func newBuilder(r *renderer) *Builder {
 	return &Builder{r: r, items: map[*loader.Post]*item{}, files: map[string]siteFile{},
-		feeds: map[string]*feedState{}, termNums: map[string]int{}}, nil
+		feeds: map[string]*feedState{}, termNums: map[termID]int{}}
 }
 
 // Build is a pure function of its arguments: the same posts, config and
@@ -63,8 +67,11 @@ func Build(posts []*loader.Post, cfg Config, now time.Time) (*Site, error) {
 }
 
 // Build makes the Site for posts as of now. Its cost beyond the posts
-// that changed is a pass over the posts with a map look-up each: items,
-// their order and slugs are kept from the last build where they still hold.
+// that changed is a pass over the posts with a map look-up each, a pass
+// over the items setting their places, and copies of the lists they are
+// in: items, their order, slugs, the pages' paths, the channels with their
+// keys and the pages listing them are kept from the last build where they
+// still hold.
 func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -77,7 +84,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 	chans := b.channels(items, fresh, gone)
 	removals := b.tombstones(chans, now)
 	site := &Site{paths: map[string]siteFile{}, NextDue: pl.next, Posts: len(items), r: b.r, channels: chans,
-		lean: b.lean, posts: b.bySlug, removals: removals}
+		lean: b.lean, pages: b.pages, removals: removals, chanKeys: b.keptChanKeys(chans)}
 	if b.lean {
 		if err := b.prepareLean(site); err != nil {
 			return nil, err
@@ -95,7 +102,7 @@ func (b *Builder) Build(posts []*loader.Post, now time.Time) (*Site, error) {
 
 // placement is where the posts of a build stand against the last build's.
 type placement struct {
-	slugs map[string]string // by path: the slug of each post's page
+	slugs *slugTable // the slug of each post's page
 	// inPlace: the list is the last build's but for some places, the
 	// slugs are the same and time did not go back, so a post at the same
 	// place as before has the same item.
@@ -145,7 +152,7 @@ func (b *Builder) place(posts []*loader.Post, now time.Time) *placement {
 			if !p.Expires.IsZero() && (pl.next.IsZero() || p.Expires.Before(pl.next)) {
 				pl.next = p.Expires // it leaves the feeds then
 			}
-			if it := b.items[p]; it != nil && !it.gone && (!slugsChanged || it.slug == pl.slugs[p.Path]) {
+			if it := b.items[p]; it != nil && !it.gone && (!slugsChanged || it.slug == pl.slugs.of(i, p.Path)) {
 				pl.items[i] = it
 			} else {
 				pl.todo = append(pl.todo, i)
@@ -162,7 +169,7 @@ func (b *Builder) makeItems(posts []*loader.Post, pl *placement) []*item {
 	slugs := &slugCache{}
 	parallel(len(pl.todo), func(k int) {
 		p := posts[pl.todo[k]]
-		fresh[k] = newItem(p, pl.slugs[p.Path], b.r.taxes, slugs)
+		fresh[k] = newItem(p, pl.slugs.of(pl.todo[k], p.Path), b.r.taxes, slugs)
 	})
 	for k, it := range fresh {
 		b.items[it.post] = it
@@ -211,63 +218,22 @@ func (b *Builder) forget(pl *placement) []*item {
 }
 
 // sortItems returns the items newest first (the last order without the items
-// that went, merged with the new items sorted), and keeps them by slug
-// too, for the pages of posts.
+// that went, merged with the new items sorted), and keeps the pages of
+// posts in the order of their paths too, made beside on another core.
 func (b *Builder) sortItems(fresh, gone []*item) []*item {
+	var wg sync.WaitGroup
+	if len(fresh) > 0 || len(gone) > 0 {
+		fresh := slices.Clone(fresh)
+		wg.Go(func() { b.pages = b.pages.without(gone).merge(pagesOf(fresh)) })
+	}
 	slices.SortFunc(fresh, newerFirst)
 	items := mergeSorted(without(b.order, gone, newerFirst), fresh)
 	b.order = items
-	if len(fresh) > 0 || len(gone) > 0 {
-		bySlug := func(a, b *item) int { return strings.Compare(a.slug, b.slug) }
-		b.bySlug = mergeFunc(without(b.bySlug, gone, bySlug), slices.SortedFunc(slices.Values(fresh), bySlug), bySlug)
+	for i, it := range items { // see Site.neighbours
+		it.at.Store(int32(i))
 	}
+	wg.Wait()
 	return items
-}
-
-// postSlugs gives each post (by path) the slug of its page, from its file
-// name. Where two posts' names give one slug, the later path (in path
-// order) takes its folder into its slug as well, then a hash:
-// deterministic, and unchanged by other posts coming due. The slugs of the
-// last build are kept while the list of paths is the same.
-func (b *Builder) postSlugs(posts []*loader.Post) (slugs map[string]string, changed bool) {
-	if b.slugs != nil && len(posts) == len(b.slugPaths) {
-		same := true // posts in the order of the last paths (and so sorted)
-		for i, p := range posts {
-			if p.Path != b.slugPaths[i] {
-				same = false
-				break
-			}
-		}
-		if same {
-			return b.slugs, false
-		}
-	}
-	paths := make([]string, len(posts))
-	for i, p := range posts {
-		paths[i] = p.Path
-	}
-	if !slices.IsSorted(paths) {
-		slices.Sort(paths)
-	}
-	if b.slugs != nil && slices.Equal(paths, b.slugPaths) {
-		return b.slugs, false
-	}
-	out := make(map[string]string, len(paths))
-	taken := make(map[string]bool, len(paths))
-	for _, p := range paths {
-		name := strings.TrimSuffix(p, path.Ext(p))
-		s := Slug(path.Base(name))
-		if taken[s] {
-			s = Slug(strings.ReplaceAll(name, "/", "-"))
-		}
-		if taken[s] {
-			s = Slug(name + "-" + hash8(p))
-		}
-		taken[s] = true
-		out[p] = s
-	}
-	b.slugs, b.slugPaths = out, paths
-	return out, true
 }
 
 // parallel calls fn(0..n-1) on GOMAXPROCS goroutines, each taking the

@@ -158,22 +158,33 @@ func plainText(body string, max int) string {
 			if skip > 0 {
 				continue
 			}
-			for _, r := range string(z.Text()) {
-				if unicode.IsSpace(r) {
-					space = true
-					continue
-				}
-				if space && b.Len() > 0 {
-					b.WriteByte(' ')
-					n++
-				}
-				space = false
-				b.WriteRune(r)
-				n++
-			}
+			n = appendWords(&b, string(z.Text()), &space, n, max)
 		}
 	}
 	return truncate(b.String(), max)
+}
+
+// appendWords appends the words of text to b, one space between two (space
+// tells whether one is due), and returns n, the characters in b, counted
+// on. It stops at the character after max: truncate looks no further.
+func appendWords(b *strings.Builder, text string, space *bool, n, max int) int {
+	for _, r := range text {
+		if n > max {
+			break
+		}
+		if isSpace(r) {
+			*space = true
+			continue
+		}
+		if *space && b.Len() > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		*space = false
+		b.WriteRune(r)
+		n++
+	}
+	return n
 }
 
 // truncate cuts s to at most max characters, preferring to end at a space

@@ -94,8 +94,8 @@ func (b *Builder) encodeFeeds(site *Site) error {
 					continue
 				}
 				it.mu.Lock()
-				end := offs[i][k] + len(it.enc[j.f])
-				it.enc[j.f] = body[offs[i][k]:end:end]
+				end := offs[i][k] + len(it.encoding(j.f))
+				it.setEncoding(j.f, body[offs[i][k]:end:end])
 				it.mu.Unlock()
 			}
 		}
@@ -139,15 +139,15 @@ func (b *Builder) encodeFeed(ch *channel, f int, items []*item) (*File, []int, e
 	parts := make([][]byte, len(items))
 	for i, it := range items {
 		it.mu.Lock() // another feed may be encoding it
-		if it.enc[f] == nil {
+		if it.encoding(f) == nil {
 			enc, err := b.r.encodeItem(it, f, b.r.prepare(it, true))
 			if err != nil {
 				it.mu.Unlock()
 				return nil, nil, fmt.Errorf("%s: %w", it.post.Path, err)
 			}
-			it.enc[f] = enc
+			it.setEncoding(f, enc)
 		}
-		parts[i] = it.enc[f]
+		parts[i] = it.encoding(f)
 		it.mu.Unlock()
 	}
 	body, offs, err := b.r.feedBody(ch, f, b.r.feedURL(ch, &formatList[f]), items, parts)

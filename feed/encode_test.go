@@ -14,7 +14,7 @@ func TestSpliceFeedSameBytes(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%d", formatList[f].name, n), func(t *testing.T) {
 				parts := make([][]byte, n)
 				for i := range parts {
-					parts[i] = ch.items[i].enc[f]
+					parts[i] = ch.items[i].encoding(f)
 				}
 				got, offs, err := bl.r.feedBody(ch, f, bl.r.feedURL(ch, &formatList[f]), ch.items, parts)
 				if err != nil {

@@ -93,7 +93,7 @@ func (s *Site) Filtered(p string, q Query) (*File, error) {
 		}
 		if pos[i] < s.r.Limit {
 			it.mu.Lock()
-			parts[i] = it.enc[f]
+			parts[i] = it.encoding(f)
 			it.mu.Unlock()
 		}
 		if parts[i] == nil {

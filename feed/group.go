@@ -39,15 +39,20 @@ func (b *Builder) channels(items, fresh, gone []*item) []*channel {
 
 // termNumsOf gives each term a number that lasts from build to build, and
 // each item the numbers of its terms: grouping then needs no map look-up
-// per item.
-func (b *Builder) termNumsOf(it *item) []int {
+// per item. They are taken from slab while it has room (one allocation
+// for the items of a first build, not one each).
+func (b *Builder) termNumsOf(it *item, slab *[]int) []int {
 	if it.termNums == nil && len(it.terms) > 0 {
-		it.termNums = make([]int, len(it.terms))
+		if n, s := len(it.terms), *slab; cap(s)-len(s) >= n {
+			it.termNums, *slab = s[len(s):len(s)+n:len(s)+n], s[:len(s)+n]
+		} else {
+			it.termNums = make([]int, n)
+		}
 		for k, t := range it.terms {
-			n, ok := b.termNums[t.key()]
+			n, ok := b.termNums[t.id()]
 			if !ok {
 				n = len(b.termNums)
-				b.termNums[t.key()] = n
+				b.termNums[t.id()] = n
 			}
 			it.termNums[k] = n
 		}
@@ -63,24 +68,33 @@ func newChannel(t term) *channel {
 // group makes every term's channel from items, newest first.
 func (b *Builder) group(items []*item) []*channel {
 	var byNum []*channel
+	size := 0
 	for _, it := range items {
-		for k, n := range b.termNumsOf(it) {
+		size += len(it.terms)
+	}
+	slab := make([]int, 0, size)
+	for _, it := range items {
+		for k, n := range b.termNumsOf(it, &slab) {
 			if n >= len(byNum) {
 				byNum = append(byNum, make([]*channel, n+1-len(byNum))...)
 			}
 			ch := byNum[n]
 			if ch == nil {
 				ch = newChannel(it.terms[k])
+				ch.name = it.terms[k].name
 				byNum[n] = ch
+			}
+			if name := it.terms[k].name; name < ch.name {
+				ch.name = name
 			}
 			if m := len(ch.items); m == 0 || ch.items[m-1] != it {
 				ch.items = append(ch.items, it)
 			}
 		}
 	}
-	for n, ch := range byNum {
+	for _, ch := range byNum {
 		if ch != nil {
-			b.finish(ch, n)
+			b.finishNamed(ch)
 		}
 	}
 	return byNum
@@ -92,12 +106,12 @@ func (b *Builder) group(items []*item) []*channel {
 func (b *Builder) regroup(fresh, gone []*item) []*channel {
 	touched := map[int]bool{}
 	for _, it := range gone {
-		for _, n := range b.termNumsOf(it) {
+		for _, n := range b.termNumsOf(it, new([]int)) {
 			touched[n] = true
 		}
 	}
 	for _, it := range fresh {
-		for _, n := range b.termNumsOf(it) {
+		for _, n := range b.termNumsOf(it, new([]int)) {
 			touched[n] = true
 		}
 	}
@@ -149,6 +163,11 @@ func (b *Builder) finish(ch *channel, n int) {
 			}
 		}
 	}
+	b.finishNamed(ch)
+}
+
+// finishNamed titles and dates ch, named already.
+func (b *Builder) finishNamed(ch *channel) {
 	mark := taxonomyList[ch.tax].mark
 	ch.title = b.r.Title + " · " + mark + ch.name
 	ch.description = fmt.Sprintf("%s: %s%s", b.r.Description, mark, ch.name)
@@ -181,12 +200,13 @@ func newerFirst(a, b *item) int {
 // mergeSorted merges two lists sorted by newerFirst.
 func mergeSorted(a, b []*item) []*item { return mergeFunc(a, b, newerFirst) }
 
-// mergeFunc merges two lists sorted by cmp into a new one.
-func mergeFunc(a, b []*item, cmp func(a, b *item) int) []*item {
+// mergeFunc merges two lists sorted by cmp into a new one; a itself
+// when b is empty.
+func mergeFunc[T any](a, b []T, cmp func(a, b T) int) []T {
 	if len(b) == 0 {
 		return a
 	}
-	out := make([]*item, 0, len(a)+len(b))
+	out := make([]T, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		if cmp(b[j], a[i]) < 0 {

@@ -21,8 +21,8 @@ type item struct {
 	// Set when the item is made, then only read.
 	post       *loader.Post // as the loader keeps it: maybe slim (see loader.Post.Full)
 	slug       string       // of the post's page, /posts/<slug>/
-	categories []category
-	terms      []term // the feeds of taxonomies it belongs to
+	categories []category   // the post's, with their slugs: where it can, the first of terms
+	terms      []term       // the feeds of taxonomies it belongs to
 
 	// prep and page are kept while the item is among a feed's newest
 	// Limit (release drops them): the other posts of a large folder cost
@@ -30,10 +30,15 @@ type item struct {
 	// Atomic: a served Site reads them while a build sets or drops them.
 	prep   atomic.Pointer[prepared]
 	page   atomic.Pointer[postFile] // its page for people (Site.File), with the neighbours it links to
+	key    atomic.Pointer[pageKey]  // its page's key (Site.Key), with the neighbours it was made with
+	at     atomic.Int32             // its place among all items, newest first, in the latest build
 	prepMu sync.Mutex               // one making of prep at a time
 
-	mu  sync.Mutex       // guards enc: feeds are encoded in parallel, and served Sites read it
-	enc [nFormats][]byte // guarded by mu
+	mu sync.Mutex // guards enc: feeds are encoded in parallel, and served Sites read it
+	// enc is its encoding in each format, made for the items among a
+	// feed's newest (nil for the others, most posts of a large folder);
+	// guarded by mu.
+	enc *[nFormats][]byte
 
 	// Guarded by Builder.mu: only a build reads or writes them.
 	gone     bool  // left the Builder: its post changed, went or is no longer due
@@ -41,7 +46,10 @@ type item struct {
 	termNums []int // Builder.termNums of its terms, made by termNumsOf
 }
 
-type category struct{ name, slug string }
+// A category is a post's category, with its slug: a term of the
+// categories taxonomy, so that an item's categories can be the first of
+// its terms rather than a copy.
+type category = term
 
 // prepared is what an item's page and feeds show, made from the whole
 // post: its body sanitised, and its links made absolute. It never changes
@@ -81,10 +89,32 @@ type channel struct {
 // are in no feed's newest Limit.
 func newItem(p *loader.Post, slug string, taxes []int, slugs *slugCache) *item {
 	it := &item{post: p, slug: slug, terms: termsOf(p, taxes, slugs)}
-	for _, c := range p.Categories {
-		it.categories = append(it.categories, category{name: c, slug: slugs.slug(c)})
-	}
+	it.categories = categoriesOf(p, it.terms, slugs)
 	return it
+}
+
+// categoriesOf is the categories of post p: the first of its terms where
+// those are its categories (the categories taxonomy comes first), made
+// now otherwise.
+func categoriesOf(p *loader.Post, terms []term, slugs *slugCache) []category {
+	n := len(p.Categories)
+	if n == 0 {
+		return nil
+	}
+	if len(terms) >= n {
+		same := true
+		for i, c := range p.Categories {
+			same = same && terms[i].tax == taxCategories && terms[i].name == c
+		}
+		if same {
+			return terms[:n:n] // full: an append never writes into terms
+		}
+	}
+	out := make([]category, n)
+	for i, c := range p.Categories {
+		out[i] = category{tax: taxCategories, name: c, slug: slugs.slug(c)}
+	}
+	return out
 }
 
 // A slugCache remembers the slugs of names for the items of one build: a
@@ -129,6 +159,7 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		p = it.post
 	}
 	pr := c.details(p, it.slug)
+	fast := false // content made by sanitizeFast, and XML-clean as it came
 	body, berr := p.LoadBody()
 	if err != nil || berr != nil {
 		var kept bool
@@ -139,12 +170,22 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		// as a raw control character, which XML (and CDATA) cannot
 		// carry. The encoders rely on content being XML-clean from here.
 		linkURL, _ := url.Parse(pr.link)
-		pr.content = xmlText(c.sanitize(absolutize(body, linkURL)))
+		abs := absolutize(body, linkURL)
+		san, ok := sanitizeFast(abs)
+		if fast = ok; !ok {
+			san = c.sanitizeSlow(abs)
+		}
+		pr.content = xmlText(san)
+		fast = fast && pr.content == san
 	}
 	if p.Summary != "" {
 		pr.summary = plainText(p.Summary, 4*c.Summary)
 	}
-	if pr.summary == "" { // none given, or one of markup alone
+	switch {
+	case pr.summary != "":
+	case fast: // none given, or one of markup alone
+		pr.summary = plainTextFast(pr.content, c.Summary)
+	default:
 		pr.summary = plainText(pr.content, c.Summary)
 	}
 	if p != it.post {
@@ -156,9 +197,22 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 	return pr
 }
 
-// sanitize is c.policy.Sanitize(s), written into a buffer of the size of
-// s: sanitising takes away, so the result is made whole, not grown.
+// sanitize is c.policy.Sanitize(s): sanitizeFast's where it can, else
+// written into a buffer of the size of s (sanitising takes away, so the
+// result is made whole, not grown).
 func (c *renderer) sanitize(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return s
+	}
+	if out, ok := sanitizeFast(s); ok {
+		return out
+	}
+	return c.sanitizeSlow(s)
+}
+
+// sanitizeSlow is c.policy.Sanitize(s), written into a buffer of the size
+// of s.
+func (c *renderer) sanitizeSlow(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return s
 	}
@@ -177,8 +231,26 @@ func (it *item) release() {
 	it.prep.Store(nil)
 	it.page.Store(nil)
 	it.mu.Lock()
-	it.enc = [nFormats][]byte{}
+	it.enc = nil
 	it.mu.Unlock()
+}
+
+// encoding is the item's encoding in format f, nil if none is kept. The
+// caller holds mu.
+func (it *item) encoding(f int) []byte {
+	if it.enc == nil {
+		return nil
+	}
+	return it.enc[f]
+}
+
+// setEncoding keeps b as the item's encoding in format f. The caller holds
+// mu.
+func (it *item) setEncoding(f int, b []byte) {
+	if it.enc == nil {
+		it.enc = new([nFormats][]byte)
+	}
+	it.enc[f] = b
 }
 
 // details fills what a post's page and feeds show but its content.

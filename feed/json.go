@@ -9,56 +9,60 @@ import (
 
 const jsonFeedVersion = "https://jsonfeed.org/version/1.1"
 
-// jsonItemJSON is a JSON Feed 1.1 item. content_html is always written,
-// empty for an empty post, since an item must have content_html or
-// content_text; an item that carries its summary alone has content_text.
-type jsonItemJSON struct {
-	ID            string        `json:"id"`
-	URL           string        `json:"url,omitempty"`
-	Title         string        `json:"title"`
-	ContentHTML   *string       `json:"content_html,omitempty"`
-	ContentText   *string       `json:"content_text,omitempty"` // brief items only
-	Summary       string        `json:"summary,omitempty"`
-	Image         string        `json:"image,omitempty"`
-	DatePublished string        `json:"date_published"`
-	DateModified  string        `json:"date_modified"`
-	Authors       []*jsonAuthor `json:"authors"`
-	Tags          []string      `json:"tags,omitempty"`
-	Language      string        `json:"language,omitempty"`
-}
-
-type jsonAuthor struct {
-	Name string `json:"name"`
-	URL  string `json:"url,omitempty"`
-}
-
+// jsonItem encodes an item as a JSON Feed 1.1 item: id, url, title,
+// content_html (or content_text), summary, image, dates, authors, tags
+// and language, in that order, empty ones left out (see xmltext.go).
 func jsonItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := pr.urls()
-	x := jsonItemJSON{
-		ID:            u.id,
-		URL:           u.link,
-		Title:         pr.post.Title,
-		Summary:       pr.summary,
-		Image:         u.image,
-		DatePublished: rfc3339(c, it.post.Date),
-		DateModified:  rfc3339(c, it.post.Updated),
-		Authors:       []*jsonAuthor{{Name: pr.author.Name, URL: u.author}},
+	b := make([]byte, 0, len(pr.content)+2*len(pr.summary)+1024)
+	b = appendJSONField(b, `{"id":`, u.id)
+	if u.link != "" {
+		b = appendJSONField(b, `,"url":`, u.link)
 	}
+	b = appendJSONField(b, `,"title":`, pr.post.Title)
+	// content_html is always written, empty for an empty post, since an
+	// item must have content_html or content_text; an item that carries
+	// its summary alone has content_text.
 	if pr.brief {
-		x.ContentText = &pr.summary
+		b = appendJSONField(b, `,"content_text":`, pr.summary)
 	} else {
-		x.ContentHTML = &pr.content
+		b = appendJSONField(b, `,"content_html":`, pr.content)
 	}
-	if validLang(pr.post.Lang) {
-		x.Language = pr.post.Lang
+	if pr.summary != "" {
+		b = appendJSONField(b, `,"summary":`, pr.summary)
 	}
+	if u.image != "" {
+		b = appendJSONField(b, `,"image":`, u.image)
+	}
+	b = appendJSONField(b, `,"date_published":`, rfc3339(c, it.post.Date))
+	b = appendJSONField(b, `,"date_modified":`, rfc3339(c, it.post.Updated))
+	b = appendJSONField(b, `,"authors":[{"name":`, pr.author.Name)
+	if u.author != "" {
+		b = appendJSONField(b, `,"url":`, u.author)
+	}
+	b = append(b, "}]"...)
+	var tags []string
 	for _, cat := range it.categories {
-		x.Tags = appendNew(x.Tags, cat.name)
+		tags = appendNew(tags, cat.name)
 	}
 	for _, t := range pr.post.Tags {
-		x.Tags = appendNew(x.Tags, t)
+		tags = appendNew(tags, t)
 	}
-	return marshalJSON(x)
+	for i, t := range tags {
+		b = appendJSONField(b, [2]string{`,"tags":[`, ","}[min(i, 1)], t)
+	}
+	if len(tags) > 0 {
+		b = append(b, ']')
+	}
+	if validLang(pr.post.Lang) {
+		b = appendJSONField(b, `,"language":`, pr.post.Lang)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONField appends prefix (a key, with its punctuation) and s.
+func appendJSONField(b []byte, prefix, s string) []byte {
+	return appendJSONString(append(b, prefix...), s)
 }
 
 func appendNew(list []string, s string) []string {

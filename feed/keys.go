@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 )
 
@@ -29,19 +30,7 @@ func (s *Site) Key(p string) string {
 	case !ok:
 		return ""
 	case it != nil:
-		k := keyBuf{b: make([]byte, 0, 256)}
-		k.str("post")
-		k.item(it)
-		older, newer := s.neighbours(it)
-		for _, n := range []*item{older, newer} {
-			if n == nil {
-				k.int(-1)
-				continue
-			}
-			k.str(n.slug)
-			k.str(n.post.Title)
-		}
-		return k.sum()
+		return s.postKey(it)
 	case sf.ch == nil:
 		return ""
 	case sf.arch > 0:
@@ -56,6 +45,43 @@ func (s *Site) Key(p string) string {
 	k.int(int64(sf.f))
 	if sf.f == formatAtom {
 		k.tombstones(sf.ch)
+	}
+	return k.sum()
+}
+
+// A pageKey is the key of an item's page as last made, with the items
+// it was made with as older and newer: an item never changes, so the key
+// holds while they are the same, and a rebuild hashes again only the
+// pages of the posts that changed or got new neighbours.
+type pageKey struct {
+	older, newer *item
+	key          string
+}
+
+// postKey is the key of the page of it, kept with the item.
+func (s *Site) postKey(it *item) string {
+	older, newer := s.neighbours(it)
+	if pk := it.key.Load(); pk != nil && pk.older == older && pk.newer == newer {
+		return pk.key
+	}
+	key := pageKeyOf(it, older, newer)
+	it.key.Store(&pageKey{older: older, newer: newer, key: key})
+	return key
+}
+
+// pageKeyOf is the key of the page of it between older and newer.
+func pageKeyOf(it, older, newer *item) string {
+	var buf [512]byte
+	k := keyBuf{b: buf[:0]}
+	k.str("post")
+	k.item(it)
+	for _, n := range [...]*item{older, newer} {
+		if n == nil {
+			k.int(-1)
+			continue
+		}
+		k.str(n.slug)
+		k.str(n.post.Title)
 	}
 	return k.sum()
 }
@@ -77,6 +103,22 @@ func (s *Site) archiveKey(sf siteFile) string {
 		k.item(it)
 	}
 	return k.sum()
+}
+
+// keptChanKeys is a new Site's map of channel keys, given those of the
+// last Site's channels that it has too: a channel never changes, nor its
+// key, and a rebuild makes few channels anew.
+func (b *Builder) keptChanKeys(chans []*channel) *sync.Map {
+	m := new(sync.Map)
+	if last := b.chanKeys; last != nil {
+		for _, ch := range chans {
+			if k, ok := last.Load(ch); ok {
+				m.Store(ch, k)
+			}
+		}
+	}
+	b.chanKeys = m
+	return m
 }
 
 // chanKey is the key of what every file of channel ch is made from.

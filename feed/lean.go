@@ -2,13 +2,14 @@ package feed
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/flate"
 
 	"feedpub/loader"
 )
@@ -117,21 +118,35 @@ func (c *renderer) prepareKept(it *item) *prepared {
 	return full
 }
 
-// pack is content compressed (raw DEFLATE, fast), or nil if it cannot be.
+// pack is content compressed (raw DEFLATE, fast: klauspost's, which
+// makes and reads it in about two thirds of the standard library's time),
+// or nil if it cannot be.
 func pack(content string) []byte {
-	var b bytes.Buffer
-	w, _ := deflaters.Get().(*flate.Writer)
-	if w == nil {
-		w, _ = flate.NewWriter(&b, flate.BestSpeed)
+	p, _ := packers.Get().(*packer)
+	if p == nil {
+		p = new(packer)
+		p.w, _ = flate.NewWriter(&p.out, flate.BestSpeed)
 	} else {
-		w.Reset(&b)
+		p.out.Reset()
+		p.w.Reset(&p.out)
 	}
-	defer deflaters.Put(w)
-	io.WriteString(w, content)
-	if w.Close() != nil {
+	defer packers.Put(p)
+	for len(content) > 0 { // through in: a string would be copied whole
+		n := copy(p.in[:], content)
+		p.w.Write(p.in[:n])
+		content = content[n:]
+	}
+	if p.w.Close() != nil {
 		return nil
 	}
-	return bytes.Clone(b.Bytes())
+	return bytes.Clone(p.out.Bytes())
+}
+
+// A packer is what pack reuses: a compressor and its buffers.
+type packer struct {
+	w   *flate.Writer
+	out bytes.Buffer
+	in  [8 << 10]byte
 }
 
 // unpacked is pr with its content unpacked.
@@ -156,18 +171,12 @@ func unpack(packed []byte, size int) (string, error) {
 		r.(flate.Resetter).Reset(src, nil)
 	}
 	defer inflaters.Put(r)
-	buf, _ := copyBufs.Get().(*[]byte)
-	if buf == nil {
-		b := make([]byte, 32<<10)
-		buf = &b
-	}
-	defer copyBufs.Put(buf)
 	if size <= 0 {
 		size = 3 * len(packed)
 	}
 	var b strings.Builder
 	b.Grow(size)
-	if _, err := io.CopyBuffer(&b, r, *buf); err != nil {
+	if _, err := io.Copy(&b, r); err != nil { // r's WriteTo: straight from its window
 		return "", err
 	}
 	return b.String(), nil
@@ -177,8 +186,7 @@ func unpack(packed []byte, size int) (string, error) {
 // no state that anyone can see.
 var (
 	inflaters sync.Pool // io.ReadCloser from flate.NewReader
-	copyBufs  sync.Pool // *[]byte: unpacked's buffer
-	deflaters sync.Pool // *flate.Writer
+	packers   sync.Pool // *packer
 )
 
 // chanEnc is the feeds of a channel of a lean Site in every format, made

@@ -3,6 +3,8 @@ package feed
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/mmcdole/gofeed"
@@ -98,6 +100,27 @@ func TestLeanFeedsTakenOnceKeepNothing(t *testing.T) {
 		for f, b := range e.bodies {
 			if b != nil {
 				t.Errorf("/%s%s: %d bytes kept after it was taken", ch.dir, formatList[f].file, len(b))
+			}
+		}
+	}
+}
+
+// Unpack gives back what pack packed, of every size around the packer's
+// buffer, and unpack with the size known too.
+func TestPackRoundTrip(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 8<<10 - 1, 8 << 10, 8<<10 + 1, 3 * 8 << 10, 100 << 10} {
+		var b strings.Builder
+		for i := 0; b.Len() < n; i++ {
+			fmt.Fprintf(&b, "<p>段落 %d: 内容</p>\n", i*i%977)
+		}
+		s := b.String()[:n]
+		packed := pack(s)
+		if packed == nil {
+			t.Fatalf("%d bytes: not packed", n)
+		}
+		for _, size := range []int{0, len(s)} {
+			if got, err := unpack(packed, size); err != nil || got != s {
+				t.Fatalf("%d bytes (size %d): got %d bytes back (%v)", n, size, len(got), err)
 			}
 		}
 	}

@@ -243,6 +243,53 @@ func (b *Builder) renderPages(site *Site) error {
 	}
 	b.chanPages = pages
 
+	rows := make(map[int][]byte, len(c.taxes)+1)
+	kept := func(tx int, ps ...string) bool { // pages listing the same rows as the last build's
+		rows[tx] = chanRows(tx, chans, b.rows[tx])
+		if !bytes.Equal(rows[tx], b.rows[tx]) {
+			return false
+		}
+		for _, p := range ps {
+			if b.files[p].file == nil {
+				return false
+			}
+		}
+		for _, p := range ps {
+			site.paths[p] = siteFile{file: b.files[p].file, f: -1}
+		}
+		return true
+	}
+	if !kept(-1, "/", opmlPath) {
+		body, err := b.renderIndex(chans)
+		if err != nil {
+			return fmt.Errorf("feed: index page: %w", err)
+		}
+		add("/", newFile(body, htmlType, chans[0].updated), nil)
+		body, err = b.opml(chans)
+		if err != nil {
+			return fmt.Errorf("feed: %s: %w", opmlPath, err)
+		}
+		add(opmlPath, newFile(body, opmlType, chans[0].updated), nil)
+	}
+	for _, tx := range c.taxes {
+		p := taxPath(tx)
+		if kept(tx, p) {
+			continue
+		}
+		body, err := c.renderTaxonomy(tx, chans)
+		if err != nil {
+			return fmt.Errorf("feed: %s: %w", p, err)
+		}
+		add(p, newFile(body, htmlType, chans[0].updated), nil)
+	}
+	b.rows = rows // with b.files: once the build is made
+	return nil
+}
+
+// renderIndex makes the index page of chans, rendering again only the
+// entries of the feeds that changed.
+func (b *Builder) renderIndex(chans []*channel) ([]byte, error) {
+	c := b.r
 	idx := indexPage{pageBase: c.base("/", c.Title)}
 	entries := make(map[string]indexEntry, len(chans))
 	for _, ch := range chans {
@@ -254,7 +301,7 @@ func (b *Builder) renderPages(site *Site) error {
 		if !ok || !e.view.same(&view) {
 			body, err := execute(c.tmpl, "feed-entry", view)
 			if err != nil {
-				return fmt.Errorf("feed: index page: %w", err)
+				return nil, err
 			}
 			e = indexEntry{view, template.HTML(body)}
 		}
@@ -263,28 +310,9 @@ func (b *Builder) renderPages(site *Site) error {
 	}
 	b.indexEntries = entries
 	if err := idx.makeFrame(); err != nil {
-		return fmt.Errorf("feed: index page: %w", err)
+		return nil, err
 	}
-	body, err := execute(c.tmpl, "index.html", idx)
-	if err != nil {
-		return fmt.Errorf("feed: index page: %w", err)
-	}
-	add("/", newFile(body, htmlType, chans[0].updated), nil)
-
-	for _, tx := range c.taxes {
-		p := taxPath(tx)
-		if body, err = c.renderTaxonomy(tx, chans); err != nil {
-			return fmt.Errorf("feed: %s: %w", p, err)
-		}
-		add(p, newFile(body, htmlType, chans[0].updated), nil)
-	}
-
-	body, err = b.opml(chans)
-	if err != nil {
-		return fmt.Errorf("feed: %s: %w", opmlPath, err)
-	}
-	add(opmlPath, newFile(body, opmlType, chans[0].updated), nil)
-	return nil
+	return execute(c.tmpl, "index.html", idx)
 }
 
 // channelPageState is what a feed's page was made from, so that a rebuild
@@ -391,6 +419,9 @@ func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 		}
 		pg.Items = append(pg.Items, view)
 	}
+	if c.fastChannels {
+		return htmlChars(appendChannelPage(make([]byte, 0, 4096+len(pg.Items)*512), &pg)), nil
+	}
 	return execute(c.tmpl, "channel.html", pg)
 }
 
@@ -399,7 +430,9 @@ func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 // in time (older, newer: nil at either end).
 func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item) ([]byte, error) {
 	p := postPath(it)
-	pg := postPage{pageBase: c.baseIn(p, pr.post.Title+" · "+c.Title, c.postFrame.t), Heading: pr.post.Title,
+	pb := c.postBase
+	pb.Title = pr.post.Title + " · " + c.Title
+	pg := postPage{pageBase: pb, Heading: pr.post.Title,
 		PostLang: postLang(pr.post.Lang), Author: pr.author.Name, AuthorURL: pr.author.URL, Image: pr.image,
 		Body: template.HTML(pr.content)}
 	pg.Date = pg.date(c, it.post.Date)
@@ -430,17 +463,21 @@ func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item) ([]byt
 		pg.Categories = append(pg.Categories, categoryView{Name: cat.name, Page: rel(pg.Root, dir),
 			Feed: rel(pg.Root, dir+formatList[0].file), FeedTitle: pg.T.feedOf(cat.name)})
 	}
-	pg.Frame = c.postFrame
+	if c.fastPosts {
+		return htmlChars(appendPostPage(make([]byte, 0, len(pr.content)+4096), &pg)), nil
+	}
 	return executeSized(c.tmpl, "post.html", pg, len(pr.content)+4096)
 }
 
-// makePostFrame makes the frame of every post's page: they all stand at the
-// same depth, /posts/<slug>/, and link to the feeds of all posts.
-func (c *renderer) makePostFrame() (*frame, error) {
+// makePostBase makes the base of every post's page, its frame included:
+// they all stand at the same depth, /posts/<slug>/, and link to the feeds
+// of all posts. Each page's is a copy with its title (renderPost).
+func (c *renderer) makePostBase() (pageBase, error) {
 	pb := c.base(postPath(&item{slug: "x"}), "")
 	pb.Alternates = feedLinks(&channel{title: c.Title}, pb.Root)
 	if err := pb.makeFrame(); err != nil {
-		return nil, err
+		return pageBase{}, err
 	}
-	return pb.Frame, nil
+	pb.Alternates = nil // in the frame: the pages of posts have none of their own
+	return pb, nil
 }

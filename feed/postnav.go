@@ -28,9 +28,14 @@ func (s *Site) neighbours(it *item) (older, newer *item) {
 		return nil, nil
 	}
 	all := s.channels[0].items // newest first
-	i, ok := slices.BinarySearchFunc(all, it, newerFirst)
-	if !ok || all[i] != it {
-		return nil, nil
+	// Its place in the latest build's list, which is this Site's unless
+	// a later build moved it.
+	i := int(it.at.Load())
+	if i >= len(all) || all[i] != it {
+		var ok bool
+		if i, ok = slices.BinarySearchFunc(all, it, newerFirst); !ok || all[i] != it {
+			return nil, nil
+		}
 	}
 	if i+1 < len(all) {
 		older = all[i+1]

@@ -106,6 +106,20 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 		{"time goes back", func(ps []*loader.Post) []*loader.Post {
 			return ps
 		}, now.Add(4 * time.Hour), nil},
+		{"the newest post revised: the feeds' dates alone change", func(ps []*loader.Post) []*loader.Post {
+			i := slices.IndexFunc(ps, func(p *loader.Post) bool { return p.Title == "future" })
+			ps[i] = clone(ps[i])
+			ps[i].Updated = now.Add(100 * time.Minute)
+			return ps
+		}, now.Add(2 * time.Hour), nil},
+		{"an old post dated anew moves to the top", func(ps []*loader.Post) []*loader.Post {
+			ps[100] = clone(ps[100])
+			ps[100].Date = now.Add(90 * time.Minute)
+			return ps
+		}, now.Add(2 * time.Hour), nil},
+		{"a post deleted", func(ps []*loader.Post) []*loader.Post {
+			return append(ps[:50:50], ps[51:]...)
+		}, now.Add(2 * time.Hour), nil},
 		{"same slug from another folder", func(ps []*loader.Post) []*loader.Post {
 			c := clone(ps[9])
 			c.Path = "other/" + path.Base(c.Path)
@@ -136,6 +150,24 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 				}
 				if g, w := fileAt(t, got, p).Body, fileAt(t, want, p).Body; !bytes.Equal(g, w) {
 					t.Errorf("%s: got %d bytes from the rebuild, want the %d bytes of a fresh build", p, len(g), len(w))
+				}
+			}
+			// Keys tell a publisher which files to make: a rebuild's,
+			// kept where they hold, are a fresh build's, for every path.
+			// KeysInto gives them too, for paths in order or not.
+			paths := want.Paths()
+			inOrder, reversed := make([]string, len(paths)), make([]string, len(paths))
+			got.KeysInto(inOrder, paths)
+			back := slices.Clone(paths)
+			slices.Reverse(back)
+			got.KeysInto(reversed, back)
+			for i, p := range paths {
+				w := want.Key(p)
+				if g := got.Key(p); g != w {
+					t.Errorf("%s: got key %q from the rebuild, want the fresh build's %q", p, g, w)
+				}
+				if inOrder[i] != w || reversed[len(paths)-1-i] != w {
+					t.Errorf("%s: KeysInto gives %q in order, %q in reverse; want %q as Key", p, inOrder[i], reversed[len(paths)-1-i], w)
 				}
 			}
 			for _, p := range st.same {

@@ -14,9 +14,13 @@ import (
 type renderer struct {
 	Config                       // defaults filled
 	policy    *bluemonday.Policy // the sanitiser of every post's HTML (newPolicy)
-	postFrame *frame             // the frame of every post's page
+	postBase  pageBase           // the base of every post's page (makePostBase)
+	postFrame *frame             // postBase's frame
 	taxes     []int              // the taxonomies published, rows of taxonomyList in order
 	tmpl      *template.Template // the pages' templates: the embedded ones, or Config.Templates over them
+	// tmpl makes posts' pages, and feeds' pages, as the embedded
+	// templates do: appendPostPage and appendChannelPage make them.
+	fastPosts, fastChannels bool
 }
 
 // newRenderer checks cfg, fills its defaults and makes a renderer for it.
@@ -32,9 +36,12 @@ func newRenderer(cfg Config) (*renderer, error) {
 	if r.tmpl, err = pageTemplatesOf(cfg.Templates); err != nil {
 		return nil, err
 	}
-	if r.postFrame, err = r.makePostFrame(); err != nil {
+	// Before any execution escapes tmpl's trees:
+	r.fastPosts, r.fastChannels = asEmbedded(r.tmpl, postTemplates), asEmbedded(r.tmpl, channelTemplates)
+	if r.postBase, err = r.makePostBase(); err != nil {
 		return nil, fmt.Errorf("feed: pages of posts: %w", err)
 	}
+	r.postFrame = r.postBase.Frame
 	if cfg.Templates != nil {
 		if err := r.trySample(); err != nil {
 			return nil, err

@@ -12,8 +12,7 @@ import (
 )
 
 // gorilla/feeds' RSS structs, extended: an atom:link to the feed itself,
-// one category element per category, dc:creator for authors without an
-// e-mail address, and items encoded elsewhere and spliced in.
+// and items encoded elsewhere (rssItem) and spliced in.
 type rssDoc struct {
 	XMLName   xml.Name `xml:"rss"`
 	Version   string   `xml:"version,attr"`
@@ -41,62 +40,56 @@ type rssSelf struct {
 	Type string `xml:"type,attr,omitempty"`
 }
 
-type rssItemXML struct {
-	feeds.RssItem
-	Category []string `xml:"category"`
-	Creator  string   `xml:"dc:creator,omitempty"`
-}
-
 // rfc822 is RFC 822 with a four-digit year, in GMT, as RSS wants.
 func rfc822(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:05") + " GMT" }
 
+// rssItem encodes an item as gorilla/feeds' RssItem would be, extended:
+// one category element per category, and dc:creator for authors without
+// an e-mail address (see xmltext.go).
 func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := pr.urls()
-	x := rssItemXML{RssItem: feeds.RssItem{
-		Title: pr.post.Title,
-		Link:  u.link,
-		// A reader shows description as HTML, and the summary is plain
-		// text: escaped, markup written as text in a post stays text.
-		Description: html.EscapeString(pr.summary),
-		Guid:        &feeds.RssGuid{Id: u.id, IsPermaLink: "false"},
-		PubDate:     rfc822(it.post.Date),
-	}}
-	// A guid is a permalink only when it is the item's own web address.
-	if u.id == u.link && webURL(u.id) == u.id {
-		x.Guid.IsPermaLink = "true"
-	}
+	esc := &rssEscapes
+	b := make([]byte, 0, len(pr.content)+2*len(pr.summary)+1024)
+	b = append(b, "<item>"...)
+	b = appendElem(b, "title", pr.post.Title, esc)
+	b = appendElem(b, "link", u.link, esc)
+	// A reader shows description as HTML, and the summary is plain text:
+	// escaped, markup written as text in a post stays text.
+	b = appendElem(b, "description", html.EscapeString(pr.summary), esc)
 	if pr.content != "" && !pr.brief {
-		x.Content = &feeds.RssContent{Content: pr.content} // prepared: XML-clean
+		b = append(b, "<content:encoded>"...)
+		b = appendCDATA(b, pr.content) // prepared: XML-clean
+		b = append(b, "</content:encoded>"...)
 	}
 	// RSS author is an e-mail address with the name in parentheses; an
 	// author without a usable address goes in dc:creator instead.
-	if validEmail(pr.author.Email) {
-		x.Author = pr.author.Email + " (" + rssName(pr.author.Name) + ")"
-	} else {
-		x.Creator = pr.author.Name
+	email := validEmail(pr.author.Email)
+	if email {
+		b = appendElem(b, "author", pr.author.Email+" ("+rssName(pr.author.Name)+")", esc)
 	}
 	if u.image != "" {
-		x.Enclosure = &feeds.RssEnclosure{Url: u.image, Length: "0", Type: pr.imageType}
+		b = append(b, "<enclosure"...)
+		b = appendAttr(b, "url", u.image, esc)
+		b = append(b, ` length="0"`...)
+		b = appendAttr(b, "type", pr.imageType, esc)
+		b = append(b, "></enclosure>"...)
 	}
+	// A guid is a permalink only when it is the item's own web address.
+	perma := "false"
+	if u.id == u.link && webURL(u.id) == u.id {
+		perma = "true"
+	}
+	b = append(b, `<guid isPermaLink="`+perma+`">`...)
+	b = appendXMLText(b, u.id, esc)
+	b = append(b, "</guid>"...)
+	b = appendElem(b, "pubDate", rfc822(it.post.Date), esc)
 	for _, cat := range it.categories {
-		x.Category = append(x.Category, cat.name)
+		b = appendElem(b, "category", cat.name, esc)
 	}
-	b, err := marshalItem(x, len(pr.content)+2*len(pr.summary)+1024)
-	return hexRefs(b), err
-}
-
-// marshalItem is xml.Marshal(v) written into a buffer of size bytes:
-// an item's encoding is made whole, not grown by doubling.
-func marshalItem(v any, size int) ([]byte, error) {
-	b := bytes.NewBuffer(make([]byte, 0, size))
-	enc := xml.NewEncoder(b)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+	if !email && pr.author.Name != "" {
+		b = appendElem(b, "dc:creator", pr.author.Name, esc)
 	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return append(b, "</item>"...), nil
 }
 
 // rssName makes a name fit inside the parentheses of an RFC 822 comment.

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"iter"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -35,7 +34,7 @@ type Site struct {
 	r        *renderer
 	paths    map[string]siteFile // every path but the pages of posts
 	channels []*channel          // all posts first, then categories by slug
-	posts    []*item             // sorted by slug: the pages of posts
+	pages    pageList            // the pages of posts
 	encs     *chanEncs           // a lean Site's feeds made, each kept until taken; locks itself
 	// lean keeps nothing that File makes: a build that writes each page
 	// once has no use for them.
@@ -44,7 +43,7 @@ type Site struct {
 	// content their feeds keep.
 	featured map[*item]bool
 	// chanKeys holds each channel's part of the keys of its files (Key).
-	chanKeys sync.Map  // *channel -> string
+	chanKeys *sync.Map // *channel -> string; those of channels it shares with the last Site are that Site's
 	removals []Removal // found by the build (Removals)
 }
 
@@ -73,15 +72,12 @@ func newFile(body []byte, mediaType string, modified time.Time) *File {
 
 // Paths returns the site's paths in order, posts' pages included.
 func (s *Site) Paths() []string {
-	out := make([]string, 0, len(s.paths)+len(s.posts))
+	out := make([]string, 0, len(s.paths))
 	for p := range s.paths {
 		out = append(out, p)
 	}
-	for _, it := range s.posts {
-		out = append(out, postPath(it))
-	}
 	sort.Strings(out)
-	return out
+	return mergeFunc(out, s.pages.paths, strings.Compare) // kept sorted from build to build
 }
 
 // Made yields the files the Site holds made, by path: every feed and
@@ -109,18 +105,10 @@ func (s *Site) lookup(p string) (sf siteFile, it *item, ok bool) {
 
 // post finds the item whose page is at path p.
 func (s *Site) post(p string) *item {
-	slug, ok := strings.CutPrefix(p, "/posts/")
-	if !ok {
-		return nil
+	if i := s.pages.find(p); i >= 0 {
+		return s.pages.items[i]
 	}
-	if slug, ok = strings.CutSuffix(slug, "/"); !ok {
-		return nil
-	}
-	i, found := slices.BinarySearchFunc(s.posts, slug, func(it *item, slug string) int { return strings.Compare(it.slug, slug) })
-	if !found {
-		return nil
-	}
-	return s.posts[i]
+	return nil
 }
 
 // PostPage reports whether the file at path p is the page of a post. A

@@ -68,15 +68,29 @@ type term struct {
 // dir is the folder of the term's feeds.
 func (t term) dir() string { return taxonomyList[t.tax].dir + t.slug + "/" }
 
-// key names the term among every taxonomy's.
-func (t term) key() string { return t.dir() }
+// A termID names a term among every taxonomy's: terms whose names give
+// one slug are one feed.
+type termID struct {
+	tax  int
+	slug string
+}
+
+func (t term) id() termID { return termID{t.tax, t.slug} }
 
 // termsOf lists the terms of post p in the taxonomies taxes, in their
 // order; names with nothing but spaces are none.
 func termsOf(p *loader.Post, taxes []int, slugs *slugCache) []term {
-	var out []term
+	var buf [4][]string // the names of each taxonomy of taxes, read once
+	names := buf[:0]
+	n := 0
 	for _, tx := range taxes {
-		for _, name := range taxonomyList[tx].terms(p) {
+		list := taxonomyList[tx].terms(p)
+		names = append(names, list)
+		n += len(list)
+	}
+	out := make([]term, 0, n) // at its size
+	for i, tx := range taxes {
+		for _, name := range names[i] {
 			if strings.TrimSpace(name) != "" {
 				out = append(out, term{tax: tx, name: name, slug: slugs.slug(name)})
 			}
@@ -103,6 +117,27 @@ type categoryRow struct {
 	Name, Page, Count string
 	Updated           pageDate
 	Links             []pageLink
+}
+
+// chanRows writes what the rows of a page listing feeds are made from,
+// the one thing of the index, the OPML list or the index of a taxonomy
+// that changes from build to build: a page made from the same rows has the
+// same bytes. It lists the channels of taxonomy tx, or all for tx -1 (the
+// all-posts feed first). last is the last build's, a good guess of the
+// room needed.
+func chanRows(tx int, chans []*channel, last []byte) []byte {
+	k := keyBuf{b: make([]byte, 0, len(last))}
+	for _, ch := range chans {
+		if tx < 0 || ch.tax == tx {
+			k.str(ch.name)
+			k.str(ch.dir)
+			k.str(ch.title)
+			k.str(ch.description)
+			k.int(int64(len(ch.items)))
+			k.time(ch.updated)
+		}
+	}
+	return k.b
 }
 
 // renderTaxonomy makes the index of the terms of taxonomy tx among chans

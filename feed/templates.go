@@ -60,8 +60,7 @@ func (c *renderer) trySample() error {
 			Categories: []string{"Sample"}, Tags: []string{"sample"}, Author: loader.Author{Name: "Sample"},
 			Image: "https://example.com/a.png", Summary: "A sample.", Body: "<p>A sample.</p>", Lang: "en"})
 	}
-	b := &Builder{r: c, items: map[*loader.Post]*item{}, files: map[string]siteFile{},
-		feeds: map[string]*feedState{}, termNums: map[string]int{}}
+	b := newBuilder(c)
 	site, err := b.Build(posts, now)
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)

@@ -175,7 +175,10 @@ func (p *parser) decode(fm frontMatter) (*yaml.Node, error) {
 		// hexo-front-matter parses "{" + text + "}".
 		doc, err = p.yaml(append(append([]byte("{"), fm.text...), '}'))
 	default:
-		doc, err = p.yaml(fm.text)
+		var ok bool
+		if doc, ok = fastYAML(fm.text); !ok {
+			doc, err = p.yaml(fm.text)
+		}
 	}
 	if err != nil {
 		return nil, err

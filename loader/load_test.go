@@ -2,6 +2,7 @@ package loader
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func titles(res *Result) []string {
@@ -286,6 +288,61 @@ func TestSlimFullSameAsParse(t *testing.T) {
 		}
 		if !reflect.DeepEqual(full, want) {
 			t.Errorf("%s: got %+v\nwant %+v", p.Path, full, want)
+		}
+	}
+}
+
+// A scan reads every file into a buffer the next file's read reuses:
+// nothing a post keeps may point into it. One worker reads the files one
+// after another (each buffer reused), and every post is the one Parse
+// makes of its file's own bytes, bodies kept and not.
+func TestScanKeepsNoBuffer(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{}
+	for i := range 40 {
+		name := fmt.Sprintf("p%02d.%s", i, []string{"md", "html"}[i%2])
+		text := fmt.Sprintf("---\ntitle: 'Post %d %s'\ndate: 2024-01-%02d\ncategories: [c%d, 金融]\nauthor: a%d\n---\n<p>%s</p>\n",
+			i, strings.Repeat("x", 50*i), 1+i%28, i%3, i%5, strings.Repeat("body ", 30*(40-i)))
+		files[name] = text
+		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, budget := range []int64{0, 1} {
+		res, err := New(Config{Root: root, Workers: 1, BodyBudget: budget}).Scan(context.Background())
+		if err != nil || len(res.Posts) != len(files) {
+			t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
+		}
+		for _, p := range res.Posts {
+			want, _, err := Parse(p.Path, []byte(files[p.Path]), Options{NoBody: budget > 0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := *p
+			got.again, want.again = nil, nil
+			if !reflect.DeepEqual(&got, want) {
+				t.Errorf("budget %d: %s: got %+v\nwant %+v", budget, p.Path, &got, want)
+			}
+		}
+	}
+}
+
+// The posts of a scan share one copy of each category, tag and author
+// name: a folder names few, each many times.
+func TestScanSharesNames(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"0.md": "---\ntitle: a\ndate: 2024-01-02\ncategories: [金融, News]\ntags:\n - go\nauthor: 王小明\n---\nbody\n",
+		"1.md": "---\ntitle: b\ndate: 2024-01-02\ncategories:\n - '金融'\ntags: [go]\nauthor: '王小明'\n---\nbody\n",
+	})
+	res, err := New(Config{Root: root}).Scan(context.Background())
+	if err != nil || len(res.Posts) != 2 {
+		t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
+	}
+	a, b := res.Posts[0], res.Posts[1]
+	for _, pair := range [][2]string{{a.Categories[0], b.Categories[0]}, {a.Tags[0], b.Tags[0]}, {a.Author.Name, b.Author.Name}} {
+		if pair[0] != pair[1] || unsafe.StringData(pair[0]) != unsafe.StringData(pair[1]) {
+			t.Errorf("%q and %q: want one copy of the name, shared", pair[0], pair[1])
 		}
 	}
 }

@@ -24,6 +24,10 @@ type Post struct {
 	Link       string // canonical URL, if the post has one
 	Lang       string
 	Draft      bool // draft: true or published: false
+	slim       bool // kept slim (Config.SlimPosts): Full reads it whole again, with again
+	// primed: told to a Loader (Prime), not read by it; Scan gives it
+	// again once it has found its file.
+	primed bool
 	// Due, when later than Date, is when the post may first appear
 	// (Hugo's publishDate); Expires, when set, is when it leaves the
 	// feeds (Hugo's expiryDate).
@@ -32,11 +36,10 @@ type Post struct {
 	Body    string // HTML; Markdown files are already rendered; see LoadBody
 	Sum     string // hex digest of the file's bytes: changes when the file does
 
-	load func() (string, error) // reads Body again when the loader dropped it
-	full func() (*Post, error)  // reads the whole post again when the loader keeps it slim
-	// primed: told to a Loader (Prime), not read by it; Scan gives it
-	// full once it has found its file.
-	primed bool
+	// again reads the file again, for its body (LoadBody) when the loader
+	// dropped it, or whole (Full) when it kept the post slim; nil when it
+	// kept the post whole.
+	again *again
 }
 
 // Showing reports whether the post belongs in feeds at now: not a draft,
@@ -58,10 +61,10 @@ func (p *Post) DueAt() time.Time {
 // body. It fails if the file changed since the post was read: a later scan
 // brings the new post.
 func (p *Post) Full() (*Post, error) {
-	if p.full == nil {
+	if !p.slim || p.again == nil {
 		return p, nil
 	}
-	return p.full()
+	return p.again.full(p)
 }
 
 // LoadBody returns the post's body: Body, or, when the loader was told not
@@ -69,17 +72,17 @@ func (p *Post) Full() (*Post, error) {
 // the file. It fails if the file changed since the post was read: a later
 // scan brings the new post.
 func (p *Post) LoadBody() (string, error) {
-	if p.full != nil {
-		f, err := p.full()
+	if p.slim && p.again != nil {
+		f, err := p.again.full(p)
 		if err != nil {
 			return "", err
 		}
 		return f.Body, nil
 	}
-	if p.Body != "" || p.load == nil {
+	if p.Body != "" || p.again == nil {
 		return p.Body, nil
 	}
-	return p.load()
+	return p.again.body(p)
 }
 
 // Author is who wrote a post.

@@ -40,7 +40,7 @@ func (l *Loader) prime(known []Known, owned bool) {
 			cp := *k.Post
 			p = &cp
 		}
-		p.Body, p.load, p.full, p.primed = "", nil, nil, true
+		p.Body, p.again, p.slim, p.primed = "", nil, true, true
 		c := &cached{size: k.Size, mtime: k.ModTime, post: p}
 		if k.Stale { // read again, and kept if it still does not read
 			c.size = -1
@@ -66,15 +66,10 @@ func (l *Loader) attachPrimed(files []found) {
 	rd := l.reader()
 	for _, f := range files {
 		c := l.cache[f.rel]
-		if c == nil || c.post == nil || !c.post.primed || c.post.full != nil {
+		if c == nil || c.post == nil || !c.post.primed || c.post.again != nil {
 			continue
 		}
-		slim, src, abs, rel, size := c.post, rd.src, f.abs, f.rel, c.size
-		if src.derives(abs, rel) {
-			abs = ""
-		}
-		opt := rd.options(c.mtime)
-		slim.full = func() (*Post, error) { return src.refull(abs, rel, size, opt, slim) }
+		c.post.again = rd.againFor(f, rd.options(c.mtime))
 	}
 }
 

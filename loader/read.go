@@ -83,6 +83,10 @@ type fileReader struct {
 	cfg  Config
 	lazy bool
 	src  *source
+	// shared is how the scan's posts are read again (againFor).
+	shared    *again
+	shareOnce sync.Once
+	names     names // of categories, tags, authors: a folder names few, each many times
 }
 
 func (l *Loader) reader() *fileReader { return &fileReader{cfg: l.cfg, lazy: l.lazy, src: l.src} }
@@ -127,11 +131,20 @@ func (rd *fileReader) load(f found, prev *cached) *cached {
 		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, rd.cfg.MaxSize)}}
 		return c
 	}
-	data, err := readFile(f.abs, c.size, rd.cfg.MaxSize)
-	if err != nil {
-		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
-		return c
-	}
+	c, _ = withBuffer(func(buf []byte) ([]byte, *cached, error) {
+		data, err := readFileInto(buf, f.abs, c.size, rd.cfg.MaxSize)
+		if err != nil {
+			c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
+			return nil, c, nil
+		}
+		return data, rd.parsed(f, prev, c, data), nil
+	})
+	return c
+}
+
+// parsed fills c, the entry of the file f (which the cache had as prev),
+// from its bytes data, which it keeps no reference to.
+func (rd *fileReader) parsed(f found, prev *cached, c *cached, data []byte) *cached {
 	sum := digest(data)
 	// With ModTimeDates a new modification time can change the post.
 	if prev != nil && prev.post != nil && !rd.cfg.ModTimeDates && prev.post.Sum == sum {
@@ -146,29 +159,56 @@ func (rd *fileReader) load(f found, prev *cached) *cached {
 		return c
 	}
 	// What reads a post again holds no reference to the Loader (a program
-	// done with it, as build is, frees its cache), and little per post.
-	src, rel, size := rd.src, f.rel, c.size
-	abs := f.abs
-	if src.derives(abs, rel) {
-		abs = "" // src.path makes it again
-	}
+	// done with it, as build is, frees its cache), and nothing of its
+	// own per post where the scan's will do.
+	rd.intern(post)
+	re := rd.againFor(f, opt)
 	if rd.lazy && rd.cfg.SlimPosts {
 		// What names the post (its title, author and link, and so its
 		// guid) is kept as first read: a file that changes before Full
 		// never publishes an item without them.
-		slim := &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated,
+		c.post = &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated,
 			Categories: post.Categories, Tags: post.Tags, Author: post.Author, Image: post.Image, Summary: post.Summary,
-			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, Due: post.Due, Expires: post.Expires}
-		slim.full = func() (*Post, error) { return src.refull(abs, rel, size, opt, slim) }
-		c.post = slim
+			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, Due: post.Due, Expires: post.Expires,
+			again: re, slim: true}
 		return c
 	}
 	if rd.lazy {
-		post.load = func() (string, error) { return src.reread(abs, rel, size, sum, opt) }
+		post.again = re
 	}
 	c.post = post
 	return c
 }
+
+// again is what reading a post's file again needs besides the post: where
+// the files are, how they are parsed, and the file's own path where the
+// source does not derive it from the post's. The posts of a scan share one
+// where they can.
+type again struct {
+	src *source
+	opt Options
+	abs string // "" for the post's path under the root
+}
+
+// againFor is how the post of the file f, parsed with opt, is read again:
+// the scan's shared one, unless f needs its own.
+func (rd *fileReader) againFor(f found, opt Options) *again {
+	abs := f.abs
+	if rd.src.derives(abs, f.rel) {
+		abs = "" // src.path makes it again
+	}
+	if abs != "" || rd.cfg.ModTimeDates {
+		return &again{src: rd.src, opt: opt, abs: abs}
+	}
+	rd.shareOnce.Do(func() { rd.shared = &again{src: rd.src, opt: opt} })
+	return rd.shared
+}
+
+// full is the whole of the slim post p, read again.
+func (a *again) full(p *Post) (*Post, error) { return a.src.refull(a.abs, p.Path, a.opt, p) }
+
+// body is the body of post p, read again.
+func (a *again) body(p *Post) (string, error) { return a.src.reread(a.abs, p.Path, p.Sum, a.opt) }
 
 // source is where the files of a scan are: what a post needs to be read
 // again, shared by all of them.
@@ -198,24 +238,32 @@ func (src *source) path(abs, rel string) string {
 // (same dates, categories, draft and link): the post is then shown
 // consistently, as its file now is. Otherwise Full fails, and the post
 // keeps what was first read.
-func (src *source) refull(abs, rel string, size int64, opt Options, slim *Post) (*Post, error) {
-	name := src.path(abs, rel)
-	data, err := readFile(name, size, src.limit)
-	if err != nil {
-		return nil, fmt.Errorf("loader: %s: %w", rel, err)
-	}
-	sum := digest(data)
-	for try := 0; sum != slim.Sum && try < maxRereads; try++ {
-		again, err := readFile(name, int64(len(data)), src.limit)
+func (src *source) refull(abs, rel string, opt Options, slim *Post) (*Post, error) {
+	return withBuffer(func(buf []byte) ([]byte, *Post, error) {
+		name := src.path(abs, rel)
+		first, err := readFileInto(buf, name, int64(cap(buf)), src.limit)
 		if err != nil {
-			return nil, fmt.Errorf("loader: %s: %w", rel, err)
+			return nil, nil, fmt.Errorf("loader: %s: %w", rel, err)
 		}
-		if s := digest(again); s != sum {
-			data, sum = again, s
-			continue
+		data, sum := first, digest(first)
+		for try := 0; sum != slim.Sum && try < maxRereads; try++ {
+			again, err := readFile(name, int64(len(data)), src.limit)
+			if err != nil {
+				return first, nil, fmt.Errorf("loader: %s: %w", rel, err)
+			}
+			if s := digest(again); s != sum {
+				data, sum = again, s
+				continue
+			}
+			break
 		}
-		break
-	}
+		post, err := src.reparse(rel, data, sum, opt, slim)
+		return first, post, err
+	})
+}
+
+// reparse is refull's post of the bytes data (whose digest is sum).
+func (src *source) reparse(rel string, data []byte, sum string, opt Options, slim *Post) (*Post, error) {
 	opt.NoBody = false
 	if sum == slim.Sum { // the file first read: its front matter is slim's
 		if post, ok, err := fillBody(slim, data, opt); ok {
@@ -248,11 +296,14 @@ func samePlace(a, b *Post) bool {
 
 // reread parses a file again for its body, if it still has the bytes whose
 // digest is sum.
-func (src *source) reread(abs, rel string, size int64, sum string, opt Options) (string, error) {
-	data, err := readFile(src.path(abs, rel), size, src.limit)
-	if err != nil {
-		return "", fmt.Errorf("loader: %s: %w", rel, err)
-	}
-	opt.NoBody = false
-	return parseBody(rel, data, sum, opt)
+func (src *source) reread(abs, rel string, sum string, opt Options) (string, error) {
+	return withBuffer(func(buf []byte) ([]byte, string, error) {
+		data, err := readFileInto(buf, src.path(abs, rel), int64(cap(buf)), src.limit)
+		if err != nil {
+			return nil, "", fmt.Errorf("loader: %s: %w", rel, err)
+		}
+		opt.NoBody = false
+		body, err := parseBody(rel, data, sum, opt)
+		return data, body, err
+	})
 }

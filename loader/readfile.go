@@ -3,6 +3,7 @@ package loader
 import (
 	"fmt"
 	"io"
+	"sync"
 )
 
 // readFile reads at most limit bytes: a file that grew since it was
@@ -10,12 +11,20 @@ import (
 // size when it was listed: the buffer is made for it (plus a byte, to see
 // the end), so large posts are not grown and copied, and no stat is needed.
 func readFile(name string, size, limit int64) ([]byte, error) {
+	return readFileInto(nil, name, size, limit)
+}
+
+// readFileInto is readFile into buf's space, when it has enough.
+func readFileInto(buf []byte, name string, size, limit int64) ([]byte, error) {
 	f, err := openFile(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data := make([]byte, 0, min(max(size, 511), limit)+1)
+	data := buf[:0]
+	if want := min(max(size, 511), limit) + 1; int64(cap(data)) < want {
+		data = make([]byte, 0, want)
+	}
 	for int64(len(data)) <= limit {
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
@@ -33,4 +42,25 @@ func readFile(name string, size, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("file is over the limit of %d bytes", limit)
 	}
 	return data, nil
+}
+
+// readBufs are the buffers a scan reads files into: nothing parsed keeps
+// a reference to a file's bytes (every field is a string copied out of
+// them), so the buffer of one file serves the next, and reading a folder
+// makes no garbage of its size.
+var readBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooled is the largest buffer kept for another file.
+const maxPooled = 256 << 10
+
+// withBuffer calls read with a buffer from readBufs, whose space read may
+// use for what it reads (and return), and puts that space back after.
+func withBuffer[T any](read func(buf []byte) ([]byte, T, error)) (T, error) {
+	bp := readBufs.Get().(*[]byte)
+	data, out, err := read(*bp)
+	if cap(data) > cap(*bp) && cap(data) <= maxPooled {
+		*bp = data[:0]
+	}
+	readBufs.Put(bp)
+	return out, err
 }

@@ -61,8 +61,9 @@ type server struct {
 	ixMu   sync.Mutex
 	held   atomic.Int64 // pages of posts the last published index holds
 
-	hook   func()  // for tests: called at the start of each rebuild
-	mirror *mirror // serve -publish: each new Site goes to a bucket too
+	hook   func()       // for tests: called at the start of each rebuild
+	mirror *mirror      // serve -publish: each new Site goes to a bucket too
+	mem    *memoryLimit // serve's memory limit, raised to the folder's needs; nil for none
 }
 
 func newServer(cfg *config, log *slog.Logger) (*server, error) {
@@ -74,6 +75,12 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 	}
 	cfg.load.BodyBudget = buildBodyBudget
 	cfg.load.SlimPosts = true
+	var s *server
+	cfg.load.Progress = func(done, total int) {
+		if done == 1 { // the first file read of a scan: how many there are is known
+			s.mem.forPosts(total)
+		}
+	}
 	st, err := loadState(cfg, false, log)
 	if err != nil {
 		return nil, err
@@ -83,7 +90,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, loader: loader.New(cfg.load), builder: b,
+	s = &server{cfg: cfg, log: log, loader: loader.New(cfg.load), builder: b,
 		handler: &feedhttp.Handler{Metrics: feedhttp.NewMetrics(), Logger: log}, // set before it answers: at once, on restart
 		kick:    make(chan struct{}, 1), paths: map[string]bool{}, st: st, prime: true}
 	s.pager = newPager(s)
@@ -260,6 +267,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 		s.mirror.offer(site) // in the background: never waits
 	}
 	s.last = res
+	s.mem.forLive()
 	s.scheduleDue(site.NextDue, now)
 	s.log.Log(ctx, level, "rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,
 		"full", full, "written", wrote, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))

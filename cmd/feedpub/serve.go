@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -38,9 +36,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if os.Getenv("GOGC") == "" { // the setting is the process's: put it back after
-		defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
-	}
+	mem := newMemoryLimit() // the setting is the process's: put it back after
+	defer mem.restore()
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -51,6 +48,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ln.Close()
 		return err
 	}
+	srv.mem = mem
+	mem.forPosts(srv.st.Posts()) // a restart: the state knows the folder
 	srv.handler.AccessLog = *accessLog
 	if *pub != "" {
 		srv.mirror = newMirror(*pub, bucket.options(cfg.site.TTL, false), log)
@@ -58,13 +57,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log.Info("serving", "addr", ln.Addr().String(), "seeds", cfg.load.Root, "schedule", cfg.spec)
 	return srv.run(ctx, ln)
 }
-
-// serveGCPercent is serve's GOGC (the environment's wins). serve holds
-// no feeds' bytes (it answers from the folder) but the posts' metadata
-// (the loader's, the state's, the builder's items): the collector paced
-// tighter than the default keeps its peak near that; make bench's serve
-// figures print what it gives.
-const serveGCPercent = 25
 
 // run serves on ln until ctx is done, then shuts down within 5 seconds.
 func (s *server) run(ctx context.Context, ln net.Listener) error {

@@ -137,11 +137,7 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 	}
 	st.checkOutput(t)
 	keys := make([]string, len(paths)) // pure and the most of the work: on all cores
-	parallel(len(paths), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			keys[i] = s.Key(paths[i])
-		}
-	})
+	parallel(len(paths), func(lo, hi int) { s.KeysInto(keys[lo:hi], paths[lo:hi]) })
 	st.mu.Lock()
 	todo, matched, err := st.toMake(s, paths, files, keys)
 	if err != nil {

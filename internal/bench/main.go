@@ -213,7 +213,12 @@ func latency(bin, seeds string, trials int) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "serve", "-seeds", seeds, "-addr", addr)
+	out, err := os.MkdirTemp("", "feedpub-latency-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(out)
+	cmd := exec.Command(bin, "serve", "-seeds", seeds, "-out", out, "-addr", addr)
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {

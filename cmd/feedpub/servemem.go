@@ -1,0 +1,81 @@
+package main
+
+import (
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+)
+
+// A memoryLimit is serve's soft memory limit (GOMEMLIMIT), sized to the
+// folder it serves: the collector then runs when the heap nears it, not
+// each time the heap grows by a fraction of what is live. A first build
+// makes garbage many times the size of what it keeps (every file read and
+// parsed, every feed encoded) while what it keeps grows from nothing: paced
+// by GOGC alone, the collector either ran dozens of times, scanning the
+// posts' metadata each time (half the CPU of the first build at GOGC 25),
+// or let the heap reach twice what is live. The limit only rises: to what
+// the folder's posts need (forPosts), and above the heap found live
+// (forLive), so that it never sits just above what serve holds, where
+// the collector would run without pause. nil (GOMEMLIMIT set) changes
+// nothing.
+type memoryLimit struct {
+	mu    sync.Mutex
+	limit int64 // set; guarded by mu
+	old   int64 // the limit before serve set one
+}
+
+// newMemoryLimit returns serve's memory limit, nil when the environment
+// sets one; its first limit is for an empty folder.
+func newMemoryLimit() *memoryLimit {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return nil
+	}
+	m := &memoryLimit{old: debug.SetMemoryLimit(-1)}
+	m.raise(serveMemoryLimit(0))
+	return m
+}
+
+// serveMemoryLimit is the soft limit for a folder of n posts: what the
+// posts' metadata takes (the loader's, the state's and the builder's, about
+// 1.9 KB a post) and room for a build's work on top.
+func serveMemoryLimit(n int) int64 { return 80<<20 + int64(n)*2<<10 }
+
+// forPosts raises the limit to what a folder of n posts needs.
+func (m *memoryLimit) forPosts(n int) { m.raise(serveMemoryLimit(n)) }
+
+// forLive raises the limit, where the heap the last collection found live
+// comes near it, to a quarter again that heap and 32 MiB: room for a
+// rebuild's work.
+func (m *memoryLimit) forLive() {
+	if m == nil {
+		return
+	}
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		m.raise(liveLimit(int64(s[0].Value.Uint64())))
+	}
+}
+
+// liveLimit is the least limit for a live heap of live bytes.
+func liveLimit(live int64) int64 { return live*5/4 + 32<<20 }
+
+func (m *memoryLimit) raise(limit int64) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if limit > m.limit {
+		m.limit = limit
+		debug.SetMemoryLimit(limit)
+	}
+}
+
+// restore puts back the limit there was before.
+func (m *memoryLimit) restore() {
+	if m != nil {
+		debug.SetMemoryLimit(m.old)
+	}
+}

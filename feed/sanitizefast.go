@@ -1,0 +1,152 @@
+package feed
+
+import (
+	"html"
+	"net/url"
+	"strings"
+	"unicode"
+)
+
+// Most posts are HTML of a few plain elements: paragraphs, headings, lists,
+// emphasis and links. For those, sanitizeFast gives what newPolicy's
+// bluemonday gives, without tokenizing: the elements as they are, and the
+// text re-escaped as bluemonday writes text (' " > as references). Any
+// other input (an entity, a comment, an attribute other than a link's
+// href, an element outside plainElements ...) goes to bluemonday whole.
+// TestSanitizeFast and FuzzSanitize compare the two.
+
+// plainElements are the elements newPolicy keeps as they are when they
+// have no attributes; "a" is kept with an href alone (plainLink).
+var plainElements = func() map[string]bool {
+	m := map[string]bool{}
+	for _, e := range strings.Fields("p div span h1 h2 h3 h4 h5 h6 strong em b i u s small mark sub sup " +
+		"ul ol li dl dt dd blockquote code pre q cite abbr del ins figure figcaption section article aside " +
+		"table thead tbody tfoot tr td th caption br hr") {
+		m[e] = true
+	}
+	return m
+}()
+
+// sanitizeFast returns newPolicy's sanitising of s, and true, when s is
+// made only of text without '&', NUL or CR, and of the tags of
+// plainElements and plain links; else "" and false.
+func sanitizeFast(s string) (string, bool) {
+	var out []byte // made at the first byte that changes
+	last := 0      // s[last:] is not in out yet
+	for i := 0; i < len(s); {
+		if !sanitizeStops[s[i]] {
+			i++
+			continue
+		}
+		var esc string
+		switch s[i] {
+		case '<':
+			n := plainTag(s[i:])
+			if n == 0 {
+				return "", false
+			}
+			i += n
+			continue
+		case '&', 0, '\r':
+			return "", false
+		case '>':
+			esc = "&gt;"
+		case '"':
+			esc = "&#34;"
+		default: // '\''
+			esc = "&#39;"
+		}
+		if out == nil {
+			out = make([]byte, 0, len(s)+64)
+		}
+		out = append(out, s[last:i]...)
+		out = append(out, esc...)
+		i++
+		last = i
+	}
+	if out == nil {
+		return s, true
+	}
+	return string(append(out, s[last:]...)), true
+}
+
+// sanitizeStops are the bytes sanitizeFast looks at.
+var sanitizeStops = [256]bool{'<': true, '&': true, 0: true, '\r': true, '>': true, '"': true, '\'': true}
+
+// plainTag is the length of the tag that t starts with when it is a start
+// or end tag of plainElements written plainly (<p>, </p>), a plain link's
+// start tag (plainLink) or the end tag of a link; else 0.
+func plainTag(t string) int {
+	end := strings.IndexByte(t, '>')
+	if end < 0 {
+		return 0
+	}
+	tag := t[1:end]
+	if name, ok := strings.CutPrefix(tag, "/"); ok {
+		if plainElements[name] || name == "a" {
+			return end + 1
+		}
+		return 0
+	}
+	if plainElements[tag] || plainLink(tag) {
+		return end + 1
+	}
+	return 0
+}
+
+// plainLink reports whether tag (between < and >) is a link with an href
+// alone that newPolicy keeps as it is: an http(s) URL that reads back
+// as written, with no character that an attribute would escape.
+func plainLink(tag string) bool {
+	v, ok := strings.CutPrefix(tag, `a href="`)
+	if !ok {
+		return false
+	}
+	if v, ok = strings.CutSuffix(v, `"`); !ok || v == "" || strings.ContainsAny(v, "\"'&<> \t\n\r\f\x00") {
+		return false
+	}
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.String() == v
+}
+
+// plainTextFast is plainText of HTML as sanitizeFast makes it: tags of
+// plainElements and links, and text whose only references are those
+// sanitizeFast writes. It reads it as html.Tokenizer does (one text token
+// between two tags), without one.
+func plainTextFast(body string, max int) string {
+	var b strings.Builder
+	b.Grow(min(len(body), 4*max+8))
+	space := false
+	n := 0
+	for i := 0; i < len(body) && n <= max; {
+		if body[i] == '<' {
+			end := strings.IndexByte(body[i:], '>') // there is one: see plainTag
+			name, closing := strings.CutPrefix(body[i+1:i+end], "/")
+			name, _, _ = strings.Cut(name, " ")
+			switch name {
+			case "p", "div", "li", "h1", "h2", "h3", "h4":
+				space = true
+			case "br", "tr":
+				space = space || !closing
+			}
+			i += end + 1
+			continue
+		}
+		j := strings.IndexByte(body[i:], '<')
+		if j < 0 {
+			j = len(body) - i
+		}
+		n = appendWords(&b, html.UnescapeString(body[i:i+j]), &space, n, max)
+		i += j
+	}
+	return truncate(b.String(), max)
+}
+
+// isSpace is unicode.IsSpace, without a table search for the characters
+// of most scripts.
+func isSpace(r rune) bool {
+	if r <= 0xff {
+		return unicode.IsSpace(r)
+	}
+	return r == 0x1680 || 0x2000 <= r && r <= 0x200a || r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000
+}
