@@ -5,7 +5,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // walker finds the post files under a folder.
@@ -19,23 +22,28 @@ type walker struct {
 
 func (w *walker) walk(dir, rel string) {
 	w.visited[dir] = true
-	entries, err := os.ReadDir(dir)
+	root, entries, err := readDir(dir)
 	if err != nil {
 		w.problems = append(w.problems, &Problem{Path: relOrDot(rel), Msg: err.Error()})
 		return
 	}
+	defer root.Close()
 	names := make([]string, len(entries))
 	for i, e := range entries {
 		names[i] = e.Name()
 	}
 	leaf := w.site.leafIndex(rel, names)
+	var posts []found // stat'ed at the end, relative to root
 	for _, e := range entries {
 		name := e.Name()
 		if Ignored(name) || leaf != "" && name != leaf {
 			continue
 		}
-		abs := filepath.Join(dir, name)
-		r := path.Join(rel, name)
+		abs := dir + string(filepath.Separator) + name
+		r := name
+		if rel != "" {
+			r = rel + "/" + name
+		}
 		if !w.site.takes(r, e.IsDir()) {
 			continue
 		}
@@ -54,12 +62,44 @@ func (w *walker) walk(dir, rel string) {
 			w.problems = append(w.problems, notRegular(r, e.Type()))
 			continue
 		}
-		info, err := e.Info()
-		if err != nil {
-			continue // removed since ReadDir
-		}
-		w.files = append(w.files, found{rel: r, abs: abs, info: info})
+		posts = append(posts, found{rel: r, abs: abs})
 	}
+	w.files = append(w.files, statAll(root, posts)...)
+}
+
+// readDir opens the folder dir and returns its entries, sorted by name.
+func readDir(dir string) (*os.File, []fs.DirEntry, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return f, entries, nil
+}
+
+// statAll fills in the FileInfo of the files of the folder dir, on all
+// cores, and returns those still there.
+func statAll(dir *os.File, files []found) []found {
+	k := min(runtime.GOMAXPROCS(0), len(files)/256+1)
+	fd := dir.Fd()
+	var wg sync.WaitGroup
+	for c := range k {
+		part := files[len(files)*c/k : len(files)*(c+1)/k]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range part {
+				part[i].info, _ = lstatAt(dir, fd, path.Base(part[i].rel))
+			}
+		}()
+	}
+	wg.Wait()
+	return slices.DeleteFunc(files, func(f found) bool { return f.info == nil }) // removed since ReadDir
 }
 
 // link follows a symbolic link that stays inside the seed folder.

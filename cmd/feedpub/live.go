@@ -319,9 +319,11 @@ func (s *server) publishIndex(site *feed.Site) []publish.Published {
 // changedFeeds is the URLs of the feeds of files whose bytes are not
 // those of prev: every feed when prev is nil.
 func changedFeeds(prev, next []publish.Published, site *feed.Site) []string {
-	old := make(map[string]string, len(prev))
+	old := map[string]string{} // of the feeds alone: not a map of every page
 	for _, f := range prev {
-		old[f.Path] = f.Sum
+		if feed.KindOf(f.Path) == feed.KindFeed {
+			old[f.Path] = f.Sum
+		}
 	}
 	var out []string
 	for _, f := range next {

@@ -174,12 +174,7 @@ func newFileEntry(f publish.Published, sn *folderSnap, p Publication) *fileEntry
 // manifest, temporary files, anything whose name or folder starts with a
 // dot.
 func hidden(name string) bool {
-	for _, seg := range strings.Split(name, "/") {
-		if strings.HasPrefix(seg, ".") {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(name, ".") || strings.Contains(name, "/.")
 }
 
 // Ready reports whether the Handler serves anything yet.

@@ -367,3 +367,16 @@ func TestFolderServesWhatIsNotWritten(t *testing.T) {
 		t.Errorf("still left for later after WritePaths: %v", st.Deferred(site, pending))
 	}
 }
+
+// TestHidden: a file of the folder whose name or folder starts with a dot
+// is no page.
+func TestHidden(t *testing.T) {
+	for name, want := range map[string]bool{
+		".feedpub/state": true, ".feedpub-manifest": true, "a/.x.xml": true, "a/.b/c.xml": true,
+		"a/b.xml": false, "a./b.xml": false, "index.html": false, "a/b/index.html": false,
+	} {
+		if got := hidden(name); got != want {
+			t.Errorf("hidden(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -2,7 +2,12 @@
 
 package publish
 
-import "golang.org/x/sys/unix"
+import (
+	"io/fs"
+	"path"
+
+	"golang.org/x/sys/unix"
+)
 
 // The system calls on descriptors that Dir (dir_linux.go) makes, again
 // after EINTR.
@@ -28,6 +33,38 @@ func writeAll(fd int, b []byte) error {
 			return err
 		}
 		b = b[n:]
+	}
+	return nil
+}
+
+// writeAt writes b into the file name at offset at, the file cut there
+// first (appender): what a torn write left after at goes.
+func (d *Dir) writeAt(name string, at int64, b []byte) error {
+	f, err := d.acquire(path.Dir(name), false)
+	if err != nil {
+		return err
+	}
+	defer d.release(f)
+	fd, err := openat(f.fd, path.Base(name), unix.O_WRONLY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	err = unix.Ftruncate(fd, at)
+	for len(b) > 0 && err == nil {
+		n, werr := unix.Pwrite(fd, b, at)
+		switch {
+		case werr == unix.EINTR:
+		case werr != nil:
+			err = werr
+		default:
+			b, at = b[n:], at+int64(n)
+		}
+	}
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return &fs.PathError{Op: "write", Path: name, Err: err}
 	}
 	return nil
 }

@@ -51,6 +51,23 @@ func (d *Dir) ReadFile(name string) ([]byte, error) { return d.root.ReadFile(nam
 // body already; it makes the folders on the way.
 func (d *Dir) WriteFile(name string, body []byte) (bool, error) { return d.w.write(name, body) }
 
+// writeAt writes b into the file name at offset at, the file cut there
+// first (appender): what a torn write left after at goes.
+func (d *Dir) writeAt(name string, at int64, b []byte) error {
+	f, err := d.root.OpenFile(name, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Truncate(at)
+	if err == nil {
+		_, err = f.WriteAt(b, at)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // Remove removes the file name, and the folders it leaves empty.
 func (d *Dir) Remove(name string) error {
 	if err := d.root.Remove(name); err != nil {

@@ -26,9 +26,10 @@ import (
 // its bytes last changed; removed posts and when. It makes a build after
 // a small change cost the change, and Last-Modified truthful.
 //
-// It is one file, written atomically (Target.WriteFile) after the files it
-// describes: a header, a format version, a SHA-256 of the rest, and the
-// rest in a compact binary form (statecodec.go). A state that is torn, foreign (another format, another
+// It is saved after the files it describes, as a base, one file written
+// atomically (Target.WriteFile): a header, a format version, a SHA-256 of
+// the rest, and the rest in a compact binary form (statecodec.go); and a
+// log beside it of the changes saved since (statelog.go). A state that is torn, foreign (another format, another
 // feedpub, another configuration or templates: its fingerprint) or
 // unreadable is refused with a log line and rebuilt from scratch; it is
 // never trusted.
@@ -58,12 +59,21 @@ type State struct {
 	clean   bool
 	dirty   bool // changed since read; guarded by mu
 	pending bool // a list of files being written is beside it (markPending); guarded by mu
-	size    int  // of the state file read, in bytes; 0 for none
+	size    int  // of the base read or written, in bytes; 0 for none
+	// baseSum is the checksum of that base (zero for none), which its log
+	// names; logLen the bytes of the log that hold its records (0: none
+	// yet); delta what changed since the last Save (statelog.go).
+	baseSum [sha256.Size]byte
+	logLen  int64
+	delta   stateDelta // guarded by mu
 	// refused: a state file is there that is not ours (torn, older,
 	// another configuration or program). It describes files this run may
 	// rewrite, so it goes before the first write (plan): killed after
 	// that, a run leaves no state to trust files it changed.
 	refused bool // guarded by mu
+	// listed is what the manifest of the folder lists, as the last Write
+	// with this State wrote it; nil before. Guarded by mu.
+	listed []string
 	// bodies is the content kept of the posts in feeds (build's state of
 	// a folder; bodies.go), or nil.
 	bodies *bodyStore
@@ -82,26 +92,20 @@ type PostRecord struct {
 	Size    int64
 	ModTime time.Time
 	Stale   bool // Post is the last good version of a file that no longer reads
-	Post    PostMeta
+	// Post is the post's metadata: the loader's post itself, not a copy
+	// (its metadata is set once read, its Updated by UpdatePosts).
+	Post *loader.Post
 	// Raw is the post's update as its file gives it; Post.Updated can be
 	// later: when its digest was first seen (EditTimes).
 	Raw time.Time
 }
 
-// PostMeta is the metadata of a post: what a slim loader.Post holds.
-type PostMeta struct {
-	Title, Image, Summary, Link, Lang, Sum string
-	Date, Updated, Due, Expires            time.Time
-	Categories, Tags                       []string
-	Author                                 loader.Author
-	Draft                                  bool
-}
-
-// post is the slim post of m, at path.
-func (m *PostMeta) post(path string) *loader.Post {
-	return &loader.Post{Path: path, Title: m.Title, Date: m.Date, Updated: m.Updated, Categories: m.Categories,
-		Tags: m.Tags, Author: m.Author, Image: m.Image, Summary: m.Summary, Link: m.Link, Lang: m.Lang, Draft: m.Draft,
-		Sum: m.Sum, Due: m.Due, Expires: m.Expires}
+// slim is a post with the metadata of p alone (what a slim loader.Post
+// holds), at path.
+func slim(p *loader.Post, path string) *loader.Post {
+	return &loader.Post{Path: path, Title: p.Title, Date: p.Date, Updated: p.Updated, Categories: p.Categories,
+		Tags: p.Tags, Author: p.Author, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Draft: p.Draft,
+		Sum: p.Sum, Due: p.Due, Expires: p.Expires}
 }
 
 // A FileRecord is what the state keeps of one published file.
@@ -169,6 +173,9 @@ func LoadState(t interface{ ReadFile(string) ([]byte, error) }, name, fingerprin
 		st.size = len(raw)
 		var d stateData
 		if d, err = decodeStateFile(raw, fingerprint); err == nil {
+			err = st.readLog(t, &d, raw[len(stateMagic)+4:len(stateMagic)+4+sha256.Size], log)
+		}
+		if err == nil {
 			st.data, st.clean = d, true
 			for _, r := range d.Files {
 				st.clean = st.clean && !r.Pending
@@ -267,12 +274,8 @@ func (st *State) Save(t Target) error {
 	if !st.dirty {
 		return nil
 	}
-	raw, err := st.encode()
-	if err != nil {
+	if err := st.save(t); err != nil {
 		return err
-	}
-	if _, err := t.WriteFile(st.name, raw); err != nil {
-		return fmt.Errorf("publish: saving the state: %w", err)
 	}
 	st.dirty = false
 	if st.pending {
@@ -313,6 +316,7 @@ func (st *State) readPending(t interface{ ReadFile(string) ([]byte, error) }) {
 		if r, ok := st.data.Files[name]; ok {
 			r.Pending = true
 			st.data.Files[name] = r
+			st.delta.file(name)
 		}
 	}
 }
@@ -324,7 +328,7 @@ func (st *State) Known() []loader.Known {
 	defer st.mu.Unlock()
 	out := make([]loader.Known, 0, len(st.data.Posts))
 	for path, r := range st.data.Posts {
-		out = append(out, loader.Known{Path: path, Size: r.Size, ModTime: r.ModTime, Post: r.Post.post(path), Stale: r.Stale})
+		out = append(out, loader.Known{Path: path, Size: r.Size, ModTime: r.ModTime, Post: r.Post, Stale: r.Stale})
 	}
 	return out
 }

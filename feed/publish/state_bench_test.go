@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"feedpub/loader"
 )
 
 // benchState is a state of n posts and their pages, with metadata of the
@@ -15,7 +17,7 @@ func benchState(n int) *State {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	st := &State{name: BuildState, fingerprint: "fp", data: stateData{Posts: map[string]PostRecord{}, Files: map[string]FileRecord{}, Removed: map[string]RemovedRecord{}}}
 	for i := range n {
-		st.data.Posts[fmt.Sprintf("2025/%06d_news.html", i)] = PostRecord{Size: 5000, ModTime: t0, Raw: t0, Post: PostMeta{
+		st.data.Posts[fmt.Sprintf("2025/%06d_news.html", i)] = PostRecord{Size: 5000, ModTime: t0, Raw: t0, Post: &loader.Post{
 			Title: strings.Repeat("标题", 15), Summary: strings.Repeat("摘要", 60), Sum: fmt.Sprintf("%032x", i),
 			Image: "https://picsum.photos/400/300?random=1", Date: t0, Updated: t0, Categories: []string{"金融 12"}}}
 		st.data.Files[fmt.Sprintf("posts/%06d_news/index.html", i)] = FileRecord{Sum: fmt.Sprintf("%032x", i), Key: fmt.Sprintf("%032x", i+1), Changed: t0}

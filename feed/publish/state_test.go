@@ -170,12 +170,12 @@ func TestStateCodec(t *testing.T) {
 	d := stateData{
 		Fingerprint: "fp",
 		Posts: map[string]PostRecord{
-			"a.md": {Size: 12, ModTime: t0, Raw: t0, Post: PostMeta{Title: "标题", Sum: "s", Date: t0, Updated: t0.Add(time.Hour),
+			"a.md": {Size: 12, ModTime: t0, Raw: t0, Post: &loader.Post{Path: "a.md", Title: "标题", Sum: "s", Date: t0, Updated: t0.Add(time.Hour),
 				Categories: []string{"金融", "x"}, Tags: []string{"t"}, Author: loader.Author{Name: "n", Email: "e@x", URL: "u"}, Draft: true}},
-			"b/c.html": {Size: -1, Stale: true},
+			"b/c.html": {Size: -1, Stale: true, Post: &loader.Post{Path: "b/c.html"}},
 		},
 		Files:   map[string]FileRecord{"rss.xml": {Sum: "1", Key: "2", Changed: t0, Pending: true}, "gone.xml": {Changed: t0}},
-		Removed: map[string]RemovedRecord{"old.md": {When: t0, Ref: "urn:x", Feeds: []string{"", "tags/t/"}}, "new.md": {When: t0, Post: &PostMeta{Title: "N", Tags: []string{"t"}}}},
+		Removed: map[string]RemovedRecord{"old.md": {When: t0, Ref: "urn:x", Feeds: []string{"", "tags/t/"}}, "new.md": {When: t0, Post: &loader.Post{Path: "new.md", Title: "N", Tags: []string{"t"}}}},
 	}
 	e := &stateEncoder{}
 	e.data(&d)
@@ -251,4 +251,29 @@ func killedRun(t *testing.T, out, fp string, post *loader.Post, now time.Time) {
 		t.Fatal(err)
 	}
 	d.WriteFile("rss.xml", bodyAt(t, site, "/rss.xml"))
+}
+
+// TestStateFileGone: a file the site no longer has leaves the files the
+// state says the folder holds, its time kept.
+func TestStateFileGone(t *testing.T) {
+	out := t.TempDir()
+	d, _ := OpenDir(out)
+	defer d.Close()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	a, b := testPost("a.md", "A", "x"), testPost("b.md", "B", "y")
+	st := LoadState(d, BuildState, "fp", nil)
+	for i, posts := range [][]*loader.Post{{a, b}, {a}} {
+		site, _ := feed.BuildLean(posts, killCfg, now.Add(time.Duration(i)*time.Hour))
+		if _, err := Write(site, d, Options{State: st, Now: now.Add(time.Duration(i) * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range st.Published() {
+		if strings.Contains(p.Name, "categories/y/") {
+			t.Errorf("the state lists %s, gone with post b", p.Name)
+		}
+	}
+	if st.Modified("categories/y/rss.xml").IsZero() {
+		t.Error("the time of a file gone was dropped")
+	}
 }

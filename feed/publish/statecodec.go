@@ -51,39 +51,47 @@ func (e *stateEncoder) data(d *stateData) {
 	e.str(d.Fingerprint)
 	e.uint(uint64(len(d.Posts)))
 	for _, path := range sortedKeys(d.Posts) {
-		r := d.Posts[path]
-		m := &r.Post
 		e.str(path)
-		e.int(r.Size)
-		e.time(r.ModTime)
-		e.bool(r.Stale)
-		e.time(r.Raw)
-		e.meta(m)
+		e.post(d.Posts[path])
 	}
 	e.uint(uint64(len(d.Files)))
 	for _, name := range sortedKeys(d.Files) {
-		r := d.Files[name]
 		e.str(name)
-		e.str(r.Sum)
-		e.str(r.Key)
-		e.time(r.Changed)
-		e.bool(r.Pending)
+		e.file(d.Files[name])
 	}
 	e.uint(uint64(len(d.Removed)))
 	for _, path := range sortedKeys(d.Removed) {
-		r := d.Removed[path]
 		e.str(path)
-		e.time(r.When)
-		e.str(r.Ref)
-		e.strs(r.Feeds)
-		e.bool(r.Post != nil)
-		if r.Post != nil {
-			e.meta(r.Post)
-		}
+		e.removed(d.Removed[path])
 	}
 }
 
-func (e *stateEncoder) meta(m *PostMeta) {
+func (e *stateEncoder) post(r PostRecord) {
+	e.int(r.Size)
+	e.time(r.ModTime)
+	e.bool(r.Stale)
+	e.time(r.Raw)
+	e.meta(r.Post)
+}
+
+func (e *stateEncoder) file(r FileRecord) {
+	e.str(r.Sum)
+	e.str(r.Key)
+	e.time(r.Changed)
+	e.bool(r.Pending)
+}
+
+func (e *stateEncoder) removed(r RemovedRecord) {
+	e.time(r.When)
+	e.str(r.Ref)
+	e.strs(r.Feeds)
+	e.bool(r.Post != nil)
+	if r.Post != nil {
+		e.meta(r.Post)
+	}
+}
+
+func (e *stateEncoder) meta(m *loader.Post) {
 	for _, s := range []string{m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum, m.Author.Name, m.Author.Email, m.Author.URL} {
 		e.str(s)
 	}
@@ -211,7 +219,7 @@ func (d *stateDecoder) time() time.Time {
 	return t.In(loc)
 }
 
-func (d *stateDecoder) meta(m *PostMeta) {
+func (d *stateDecoder) meta(m *loader.Post) {
 	m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
 	m.Author = loader.Author{Name: d.str(), Email: d.str(), URL: d.str()}
 	m.Date, m.Updated, m.Due, m.Expires = d.time(), d.time(), d.time(), d.time()
@@ -226,29 +234,41 @@ func (d *stateDecoder) data() (stateData, error) {
 	s.Posts = make(map[string]PostRecord, n)
 	for range n {
 		path := d.str()
-		r := PostRecord{Size: d.int(), ModTime: d.time(), Stale: d.bool(), Raw: d.time()}
-		d.meta(&r.Post)
-		s.Posts[path] = r
+		s.Posts[path] = d.post(path)
 	}
 	n = d.count()
 	s.Files = make(map[string]FileRecord, n)
 	for range n {
 		name := d.str()
-		s.Files[name] = FileRecord{Sum: d.str(), Key: d.str(), Changed: d.time(), Pending: d.bool()}
+		s.Files[name] = d.file()
 	}
 	n = d.count()
 	s.Removed = make(map[string]RemovedRecord, n)
 	for range n {
 		path := d.str()
-		r := RemovedRecord{When: d.time(), Ref: d.str(), Feeds: d.strs()}
-		if d.bool() {
-			r.Post = new(PostMeta)
-			d.meta(r.Post)
-		}
-		s.Removed[path] = r
+		s.Removed[path] = d.removed(path)
 	}
 	if d.err == nil && d.at != len(d.b) {
 		d.err = errors.New("bytes after the records")
 	}
 	return s, d.err
+}
+
+func (d *stateDecoder) post(path string) PostRecord {
+	r := PostRecord{Size: d.int(), ModTime: d.time(), Stale: d.bool(), Raw: d.time(), Post: &loader.Post{Path: path}}
+	d.meta(r.Post)
+	return r
+}
+
+func (d *stateDecoder) file() FileRecord {
+	return FileRecord{Sum: d.str(), Key: d.str(), Changed: d.time(), Pending: d.bool()}
+}
+
+func (d *stateDecoder) removed(path string) RemovedRecord {
+	r := RemovedRecord{When: d.time(), Ref: d.str(), Feeds: d.strs()}
+	if d.bool() {
+		r.Post = &loader.Post{Path: path}
+		d.meta(r.Post)
+	}
+	return r
 }

@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"feedpub/feed"
@@ -59,12 +61,19 @@ func (noFiles) ReadFile(string) ([]byte, error) { return nil, fs.ErrNotExist }
 func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	old := st.data.Posts
-	next := make(map[string]PostRecord, len(known))
+	posts := st.data.Posts
 	seen := now.UTC().Truncate(time.Second)
+	matched := 0 // posts of known the state had
 	for _, k := range known {
 		p := k.Post
-		rec, had := old[k.Path]
+		rec, had := posts[k.Path]
+		if had {
+			matched++
+		}
+		st.noteRemoval(k.Path, rec, had, p.Draft, seen)
+		if had && rec.Post == p && rec.Size == k.Size && rec.ModTime.Equal(k.ModTime) && rec.Stale == k.Stale {
+			continue // this very post, recorded: most of them, after a small change
+		}
 		raw := p.Updated
 		switch {
 		case had && p.Sum == rec.Post.Sum:
@@ -72,23 +81,41 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 		case had && editTimes && !k.Stale && p.Updated.Equal(rec.Raw) && seen.After(p.Updated):
 			p.Updated = seen
 		}
-		r := PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: PostMeta{
-			Title: p.Title, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Sum: p.Sum,
-			Date: p.Date, Updated: p.Updated, Due: p.Due, Expires: p.Expires, Categories: p.Categories, Tags: p.Tags,
-			Author: p.Author, Draft: p.Draft}}
-		next[k.Path] = r
-		if !had || rec.Size != r.Size || !rec.ModTime.Equal(r.ModTime) || rec.Stale != r.Stale ||
-			rec.Post.Sum != r.Post.Sum || !rec.Post.Updated.Equal(r.Post.Updated) {
+		r := PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: p}
+		if !had || !samePost(&rec, &r) {
+			st.delta.post(k.Path)
 			st.dirty = true
 		}
-		st.noteRemoval(k.Path, rec, had, p.Draft, seen)
+		posts[k.Path] = r // the loader's post, the same or not: one copy held
 	}
-	for path, rec := range old {
-		if _, ok := next[path]; !ok {
+	if matched == len(posts) {
+		return
+	}
+	in := make(map[string]bool, len(known))
+	for _, k := range known {
+		in[k.Path] = true
+	}
+	for path, rec := range posts {
+		if !in[path] {
 			st.noteRemoval(path, rec, true, true, seen)
+			delete(posts, path)
+			st.delta.post(path)
+			st.dirty = true
 		}
 	}
-	st.data.Posts = next
+}
+
+// samePost reports whether two records of a post are the same, as saved.
+func samePost(a, b *PostRecord) bool {
+	return a.Size == b.Size && a.ModTime.Equal(b.ModTime) && a.Stale == b.Stale && a.Raw.Equal(b.Raw) &&
+		sameMeta(a.Post, b.Post)
+}
+
+func sameMeta(a, b *loader.Post) bool {
+	return a == b || a.Title == b.Title && a.Image == b.Image && a.Summary == b.Summary && a.Link == b.Link &&
+		a.Lang == b.Lang && a.Sum == b.Sum && a.Date.Equal(b.Date) && a.Updated.Equal(b.Updated) &&
+		a.Due.Equal(b.Due) && a.Expires.Equal(b.Expires) && slices.Equal(a.Categories, b.Categories) &&
+		slices.Equal(a.Tags, b.Tags) && a.Author == b.Author && a.Draft == b.Draft
 }
 
 // fileSum is the digest of a published file's bytes the state keeps.
@@ -112,36 +139,24 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 	keys := make([]string, len(paths)) // pure and the most of the work: on all cores
 	parallel(len(paths), func(lo, hi int) { s.KeysInto(keys[lo:hi], paths[lo:hi]) })
 	st.mu.Lock()
-	var todo []int
-	keep := make(map[string]bool, len(files))
-	for i, p := range paths {
-		keep[files[i]] = true
-		rec, ok := st.data.Files[files[i]]
-		if !ok || rec.Pending || rec.Sum == "" {
-			todo = append(todo, i)
-			continue
-		}
-		if key := keys[i]; key != "" {
-			if key != rec.Key {
-				todo = append(todo, i)
-			}
-			continue
-		}
-		body, err := s.Body(p) // a file made with every build: made already
-		if err != nil {
-			st.mu.Unlock()
-			return nil, err
-		}
-		if fileSum(body) != rec.Sum {
-			todo = append(todo, i)
-		}
+	todo, matched, err := st.toMake(s, paths, files, keys)
+	if err != nil {
+		st.mu.Unlock()
+		return nil, err
 	}
-	for name, rec := range st.data.Files {
-		if !keep[name] && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
-			// Gone, but its time stays: were it to come back, its
-			// Last-Modified is still later than the last one served.
-			st.data.Files[name] = FileRecord{Changed: rec.Changed}
-			st.dirty = true
+	if matched != st.active() { // some file the state lists is gone
+		keep := make(map[string]bool, len(files))
+		for _, name := range files {
+			keep[name] = true
+		}
+		for name, rec := range st.data.Files {
+			if !keep[name] && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
+				// Gone, but its time stays: were it to come back, its
+				// Last-Modified is still later than the last one served.
+				st.data.Files[name] = FileRecord{Changed: rec.Changed}
+				st.delta.file(name)
+				st.dirty = true
+			}
 		}
 	}
 	var pending []string
@@ -157,6 +172,66 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 	return todo, nil
 }
 
+// toMake is plan's choice among files (distinct names, Write checks),
+// keys being their keys: the indexes of those to make, and how many of
+// them the state lists (with a version, or being written). The records
+// are looked up on all cores; st.mu is held.
+func (st *State) toMake(s *feed.Site, paths, files, keys []string) ([]int, int, error) {
+	const (
+		fine = iota
+		remake
+		compare // a file made with every build: its bytes tell
+	)
+	what := make([]uint8, len(paths))
+	var matched atomic.Int64
+	parallel(len(paths), func(lo, hi int) {
+		n := 0
+		for i := lo; i < hi; i++ {
+			rec, ok := st.data.Files[files[i]]
+			if ok && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
+				n++
+			}
+			switch {
+			case !ok || rec.Pending || rec.Sum == "":
+				what[i] = remake
+			case keys[i] == "":
+				what[i] = compare
+			case keys[i] != rec.Key:
+				what[i] = remake
+			}
+		}
+		matched.Add(int64(n))
+	})
+	var todo []int
+	for i, w := range what {
+		if w == compare {
+			body, err := s.Body(paths[i]) // made already
+			if err != nil {
+				return nil, 0, err
+			}
+			if fileSum(body) == st.data.Files[files[i]].Sum {
+				w = fine
+			}
+		}
+		if w != fine {
+			todo = append(todo, i)
+		}
+	}
+	return todo, int(matched.Load()), nil
+}
+
+// active is how many files the state lists with a version or being
+// written; st.mu is held.
+func (st *State) active() int {
+	n := 0
+	for _, rec := range st.data.Files {
+		if rec.Sum != "" || rec.Key != "" || rec.Pending {
+			n++
+		}
+	}
+	return n
+}
+
 // dropRefused removes the state file this State refused, and the list of
 // files being written beside it, before the run writes anything.
 func (st *State) dropRefused(t Target) error {
@@ -165,7 +240,7 @@ func (st *State) dropRefused(t Target) error {
 	if !st.refused {
 		return nil
 	}
-	for _, name := range []string{st.name, st.name + pendingSuffix} {
+	for _, name := range []string{st.name, st.name + pendingSuffix, st.name + logSuffix} {
 		if err := t.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("publish: removing the state refused: %w", err)
 		}
@@ -209,6 +284,7 @@ func (st *State) checkOutput(t Target) {
 			st.data.Files[name] = r
 		}
 	}
+	st.delta.all = true // every file: the base, written again
 	st.clean = false
 }
 
@@ -235,6 +311,7 @@ func (st *State) record(name, sum, key string, wrote bool, now time.Time) time.T
 	}
 	if next != rec {
 		st.data.Files[name] = next
+		st.delta.file(name)
 		st.dirty = true
 	}
 	return next.Changed

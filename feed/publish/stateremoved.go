@@ -5,16 +5,17 @@ import (
 	"time"
 
 	"feedpub/feed"
+	"feedpub/loader"
 )
 
 // A RemovedRecord is what the state keeps of a post removed from the
 // feeds (its file deleted, or marked draft), for its tombstones (see
 // feed.Removal): kept while they last (feed.Config.Tombstones).
 type RemovedRecord struct {
-	When  time.Time // when a build first saw it gone
-	Ref   string    // its entry's id, once a build found it
-	Feeds []string  // the folders of the feeds that held it, with Ref
-	Post  *PostMeta // its last metadata, until a build found Ref
+	When  time.Time    // when a build first saw it gone
+	Ref   string       // its entry's id, once a build found it
+	Feeds []string     // the folders of the feeds that held it, with Ref
+	Post  *loader.Post // its last metadata (slim), until a build found Ref
 }
 
 // noteRemoval notes, as of now, whether the post at path (rec, in the
@@ -25,10 +26,11 @@ func (st *State) noteRemoval(path string, rec PostRecord, had, gone bool, now ti
 	switch {
 	case !gone && was: // back
 		delete(st.data.Removed, path)
+		st.delta.gone(path)
 		st.dirty = true
-	case gone && !was && had && rec.Post.post(path).Showing(now):
-		meta := rec.Post
-		st.data.Removed[path] = RemovedRecord{When: now, Post: &meta}
+	case gone && !was && had && rec.Post.Showing(now):
+		st.data.Removed[path] = RemovedRecord{When: now, Post: slim(rec.Post, path)}
+		st.delta.gone(path)
 		st.dirty = true
 	}
 }
@@ -41,7 +43,7 @@ func (st *State) Removed() []feed.Removal {
 	for path, r := range st.data.Removed {
 		rm := feed.Removal{Path: path, When: r.When, Ref: r.Ref, Feeds: r.Feeds}
 		if r.Post != nil {
-			rm.Post = r.Post.post(path)
+			rm.Post = slim(r.Post, path)
 		}
 		out = append(out, rm)
 	}
@@ -63,11 +65,15 @@ func (st *State) keepRemovals(s *feed.Site) {
 	for _, r := range found {
 		next[r.Path] = RemovedRecord{When: r.When, Ref: r.Ref, Feeds: r.Feeds}
 	}
-	if len(next) != len(st.data.Removed) {
-		st.dirty = true
+	for path, n := range next {
+		if r, ok := st.data.Removed[path]; !ok || r.Post != nil || n.Ref != r.Ref || !slices.Equal(n.Feeds, r.Feeds) || !n.When.Equal(r.When) {
+			st.delta.gone(path)
+			st.dirty = true
+		}
 	}
-	for path, r := range st.data.Removed {
-		if n, ok := next[path]; !ok || r.Post != nil || n.Ref != r.Ref || !slices.Equal(n.Feeds, r.Feeds) || !n.When.Equal(r.When) {
+	for path := range st.data.Removed {
+		if _, ok := next[path]; !ok {
+			st.delta.gone(path)
 			st.dirty = true
 		}
 	}

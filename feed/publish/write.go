@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -117,22 +116,22 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 			names = append(names, files[i]+".gz")
 		}
 	}
-	sort.Strings(names)
-	keep := func(n string) bool { _, ok := slices.BinarySearch(names, n); return ok }
+	slices.Sort(names)
+	for i := 1; i < len(names); i++ { // the state's plan counts on it
+		if names[i] == names[i-1] {
+			return 0, fmt.Errorf("publish: two paths of the site publish the file %s", names[i])
+		}
+	}
 
 	// Before writing a file, list it in the manifest beside every file of
 	// earlier runs: a run killed half way leaves a manifest naming all it
 	// may have written, so the next run can remove what it no longer needs.
-	old := readManifest(t)
-	union := append([]string(nil), names...)
-	for _, n := range old {
-		if !keep(n) {
-			union = append(union, n)
-		}
-	}
-	sort.Strings(union)
-	if len(union) != len(old) {
-		if _, err := t.WriteFile(manifestName, manifestBody(union)); err != nil {
+	old := opt.State.manifest(t)
+	gone := missing(names, old)
+	if len(names)+len(gone) != len(old) {
+		union := append(slices.Clone(names), gone...)
+		slices.Sort(union)
+		if err := opt.State.writeManifest(t, union); err != nil {
 			return 0, err
 		}
 	}
@@ -155,10 +154,7 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 	if sw, ok := t.(sweeper); ok && (opt.State == nil || !opt.State.clean) {
 		sw.sweep(old) // a clean state's run finished, and swept
 	}
-	for _, name := range old {
-		if keep(name) {
-			continue
-		}
+	for _, name := range gone {
 		if _, err := fileName("/" + name); err != nil || name == manifestName { // a manifest edited by hand
 			continue
 		}
@@ -167,8 +163,10 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		}
 		t.Remove(name)
 	}
-	if _, err := t.WriteFile(manifestName, manifestBody(names)); err != nil {
-		return n, err
+	if !slices.Equal(names, old) { // not read and compared again: 4 MB at 100k
+		if err := opt.State.writeManifest(t, names); err != nil {
+			return n, err
+		}
 	}
 	if opt.State != nil {
 		opt.State.keepRemovals(s)
@@ -180,6 +178,24 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		return n, opt.State.saveFinished(t)
 	}
 	return n, nil
+}
+
+// missing is the names of old (a manifest's) that names, sorted, lacks.
+func missing(names, old []string) []string {
+	if !slices.IsSorted(old) { // a manifest edited by hand
+		old = slices.Sorted(slices.Values(old))
+	}
+	var out []string
+	i := 0
+	for _, n := range old {
+		for i < len(names) && names[i] < n {
+			i++
+		}
+		if i == len(names) || names[i] != n {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // pick is the elements of list at the indexes at.
@@ -367,9 +383,12 @@ func fileName(urlPath string) (string, error) {
 	if name == "" || strings.HasSuffix(name, "/") {
 		name += "index.html"
 	}
-	for _, seg := range strings.Split(name, "/") {
+	for rest, more := name, true; more; {
+		var seg string
+		seg, rest, more = strings.Cut(rest, "/")
 		if seg == "" || seg == "." || seg == ".." || strings.ContainsAny(seg, "\\\x00") || len(seg) > 255 ||
-			seg == manifestName || seg+"/" == stateDir || strings.HasPrefix(seg, tmpPrefix) || strings.IndexFunc(seg, unicode.IsControl) >= 0 {
+			seg == manifestName || len(seg)+1 == len(stateDir) && seg+"/" == stateDir || strings.HasPrefix(seg, tmpPrefix) ||
+			strings.IndexFunc(seg, unicode.IsControl) >= 0 {
 			return "", fmt.Errorf("publish: refusing to write %q: not a plain path inside the output folder", urlPath)
 		}
 	}
@@ -377,6 +396,35 @@ func fileName(urlPath string) (string, error) {
 		return "", fmt.Errorf("publish: refusing to write %q: not inside the output folder", urlPath)
 	}
 	return name, nil
+}
+
+// manifest is the list of the manifest of t: the one st last wrote there
+// (a serve's rebuilds write the same folder again and again), or read.
+// st may be nil.
+func (st *State) manifest(t Target) []string {
+	if st == nil {
+		return readManifest(t)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.listed == nil {
+		st.listed = readManifest(t)
+	}
+	return st.listed
+}
+
+// writeManifest writes the manifest of t, listing names, and remembers it
+// in st (which may be nil).
+func (st *State) writeManifest(t Target, names []string) error {
+	if _, err := t.WriteFile(manifestName, manifestBody(names)); err != nil {
+		return err
+	}
+	if st != nil {
+		st.mu.Lock()
+		st.listed = names
+		st.mu.Unlock()
+	}
+	return nil
 }
 
 func readManifest(t Target) []string {

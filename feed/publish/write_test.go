@@ -255,3 +255,19 @@ func TestWriteDirSymlinkInOut(t *testing.T) {
 		t.Errorf("got %d files written through the link, want none", len(entries))
 	}
 }
+
+// TestMissing: the files an earlier manifest lists that the site no
+// longer has, whether the manifest is sorted or was edited by hand.
+func TestMissing(t *testing.T) {
+	names := []string{"a.xml", "b/index.html", "c.xml"}
+	for _, tc := range []struct{ old, want []string }{
+		{nil, nil},
+		{[]string{"a.xml", "b/index.html", "c.xml"}, nil},
+		{[]string{"a.xml", "a0.xml", "b/index.html", "d.xml"}, []string{"a0.xml", "d.xml"}},
+		{[]string{"d.xml", "c.xml", "0.xml", "a.xml"}, []string{"0.xml", "d.xml"}},
+	} {
+		if got := missing(names, tc.old); !slices.Equal(got, tc.want) {
+			t.Errorf("missing(%q, %q) = %q, want %q", names, tc.old, got, tc.want)
+		}
+	}
+}
