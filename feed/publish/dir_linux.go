@@ -301,8 +301,7 @@ func (d *Dir) write(name string, body []byte, mod time.Time) (bool, error) {
 		err = unix.Fchmod(fd, 0o644)
 	}
 	if err == nil && !mod.IsZero() {
-		tv := unix.NsecToTimeval(mod.UnixNano())
-		err = unix.Futimes(fd, []unix.Timeval{tv, tv})
+		err = futimens(fd, mod)
 	}
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr

@@ -5,6 +5,8 @@ package publish
 import (
 	"io/fs"
 	"path"
+	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,6 +21,23 @@ func openat(dir int, name string, flags int, mode uint32) (int, error) {
 		if err != unix.EINTR {
 			return fd, err
 		}
+	}
+}
+
+// futimens gives the open file fd the access and modification time mod:
+// utimensat on the descriptor itself (a nil path), as the C library's
+// futimens, where unix.Futimes looks up /proc/self/fd/N as a path.
+func futimens(fd int, mod time.Time) error {
+	ts := [2]unix.Timespec{unix.NsecToTimespec(mod.UnixNano()), unix.NsecToTimespec(mod.UnixNano())}
+	for {
+		_, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
+		switch e {
+		case 0:
+			return nil
+		case unix.EINTR:
+			continue
+		}
+		return e
 	}
 }
 
