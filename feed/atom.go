@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"slices"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -35,10 +36,10 @@ func rfc3339(c *Config, t time.Time) string {
 // atomEntry encodes an item as gorilla/feeds' AtomEntry would be,
 // extended: xml:lang, categories with a term and a label, published dates,
 // and the content escaped by appendContent (see xmltext.go).
-func atomEntry(c *Config, it *item, pr *prepared) ([]byte, error) {
+func atomEntry(b []byte, c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := pr.urls()
 	esc := &xmlEscapes
-	b := make([]byte, 0, len(pr.content)*5/4+2*len(pr.summary)+1024)
+	b = slices.Grow(b, len(pr.content)*5/4+2*len(pr.summary)+1024)
 	b = append(b, "<entry"...)
 	if validLang(pr.post.Lang) {
 		b = appendAttr(b, "xml:lang", pr.post.Lang, esc)

@@ -42,7 +42,7 @@ func BenchmarkEncodeFeed(b *testing.B) {
 			for b.Loop() {
 				parts := make([][]byte, len(ch.items))
 				for i, it := range ch.items {
-					enc, err := formatList[f].item(&bl.r.Config, it, bl.r.prepare(it, true))
+					enc, err := formatList[f].item(nil, &bl.r.Config, it, bl.r.prepare(it, true))
 					if err != nil {
 						b.Fatal(err)
 					}

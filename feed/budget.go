@@ -26,10 +26,15 @@ func (pr *prepared) briefed() *prepared {
 // encodeItem encodes it in format f from pr: in full, or its summary
 // alone when the site publishes summaries.
 func (c *renderer) encodeItem(it *item, f int, pr *prepared) ([]byte, error) {
+	return c.appendItem(nil, it, f, pr)
+}
+
+// appendItem is encodeItem appending to b.
+func (c *renderer) appendItem(b []byte, it *item, f int, pr *prepared) ([]byte, error) {
 	if c.Content == ContentSummary && !pr.brief {
 		pr = pr.briefed()
 	}
-	return formatList[f].item(&c.Config, it, pr)
+	return formatList[f].item(b, &c.Config, it, pr)
 }
 
 // feedBody makes the feed of ch in format f, linking to itself as self,

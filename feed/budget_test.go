@@ -129,3 +129,45 @@ func TestContentSummary(t *testing.T) {
 	}
 	validate.Site(t, files, validate.Expect(posts, now, cfg.Limit, feed.Slug), cfg.URL, validate.Options{TTL: 60, Language: "zh-CN"})
 }
+
+// TestFeedBudgetEdge: with a budget of exactly a feed's size, and one byte
+// less, a lean Site (whose feeds are written straight into their bodies)
+// gives each feed byte for byte as a held one does: whole at the size,
+// cut one byte under it.
+func TestFeedBudgetEdge(t *testing.T) {
+	posts := longPosts(t, 12, 6<<10)
+	cfg := testConfig(t)
+	cfg.Limit, cfg.Language = 10, "en"
+	whole, err := feed.Build(posts, cfg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/rss.xml", "/atom.xml", "/feed.json"} {
+		body, err := whole.Body(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, budget := range []int{len(body), len(body) - 1} {
+			cfg.MaxFeedBytes = budget
+			held, err := feed.Build(posts, cfg, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lean, err := feed.BuildLean(posts, cfg, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := held.Body(p)
+			got, err := lean.Body(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s, budget %d: the lean feed (%d bytes) is not the held one (%d bytes)", p, budget, len(got), len(want))
+			}
+			if cut := !bytes.Equal(want, body); cut != (budget < len(body)) {
+				t.Errorf("%s, budget %d of a %d-byte feed: cut %v", p, budget, len(body), cut)
+			}
+		}
+	}
+}

@@ -6,8 +6,9 @@ type format struct {
 	name      string // short name, as in ?format= and logs
 	file      string // file name inside a feed's folder
 	mediaType string
-	// item encodes one item; feed wraps encoded items into a whole feed.
-	item func(c *Config, it *item, pr *prepared) ([]byte, error)
+	// item appends the encoding of one item to b; feed wraps encoded
+	// items into a whole feed.
+	item func(b []byte, c *Config, it *item, pr *prepared) ([]byte, error)
 	feed func(c *Config, ch *channel, self string, items [][]byte) ([]byte, error)
 }
 

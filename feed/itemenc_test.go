@@ -226,7 +226,7 @@ func TestItemEncodersAsReflection(t *testing.T) {
 	check := func(name string, it *item, pr *prepared) {
 		t.Helper()
 		for f := range formatList {
-			got, err := formatList[f].item(&r.Config, it, pr)
+			got, err := formatList[f].item(nil, &r.Config, it, pr)
 			if err != nil {
 				t.Fatal(err)
 			}

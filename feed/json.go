@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 
 	"github.com/gorilla/feeds"
 )
@@ -12,9 +13,9 @@ const jsonFeedVersion = "https://jsonfeed.org/version/1.1"
 // jsonItem encodes an item as a JSON Feed 1.1 item: id, url, title,
 // content_html (or content_text), summary, image, dates, authors, tags
 // and language, in that order, empty ones left out (see xmltext.go).
-func jsonItem(c *Config, it *item, pr *prepared) ([]byte, error) {
+func jsonItem(b []byte, c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := pr.urls()
-	b := make([]byte, 0, len(pr.content)+2*len(pr.summary)+1024)
+	b = slices.Grow(b, len(pr.content)+2*len(pr.summary)+1024)
 	b = appendJSONField(b, `{"id":`, u.id)
 	if u.link != "" {
 		b = appendJSONField(b, `,"url":`, u.link)

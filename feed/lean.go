@@ -240,8 +240,87 @@ func allFormats() (all [nFormats]bool) {
 }
 
 // encodeLean encodes the feeds of ch in the formats wanted, keeping no
-// encoding: each item's content is unpacked once for all of them.
+// encoding: each item's content is unpacked once for all of them, and its
+// encodings are appended straight to the feeds' bodies, between the heads
+// and tails of their frames (feedBody's splice, without the parts and the
+// copy). A feed past the byte budget, or without a frame, is made by
+// encodeParts.
 func (c *renderer) encodeLean(ch *channel, want [nFormats]bool) ([nFormats][]byte, error) {
+	var out [nFormats][]byte
+	var frames [nFormats]*feedFrame
+	items := ch.items[:min(c.Limit, len(ch.items))]
+	direct, slow := want, [nFormats]bool{}
+	for f := range formatList {
+		if !want[f] || len(items) == 0 {
+			direct[f], slow[f] = false, want[f]
+			continue
+		}
+		fr, err := frameOf(&c.Config, ch, f, c.feedURL(ch, &formatList[f]))
+		if err != nil {
+			return out, err
+		}
+		if fr == nil {
+			direct[f], slow[f] = false, true
+			continue
+		}
+		frames[f] = fr
+		out[f] = append(make([]byte, 0, len(fr.head)+len(fr.tail)+leanEstimate(items)), fr.head...)
+	}
+	for i, it := range items {
+		if direct == [nFormats]bool{} {
+			break
+		}
+		pr := c.prepare(it, false)
+		for f := range formatList {
+			if !direct[f] {
+				continue
+			}
+			if i > 0 {
+				out[f] = append(out[f], frames[f].sep...)
+			}
+			var err error
+			if out[f], err = c.appendItem(out[f], it, f, pr); err != nil {
+				return out, fmt.Errorf("%s: %w", it.post.Path, err)
+			}
+			if len(out[f])+len(frames[f].tail) > c.MaxFeedBytes { // past the budget
+				direct[f], slow[f], out[f] = false, true, nil
+			}
+		}
+	}
+	for f := range formatList {
+		if direct[f] {
+			out[f] = append(out[f], frames[f].tail...)
+		}
+	}
+	if slow == [nFormats]bool{} {
+		return out, nil
+	}
+	parted, err := c.encodeParts(ch, slow)
+	for f := range formatList {
+		if slow[f] {
+			out[f] = parted[f]
+		}
+	}
+	return out, err
+}
+
+// leanEstimate is about the size of the items' encodings in one format,
+// from their prepared content: a little more than most.
+func leanEstimate(items []*item) int {
+	n := 0
+	for _, it := range items {
+		size := 4 << 10
+		if pr := it.prep.Load(); pr != nil {
+			size = max(pr.size, len(pr.content))*5/4 + 2*len(pr.summary) + 1024
+		}
+		n += size
+	}
+	return n
+}
+
+// encodeParts is encodeLean through feedBody: each item encoded apart,
+// then the feed made of them within the byte budget.
+func (c *renderer) encodeParts(ch *channel, want [nFormats]bool) ([nFormats][]byte, error) {
 	var out [nFormats][]byte
 	items := ch.items[:min(c.Limit, len(ch.items))]
 	parts := make([][nFormats][]byte, len(items))

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"html"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,10 +47,10 @@ func rfc822(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:
 // rssItem encodes an item as gorilla/feeds' RssItem would be, extended:
 // one category element per category, and dc:creator for authors without
 // an e-mail address (see xmltext.go).
-func rssItem(c *Config, it *item, pr *prepared) ([]byte, error) {
+func rssItem(b []byte, c *Config, it *item, pr *prepared) ([]byte, error) {
 	u := pr.urls()
 	esc := &rssEscapes
-	b := make([]byte, 0, len(pr.content)+2*len(pr.summary)+1024)
+	b = slices.Grow(b, len(pr.content)+2*len(pr.summary)+1024)
 	b = append(b, "<item>"...)
 	b = appendElem(b, "title", pr.post.Title, esc)
 	b = appendElem(b, "link", u.link, esc)
