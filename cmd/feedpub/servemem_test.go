@@ -137,7 +137,10 @@ func sampleHeap() func() (peak, live uint64) {
 			peak = max(peak, names[0].Value.Uint64()+names[1].Value.Uint64())
 			if l := names[2].Value.Uint64(); l > live+live/16 {
 				live = l
-				writeHeap(os.Getenv("FEEDPUB_SERVEHEAP_PEAK"))
+				if name := os.Getenv("FEEDPUB_SERVEHEAP_PEAK"); name != "" {
+					runtime.GC() // the profile then shows this heap, not one of a cycle before
+					writeHeap(name)
+				}
 			}
 			mu.Unlock()
 			select {

@@ -243,10 +243,18 @@ func newSealed(magic string, size int) *stateEncoder {
 // sealed files.
 func (e *stateEncoder) seal(magic string, format uint32) []byte {
 	raw := e.b
-	binary.BigEndian.PutUint32(raw[len(magic):], format)
-	sum := sha256.Sum256(raw[len(magic)+4+sha256.Size:])
-	copy(raw[len(magic)+4:], sum[:])
+	headLen := len(magic) + 4 + sha256.Size
+	copy(raw, sealHead(magic, format, sha256.Sum256(raw[headLen:])))
 	return raw
+}
+
+// sealHead is the head of a sealed file whose records have the SHA-256
+// sum.
+func sealHead(magic string, format uint32, sum [sha256.Size]byte) []byte {
+	head := make([]byte, len(magic)+4, len(magic)+4+sha256.Size)
+	copy(head, magic)
+	binary.BigEndian.PutUint32(head[len(magic):], format)
+	return append(head, sum[:]...)
 }
 
 // unseal checks the head of a sealed file (what names its kind) and
