@@ -103,9 +103,11 @@ type PostRecord struct {
 // slim is a post with the metadata of p alone (what a slim loader.Post
 // holds), at path.
 func slim(p *loader.Post, path string) *loader.Post {
-	return &loader.Post{Path: path, Title: p.Title, Date: p.Date, Updated: p.Updated, Categories: p.Categories,
+	s := &loader.Post{Path: path, Title: p.Title, Date: p.Date, Updated: p.Updated, Categories: p.Categories,
 		Tags: p.Tags, Author: p.Author, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Draft: p.Draft,
-		Sum: p.Sum, Due: p.Due, Expires: p.Expires}
+		Sum: p.Sum}
+	s.Schedule(p.Due(), p.Expires())
+	return s
 }
 
 // A FileRecord is what the state keeps of one published file.

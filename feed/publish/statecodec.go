@@ -117,7 +117,7 @@ func (e *stateEncoder) meta(m *loader.Post) {
 	for _, s := range []string{m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum, m.Author.Name, m.Author.Email, m.Author.URL} {
 		e.str(s)
 	}
-	for _, t := range []time.Time{m.Date, m.Updated, m.Due, m.Expires} {
+	for _, t := range []time.Time{m.Date, m.Updated, m.Due(), m.Expires()} {
 		e.time(t)
 	}
 	e.strs(m.Categories)
@@ -244,7 +244,9 @@ func (d *stateDecoder) time() time.Time {
 func (d *stateDecoder) meta(m *loader.Post) {
 	m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
 	m.Author = loader.Author{Name: d.str(), Email: d.str(), URL: d.str()}
-	m.Date, m.Updated, m.Due, m.Expires = d.time(), d.time(), d.time(), d.time()
+	m.Date, m.Updated = d.time(), d.time()
+	due, expires := d.time(), d.time()
+	m.Schedule(due, expires)
 	m.Categories, m.Tags = d.strs(), d.strs()
 	m.Draft = d.bool()
 }
