@@ -225,42 +225,6 @@ func (d *Dir) ReadFile(name string) ([]byte, error) {
 	return b, nil
 }
 
-// readAt reads the file name in the folder dir; with want >= 0, a file of
-// another size gives nil and no error without being read.
-func readAt(dir int, name string, want int) ([]byte, error) {
-	fd, err := openat(dir, name, unix.O_RDONLY|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, err
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return nil, fmt.Errorf("not a regular file: %w", unix.EISDIR)
-	}
-	if want >= 0 && st.Size != int64(want) {
-		return nil, nil
-	}
-	b := make([]byte, st.Size)
-	n := 0
-	for n < len(b) {
-		m, err := unix.Read(fd, b[n:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if m == 0 {
-			break
-		}
-		n += m
-	}
-	return b[:n], nil
-}
-
 // WriteFile replaces the file name with body, atomically, unless it holds
 // body already; it makes the folders on the way. A file in a folder this
 // Dir made is written without reading what was there: nothing was.

@@ -3,6 +3,7 @@
 package publish
 
 import (
+	"fmt"
 	"io/fs"
 	"path"
 	"time"
@@ -39,6 +40,42 @@ func futimens(fd int, mod time.Time) error {
 		}
 		return e
 	}
+}
+
+// readAt reads the file name in the folder dir; with want >= 0, a file of
+// another size gives nil and no error without being read.
+func readAt(dir int, name string, want int) ([]byte, error) {
+	fd, err := openat(dir, name, unix.O_RDONLY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, fmt.Errorf("not a regular file: %w", unix.EISDIR)
+	}
+	if want >= 0 && st.Size != int64(want) {
+		return nil, nil
+	}
+	b := make([]byte, st.Size)
+	n := 0
+	for n < len(b) {
+		m, err := unix.Read(fd, b[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return b[:n], nil
 }
 
 // writeAll writes b to fd, through short writes and EINTR.
