@@ -239,7 +239,11 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	s.logProblems(res.Problems)
 	s.refused = countRejected(res.Problems)
 	now := time.Now()
-	s.st.UpdatePosts(s.loader.Known(), now, s.cfg.editTimes)
+	if res.Changed != nil && res != s.last { // an Update: the state's other posts are as they were
+		s.st.UpdateSome(s.loader.KnownOf(res.Changed), res.Changed, now, s.cfg.editTimes)
+	} else if res != s.last {
+		s.st.UpdatePosts(s.loader.Known(), now, s.cfg.editTimes)
+	}
 	site, err := s.builder.Build(res.Posts, now)
 	if err != nil {
 		return err

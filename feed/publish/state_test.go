@@ -277,3 +277,44 @@ func TestStateFileGone(t *testing.T) {
 		t.Error("the time of a file gone was dropped")
 	}
 }
+
+// UpdateSome, told the files that changed, leaves the state as
+// UpdatePosts of every file does: edited, added and removed posts, the
+// removed one recorded as such.
+func TestStateUpdateSome(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	post := func(path, sum string) *loader.Post {
+		return &loader.Post{Path: path, Title: path, Sum: sum, Date: now.Add(-time.Hour), Updated: now.Add(-time.Hour)}
+	}
+	known := func(posts ...*loader.Post) []loader.Known {
+		var out []loader.Known
+		for _, p := range posts {
+			out = append(out, loader.Known{Path: p.Path, Size: int64(len(p.Sum)), ModTime: now, Post: p})
+		}
+		return out
+	}
+	a, b, c := post("a.md", "1"), post("b.md", "2"), post("c.md", "3")
+	whole, some := LoadDirState(t.TempDir(), BuildState, "fp", nil), LoadDirState(t.TempDir(), BuildState, "fp", nil)
+	whole.UpdatePosts(known(a, b, c), now, true)
+	some.UpdatePosts(known(a, b, c), now, true)
+	later := now.Add(time.Minute)
+	b2, d := post("b.md", "22"), post("d.md", "4")
+	b2s, ds := *b2, *d // each state sets the Updated of the posts it is given
+	whole.UpdatePosts(known(a, b2, d), later, true)
+	some.UpdateSome(known(&b2s, &ds), []string{"b.md", "c.md", "d.md"}, later, true)
+	for path, r := range whole.data.Posts {
+		got, ok := some.data.Posts[path]
+		if !ok || got.Post.Title != r.Post.Title || !got.Post.Updated.Equal(r.Post.Updated) || !got.Raw.Equal(r.Raw) || got.Size != r.Size {
+			t.Errorf("%s: UpdateSome recorded %+v, UpdatePosts %+v", path, got, r)
+		}
+	}
+	if len(some.data.Posts) != len(whole.data.Posts) || len(some.data.Posts) != 3 {
+		t.Errorf("UpdateSome: %d posts, UpdatePosts %d, want 3", len(some.data.Posts), len(whole.data.Posts))
+	}
+	if _, ok := some.data.Removed["c.md"]; !ok || len(some.data.Removed) != len(whole.data.Removed) {
+		t.Errorf("UpdateSome removed %v, UpdatePosts %v: want c.md", some.data.Removed, whole.data.Removed)
+	}
+	if !b2.Updated.Equal(later.Truncate(time.Second)) || !b2s.Updated.Equal(b2.Updated) {
+		t.Errorf("the edited post's update: %v by UpdatePosts, %v by UpdateSome, want %v (its edit seen)", b2.Updated, b2s.Updated, later)
+	}
+}
