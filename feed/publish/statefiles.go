@@ -185,8 +185,8 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 			if !keep[name] && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
 				// Gone, but its time stays: were it to come back, its
 				// Last-Modified is still later than the last one served.
+				st.fileChanged(name)
 				st.data.Files[name] = FileRecord{Changed: rec.Changed}
-				st.delta.file(name)
 				st.dirty = true
 			}
 		}
@@ -317,6 +317,7 @@ func (st *State) checkOutput(t Target) {
 		}
 	}
 	st.delta.all = true // every file: the base, written again
+	st.pub = pubDelta{all: true}
 	st.clean = false
 }
 
@@ -342,8 +343,8 @@ func (st *State) record(name, sum, key string, wrote bool, now time.Time) time.T
 		next.Changed = bump(rec.Changed, now)
 	}
 	if next != rec {
+		st.fileChanged(name)
 		st.data.Files[name] = next
-		st.delta.file(name)
 		st.dirty = true
 	}
 	return next.Changed
