@@ -93,6 +93,21 @@ func cpuProfile(t *testing.T, name, suffix string) func() {
 // figuresServer is serve's server of the folder seeds, publishing into a
 // temporary folder, its first build not made yet.
 func figuresServer(t *testing.T, seeds string) *server {
+	cfg := figuresConfig(t, seeds)
+	mem := newMemoryLimit()
+	t.Cleanup(mem.restore)
+	s, err := newServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.close)
+	s.mem = mem
+	return s
+}
+
+// figuresConfig is serve's configuration for the folder seeds, with no
+// configuration file, publishing into a temporary folder.
+func figuresConfig(t *testing.T, seeds string) *config {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var common commonFlags
 	common.register(fs)
@@ -108,15 +123,7 @@ func figuresServer(t *testing.T, seeds string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := newMemoryLimit()
-	t.Cleanup(mem.restore)
-	s, err := newServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.close)
-	s.mem = mem
-	return s
+	return cfg
 }
 
 // newPosts writes n posts into seeds one by one, each followed by the
