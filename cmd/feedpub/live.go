@@ -242,11 +242,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	} else if res != s.last {
 		s.st.UpdatePosts(s.loader.Known(), now, s.cfg.editTimes)
 	}
-	site, err := s.builder.Build(res.Posts, now)
-	if err != nil {
-		return err
-	}
-	wrote, deferred, err := s.write(ctx, site, now)
+	site, wrote, deferred, err := s.write(ctx, res.Posts, now)
 	if err != nil {
 		return err
 	}
@@ -272,24 +268,31 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	return nil
 }
 
-// write publishes site into the output folder, as build does: only the
-// files whose bytes change, each atomically, their compressed siblings
-// removed (the packer makes them again), the state saved. It returns how
-// many files it wrote, and whether it left pages of posts to the pager.
-func (s *server) write(ctx context.Context, site *feed.Site, now time.Time) (int, bool, error) {
+// write builds the Site of posts and publishes it into the output folder,
+// as build does: only the files whose bytes change, each atomically,
+// their compressed siblings removed (the packer makes them again), the
+// state saved. It returns the Site, how many files it wrote, and whether
+// it left pages of posts to the pager. It holds the folder's lock
+// throughout: the pager and the packer, which take it for each batch or
+// file, leave the cores to the rebuild meanwhile.
+func (s *server) write(ctx context.Context, posts []*loader.Post, now time.Time) (*feed.Site, int, bool, error) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	site, err := s.builder.Build(posts, now)
+	if err != nil {
+		return nil, 0, false, err
+	}
 	s.latest.Store(site)
 	var deferP func(string) bool
 	if int64(site.Posts) > s.held.Load()+deferMin { // a first build: all but the feeds of all posts wait
 		deferP = deferFirst
 	}
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
 	n, err := publish.Write(site, s.out, publish.Options{Context: ctx, State: s.st, Now: now,
 		Siblings: publish.SiblingExts, Defer: deferP})
 	if err != nil {
-		return n, false, fmt.Errorf("serve: writing %s: %w", s.cfg.out, err)
+		return nil, n, false, fmt.Errorf("serve: writing %s: %w", s.cfg.out, err)
 	}
-	return n, deferP != nil, nil
+	return site, n, deferP != nil, nil
 }
 
 // publishIndex makes the files the state says the folder holds the ones
