@@ -136,7 +136,7 @@ func (b *Builder) place(posts []*loader.Post, now time.Time) *placement {
 	// due are never skipped, so next is still found.
 	pl.inPlace = aligned && !slugsChanged && !now.Before(b.lastNow)
 	for i, p := range posts {
-		if pl.inPlace && b.lastPosts[i] == p && b.lastItems[i] != nil && p.Expires.IsZero() {
+		if pl.inPlace && b.lastPosts[i] == p && b.lastItems[i] != nil && p.Expires().IsZero() {
 			pl.items[i] = b.lastItems[i]
 			continue
 		}
@@ -149,8 +149,8 @@ func (b *Builder) place(posts []*loader.Post, now time.Time) *placement {
 				pl.next = due
 			}
 		default:
-			if !p.Expires.IsZero() && (pl.next.IsZero() || p.Expires.Before(pl.next)) {
-				pl.next = p.Expires // it leaves the feeds then
+			if !p.Expires().IsZero() && (pl.next.IsZero() || p.Expires().Before(pl.next)) {
+				pl.next = p.Expires() // it leaves the feeds then
 			}
 			if it := b.items[p]; it != nil && !it.gone && (!slugsChanged || it.slug == pl.slugs.of(i, p.Path)) {
 				pl.items[i] = it

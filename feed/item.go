@@ -34,16 +34,18 @@ type item struct {
 	at     atomic.Int32             // its place among all items, newest first, in the latest build
 	prepMu sync.Mutex               // one making of prep at a time
 
+	// Guarded by Builder.mu: only a build reads or writes them. (Fields
+	// are ordered so that an item takes 160 bytes, not 176: 1.6 MB at
+	// 100,000 posts.)
+	feeds    int32 // feeds whose newest Limit hold it, in the last build
+	gone     bool  // left the Builder: its post changed, went or is no longer due
+	termNums []int // Builder.termNums of its terms, made by termNumsOf
+
 	mu sync.Mutex // guards enc: feeds are encoded in parallel, and served Sites read it
 	// enc is its encoding in each format, made for the items among a
 	// feed's newest (nil for the others, most posts of a large folder);
 	// guarded by mu.
 	enc *[nFormats][]byte
-
-	// Guarded by Builder.mu: only a build reads or writes them.
-	gone     bool  // left the Builder: its post changed, went or is no longer due
-	feeds    int   // feeds whose newest Limit hold it, in the last build
-	termNums []int // Builder.termNums of its terms, made by termNumsOf
 }
 
 // A category is a post's category, with its slug: a term of the

@@ -106,12 +106,15 @@ func (p *parser) hugo(post *Post, root *yaml.Node) error {
 			return err
 		}
 	}
-	if post.Due, err = p.dateOf(root, "publishDate", "pubdate", "published"); err != nil {
+	due, err := p.dateOf(root, "publishDate", "pubdate", "published")
+	if err != nil {
 		return err
 	}
-	if post.Expires, err = p.dateOf(root, "expiryDate", "unpublishdate"); err != nil {
+	expires, err := p.dateOf(root, "expiryDate", "unpublishdate")
+	if err != nil {
 		return err
 	}
+	post.Schedule(due, expires)
 	if isTrue(scalar(root, "headless")) {
 		post.Draft = true
 	}

@@ -28,13 +28,12 @@ type Post struct {
 	// primed: told to a Loader (Prime), not read by it; Scan gives it
 	// again once it has found its file.
 	primed bool
-	// Due, when later than Date, is when the post may first appear
-	// (Hugo's publishDate); Expires, when set, is when it leaves the
-	// feeds (Hugo's expiryDate).
-	Due     time.Time
-	Expires time.Time
-	Body    string // HTML; Markdown files are already rendered; see LoadBody
-	Sum     string // hex digest of the file's bytes: changes when the file does
+	// sched is when the post may first appear and when it leaves the
+	// feeds (Due, Expires); nil for most posts, which give neither: 40
+	// bytes a post less than two times held in each.
+	sched *schedule
+	Body  string // HTML; Markdown files are already rendered; see LoadBody
+	Sum   string // hex digest of the file's bytes: changes when the file does
 
 	// again reads the file again, for its body (LoadBody) when the loader
 	// dropped it, or whole (Full) when it kept the post slim; nil when it
@@ -42,16 +41,46 @@ type Post struct {
 	again *again
 }
 
+// A schedule is the times a post gives for its showing (Post.Schedule).
+type schedule struct{ due, expires time.Time }
+
+// Due, when later than Date, is when the post may first appear (Hugo's
+// publishDate); zero when the post gives none.
+func (p *Post) Due() time.Time {
+	if p.sched == nil {
+		return time.Time{}
+	}
+	return p.sched.due
+}
+
+// Expires, when not zero, is when the post leaves the feeds (Hugo's
+// expiryDate).
+func (p *Post) Expires() time.Time {
+	if p.sched == nil {
+		return time.Time{}
+	}
+	return p.sched.expires
+}
+
+// Schedule sets the post's Due and Expires.
+func (p *Post) Schedule(due, expires time.Time) {
+	p.sched = nil
+	if !due.IsZero() || !expires.IsZero() {
+		p.sched = &schedule{due: due, expires: expires}
+	}
+}
+
 // Showing reports whether the post belongs in feeds at now: not a draft,
 // due, and not expired.
 func (p *Post) Showing(now time.Time) bool {
-	return !p.Draft && !p.DueAt().After(now) && (p.Expires.IsZero() || p.Expires.After(now))
+	exp := p.Expires()
+	return !p.Draft && !p.DueAt().After(now) && (exp.IsZero() || exp.After(now))
 }
 
 // DueAt is when the post may first appear: Date, or Due when later.
 func (p *Post) DueAt() time.Time {
-	if p.Due.After(p.Date) {
-		return p.Due
+	if due := p.Due(); due.After(p.Date) {
+		return due
 	}
 	return p.Date
 }

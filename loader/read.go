@@ -169,7 +169,7 @@ func (rd *fileReader) parsed(f found, prev *cached, c *cached, data []byte) *cac
 		// never publishes an item without them.
 		c.post = &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated,
 			Categories: post.Categories, Tags: post.Tags, Author: post.Author, Image: post.Image, Summary: post.Summary,
-			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, Due: post.Due, Expires: post.Expires,
+			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, sched: post.sched,
 			again: re, slim: true}
 		return c
 	}

@@ -62,7 +62,35 @@ func TestServeHeapFigures(t *testing.T) {
 	t.Logf("first build of %s: %v (CPU %.2f s, GC by the runtime's estimate %.2f s); heap: peak %d MB (live %d MB), live after %d MB (in use %d MB, sys %d MB); peak RSS %s",
 		seeds, took.Round(time.Millisecond), cpu, gc, peak>>20, peakLive>>20, ms.HeapAlloc>>20, ms.HeapInuse>>20, ms.Sys>>20, peakRSS())
 	writeHeap(os.Getenv("FEEDPUB_SERVEHEAP_PROF"))
+	if name := os.Getenv("FEEDPUB_SERVEHEAP_PAGER"); name != "" {
+		pagerHeap(t, s, name)
+	}
 	runtime.KeepAlive(s)
+}
+
+// pagerHeap runs, after a first build, what it left to the pager, and
+// prints what that costs and what stays live, with a heap profile of it
+// written to name.
+func pagerHeap(t *testing.T, s *server, name string) {
+	s.pager.next.mu.Lock()
+	o, has := s.pager.next.v, s.pager.next.has
+	s.pager.next.has = false
+	s.pager.next.mu.Unlock()
+	if !has {
+		t.Log("the first build left nothing to the pager")
+		return
+	}
+	stop := sampleHeap()
+	start, gc0, cpu0 := time.Now(), gcCPU(), processCPU()
+	s.pager.write(context.Background(), o.site, o.paths, o.now)
+	took, gc, cpu := time.Since(start), gcCPU()-gc0, processCPU()-cpu0
+	peak, peakLive := stop()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("pager, %d files: %v (CPU %.2f s, GC %.2f s); heap: peak %d MB (live %d MB), live after %d MB; peak RSS %s",
+		len(o.paths), took.Round(time.Millisecond), cpu, gc, peak>>20, peakLive>>20, ms.HeapAlloc>>20, peakRSS())
+	writeHeap(name)
 }
 
 // peakRSS is the process's peak resident set size, as Linux reports it.
@@ -122,7 +150,10 @@ func sampleHeap() func() (peak, live uint64) {
 			peak = max(peak, names[0].Value.Uint64()+names[1].Value.Uint64())
 			if l := names[2].Value.Uint64(); l > live+live/16 {
 				live = l
-				writeHeap(os.Getenv("FEEDPUB_SERVEHEAP_PEAK"))
+				if name := os.Getenv("FEEDPUB_SERVEHEAP_PEAK"); name != "" {
+					runtime.GC() // the profile then shows this heap, not one of a cycle before
+					writeHeap(name)
+				}
 			}
 			mu.Unlock()
 			select {

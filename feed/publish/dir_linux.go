@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -289,14 +290,43 @@ func (d *Dir) write(name string, body []byte, mod time.Time) (bool, error) {
 			return false, nil
 		}
 	}
+	return true, d.replace(f, dir, base, mod, func(fd int) error { return writeAll(fd, body) })
+}
+
+// writeParts replaces the file name, atomically, with what fill writes to
+// w, then the head fill returns written over the file's first bytes
+// (streamer): a large file is written as it is made, never held whole.
+func (d *Dir) writeParts(name string, fill func(w io.Writer) (head []byte, err error)) error {
+	dir := path.Dir(name)
+	f, err := d.acquire(dir, true)
+	if err == nil {
+		defer d.release(f)
+		err = d.replace(f, dir, path.Base(name), time.Time{}, func(fd int) error {
+			head, err := fill(fdWriter(fd))
+			if err == nil {
+				err = pwriteAll(fd, head, 0)
+			}
+			return err
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("publish: writing %s: %w", name, err)
+	}
+	return nil
+}
+
+// replace makes the file base in the folder f (dir) anew, atomically: a
+// temporary file filled by fill, given mod (unless zero) as its
+// modification time, then renamed over base.
+func (d *Dir) replace(f *folder, dir, base string, mod time.Time, fill func(fd int) error) error {
 	tmp := d.tmp + strconv.FormatUint(d.seq.Add(1), 36)
 	f.entries.Lock()
 	fd, err := openat(f.fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW, 0o644)
 	f.entries.Unlock()
 	if err != nil {
-		return false, &fs.PathError{Op: "open", Path: path.Join(dir, tmp), Err: err}
+		return &fs.PathError{Op: "open", Path: path.Join(dir, tmp), Err: err}
 	}
-	err = writeAll(fd, body)
+	err = fill(fd)
 	if err == nil && d.chmod {
 		err = unix.Fchmod(fd, 0o644)
 	}
@@ -315,9 +345,9 @@ func (d *Dir) write(name string, body []byte, mod time.Time) (bool, error) {
 	}
 	if err != nil {
 		unix.Unlinkat(f.fd, tmp, 0)
-		return false, &fs.PathError{Op: op, Path: path.Join(dir, tmp), Err: err}
+		return &fs.PathError{Op: op, Path: path.Join(dir, tmp), Err: err}
 	}
-	return true, nil
+	return nil
 }
 
 // Remove removes the file name, and the folders it leaves empty.

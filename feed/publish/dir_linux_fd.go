@@ -37,6 +37,31 @@ func writeAll(fd int, b []byte) error {
 	return nil
 }
 
+// pwriteAll writes b to fd at offset at, through short writes and EINTR.
+func pwriteAll(fd int, b []byte, at int64) error {
+	for len(b) > 0 {
+		n, err := unix.Pwrite(fd, b, at)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b, at = b[n:], at+int64(n)
+	}
+	return nil
+}
+
+// An fdWriter writes to a descriptor (writeAll).
+type fdWriter int
+
+func (w fdWriter) Write(b []byte) (int, error) {
+	if err := writeAll(int(w), b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
 // writeAt writes b into the file name at offset at, the file cut there
 // first (appender): what a torn write left after at goes.
 func (d *Dir) writeAt(name string, at int64, b []byte) error {
@@ -50,15 +75,8 @@ func (d *Dir) writeAt(name string, at int64, b []byte) error {
 		return &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	err = unix.Ftruncate(fd, at)
-	for len(b) > 0 && err == nil {
-		n, werr := unix.Pwrite(fd, b, at)
-		switch {
-		case werr == unix.EINTR:
-		case werr != nil:
-			err = werr
-		default:
-			b, at = b[n:], at+int64(n)
-		}
+	if err == nil {
+		err = pwriteAll(fd, b, at)
 	}
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr

@@ -104,9 +104,11 @@ type PostRecord struct {
 // slim is a post with the metadata of p alone (what a slim loader.Post
 // holds), at path.
 func slim(p *loader.Post, path string) *loader.Post {
-	return &loader.Post{Path: path, Title: p.Title, Date: p.Date, Updated: p.Updated, Categories: p.Categories,
+	s := &loader.Post{Path: path, Title: p.Title, Date: p.Date, Updated: p.Updated, Categories: p.Categories,
 		Tags: p.Tags, Author: p.Author, Image: p.Image, Summary: p.Summary, Link: p.Link, Lang: p.Lang, Draft: p.Draft,
-		Sum: p.Sum, Due: p.Due, Expires: p.Expires}
+		Sum: p.Sum}
+	s.Schedule(p.Due(), p.Expires())
+	return s
 }
 
 // A FileRecord is what the state keeps of one published file.
@@ -244,10 +246,18 @@ func newSealed(magic string, size int) *stateEncoder {
 // sealed files.
 func (e *stateEncoder) seal(magic string, format uint32) []byte {
 	raw := e.b
-	binary.BigEndian.PutUint32(raw[len(magic):], format)
-	sum := sha256.Sum256(raw[len(magic)+4+sha256.Size:])
-	copy(raw[len(magic)+4:], sum[:])
+	headLen := len(magic) + 4 + sha256.Size
+	copy(raw, sealHead(magic, format, sha256.Sum256(raw[headLen:])))
 	return raw
+}
+
+// sealHead is the head of a sealed file whose records have the SHA-256
+// sum.
+func sealHead(magic string, format uint32, sum [sha256.Size]byte) []byte {
+	head := make([]byte, len(magic)+4, len(magic)+4+sha256.Size)
+	copy(head, magic)
+	binary.BigEndian.PutUint32(head[len(magic):], format)
+	return append(head, sum[:]...)
 }
 
 // unseal checks the head of a sealed file (what names its kind) and

@@ -2,6 +2,7 @@ package publish
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"log/slog"
@@ -376,5 +377,36 @@ func TestPublishedChanges(t *testing.T) {
 	}
 	if c = st.PublishedChanges(); c.All || len(c.Files)+len(c.Gone) != 0 {
 		t.Errorf("no Write since: %+v", c)
+	}
+}
+
+// A state written to a folder as it is encoded (streamer), in many parts,
+// is the same file as the state encoded whole, and reads back.
+func TestStateStreamed(t *testing.T) {
+	st := benchState(3000) // over a megabyte: many parts of spillSize
+	want, _ := st.encode()
+	d, err := OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, ok := Target(d).(streamer); !ok {
+		t.Skip("this Dir writes no file in parts")
+	}
+	if err := st.saveBase(d); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.ReadFile(st.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 4*spillSize || !bytes.Equal(got, want) {
+		t.Fatalf("streamed state: %d bytes, want the %d bytes of encode (over %d)", len(got), len(want), 4*spillSize)
+	}
+	if st.size != len(want) || !bytes.Equal(st.baseSum[:], want[len(stateMagic)+4:len(stateMagic)+4+sha256.Size]) {
+		t.Errorf("after the streamed save: size %d, sum %x; want %d, %x", st.size, st.baseSum, len(want), want[len(stateMagic)+4:len(stateMagic)+4+sha256.Size])
+	}
+	if _, err := decodeStateFile(got, "fp"); err != nil {
+		t.Errorf("streamed state does not read back: %v", err)
 	}
 }

@@ -16,8 +16,27 @@ import (
 // 100,000 posts' records; a bbolt store, which must be read whole at
 // start as well, took longer still to load.
 
-// stateEncoder appends records to a buffer.
-type stateEncoder struct{ b []byte }
+// stateEncoder appends records to a buffer. With out, what it holds goes
+// to out whenever it holds more than spillSize (flush): a state is then
+// written as it is encoded, never held whole.
+type stateEncoder struct {
+	b   []byte
+	out func([]byte) error
+	err error // out's first error
+}
+
+// spillSize is how much a stateEncoder with out holds at most, and some.
+const spillSize = 256 << 10
+
+// flush hands the encoder's bytes to out, if it has one and holds at
+// least least bytes.
+func (e *stateEncoder) flush(least int) {
+	if e.out == nil || len(e.b) < least || e.err != nil {
+		return
+	}
+	e.err = e.out(e.b)
+	e.b = e.b[:0]
+}
 
 func (e *stateEncoder) uint(n uint64) { e.b = binary.AppendUvarint(e.b, n) }
 func (e *stateEncoder) int(n int64)   { e.b = binary.AppendVarint(e.b, n) }
@@ -53,16 +72,19 @@ func (e *stateEncoder) data(d *stateData) {
 	for _, path := range sortedKeys(d.Posts) {
 		e.str(path)
 		e.post(d.Posts[path])
+		e.flush(spillSize)
 	}
 	e.uint(uint64(len(d.Files)))
 	for _, name := range sortedKeys(d.Files) {
 		e.str(name)
 		e.file(d.Files[name])
+		e.flush(spillSize)
 	}
 	e.uint(uint64(len(d.Removed)))
 	for _, path := range sortedKeys(d.Removed) {
 		e.str(path)
 		e.removed(d.Removed[path])
+		e.flush(spillSize)
 	}
 }
 
@@ -95,7 +117,7 @@ func (e *stateEncoder) meta(m *loader.Post) {
 	for _, s := range []string{m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum, m.Author.Name, m.Author.Email, m.Author.URL} {
 		e.str(s)
 	}
-	for _, t := range []time.Time{m.Date, m.Updated, m.Due, m.Expires} {
+	for _, t := range []time.Time{m.Date, m.Updated, m.Due(), m.Expires()} {
 		e.time(t)
 	}
 	e.strs(m.Categories)
@@ -222,7 +244,9 @@ func (d *stateDecoder) time() time.Time {
 func (d *stateDecoder) meta(m *loader.Post) {
 	m.Title, m.Image, m.Summary, m.Link, m.Lang, m.Sum = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
 	m.Author = loader.Author{Name: d.str(), Email: d.str(), URL: d.str()}
-	m.Date, m.Updated, m.Due, m.Expires = d.time(), d.time(), d.time(), d.time()
+	m.Date, m.Updated = d.time(), d.time()
+	due, expires := d.time(), d.time()
+	m.Schedule(due, expires)
 	m.Categories, m.Tags = d.strs(), d.strs()
 	m.Draft = d.bool()
 }

@@ -146,7 +146,7 @@ func samePost(a, b *PostRecord) bool {
 func sameMeta(a, b *loader.Post) bool {
 	return a == b || a.Title == b.Title && a.Image == b.Image && a.Summary == b.Summary && a.Link == b.Link &&
 		a.Lang == b.Lang && a.Sum == b.Sum && a.Date.Equal(b.Date) && a.Updated.Equal(b.Updated) &&
-		a.Due.Equal(b.Due) && a.Expires.Equal(b.Expires) && slices.Equal(a.Categories, b.Categories) &&
+		a.Due().Equal(b.Due()) && a.Expires().Equal(b.Expires()) && slices.Equal(a.Categories, b.Categories) &&
 		slices.Equal(a.Tags, b.Tags) && a.Author == b.Author && a.Draft == b.Draft
 }
 
