@@ -69,6 +69,7 @@ type Loader struct {
 	src     *source               // of the files of the scan being made
 	scanned bool
 	primeFn func() []Known // see PrimeWith
+	gone    []string       // paths remove dropped during an Update (Result.Changed)
 }
 
 type cached struct {
@@ -85,6 +86,11 @@ type Result struct {
 	Problems []*Problem // rejections and warnings, sorted by path
 	Read     int        // files (re)read by this scan
 	Files    int        // post files seen
+	// Changed is, after an Update, the paths (relative to Root) of the
+	// files read again or gone: the only ones whose posts may differ from
+	// the last Result's (Loader.KnownOf). It is nil after a Scan, which
+	// may have changed any.
+	Changed []string
 }
 
 // New returns a Loader for cfg.
@@ -126,6 +132,7 @@ func (l *Loader) roots() (root, realRoot string, err error) {
 // files never stop the scan; only a folder that cannot be read at all is an
 // error.
 func (l *Loader) Scan(ctx context.Context) (*Result, error) {
+	l.gone = nil // an Update that gave up on its paths: every file is looked at
 	root, realRoot, err := l.roots()
 	if err != nil {
 		return nil, err
@@ -297,7 +304,12 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 		}
 	}
 	l.folders = mergeProblems(l.folders, dirProblems)
-	return l.result(&Result{Read: len(todo)}), ctx.Err()
+	res := l.result(&Result{Read: len(todo), Changed: append(make([]string, 0, len(l.gone)+len(todo)), l.gone...)})
+	for _, f := range todo {
+		res.Changed = append(res.Changed, f.rel)
+	}
+	l.gone = nil
+	return res, ctx.Err()
 }
 
 // relPath turns a path from the watcher into a slash path relative to the
@@ -342,6 +354,7 @@ func (l *Loader) remove(rel string, below bool) {
 		}
 		delete(l.cache, k)
 		delete(l.probs, k)
+		l.gone = append(l.gone, k)
 		if i := sort.SearchStrings(l.keys, k); i < len(l.keys) && l.keys[i] == k {
 			l.keys = slices.Delete(l.keys, i, i+1)
 			l.posts = slices.Delete(l.posts, i, i+1)

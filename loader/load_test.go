@@ -74,10 +74,17 @@ func TestUpdateMatchesScan(t *testing.T) {
 			if _, err := ld.Scan(ctx); err != nil {
 				t.Fatal(err)
 			}
+			before := ld.Known()
 			paths := tt.change(t, root)
 			got, err := ld.Update(ctx, paths)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if got.Changed == nil {
+				t.Fatal("Update's Result.Changed is nil, as a Scan's")
+			}
+			if patched, after := knownPaths(patchKnown(before, got.Changed, ld.KnownOf(got.Changed))), knownPaths(ld.Known()); !slices.Equal(patched, after) {
+				t.Errorf("Known before, with KnownOf(Changed %q): %q; Known after: %q", got.Changed, patched, after)
 			}
 			want, err := New(Config{Root: root}).Scan(ctx)
 			if err != nil {
@@ -97,6 +104,24 @@ func TestUpdateMatchesScan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// patchKnown is known with the files at changed replaced by what some
+// holds of them (none for a file gone), sorted by path.
+func patchKnown(known []Known, changed []string, some []Known) []Known {
+	out := slices.DeleteFunc(slices.Clone(known), func(k Known) bool { return slices.Contains(changed, k.Path) })
+	out = append(out, some...)
+	slices.SortFunc(out, func(a, b Known) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// knownPaths is each file of known as "path size title".
+func knownPaths(known []Known) []string {
+	var out []string
+	for _, k := range known {
+		out = append(out, fmt.Sprintf("%s %d %s", k.Path, k.Size, k.Post.Title))
+	}
+	return out
 }
 
 // Unchanged posts keep their *Post between scans, so that feed.Builder can

@@ -86,3 +86,15 @@ func (l *Loader) Known() []Known {
 	}
 	return out // l.keys is sorted
 }
+
+// KnownOf is Known of the files at paths alone (Result.Changed), in the
+// order given; a path that gives no post is left out.
+func (l *Loader) KnownOf(paths []string) []Known {
+	out := make([]Known, 0, len(paths))
+	for _, k := range paths {
+		if c := l.cache[k]; c != nil && c.post != nil {
+			out = append(out, Known{Path: k, Size: c.size, ModTime: c.mtime, Post: c.post, Stale: c.stale})
+		}
+	}
+	return out
+}

@@ -16,10 +16,13 @@ import (
 )
 
 // Watch timings: a change is reported Debounce after the last event of a
-// burst, and never later than MaxDelay after the first. A lost watch is
+// burst, and never later than MaxDelay after the first. The events of
+// one save (an editor's write and rename, a script's create and write)
+// come within a millisecond or two: the wait is a small part of the
+// time from a write to its post being served. A lost watch is
 // set up again after retry, doubling up to maxRetry while it keeps failing.
 const (
-	Debounce = 50 * time.Millisecond
+	Debounce = 20 * time.Millisecond
 	MaxDelay = 400 * time.Millisecond
 	retry    = 250 * time.Millisecond
 	maxRetry = 30 * time.Second

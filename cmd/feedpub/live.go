@@ -45,14 +45,12 @@ type server struct {
 	// rebuild (publish.Write, as build writes it, with the same state)
 	// under outMu, the pages it leaves for later by pager and the
 	// compressed siblings by packer, in the background, each under outMu's
-	// read lock (they write different files). files is what the last
-	// rebuild published (guarded by mu).
+	// read lock (they write different files).
 	st     *publish.State
 	out    *publish.Dir
 	outMu  sync.RWMutex
 	folder *feedhttp.Folder
 	packer *publish.Packer
-	files  []publish.Published
 	pager  *pager
 	prime  bool // the loader is still to be told what the state knows; guarded by mu
 	// latest is the Site of the last rebuild: only its files are
@@ -239,12 +237,12 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	s.logProblems(res.Problems)
 	s.refused = countRejected(res.Problems)
 	now := time.Now()
-	s.st.UpdatePosts(s.loader.Known(), now, s.cfg.editTimes)
-	site, err := s.builder.Build(res.Posts, now)
-	if err != nil {
-		return err
+	if res.Changed != nil && res != s.last { // an Update: the state's other posts are as they were
+		s.st.UpdateSome(s.loader.KnownOf(res.Changed), res.Changed, now, s.cfg.editTimes)
+	} else if res != s.last {
+		s.st.UpdatePosts(s.loader.Known(), now, s.cfg.editTimes)
 	}
-	wrote, deferred, err := s.write(ctx, site, now)
+	site, wrote, deferred, err := s.write(ctx, res.Posts, now)
 	if err != nil {
 		return err
 	}
@@ -255,14 +253,10 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if wrote == 0 && s.last != nil && slices.Equal(s.last.Posts, res.Posts) { // a tick that changed nothing
 		level = slog.LevelDebug
 	}
-	files := s.publishIndex(site)
+	s.publishIndex(site)
 	if deferred {
 		s.pager.offer(site, s.st.Deferred(site, deferFirst), now)
 	}
-	if s.pinger != nil {
-		s.pinger.Notify(changedFeeds(s.files, files, site)) // queued: never waits for the hub
-	}
-	s.files = files
 	if s.mirror != nil {
 		s.mirror.offer(site) // in the background: never waits
 	}
@@ -274,60 +268,74 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	return nil
 }
 
-// write publishes site into the output folder, as build does: only the
-// files whose bytes change, each atomically, their compressed siblings
-// removed (the packer makes them again), the state saved. It returns how
-// many files it wrote, and whether it left pages of posts to the pager.
-func (s *server) write(ctx context.Context, site *feed.Site, now time.Time) (int, bool, error) {
+// write builds the Site of posts and publishes it into the output folder,
+// as build does: only the files whose bytes change, each atomically,
+// their compressed siblings removed (the packer makes them again), the
+// state saved. It returns the Site, how many files it wrote, and whether
+// it left pages of posts to the pager. It holds the folder's lock
+// throughout: the pager and the packer, which take it for each batch or
+// file, leave the cores to the rebuild meanwhile.
+func (s *server) write(ctx context.Context, posts []*loader.Post, now time.Time) (*feed.Site, int, bool, error) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	site, err := s.builder.Build(posts, now)
+	if err != nil {
+		return nil, 0, false, err
+	}
 	s.latest.Store(site)
 	var deferP func(string) bool
 	if int64(site.Posts) > s.held.Load()+deferMin { // a first build: all but the feeds of all posts wait
 		deferP = deferFirst
 	}
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
 	n, err := publish.Write(site, s.out, publish.Options{Context: ctx, State: s.st, Now: now,
 		Siblings: publish.SiblingExts, Defer: deferP})
 	if err != nil {
-		return n, false, fmt.Errorf("serve: writing %s: %w", s.cfg.out, err)
+		return nil, n, false, fmt.Errorf("serve: writing %s: %w", s.cfg.out, err)
 	}
-	return n, deferP != nil, nil
+	return site, n, deferP != nil, nil
 }
 
 // publishIndex makes the files the state says the folder holds the ones
-// served, with site, unless a later rebuild made another Site; the
-// packer is told of them. It returns them.
-func (s *server) publishIndex(site *feed.Site) []publish.Published {
+// served, with site, unless a later rebuild made another Site; the packer
+// and the hub are told of those that changed. It costs what changed
+// since the last call (State.PublishedChanges), not the folder.
+func (s *server) publishIndex(site *feed.Site) {
 	s.ixMu.Lock()
 	defer s.ixMu.Unlock()
 	if s.latest.Load() != site {
-		return nil
+		return
 	}
-	files := s.st.Published()
-	s.handler.PublishFolder(feedhttp.Publication{Folder: s.folder, Files: files, Site: site, Config: s.builder.Config()})
-	s.packer.Offer(files)
-	var n int64
-	for _, f := range files {
+	c := s.st.PublishedChanges()
+	s.handler.PublishFolder(feedhttp.Publication{Folder: s.folder, Files: c.Files, Update: !c.All, Gone: c.Gone,
+		Site: site, Config: s.builder.Config()})
+	if c.All {
+		s.packer.Offer(c.Files)
+		s.held.Store(0)
+	} else {
+		s.packer.OfferChanges(c.Files, c.Gone)
+	}
+	n := s.held.Load()
+	for _, f := range c.Files[:c.Added] {
 		if deferPage(f.Path) {
 			n++
 		}
 	}
-	s.held.Store(n)
-	return files
-}
-
-// changedFeeds is the URLs of the feeds of files whose bytes are not
-// those of prev: every feed when prev is nil.
-func changedFeeds(prev, next []publish.Published, site *feed.Site) []string {
-	old := map[string]string{} // of the feeds alone: not a map of every page
-	for _, f := range prev {
-		if feed.KindOf(f.Path) == feed.KindFeed {
-			old[f.Path] = f.Sum
+	for _, name := range c.Gone {
+		if deferPage(publish.URLPath(name)) {
+			n--
 		}
 	}
+	s.held.Store(n)
+	if s.pinger != nil {
+		s.pinger.Notify(changedFeeds(c.Bytes, site)) // queued: never waits for the hub
+	}
+}
+
+// changedFeeds is the URLs of the feeds among files, sorted.
+func changedFeeds(files []publish.Published, site *feed.Site) []string {
 	var out []string
-	for _, f := range next {
-		if feed.KindOf(f.Path) == feed.KindFeed && old[f.Path] != f.Sum {
+	for _, f := range files {
+		if feed.KindOf(f.Path) == feed.KindFeed {
 			out = append(out, site.URL(f.Path))
 		}
 	}

@@ -50,7 +50,7 @@ const deferMin = 256
 
 // pagerBatch is how many pages the pager writes at a time under the
 // folder's lock: a rebuild waits for one batch at most.
-const pagerBatch = 64
+const pagerBatch = 32
 
 // pagerIndexEvery is how often the pager publishes the index of what it
 // wrote (until then those pages are made when asked for).

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"io"
 	"log/slog"
 	"os"
@@ -30,21 +29,7 @@ func TestServeHeapFigures(t *testing.T) {
 	if seeds == "" {
 		t.Skip("FEEDPUB_SERVEHEAP_SEEDS not set: no folder to measure")
 	}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var common commonFlags
-	common.register(fs)
-	if err := fs.Parse([]string{"-seeds", seeds, "-config", os.DevNull}); err != nil {
-		t.Fatal(err)
-	}
-	fc, err := loadConfig(&common, fs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc.Out = t.TempDir()
-	cfg, err := fc.check()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := figuresConfig(t, seeds)
 	mem := newMemoryLimit()
 	defer mem.restore()
 	if p := os.Getenv("FEEDPUB_SERVEHEAP_CPU"); p != "" {

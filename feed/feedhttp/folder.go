@@ -56,6 +56,11 @@ func (fo *Folder) Close() error { return fo.root.Close() }
 type Publication struct {
 	Folder *Folder
 	Files  []publish.Published
+	// Update: Files are only the files changed since the last
+	// publication of the same Folder, Gone the names of those no longer
+	// published (publish.State.PublishedChanges).
+	Update bool
+	Gone   []string
 	Site   *feed.Site
 	// Config is the site's configuration, defaults filled
 	// (feed.Builder.Config): its URL, TTL and WebSub hub.
@@ -68,7 +73,7 @@ type Publication struct {
 type folderSnap struct {
 	folder *Folder
 	site   *feed.Site // nil before the first rebuild
-	files  map[string]*fileEntry
+	files  *fileIndex
 	cache  *queryCache
 	pages  *pageGzips // of the pages of posts not written yet
 	cc     []string
@@ -109,7 +114,9 @@ var absent = &openFile{}
 // PublishFolder makes the files of p the ones served, in one call: a
 // request sees one whole publication. Entries of files whose bytes did
 // not change keep what the last publication found (open files,
-// siblings).
+// siblings). With p.Update, p lists only what changed since the last
+// publication of the same Folder: the other files stay as they were, and
+// the call costs the changes, not the folder.
 func (h *Handler) PublishFolder(p Publication) {
 	h.pub.Lock()
 	defer h.pub.Unlock()
@@ -118,34 +125,72 @@ func (h *Handler) PublishFolder(p Publication) {
 	if h.Metrics != nil {
 		gauge = h.Metrics.queryCacheBytes
 	}
-	sn := &folderSnap{folder: p.Folder, site: p.Site, files: make(map[string]*fileEntry, len(p.Files)),
+	sn := &folderSnap{folder: p.Folder, site: p.Site,
 		cache: newQueryCache(gauge), pages: &pageGzips{m: map[string][]byte{}}, cc: []string{cacheControl(p.Config.TTL)}}
 	if prev != nil && prev.site == p.Site && p.Site != nil { // the same Site: its filtered feeds still hold
 		sn.cache, sn.pages = prev.cache, prev.pages
 	}
-	for _, f := range p.Files {
-		if hidden(f.Name) {
-			continue
-		}
-		var old *fileEntry
-		if prev != nil && prev.folder == p.Folder {
-			if e := prev.files[f.Path]; e != nil && e.sum == f.Sum && e.modTime.Equal(f.Changed) {
-				old = e
+	if prev == nil || prev.folder != p.Folder {
+		prev = nil
+	}
+	if !p.Update || prev == nil {
+		base := make(map[string]*fileEntry, len(p.Files))
+		ix := &fileIndex{base: base}
+		for _, f := range p.Files {
+			if !hidden(f.Name) {
+				e := sn.entry(f, prev, p)
+				base[f.Path] = e
+				if e.class == classFeed {
+					ix.feeds = append(ix.feeds, f.Path)
+				}
 			}
 		}
-		if old != nil && (prev.site == p.Site || old.class != classFeed) { // only feeds tell of their Site
-			sn.files[f.Path] = old
-			continue
-		}
-		e := newFileEntry(f, sn, p)
-		if old != nil { // the same bytes: what was found of them holds
-			e.id.Store(old.id.Load())
-			e.gz.Store(old.gz.Load())
-			e.br.Store(old.br.Load())
-		}
-		sn.files[f.Path] = e
+		ix.n = len(base)
+		sn.files = ix
+		h.dir.Store(sn)
+		return
 	}
+	set := make(map[string]*fileEntry, len(p.Files)+len(p.Gone))
+	for _, name := range p.Gone {
+		set[publish.URLPath(name)] = nil
+	}
+	for _, f := range p.Files {
+		if !hidden(f.Name) {
+			set[f.Path] = sn.entry(f, prev, p)
+		}
+	}
+	if prev.site != p.Site { // the feeds' entries tell of the Site
+		for _, fp := range prev.files.feeds {
+			if e, ok := set[fp]; !ok {
+				e = prev.files.get(fp)
+				set[fp] = sn.entry(publish.Published{Name: e.name, Path: fp, Sum: e.sum, Changed: e.modTime}, prev, p)
+			}
+		}
+	}
+	sn.files = prev.files.with(set)
 	h.dir.Store(sn)
+}
+
+// entry is the entry of the file f in sn, published by p: prev's (the
+// last snapshot of the same folder, or nil) when its bytes are the same
+// and it does not tell of another Site.
+func (sn *folderSnap) entry(f publish.Published, prev *folderSnap, p Publication) *fileEntry {
+	var old *fileEntry
+	if prev != nil {
+		if e := prev.files.get(f.Path); e != nil && e.sum == f.Sum && e.modTime.Equal(f.Changed) {
+			old = e
+		}
+	}
+	if old != nil && (prev.site == p.Site || old.class != classFeed) { // only feeds tell of their Site
+		return old
+	}
+	e := newFileEntry(f, sn, p)
+	if old != nil { // the same bytes: what was found of them holds
+		e.id.Store(old.id.Load())
+		e.gz.Store(old.gz.Load())
+		e.br.Store(old.br.Load())
+	}
+	return e
 }
 
 func newFileEntry(f publish.Published, sn *folderSnap, p Publication) *fileEntry {
@@ -269,7 +314,7 @@ func (h *Handler) SiblingsWritten(paths []string) {
 		return
 	}
 	for _, p := range paths {
-		if e := sn.files[p]; e != nil {
+		if e := sn.files.get(p); e != nil {
 			for _, slot := range []*atomic.Pointer[openFile]{&e.gz, &e.br} {
 				if of := slot.Load(); of == absent {
 					slot.CompareAndSwap(of, nil)

@@ -14,12 +14,12 @@ import (
 // serveFolder answers r from the published folder of sn.
 func (h *Handler) serveFolder(w http.ResponseWriter, r *http.Request, sn *folderSnap) (class, int, int64) {
 	p := r.URL.Path
-	e := sn.files[p]
+	e := sn.files.get(p)
 	if e == nil {
 		if dir, ok := strings.CutSuffix(p, "/index.html"); ok {
 			p = dir + "/"
-			e = sn.files[p]
-		} else if !strings.HasSuffix(p, "/") && sn.files[p+"/"] != nil {
+			e = sn.files.get(p)
+		} else if !strings.HasSuffix(p, "/") && sn.files.get(p+"/") != nil {
 			w.Header().Set("Location", r.URL.EscapedPath()+"/")
 			return httpError(w, classPage, http.StatusMovedPermanently, "moved to "+p+"/")
 		}

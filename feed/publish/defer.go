@@ -1,6 +1,8 @@
 package publish
 
 import (
+	"strings"
+
 	"feedpub/feed"
 )
 
@@ -59,11 +61,18 @@ func (st *State) undeferred(todo []int, paths, files []string, deferP func(strin
 // holds no version of: what a Write with Options.Defer left for later.
 func (st *State) Deferred(s *feed.Site, deferP func(string) bool) []string {
 	var out []string
+	var name []byte // fileName's, made in one buffer: a lookup, not an allocation, per path
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	for _, p := range s.Paths() {
 		if !deferP(p) {
 			continue
 		}
-		if name, err := fileName(p); err == nil && !st.Holds(name) {
+		name = append(name[:0], strings.TrimPrefix(p, "/")...)
+		if len(name) == 0 || name[len(name)-1] == '/' {
+			name = append(name, witness...)
+		}
+		if r := st.data.Files[string(name)]; r.Sum == "" || r.Pending {
 			out = append(out, p)
 		}
 	}

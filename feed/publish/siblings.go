@@ -37,7 +37,7 @@ type Packer struct {
 
 	kick chan struct{}
 	pmu  sync.Mutex
-	want []Published // guarded by pmu: the files of the last Offer
+	want map[string]Published // guarded by pmu: by name, files asked for whose siblings may not be made
 
 	made map[string]time.Time // by name: its Changed, for files whose siblings are there; the run's
 }
@@ -59,13 +59,49 @@ func NewPacker(dir string, t Target, mu sync.Locker, st *State, done func([]stri
 // those not made yet are made next, feeds and pages before posts' pages,
 // those nearer the top first.
 func (p *Packer) Offer(files []Published) {
+	want := make(map[string]Published, len(files))
+	for _, f := range files {
+		want[f.Name] = f
+	}
 	p.pmu.Lock()
-	p.want = files
+	p.want = want
 	p.pmu.Unlock()
+	p.wake()
+}
+
+// OfferChanges is Offer of the files of the last Offer changed by
+// State.PublishedChanges: changed (new or with new bytes), gone (names no
+// longer published). It costs the changes, not the folder.
+func (p *Packer) OfferChanges(changed []Published, gone []string) {
+	p.pmu.Lock()
+	if p.want == nil {
+		p.want = map[string]Published{}
+	}
+	for _, name := range gone {
+		delete(p.want, name)
+	}
+	for _, f := range changed {
+		p.want[f.Name] = f
+	}
+	p.pmu.Unlock()
+	p.wake()
+}
+
+func (p *Packer) wake() {
 	select {
 	case p.kick <- struct{}{}:
 	default:
 	}
+}
+
+// packed forgets f, whose siblings are there, unless it changed meanwhile.
+func (p *Packer) packed(f Published) {
+	p.made[f.Name] = f.Changed
+	p.pmu.Lock()
+	if w, ok := p.want[f.Name]; ok && w.Changed.Equal(f.Changed) {
+		delete(p.want, f.Name)
+	}
+	p.pmu.Unlock()
 }
 
 // Run makes the siblings asked for until ctx is done, then closes the
@@ -87,9 +123,11 @@ func (p *Packer) Run(ctx context.Context) {
 func (p *Packer) pack(ctx context.Context) {
 	p.pmu.Lock()
 	todo := make([]Published, 0, len(p.want))
-	for _, f := range p.want {
+	for name, f := range p.want {
 		if !p.made[f.Name].Equal(f.Changed) {
 			todo = append(todo, f)
+		} else {
+			delete(p.want, name)
 		}
 	}
 	p.pmu.Unlock()
@@ -135,7 +173,7 @@ func (p *Packer) pack(ctx context.Context) {
 // whether it wrote them.
 func (p *Packer) packOne(f Published) (bool, error) {
 	if fi, err := p.root.Stat(f.Name + ".gz"); err == nil && fi.ModTime().Equal(f.Changed) {
-		p.made[f.Name] = f.Changed
+		p.packed(f)
 		return false, nil
 	}
 	body, err := p.t.ReadFile(f.Name)
@@ -169,6 +207,6 @@ func (p *Packer) packOne(f Published) (bool, error) {
 			}
 		}
 	}
-	p.made[f.Name] = f.Changed
+	p.packed(f)
 	return true, nil
 }

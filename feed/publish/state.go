@@ -66,6 +66,7 @@ type State struct {
 	baseSum [sha256.Size]byte
 	logLen  int64
 	delta   stateDelta // guarded by mu
+	pub     pubDelta   // what changed since the last PublishedChanges; guarded by mu
 	// refused: a state file is there that is not ours (torn, older,
 	// another configuration or program). It describes files this run may
 	// rewrite, so it goes before the first write (plan): killed after
@@ -325,8 +326,8 @@ func (st *State) readPending(t interface{ ReadFile(string) ([]byte, error) }) {
 	for _, name := range strings.Split(string(raw), "\n") {
 		if r, ok := st.data.Files[name]; ok {
 			r.Pending = true
+			st.fileChanged(name)
 			st.data.Files[name] = r
-			st.delta.file(name)
 		}
 	}
 }

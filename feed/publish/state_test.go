@@ -6,9 +6,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -276,6 +278,105 @@ func TestStateFileGone(t *testing.T) {
 	}
 	if st.Modified("categories/y/rss.xml").IsZero() {
 		t.Error("the time of a file gone was dropped")
+	}
+}
+
+// UpdateSome, told the files that changed, leaves the state as
+// UpdatePosts of every file does: edited, added and removed posts, the
+// removed one recorded as such.
+func TestStateUpdateSome(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	post := func(path, sum string) *loader.Post {
+		return &loader.Post{Path: path, Title: path, Sum: sum, Date: now.Add(-time.Hour), Updated: now.Add(-time.Hour)}
+	}
+	known := func(posts ...*loader.Post) []loader.Known {
+		var out []loader.Known
+		for _, p := range posts {
+			out = append(out, loader.Known{Path: p.Path, Size: int64(len(p.Sum)), ModTime: now, Post: p})
+		}
+		return out
+	}
+	a, b, c := post("a.md", "1"), post("b.md", "2"), post("c.md", "3")
+	whole, some := LoadDirState(t.TempDir(), BuildState, "fp", nil), LoadDirState(t.TempDir(), BuildState, "fp", nil)
+	whole.UpdatePosts(known(a, b, c), now, true)
+	some.UpdatePosts(known(a, b, c), now, true)
+	later := now.Add(time.Minute)
+	b2, d := post("b.md", "22"), post("d.md", "4")
+	b2s, ds := *b2, *d // each state sets the Updated of the posts it is given
+	whole.UpdatePosts(known(a, b2, d), later, true)
+	some.UpdateSome(known(&b2s, &ds), []string{"b.md", "c.md", "d.md"}, later, true)
+	for path, r := range whole.data.Posts {
+		got, ok := some.data.Posts[path]
+		if !ok || got.Post.Title != r.Post.Title || !got.Post.Updated.Equal(r.Post.Updated) || !got.Raw.Equal(r.Raw) || got.Size != r.Size {
+			t.Errorf("%s: UpdateSome recorded %+v, UpdatePosts %+v", path, got, r)
+		}
+	}
+	if len(some.data.Posts) != len(whole.data.Posts) || len(some.data.Posts) != 3 {
+		t.Errorf("UpdateSome: %d posts, UpdatePosts %d, want 3", len(some.data.Posts), len(whole.data.Posts))
+	}
+	if _, ok := some.data.Removed["c.md"]; !ok || len(some.data.Removed) != len(whole.data.Removed) {
+		t.Errorf("UpdateSome removed %v, UpdatePosts %v: want c.md", some.data.Removed, whole.data.Removed)
+	}
+	if !b2.Updated.Equal(later.Truncate(time.Second)) || !b2s.Updated.Equal(b2.Updated) {
+		t.Errorf("the edited post's update: %v by UpdatePosts, %v by UpdateSome, want %v (its edit seen)", b2.Updated, b2s.Updated, later)
+	}
+}
+
+// PublishedChanges lists every file at first, then what a Write changed:
+// new files first, files with new bytes in Bytes, removed files in Gone;
+// applied to the first list, the changes give what Published lists.
+func TestPublishedChanges(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	st := LoadDirState(dir, ServeState, "fp", nil)
+	post := func(path, title string) *loader.Post {
+		return &loader.Post{Path: path, Title: title, Sum: title, Date: now.Add(-time.Hour), Categories: []string{path[:1]}}
+	}
+	write := func(now time.Time, posts ...*loader.Post) {
+		t.Helper()
+		site, err := feed.BuildLean(posts, feed.Config{Limit: 10, Memory: st, Location: time.UTC}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := WriteDir(site, dir, Options{State: st, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(now, post("a.md", "A"), post("b.md", "B"))
+	c := st.PublishedChanges()
+	if !c.All || len(c.Files) != len(st.Published()) || len(c.Files) == 0 {
+		t.Fatalf("first call: All %v, %d files, want all %d", c.All, len(c.Files), len(st.Published()))
+	}
+	held := map[string]Published{}
+	for _, f := range c.Files {
+		held[f.Name] = f
+	}
+	write(now.Add(time.Minute), post("a.md", "A edited"), post("c.md", "C"))
+	c = st.PublishedChanges()
+	if c.All || len(c.Gone) == 0 || c.Added == 0 || len(c.Bytes) == 0 {
+		t.Fatalf("after an edit, an add and a removal: %+v", c)
+	}
+	for i, f := range c.Files {
+		if _, had := held[f.Name]; had != (i >= c.Added) {
+			t.Errorf("%s listed as added %v, held before %v", f.Name, i < c.Added, had)
+		}
+		held[f.Name] = f
+	}
+	for _, name := range c.Gone {
+		delete(held, name)
+	}
+	want := map[string]Published{}
+	for _, f := range st.Published() {
+		want[f.Name] = f
+	}
+	if !maps.Equal(held, want) {
+		t.Errorf("the first list with the changes: %d files; Published: %d", len(held), len(want))
+	}
+	if _, ok := held["categories/c/rss.xml"]; !ok || held["categories/b/rss.xml"].Name != "" {
+		t.Errorf("want categories/c/rss.xml and no categories/b/rss.xml among %v", slices.Collect(maps.Keys(held)))
+	}
+	if c = st.PublishedChanges(); c.All || len(c.Files)+len(c.Gone) != 0 {
+		t.Errorf("no Write since: %+v", c)
 	}
 }
 

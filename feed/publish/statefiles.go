@@ -65,28 +65,9 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 	seen := now.UTC().Truncate(time.Second)
 	matched := 0 // posts of known the state had
 	for _, k := range known {
-		p := k.Post
-		rec, had := posts[k.Path]
-		if had {
+		if st.recordPost(k, seen, editTimes) {
 			matched++
 		}
-		st.noteRemoval(k.Path, rec, had, p.Draft, seen)
-		if had && rec.Post == p && rec.Size == k.Size && rec.ModTime.Equal(k.ModTime) && rec.Stale == k.Stale {
-			continue // this very post, recorded: most of them, after a small change
-		}
-		raw := p.Updated
-		switch {
-		case had && p.Sum == rec.Post.Sum:
-			raw, p.Updated = rec.Raw, rec.Post.Updated
-		case had && editTimes && !k.Stale && p.Updated.Equal(rec.Raw) && seen.After(p.Updated):
-			p.Updated = seen
-		}
-		r := PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: p}
-		if !had || !samePost(&rec, &r) {
-			st.delta.post(k.Path)
-			st.dirty = true
-		}
-		posts[k.Path] = r // the loader's post, the same or not: one copy held
 	}
 	if matched == len(posts) {
 		return
@@ -95,14 +76,65 @@ func (st *State) UpdatePosts(known []loader.Known, now time.Time, editTimes bool
 	for _, k := range known {
 		in[k.Path] = true
 	}
-	for path, rec := range posts {
+	for path := range posts {
 		if !in[path] {
-			st.noteRemoval(path, rec, true, true, seen)
-			delete(posts, path)
-			st.delta.post(path)
-			st.dirty = true
+			st.dropPost(path, seen)
 		}
 	}
+}
+
+// UpdateSome is UpdatePosts after a change to the files at paths alone
+// (loader.Result.Changed): known is what the loader knows of those
+// (loader.Loader.KnownOf); a path it lacks lost its post. The state's
+// other posts stay as they are, unvisited.
+func (st *State) UpdateSome(known []loader.Known, paths []string, now time.Time, editTimes bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	seen := now.UTC().Truncate(time.Second)
+	in := make(map[string]bool, len(known))
+	for _, k := range known {
+		st.recordPost(k, seen, editTimes)
+		in[k.Path] = true
+	}
+	for _, path := range paths {
+		if _, had := st.data.Posts[path]; had && !in[path] {
+			st.dropPost(path, seen)
+		}
+	}
+}
+
+// recordPost records the post of k as seen now (see UpdatePosts) and
+// reports whether the state had one at its path; st.mu is held.
+func (st *State) recordPost(k loader.Known, seen time.Time, editTimes bool) bool {
+	p := k.Post
+	rec, had := st.data.Posts[k.Path]
+	st.noteRemoval(k.Path, rec, had, p.Draft, seen)
+	if had && rec.Post == p && rec.Size == k.Size && rec.ModTime.Equal(k.ModTime) && rec.Stale == k.Stale {
+		return had // this very post, recorded: most of them, after a small change
+	}
+	raw := p.Updated
+	switch {
+	case had && p.Sum == rec.Post.Sum:
+		raw, p.Updated = rec.Raw, rec.Post.Updated
+	case had && editTimes && !k.Stale && p.Updated.Equal(rec.Raw) && seen.After(p.Updated):
+		p.Updated = seen
+	}
+	r := PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: p}
+	if !had || !samePost(&rec, &r) {
+		st.delta.post(k.Path)
+		st.dirty = true
+	}
+	st.data.Posts[k.Path] = r // the loader's post, the same or not: one copy held
+	return had
+}
+
+// dropPost forgets the post at path, whose file went, as of seen; st.mu
+// is held.
+func (st *State) dropPost(path string, seen time.Time) {
+	st.noteRemoval(path, st.data.Posts[path], true, true, seen)
+	delete(st.data.Posts, path)
+	st.delta.post(path)
+	st.dirty = true
 }
 
 // samePost reports whether two records of a post are the same, as saved.
@@ -153,8 +185,8 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 			if !keep[name] && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
 				// Gone, but its time stays: were it to come back, its
 				// Last-Modified is still later than the last one served.
+				st.fileChanged(name)
 				st.data.Files[name] = FileRecord{Changed: rec.Changed}
-				st.delta.file(name)
 				st.dirty = true
 			}
 		}
@@ -285,6 +317,7 @@ func (st *State) checkOutput(t Target) {
 		}
 	}
 	st.delta.all = true // every file: the base, written again
+	st.pub = pubDelta{all: true}
 	st.clean = false
 }
 
@@ -310,8 +343,8 @@ func (st *State) record(name, sum, key string, wrote bool, now time.Time) time.T
 		next.Changed = bump(rec.Changed, now)
 	}
 	if next != rec {
+		st.fileChanged(name)
 		st.data.Files[name] = next
-		st.delta.file(name)
 		st.dirty = true
 	}
 	return next.Changed
