@@ -259,23 +259,9 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 		case fi.Mode()&fs.ModeSymlink != 0:
 			return l.Scan(ctx)
 		case fi.IsDir():
-			w := walker{realRoot: realRoot, site: l.cfg.Site, visited: map[string]bool{}}
-			w.walk(abs, rel)
-			dirProblems = append(dirProblems, w.problems...)
-			seen := make(map[string]bool, len(w.files))
-			for _, f := range w.files {
-				seen[f.rel] = true
-				c := l.cache[f.rel]
-				if c != nil && c.size == f.info.Size() && c.mtime.Equal(f.info.ModTime()) && now.Sub(c.mtime) > 2*time.Second {
-					continue
-				}
-				todo = append(todo, f)
-			}
-			for _, k := range l.under(rel) {
-				if !seen[k] {
-					l.remove(k, false)
-				}
-			}
+			var probs []*Problem
+			todo, probs = l.updateFolder(todo, realRoot, abs, rel, now)
+			dirProblems = append(dirProblems, probs...)
 		case fi.Mode().IsRegular() && IsPostFile(path.Base(rel)) && l.cfg.Site.takes(rel, false) && !l.cfg.Site.inBundle(realRoot, rel):
 			todo = append(todo, found{rel: rel, abs: abs, info: fi})
 		case IsPostFile(path.Base(rel)): // a FIFO, socket or device
@@ -310,6 +296,30 @@ func (l *Loader) Update(ctx context.Context, paths []string) (*Result, error) {
 	}
 	l.gone = nil
 	return res, ctx.Err()
+}
+
+// updateFolder walks the folder abs (rel to the root) that changed: todo
+// with its files that are new or changed since read (a file changed in
+// the last 2 s is read again, whose time may not tell a second change),
+// the files known under it that are gone removed, and the walk's problems.
+func (l *Loader) updateFolder(todo []found, realRoot, abs, rel string, now time.Time) ([]found, []*Problem) {
+	w := walker{realRoot: realRoot, site: l.cfg.Site, visited: map[string]bool{}}
+	w.walk(abs, rel)
+	seen := make(map[string]bool, len(w.files))
+	for _, f := range w.files {
+		seen[f.rel] = true
+		c := l.cache[f.rel]
+		if c != nil && c.size == f.info.Size() && c.mtime.Equal(f.info.ModTime()) && now.Sub(c.mtime) > 2*time.Second {
+			continue
+		}
+		todo = append(todo, f)
+	}
+	for _, k := range l.under(rel) {
+		if !seen[k] {
+			l.remove(k, false)
+		}
+	}
+	return todo, w.problems
 }
 
 // relPath turns a path from the watcher into a slash path relative to the
