@@ -40,17 +40,19 @@ func newMemoryLimit() *memoryLimit {
 // posts' metadata takes (the loader's post, which the state holds too, and
 // the builder's item: 1.5 KB a post live after a first build of 100,000
 // gen posts, 1.8 KB at its peak) and room for a build's work on top.
-// Measured at 100,000 posts (servemem_test.go, GOMEMLIMIT fixed): 275 MiB
-// let the heap reach 251 MB (peak RSS 318 MB), 215 MiB 203 MB (RSS 256
-// MB) for the same CPU (4.9 s) and 0.7 s more of the collector's, mostly
-// its idle workers.
-func serveMemoryLimit(n int) int64 { return 64<<20 + int64(n)*1536 }
+// Measured at 100,000 posts (internal/benchserve/start.sh, quiet machine):
+// this limit, 276 MiB, gave the first answer in 3.3 s, write-to-served p50
+// 268 ms and peak RSS 347 MB; 64 MiB + 1.5 KiB a post (210 MiB, with an
+// eighth and 24 MiB above the live heap) 7.3 s, 332 ms and 302 MB: the
+// collector ran through the first build and each rebuild of the first
+// minute.
+func serveMemoryLimit(n int) int64 { return 80<<20 + int64(n)*2<<10 }
 
 // forPosts raises the limit to what a folder of n posts needs.
 func (m *memoryLimit) forPosts(n int) { m.raise(serveMemoryLimit(n)) }
 
 // forLive raises the limit, where the heap the last collection found live
-// comes near it, to an eighth again that heap and 24 MiB: room for a
+// comes near it, to a quarter again that heap and 32 MiB: room for a
 // rebuild's work, which at 100,000 posts is O(changed).
 func (m *memoryLimit) forLive() {
 	if m == nil {
@@ -64,7 +66,7 @@ func (m *memoryLimit) forLive() {
 }
 
 // liveLimit is the least limit for a live heap of live bytes.
-func liveLimit(live int64) int64 { return live*9/8 + 24<<20 }
+func liveLimit(live int64) int64 { return live*5/4 + 32<<20 }
 
 func (m *memoryLimit) raise(limit int64) {
 	if m == nil {
