@@ -20,13 +20,7 @@ func appendChannelPage(b []byte, pg *channelPage) []byte {
 		if i > 0 {
 			b = append(b, ' ')
 		}
-		b = append(b, "<a href=\""...)
-		b = appendURLAttr(b, l.Href)
-		b = append(b, "\" type=\""...)
-		b = append(b, mediaTypeOf(l.Kind)...)
-		b = append(b, "\">"...)
-		b = appendEscaped(b, l.Label)
-		b = append(b, "</a>"...)
+		b = appendLink(b, l.Href, ` type="`+mediaTypeOf(l.Kind)+`"`, l.Label)
 	}
 	b = append(b, "</p>\n<ol class=\"items\">"...)
 	for i := range pg.Items {
@@ -64,11 +58,9 @@ func appendChannelItem(b []byte, v *itemView) []byte {
 		b = appendURLAttr(b, v.Image)
 		b = append(b, "\" alt=\"\" loading=\"lazy\"></a>"...)
 	}
-	b = append(b, "\n<h2><a href=\""...)
-	b = appendURLAttr(b, v.Page)
-	b = append(b, "\">"...)
-	b = appendEscaped(b, v.Title)
-	b = append(b, "</a></h2>\n<p class=\"meta\">"...)
+	b = append(b, "\n<h2>"...)
+	b = appendLink(b, v.Page, "", v.Title)
+	b = append(b, "</h2>\n<p class=\"meta\">"...)
 	b = appendDate(b, &v.Date)
 	if v.Author != "" {
 		b = append(b, " · "...)

@@ -76,11 +76,7 @@ func appendPostPage(b []byte, pg *postPage) []byte {
 	}
 	b = append(b, " · "...)
 	if pg.AuthorURL != "" {
-		b = append(b, "<a href=\""...)
-		b = appendURLAttr(b, pg.AuthorURL)
-		b = append(b, "\" rel=\"author\">"...)
-		b = appendEscaped(b, pg.Author)
-		b = append(b, "</a>"...)
+		b = appendLink(b, pg.AuthorURL, ` rel="author"`, pg.Author)
 	} else {
 		b = appendEscaped(b, pg.Author)
 	}
@@ -91,11 +87,8 @@ func appendPostPage(b []byte, pg *postPage) []byte {
 			if i > 0 {
 				b = append(b, ' ')
 			}
-			b = append(b, "<a href=\""...)
-			b = appendURLAttr(b, c.Page)
-			b = append(b, "\" class=\"category\">"...)
-			b = appendEscaped(b, c.Name)
-			b = append(b, "</a> <a href=\""...)
+			b = appendLink(b, c.Page, ` class="category"`, c.Name)
+			b = append(b, " <a href=\""...)
 			b = appendURLAttr(b, c.Feed)
 			b = append(b, "\" type=\"application/rss+xml\" class=\"feedlink\" title=\""...)
 			b = appendEscaped(b, c.FeedTitle)
@@ -112,11 +105,9 @@ func appendPostPage(b []byte, pg *postPage) []byte {
 	b = append(b, pg.Body...)
 	b = append(b, "\n</div>"...)
 	if pg.Original != "" {
-		b = append(b, "\n<p class=\"original\"><a href=\""...)
-		b = appendURLAttr(b, pg.Original)
-		b = append(b, "\">"...)
-		b = appendEscaped(b, pg.T.Original)
-		b = append(b, "</a></p>"...)
+		b = append(b, "\n<p class=\"original\">"...)
+		b = appendLink(b, pg.Original, "", pg.T.Original)
+		b = append(b, "</p>"...)
 	}
 	b = append(b, "\n</article>"...)
 	b = appendPostNav(b, pg)
@@ -144,11 +135,21 @@ func appendPageHead(b []byte, pb *pageBase) []byte {
 	b = appendURLAttr(b, pb.Root)
 	b = append(b, "style.css\">"...)
 	b = append(b, pb.Frame.Alternates...)
-	b = append(b, "\n</head>\n<body>\n<header class=\"site\"><a href=\""...)
-	b = appendURLAttr(b, pb.Home)
-	b = append(b, "\">"...)
-	b = appendEscaped(b, pb.SiteTitle)
-	return append(b, "</a></header>\n<main>\n"...)
+	b = append(b, "\n</head>\n<body>\n<header class=\"site\">"...)
+	b = appendLink(b, pb.Home, "", pb.SiteTitle)
+	return append(b, "</header>\n<main>\n"...)
+}
+
+// appendLink appends <a href="href"attrs>text</a>: href as a URL
+// attribute, text escaped, attrs markup as it is (` rel="author"`, or "").
+func appendLink(b []byte, href, attrs, text string) []byte {
+	b = append(b, "<a href=\""...)
+	b = appendURLAttr(b, href)
+	b = append(b, '"')
+	b = append(b, attrs...)
+	b = append(b, '>')
+	b = appendEscaped(b, text)
+	return append(b, "</a>"...)
 }
 
 // appendPostNav appends the links of a post's page to its neighbours.
