@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
@@ -408,5 +410,37 @@ func TestStateStreamed(t *testing.T) {
 	}
 	if _, err := decodeStateFile(got, "fp"); err != nil {
 		t.Errorf("streamed state does not read back: %v", err)
+	}
+}
+
+// TestStateCleanSweepsRoot: a run killed as it wrote the manifest, before
+// it listed the files it was to write, leaves a clean state and a
+// temporary file in the root; the next run removes it.
+func TestStateCleanSweepsRoot(t *testing.T) {
+	out := t.TempDir()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	writeWithState(t, out, "fp", testPost("a.md", "A", "x"), now)
+	debris := filepath.Join(out, tmpPrefix+"0123456789ab-1")
+	if err := os.WriteFile(debris, []byte("half a manifest"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(debris, old, old); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := OpenDir(out)
+	defer d.Close()
+	st := LoadState(d, BuildState, "fp", nil)
+	if !st.clean {
+		t.Fatal("the state of a finished run is not clean")
+	}
+	edited := testPost("a.md", "A edited", "x")
+	edited.Sum = "other"
+	site, _ := feed.BuildLean([]*loader.Post{edited}, killCfg, now)
+	if _, err := Write(site, d, Options{State: st, Now: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(debris); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the killed run's temporary file is still in the root: %v", err)
 	}
 }

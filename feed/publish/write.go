@@ -152,7 +152,12 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		return n, err
 	}
 	if sw, ok := t.(sweeper); ok && (opt.State == nil || !opt.State.clean) {
-		sw.sweep(old) // a clean state's run finished, and swept
+		sw.sweep(old)
+	} else if ok {
+		// A clean state's run finished, and swept, but for the manifest,
+		// written before the list of files being written: a run killed
+		// as it wrote that leaves its temporary file in the root alone.
+		sw.sweep(nil)
 	}
 	for _, name := range gone {
 		if _, err := fileName("/" + name); err != nil || name == manifestName { // a manifest edited by hand
