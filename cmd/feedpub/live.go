@@ -234,6 +234,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	scanned := time.Since(start)
 	s.logProblems(res.Problems)
 	s.refused = countRejected(res.Problems)
 	now := time.Now()
@@ -246,6 +247,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	written := time.Since(start)
 	if m := s.handler.Metrics; m != nil { // counted before anyone can see the new files
 		m.Rebuild(time.Since(start), nil, site.Posts, s.refused, time.Now())
 	}
@@ -264,7 +266,8 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	s.mem.forLive()
 	s.scheduleDue(site.NextDue, now)
 	s.log.Log(ctx, level, "rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,
-		"full", full, "written", wrote, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))
+		"full", full, "written", wrote, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond),
+		"scan", scanned.Round(time.Microsecond), "wrote_at", written.Round(time.Microsecond))
 	return nil
 }
 

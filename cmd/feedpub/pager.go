@@ -130,6 +130,7 @@ func (pg *pager) writeBatch(ctx context.Context, site *feed.Site, ps []string, n
 		return false // the newer Site's offer has its pages
 	}
 	_, err := publish.WritePaths(site, s.out, ps, publish.Options{Context: ctx, State: s.st, Now: now, Siblings: publish.SiblingExts})
+	s.out.Forget() // the folders of these pages: written once, not again soon
 	if err != nil && ctx.Err() == nil {
 		s.log.Error("writing pages of posts", "error", err)
 	}
