@@ -257,7 +257,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	}
 	s.publishIndex(site)
 	if deferred {
-		s.pager.offer(site, s.st.Deferred(site, deferFirst), now)
+		s.pager.offer(site, now)
 	}
 	if s.mirror != nil {
 		s.mirror.offer(site) // in the background: never waits

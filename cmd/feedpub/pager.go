@@ -65,24 +65,37 @@ type pager struct {
 	next *latest[pageOffer]
 }
 
-// pageOffer is the pages paths of site, to be made as of now.
+// pageOffer is the pages of site left for later, to be made as of now.
 type pageOffer struct {
-	site  *feed.Site
-	paths []string
-	now   time.Time
+	site *feed.Site
+	now  time.Time
 }
 
 func newPager(s *server) *pager { return &pager{s: s, next: newLatest[pageOffer]()} }
 
-// offer asks for the pages paths of site, made as of now.
-func (pg *pager) offer(site *feed.Site, paths []string, now time.Time) {
-	slices.SortStableFunc(paths, func(a, b string) int { return cmp.Compare(pagerRank(a), pagerRank(b)) })
-	pg.next.offer(pageOffer{site, paths, now})
-}
+// offer asks for the pages of site that its rebuild left for later, made
+// as of now. Which they are is found by the pager, not the rebuild: in the
+// first minute, when each rebuild leaves 100,000 pages for later, only
+// the last offer's are listed.
+func (pg *pager) offer(site *feed.Site, now time.Time) { pg.next.offer(pageOffer{site, now}) }
 
 // run writes what is offered until ctx is done.
 func (pg *pager) run(ctx context.Context) {
-	pg.next.run(ctx, func(o pageOffer) { pg.write(ctx, o.site, o.paths, o.now) })
+	pg.next.run(ctx, func(o pageOffer) { pg.write(ctx, o.site, pg.paths(o.site), o.now) })
+}
+
+// paths is the pages of site left for later (none once a newer Site is
+// made), in the order they are written.
+func (pg *pager) paths(site *feed.Site) []string {
+	s := pg.s
+	s.outMu.RLock()
+	var paths []string
+	if s.latest.Load() == site {
+		paths = s.st.Deferred(site, deferFirst)
+	}
+	s.outMu.RUnlock()
+	slices.SortStableFunc(paths, func(a, b string) int { return cmp.Compare(pagerRank(a), pagerRank(b)) })
+	return paths
 }
 
 // write writes the pages of the last offer, until it is written or a

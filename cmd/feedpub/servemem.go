@@ -46,7 +46,7 @@ func newMemoryLimit() *memoryLimit {
 // eighth and 24 MiB above the live heap) 7.3 s, 332 ms and 302 MB: the
 // collector ran through the first build and each rebuild of the first
 // minute.
-func serveMemoryLimit(n int) int64 { return 80<<20 + int64(n)*2<<10 }
+func serveMemoryLimit(n int) int64 { return 80<<20 + int64(n)*8<<10/5 }
 
 // forPosts raises the limit to what a folder of n posts needs.
 func (m *memoryLimit) forPosts(n int) { m.raise(serveMemoryLimit(n)) }
@@ -66,7 +66,7 @@ func (m *memoryLimit) forLive() {
 }
 
 // liveLimit is the least limit for a live heap of live bytes.
-func liveLimit(live int64) int64 { return live*5/4 + 32<<20 }
+func liveLimit(live int64) int64 { return live*9/8 + 24<<20 }
 
 func (m *memoryLimit) raise(limit int64) {
 	if m == nil {
