@@ -221,6 +221,9 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 		s.prime = false
 	}
 	res := s.last
+	if s.last == nil { // the first build
+		defer s.mem.byLimit()()
+	}
 	switch {
 	case full:
 		res, err = s.loader.Scan(ctx)
