@@ -241,7 +241,7 @@ func (src *source) path(abs, rel string) string {
 func (src *source) refull(abs, rel string, opt Options, slim *Post) (*Post, error) {
 	return withBuffer(func(buf []byte) ([]byte, *Post, error) {
 		name := src.path(abs, rel)
-		first, err := readFileInto(buf, name, int64(cap(buf)), src.limit)
+		first, err := readPooled(buf, name, src.limit)
 		if err != nil {
 			return nil, nil, fmt.Errorf("loader: %s: %w", rel, err)
 		}
@@ -298,7 +298,7 @@ func samePlace(a, b *Post) bool {
 // digest is sum.
 func (src *source) reread(abs, rel string, sum string, opt Options) (string, error) {
 	return withBuffer(func(buf []byte) ([]byte, string, error) {
-		data, err := readFileInto(buf, src.path(abs, rel), int64(cap(buf)), src.limit)
+		data, err := readPooled(buf, src.path(abs, rel), src.limit)
 		if err != nil {
 			return nil, "", fmt.Errorf("loader: %s: %w", rel, err)
 		}
