@@ -100,6 +100,9 @@ func (pg *pager) paths(site *feed.Site) []string {
 
 // write writes the pages of the last offer, until it is written or a
 // newer Site is published; then the state is saved and the index told.
+// Every pagerIndexEvery it publishes the index of what it wrote, saves the
+// state (so that what the state holds for its log since the last save
+// stays small) and lets the memory limit follow the live heap.
 func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now time.Time) {
 	if len(paths) == 0 {
 		return
@@ -109,13 +112,17 @@ func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now
 	for len(paths) > 0 && ctx.Err() == nil {
 		batch := paths[:min(pagerBatch, len(paths))]
 		paths = paths[len(batch):]
+		start := time.Now()
 		if !pg.writeBatch(ctx, site, batch, now) {
 			break
 		}
 		if time.Since(last) >= pagerIndexEvery {
+			pg.save()
 			s.publishIndex(site)
+			s.mem.forLive()
 			last = time.Now()
 		}
+		pg.rest(ctx, time.Since(start))
 	}
 	s.outMu.RLock()
 	if len(paths) == 0 && s.latest.Load() == site { // all written: the content of its feeds kept
@@ -123,11 +130,35 @@ func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now
 			s.log.Warn("cannot keep the content of posts in feeds", "error", err)
 		}
 	}
-	if err := s.st.Save(s.out); err != nil { // what was written, even when stopped
+	s.outMu.RUnlock()
+	pg.save() // what was written, even when stopped
+	s.publishIndex(site)
+}
+
+// save saves the state, under the folder's read lock.
+func (pg *pager) save() {
+	s := pg.s
+	s.outMu.RLock()
+	defer s.outMu.RUnlock()
+	if err := s.st.Save(s.out); err != nil {
 		s.log.Warn("cannot save the state", "error", err)
 	}
-	s.outMu.RUnlock()
-	s.publishIndex(site)
+}
+
+// pagerDuty is the share of the time the pager works: it rests after each
+// batch as long as the batch took, and so leaves a core to rebuilds and
+// makes garbage half as fast (each page read, parsed and made again: 40 KB
+// of it), so the collector runs half as often while a rebuild runs.
+const pagerDuty = 0.5
+
+// rest waits after a batch that took took, for pagerDuty.
+func (pg *pager) rest(ctx context.Context, took time.Duration) {
+	t := time.NewTimer(time.Duration(float64(took) * (1 - pagerDuty) / pagerDuty))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // writeBatch writes the pages ps of site unless a newer Site was made,
