@@ -104,6 +104,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 		s.folder.Close()
 		return nil, err
 	}
+	s.packer.PostsDuty = pagerDuty
 	// What the last run published is served at once, and checked by the
 	// first rebuild.
 	if files := st.Published(); len(files) > 0 {

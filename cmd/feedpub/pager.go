@@ -149,7 +149,7 @@ func (pg *pager) save() {
 // batch as long as the batch took, and so leaves a core to rebuilds and
 // makes garbage half as fast (each page read, parsed and made again: 40 KB
 // of it), so the collector runs half as often while a rebuild runs.
-const pagerDuty = 0.5
+const pagerDuty = 0.25
 
 // rest waits after a batch that took took, for pagerDuty.
 func (pg *pager) rest(ctx context.Context, took time.Duration) {

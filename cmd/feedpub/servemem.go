@@ -46,7 +46,7 @@ func newMemoryLimit() *memoryLimit {
 // eighth and 24 MiB above the live heap) 7.3 s, 332 ms and 302 MB: the
 // collector ran through the first build and each rebuild of the first
 // minute.
-func serveMemoryLimit(n int) int64 { return 80<<20 + int64(n)*8<<10/5 }
+func serveMemoryLimit(n int) int64 { return 80<<20 + int64(n)*17<<10/10 }
 
 // forPosts raises the limit to what a folder of n posts needs.
 func (m *memoryLimit) forPosts(n int) { m.raise(serveMemoryLimit(n)) }

@@ -40,6 +40,13 @@ type Packer struct {
 	want map[string]wanted // guarded by pmu: by name, files asked for whose siblings may not be made
 
 	made map[string]int64 // by name: its Changed (UnixNano), for files whose siblings are there; the run's
+
+	// PostsDuty, between 0 and 1 (0 counts as 1), is the share of the
+	// time the Packer works on the pages of posts: after the siblings of
+	// one, it rests for as long again as they took, times 1/PostsDuty - 1,
+	// so that a server's rebuilds keep the cores while 100,000 of them are
+	// made. Set before Run.
+	PostsDuty float64
 }
 
 // NewPacker returns a Packer of the folder dir, written through t (which
@@ -157,6 +164,7 @@ func (p *Packer) pack(ctx context.Context) {
 			continue
 		}
 		f := w.published(t.name)
+		start := time.Now()
 		wrote, err := p.packOne(f)
 		if err != nil {
 			p.log.Warn("cannot write the compressed copies of a file", "file", f.Name, "error", err)
@@ -166,7 +174,24 @@ func (p *Packer) pack(ctx context.Context) {
 			if batch = append(batch, f.Path); len(batch) >= 64 {
 				flush()
 			}
+			if t.post {
+				p.rest(ctx, time.Since(start))
+			}
 		}
+	}
+}
+
+// rest waits after the siblings of a page of a post took took, for
+// PostsDuty.
+func (p *Packer) rest(ctx context.Context, took time.Duration) {
+	if p.PostsDuty <= 0 || p.PostsDuty >= 1 {
+		return
+	}
+	t := time.NewTimer(time.Duration(float64(took) * (1 - p.PostsDuty) / p.PostsDuty))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
