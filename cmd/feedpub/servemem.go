@@ -39,21 +39,22 @@ func newMemoryLimit() *memoryLimit {
 // serveMemoryLimit is the soft limit for a folder of n posts: what the
 // posts' metadata takes (the loader's post, which the state holds too, and
 // the builder's item: 1.5 KB a post live after a first build of 100,000
-// gen posts, 1.8 KB at its peak) and room for a build's work on top.
-// Measured at 100,000 posts (internal/benchserve/start.sh, quiet machine):
-// this limit, 276 MiB, gave the first answer in 3.3 s, write-to-served p50
-// 268 ms and peak RSS 347 MB; 64 MiB + 1.5 KiB a post (210 MiB, with an
-// eighth and 24 MiB above the live heap) 7.3 s, 332 ms and 302 MB: the
-// collector ran through the first build and each rebuild of the first
-// minute.
+// gen posts, 1.9 KB once the pager has written their pages) and room for
+// a build's work on top. Measured at 100,000 posts
+// (internal/benchserve/start.sh, load average ~3, the pager and packer at
+// a quarter duty): this limit, 246 MiB, gave the first answer in 2.9 s,
+// write-to-served p50 283 ms and peak RSS 284 MB (of which ~38 MB the
+// binary's own pages); 1.6 KiB a post (236 MiB) 4.1 s, 337 ms and 283 MB;
+// the limit of 2 KiB a post (276 MiB) with the live heap of 230 MB of the
+// time before, 3.3 s, 268 ms and 347 MB.
 func serveMemoryLimit(n int) int64 { return 80<<20 + int64(n)*17<<10/10 }
 
 // forPosts raises the limit to what a folder of n posts needs.
 func (m *memoryLimit) forPosts(n int) { m.raise(serveMemoryLimit(n)) }
 
 // forLive raises the limit, where the heap the last collection found live
-// comes near it, to a quarter again that heap and 32 MiB: room for a
-// rebuild's work, which at 100,000 posts is O(changed).
+// comes near it, to an eighth again that heap and 24 MiB: room for a
+// rebuild's work (50 MB at 100,000 posts).
 func (m *memoryLimit) forLive() {
 	if m == nil {
 		return
