@@ -177,7 +177,9 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		if fast = ok; !ok {
 			san = c.sanitizeSlow(abs)
 		}
-		pr.content = xmlText(san)
+		if pr.content = san; !ok || abs != body { // (abs == body compares pointers first: cheap)
+			pr.content = xmlText(san)
+		} // else body as the loader gave it, XML-clean (loader.Post), with escapes of ASCII added: as clean
 		fast = fast && pr.content == san
 	}
 	if p.Summary != "" {
