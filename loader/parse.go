@@ -161,14 +161,16 @@ func (p *parser) parse(data []byte) (*Post, error) {
 // forbids dropped.
 func (p *parser) body(body []byte) (string, error) {
 	body = bytes.TrimSpace(body)
-	switch strings.ToLower(path.Ext(p.name)) {
-	case ".md", ".markdown":
+	switch {
+	case isMarkdown(p.name):
 		var buf bytes.Buffer
 		if err := markdown.Convert(body, &buf); err != nil {
 			return "", p.fail(0, "markdown: %v", err)
 		}
 		return StripInvalidXML(buf.String()), nil
-	default:
+	case p.opt.Site == nil: // a part of decodeText's text, as it was: UTF-8
+		return stripInvalidXMLUTF8(string(body)), nil
+	default: // with the expansions of a site's tags (expand)
 		return StripInvalidXML(string(body)), nil
 	}
 }
