@@ -155,9 +155,10 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 	if sw, ok := t.(sweeper); ok && (opt.State == nil || !opt.State.clean) {
 		sw.sweep(old)
 	} else if ok {
-		// A clean state's run finished, and swept, but for the manifest,
-		// written before the list of files being written: a run killed
-		// as it wrote that leaves its temporary file in the root alone.
+		// A clean state's run finished, and swept, but for the files
+		// written before the list of those being written: a run killed
+		// as it wrote the manifest or that list leaves its temporary
+		// file in the root or the state's folder alone.
 		sw.sweep(nil)
 	}
 	for _, name := range gone {
