@@ -65,7 +65,7 @@ type prepared struct {
 	author    loader.Author
 	content   string // sanitised HTML with absolute URLs
 	summary   string // plain text
-	packed    []byte // content compressed, in place of content (prepareLean)
+	packed    []byte // content compressed, in place of content (prepareLean) or beside it (renderer.whole)
 	size      int    // with packed: the length of content
 	brief     bool   // feeds carry the summary alone (see briefed)
 	lost      bool   // the post could not be read again, nor its content had from Config.Memory
@@ -140,10 +140,8 @@ func (c *slugCache) slug(name string) string {
 // summary: the kept ones, or made now from the body, and kept when keep is
 // set.
 func (c *renderer) prepare(it *item, keep bool) *prepared {
-	if pr := it.prep.Load(); pr != nil && pr.packed != nil {
-		return pr.unpacked()
-	} else if pr != nil {
-		return pr
+	if pr := it.prep.Load(); pr != nil {
+		return pr.whole()
 	}
 	if keep {
 		it.prepMu.Lock()
@@ -177,7 +175,9 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		if fast = ok; !ok {
 			san = c.sanitizeSlow(abs)
 		}
-		pr.content = xmlText(san)
+		if pr.content = san; !ok || abs != body { // (abs == body compares pointers first: cheap)
+			pr.content = xmlText(san)
+		} // else body as the loader gave it, XML-clean (loader.Post), with escapes of ASCII added: as clean
 		fast = fast && pr.content == san
 	}
 	if p.Summary != "" {

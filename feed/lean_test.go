@@ -2,8 +2,10 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -123,5 +125,52 @@ func TestPackRoundTrip(t *testing.T) {
 				t.Fatalf("%d bytes (size %d): got %d bytes back (%v)", n, size, len(got), err)
 			}
 		}
+	}
+}
+
+// TestBuildOnceKeepsWhole: a Site that keeps content as it is beside
+// packed, all of it, part of it (past its budget) or none, gives the bytes
+// of a Site that keeps its files, asked in any order; and it keeps what
+// its budget allows.
+func TestBuildOnceKeepsWhole(t *testing.T) {
+	want, res := buildTestdata(t)
+	wholeOf := func(s *Site) (n, size int) {
+		for _, it := range s.pages.items {
+			if pr := it.prep.Load(); pr != nil && pr.packed != nil && pr.size > 0 && len(pr.content) == pr.size {
+				n, size = n+1, size+pr.size
+			}
+		}
+		return n, size
+	}
+	build := func(whole int64, backward bool) *Site {
+		s, err := BuildOnce(context.Background(), res.Posts, goldenConfig(), goldenNow, whole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths := s.Paths()
+		if backward {
+			slices.Reverse(paths)
+		}
+		for _, p := range paths {
+			got, err := s.Body(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := fileAt(t, want, p).Body; !bytes.Equal(got, w) {
+				t.Errorf("BuildOnce(whole %d): %s gave %d bytes, want the %d of a Site that keeps its files", whole, p, len(got), len(w))
+			}
+		}
+		return s
+	}
+	all, size := wholeOf(build(1<<30, false))
+	if all < 2 {
+		t.Fatalf("a Site with room for all content kept %d posts' content whole, want all those in feeds", all)
+	}
+	if n, _ := wholeOf(build(0, true)); n != 0 {
+		t.Errorf("a Site without room kept %d posts' content whole", n)
+	}
+	n, got := wholeOf(build(int64(size/2), true))
+	if n == 0 || n >= all || got > size/2 {
+		t.Errorf("a Site with room for %d bytes kept %d posts' content whole (%d bytes), want some of the %d", size/2, n, got, all)
 	}
 }

@@ -3,6 +3,7 @@ package feed
 import (
 	"fmt"
 	"html/template"
+	"sync/atomic"
 
 	"github.com/microcosm-cc/bluemonday"
 )
@@ -10,7 +11,7 @@ import (
 // A renderer makes what readers see of items, for one configuration: their
 // content prepared (sanitised, with absolute links), their feeds' bytes and
 // their pages. It is safe for concurrent use; nothing in it changes once
-// made.
+// made, but the budget whole.
 type renderer struct {
 	Config                       // defaults filled
 	policy    *bluemonday.Policy // the sanitiser of every post's HTML (newPolicy)
@@ -21,6 +22,10 @@ type renderer struct {
 	// tmpl makes posts' pages, and feeds' pages, as the embedded
 	// templates do: appendPostPage and appendChannelPage make them.
 	fastPosts, fastChannels bool
+	// whole, when not nil, is how many more bytes of content prepareKept
+	// may keep as it is beside packed (BuildOnce, whose Site is written
+	// once): the one field that changes once the renderer is made.
+	whole *atomic.Int64
 }
 
 // newRenderer checks cfg, fills its defaults and makes a renderer for it.

@@ -226,7 +226,7 @@ func (s *Site) renderPost(it *item, older, newer *item) ([]byte, error) {
 	case s.featured[it]:
 		pr = s.r.prepareKept(it)
 	case pr == nil || pr.packed != nil:
-		pr = s.r.prepare(it, false)
+		pr = s.r.prepare(it, false) // unpacked, unless kept whole
 	}
 	body, err := s.r.renderPost(it, pr, older, newer)
 	if err != nil {

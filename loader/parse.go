@@ -161,14 +161,16 @@ func (p *parser) parse(data []byte) (*Post, error) {
 // forbids dropped.
 func (p *parser) body(body []byte) (string, error) {
 	body = bytes.TrimSpace(body)
-	switch strings.ToLower(path.Ext(p.name)) {
-	case ".md", ".markdown":
+	switch {
+	case isMarkdown(p.name):
 		var buf bytes.Buffer
 		if err := markdown.Convert(body, &buf); err != nil {
 			return "", p.fail(0, "markdown: %v", err)
 		}
 		return StripInvalidXML(buf.String()), nil
-	default:
+	case p.opt.Site == nil: // a part of decodeText's text, as it was: UTF-8
+		return stripInvalidXMLUTF8(string(body)), nil
+	default: // with the expansions of a site's tags (expand)
 		return StripInvalidXML(string(body)), nil
 	}
 }
@@ -208,7 +210,7 @@ func fillBody(slim *Post, data []byte, opt Options) (post *Post, ok bool, err er
 		return nil, true, err
 	}
 	cp := *slim
-	cp.again, cp.slim, cp.primed = nil, false, false
+	cp.again, cp.slim, cp.primed, cp.check = nil, false, false, 0
 	if cp.Summary == "" { // as parse: an excerpt when the front matter gives none
 		if cp.Summary, err = p.excerpt(body, nil); err != nil {
 			return nil, true, err

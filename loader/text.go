@@ -56,9 +56,21 @@ func StripInvalidXML(s string) string {
 // runes: valid UTF-8 holds no surrogates and nothing past U+10FFFF, so
 // what is left to find is C0 controls and U+FFFE, U+FFFF (EF BF BE/BF).
 func xmlClean(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
+	return utf8.ValidString(s) && xmlCleanUTF8(s)
+}
+
+// stripInvalidXMLUTF8 is StripInvalidXML of s that is UTF-8 already (a
+// post's text, which decodeText gave): only what XML forbids besides is
+// looked for, which for text of CJK characters takes half the time.
+func stripInvalidXMLUTF8(s string) string {
+	if xmlCleanUTF8(s) {
+		return s
 	}
+	return StripInvalidXML(s)
+}
+
+// xmlCleanUTF8 is xmlClean of s that is UTF-8.
+func xmlCleanUTF8(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= 0x20 && c != 0xEF:

@@ -98,3 +98,25 @@ func TestBuildFeedBudget(t *testing.T) {
 		t.Error("no feed says it was cut: the posts are not long enough to test the budget")
 	}
 }
+
+// TestBuildWholeUnderLimit: a build keeps content as it is only where its
+// posts leave room for it under its memory limit, and a large folder's
+// limit stays what its posts need.
+func TestBuildWholeUnderLimit(t *testing.T) {
+	for _, c := range []struct{ n, kept int }{{0, 0}, {10000, 0}, {10000, 10000}, {13000, 0}, {100000, 0}, {100000, 100000}} {
+		whole, limit, posts := buildWhole(c.n, c.kept), buildMemoryLimit(c.n, c.kept), postsHeap(c.n, c.kept)
+		switch {
+		case whole > 0 && posts+whole > limit*6/10: // the rest for garbage between collections
+			t.Errorf("%d posts (%d kept): limit %d MiB for %d MiB of posts and %d MiB of content kept whole",
+				c.n, c.kept, limit>>20, posts>>20, whole>>20)
+		case whole == 0 && limit != max(256<<20, posts):
+			t.Errorf("%d posts (%d kept), no content kept whole: limit %d MiB, want %d", c.n, c.kept, limit>>20, max(256<<20, posts)>>20)
+		}
+	}
+	if buildWhole(10000, 0) == 0 {
+		t.Error("a cold build of 10,000 posts keeps no content whole")
+	}
+	if buildWhole(100000, 0) != 0 {
+		t.Error("a build of 100,000 posts keeps content whole")
+	}
+}

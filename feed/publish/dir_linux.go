@@ -428,9 +428,10 @@ func (d *Dir) tidy() {
 }
 
 // sweep removes the temporary files that a killed run left: they can only
-// be in the folders of the files its manifest listed.
+// be in the folders of the files its manifest listed, the root (the
+// manifest's) and the state's folder.
 func (d *Dir) sweep(listed []string) {
-	folders := map[string]bool{".": true}
+	folders := map[string]bool{".": true, path.Clean(stateDir): true}
 	for _, n := range listed {
 		if _, err := fileName("/" + n); err == nil {
 			folders[path.Dir(n)] = true

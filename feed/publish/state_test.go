@@ -420,13 +420,21 @@ func TestStateCleanSweepsRoot(t *testing.T) {
 	out := t.TempDir()
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	writeWithState(t, out, "fp", testPost("a.md", "A", "x"), now)
-	debris := filepath.Join(out, tmpPrefix+"0123456789ab-1")
-	if err := os.WriteFile(debris, []byte("half a manifest"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	old := time.Now().Add(-time.Hour)
-	if err := os.Chtimes(debris, old, old); err != nil {
-		t.Fatal(err)
+	// A run killed as it wrote the manifest (before it listed the files
+	// it was to write) leaves its temporary file in the root; one killed
+	// as it wrote the list of pending files, or the state, in the state's
+	// folder.
+	var debris []string
+	for _, folder := range []string{out, filepath.Join(out, filepath.FromSlash(stateDir))} {
+		name := filepath.Join(folder, tmpPrefix+"0123456789ab-1")
+		if err := os.WriteFile(name, []byte("half a file"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(name, old, old); err != nil {
+			t.Fatal(err)
+		}
+		debris = append(debris, name)
 	}
 	d, _ := OpenDir(out)
 	defer d.Close()
@@ -440,7 +448,9 @@ func TestStateCleanSweepsRoot(t *testing.T) {
 	if _, err := Write(site, d, Options{State: st, Now: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(debris); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("the killed run's temporary file is still in the root: %v", err)
+	for _, name := range debris {
+		if _, err := os.Stat(name); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the killed run's temporary file %s is still there: %v", name, err)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"fmt"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -154,9 +155,10 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 	if sw, ok := t.(sweeper); ok && (opt.State == nil || !opt.State.clean) {
 		sw.sweep(old)
 	} else if ok {
-		// A clean state's run finished, and swept, but for the manifest,
-		// written before the list of files being written: a run killed
-		// as it wrote that leaves its temporary file in the root alone.
+		// A clean state's run finished, and swept, but for the files
+		// written before the list of those being written: a run killed
+		// as it wrote the manifest or that list leaves its temporary
+		// file in the root or the state's folder alone.
 		sw.sweep(nil)
 	}
 	for _, name := range gone {
@@ -232,18 +234,25 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 		todo = postPagesFirst(s, paths, todo)
 		var g errgroup.Group
 		g.SetLimit(runtime.GOMAXPROCS(0))
+		jobs := folderJobs(files, todo)
 		if p, ok := t.(interface{ parallel() int }); ok { // a bucket: uploads wait on the network
 			g.SetLimit(p.parallel())
+			jobs = oneEach(todo)
 		}
-		for _, i := range todo {
+		for _, job := range jobs {
 			g.Go(func() error {
-				if opt.Context != nil && opt.Context.Err() != nil {
-					return fmt.Errorf("publish: %w", opt.Context.Err())
+				for _, i := range job {
+					if opt.Context != nil && opt.Context.Err() != nil {
+						return fmt.Errorf("publish: %w", opt.Context.Err())
+					}
+					n, err := writeFile(s, t, paths[i], files[i], opt)
+					written.Add(int64(n))
+					created[i] = phase == 0 && n > 0
+					if err != nil {
+						return err
+					}
 				}
-				n, err := writeFile(s, t, paths[i], files[i], opt)
-				written.Add(int64(n))
-				created[i] = phase == 0 && n > 0
-				return err
+				return nil
 			})
 		}
 		if err := g.Wait(); err != nil {
@@ -262,6 +271,37 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 		}
 	}
 	return int(written.Load()), nil
+}
+
+// folderJobs parts todo (indexes of files) into the jobs of writeFiles'
+// writers: the files of one folder together, in their order, the folders
+// in the order of their first file. The feeds of a channel, which share a
+// folder, are made together (feed.Site.Body): written by one writer, one
+// after the other, rather than by several of which all but one wait for
+// the first (a cold build of 10,000 posts: 2 writers wrote its 600 feeds
+// at about the speed of one).
+func folderJobs(files []string, todo []int) [][]int {
+	jobs := make([][]int, 0, len(todo))
+	at := make(map[string]int, len(todo)) // by folder: its job
+	for _, i := range todo {
+		dir := path.Dir(files[i])
+		if j, ok := at[dir]; ok {
+			jobs[j] = append(jobs[j], i)
+			continue
+		}
+		at[dir] = len(jobs)
+		jobs = append(jobs, []int{i})
+	}
+	return jobs
+}
+
+// oneEach is todo as jobs of one file each.
+func oneEach(todo []int) [][]int {
+	jobs := make([][]int, len(todo))
+	for k, i := range todo {
+		jobs[k] = []int{i}
+	}
+	return jobs
 }
 
 // postPagesFirst is todo (indexes of paths) with the pages of posts

@@ -271,3 +271,15 @@ func TestMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestFolderJobs: the files of a folder go to one writer, in their order,
+// even when a nested folder's file comes between them; each folder's job
+// comes where its first file did.
+func TestFolderJobs(t *testing.T) {
+	files := []string{"index.html", "c/a/atom.xml", "c/a/feed.json", "c/a/page/2/index.html", "c/a/rss.xml", "p/x/index.html", "rss.xml"}
+	got := folderJobs(files, []int{5, 0, 1, 2, 3, 4, 6})
+	want := [][]int{{5}, {0, 6}, {1, 2, 4}, {3}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("folderJobs = %v, want %v", got, want)
+	}
+}
