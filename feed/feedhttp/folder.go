@@ -1,6 +1,7 @@
 package feedhttp
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -88,10 +89,10 @@ type folderSnap struct {
 // build writes its files at one time) are shared; the ETag is made when
 // asked for.
 type fileEntry struct {
-	name  string       // in the folder
-	sum   string       // digest of its bytes
-	hdr   *fileHeaders // shared with the files of its type changed at its time
-	fm    *feedMeta    // for feeds when the Site or a hub is known; nil for others
+	name  string         // in the folder
+	sum   publish.Digest // of its bytes
+	hdr   *fileHeaders   // shared with the files of its type changed at its time
+	fm    *feedMeta      // for feeds when the Site or a hub is known; nil for others
 	class class
 	// The file and its siblings, opened and checked on first use: nil
 	// until then, absent when there is none (or none of these bytes).
@@ -132,7 +133,7 @@ func (e *fileEntry) linkValue() []string {
 }
 
 // etag is the ETag of the file's bytes.
-func (e *fileEntry) etag() string { return `"` + e.sum[:min(24, len(e.sum))] + `"` }
+func (e *fileEntry) etag() string { return `"` + hex.EncodeToString(e.sum[:12]) + `"` }
 
 // openFile is a file of the folder found to hold the bytes of its entry.
 type openFile struct {

@@ -295,7 +295,7 @@ func publishedSum(t *testing.T, dir, name string) string {
 	t.Helper()
 	for _, f := range publish.LoadDirState(dir, publish.BuildState, "test", nil).Published() {
 		if f.Name == name {
-			return f.Sum[:24]
+			return f.Sum.String()[:24]
 		}
 	}
 	t.Fatalf("%s: not in the state", name)

@@ -61,7 +61,7 @@ func TestPublishFolderUpdate(t *testing.T) {
 	}
 	put := func(i, round int) publish.Published {
 		n := name(i)
-		f := publish.Published{Name: n, Path: publish.URLPath(n), Sum: fmt.Sprintf("%032d", round), Changed: at.Add(time.Duration(round) * time.Second)}
+		f := publish.Published{Name: n, Path: publish.URLPath(n), Sum: publish.Digest{byte(round), byte(round >> 8), 1}, Changed: at.Add(time.Duration(round) * time.Second)}
 		files[n] = f
 		return f
 	}

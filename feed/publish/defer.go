@@ -39,7 +39,7 @@ func (st *State) Holds(name string) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	r := st.data.Files[name]
-	return r.Sum != "" && !r.Pending
+	return !r.Sum.IsZero() && !r.Pending
 }
 
 // undeferred is todo without the indexes of paths that defer names and
@@ -72,7 +72,7 @@ func (st *State) Deferred(s *feed.Site, deferP func(string) bool) []string {
 		if len(name) == 0 || name[len(name)-1] == '/' {
 			name = append(name, witness...)
 		}
-		if r := st.data.Files[string(name)]; r.Sum == "" || r.Pending {
+		if r := st.data.Files[string(name)]; r.Sum.IsZero() || r.Pending {
 			out = append(out, p)
 		}
 	}

@@ -66,7 +66,7 @@ func NewPacker(dir string, t Target, mu sync.Locker, st *State, done func([]stri
 // bytes changed (UnixNano). Its name is its key in Packer.want: a folder
 // of 100,000 pages asks for as many, 40 bytes each, not a Published's 88.
 type wanted struct {
-	sum     string
+	sum     Digest
 	changed int64
 }
 

@@ -44,7 +44,7 @@ const (
 
 const (
 	stateMagic  = "feedpub-state\n"
-	stateFormat = 4 // 4: posts' digests are XXH3 (loader)
+	stateFormat = 5 // 4: posts' digests are XXH3 (loader); 5: files' digests and keys as 16 bytes, not hex
 )
 
 // A State is the state of one output. Its methods are safe for concurrent
@@ -113,8 +113,8 @@ func slim(p *loader.Post, path string) *loader.Post {
 
 // A FileRecord is what the state keeps of one published file.
 type FileRecord struct {
-	Sum     string    // digest of its bytes (fileSum)
-	Key     string    // of what it was made from; "" for none
+	Sum     Digest    // of its bytes (fileSum); zero for none
+	Key     Digest    // of what it was made from (feed.Site.Key); zero for none
 	Changed time.Time // when its bytes last changed: its Last-Modified
 	// Pending: a run started writing it and may not have finished; what
 	// the file holds is to be checked, not trusted.

@@ -97,8 +97,8 @@ func (e *stateEncoder) post(r PostRecord) {
 }
 
 func (e *stateEncoder) file(r FileRecord) {
-	e.str(r.Sum)
-	e.str(r.Key)
+	e.b = append(e.b, r.Sum[:]...)
+	e.b = append(e.b, r.Key[:]...)
 	e.time(r.Changed)
 	e.bool(r.Pending)
 }
@@ -214,6 +214,17 @@ func (d *stateDecoder) strs() []string {
 	return out
 }
 
+// digest reads a Digest: its 16 bytes.
+func (d *stateDecoder) digest() Digest {
+	var out Digest
+	if len(d.b)-d.at < len(out) {
+		d.fail()
+		return out
+	}
+	d.at += copy(out[:], d.b[d.at:])
+	return out
+}
+
 func (d *stateDecoder) bool() bool {
 	if d.at >= len(d.b) {
 		d.fail()
@@ -285,7 +296,7 @@ func (d *stateDecoder) post(path string) PostRecord {
 }
 
 func (d *stateDecoder) file() FileRecord {
-	return FileRecord{Sum: d.str(), Key: d.str(), Changed: d.time(), Pending: d.bool()}
+	return FileRecord{Sum: d.digest(), Key: d.digest(), Changed: d.time(), Pending: d.bool()}
 }
 
 func (d *stateDecoder) removed(path string) RemovedRecord {

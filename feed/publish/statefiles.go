@@ -2,7 +2,6 @@ package publish
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -151,9 +150,9 @@ func sameMeta(a, b *loader.Post) bool {
 }
 
 // fileSum is the digest of a published file's bytes the state keeps.
-func fileSum(body []byte) string {
+func fileSum(body []byte) Digest {
 	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:16])
+	return Digest(sum[:16])
 }
 
 // plan returns the indexes of the files (files[i] publishing the site's
@@ -182,7 +181,7 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 			keep[name] = true
 		}
 		for name, rec := range st.data.Files {
-			if !keep[name] && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
+			if !keep[name] && (!rec.Sum.IsZero() || !rec.Key.IsZero() || rec.Pending) {
 				// Gone, but its time stays: were it to come back, its
 				// Last-Modified is still later than the last one served.
 				st.fileChanged(name)
@@ -193,7 +192,7 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 	}
 	var pending []string
 	for _, i := range todo {
-		if rec, ok := st.data.Files[files[i]]; ok && rec.Sum != "" {
+		if rec, ok := st.data.Files[files[i]]; ok && !rec.Sum.IsZero() {
 			pending = append(pending, files[i])
 		}
 	}
@@ -220,15 +219,15 @@ func (st *State) toMake(s *feed.Site, paths, files, keys []string) ([]int, int, 
 		n := 0
 		for i := lo; i < hi; i++ {
 			rec, ok := st.data.Files[files[i]]
-			if ok && (rec.Sum != "" || rec.Key != "" || rec.Pending) {
+			if ok && (!rec.Sum.IsZero() || !rec.Key.IsZero() || rec.Pending) {
 				n++
 			}
 			switch {
-			case !ok || rec.Pending || rec.Sum == "":
+			case !ok || rec.Pending || rec.Sum.IsZero():
 				what[i] = remake
 			case keys[i] == "":
 				what[i] = compare
-			case keys[i] != rec.Key:
+			case digestOf(keys[i]) != rec.Key:
 				what[i] = remake
 			}
 		}
@@ -257,7 +256,7 @@ func (st *State) toMake(s *feed.Site, paths, files, keys []string) ([]int, int, 
 func (st *State) active() int {
 	n := 0
 	for _, rec := range st.data.Files {
-		if rec.Sum != "" || rec.Key != "" || rec.Pending {
+		if !rec.Sum.IsZero() || !rec.Key.IsZero() || rec.Pending {
 			n++
 		}
 	}
@@ -304,14 +303,14 @@ func (st *State) checkOutput(t Target) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	rec, ok := st.data.Files[witness]
-	if !ok || rec.Sum == "" {
+	if !ok || rec.Sum.IsZero() {
 		return
 	}
 	if body, err := t.ReadFile(witness); err == nil && fileSum(body) == rec.Sum {
 		return
 	}
 	for name, r := range st.data.Files {
-		if r.Sum != "" {
+		if !r.Sum.IsZero() {
 			r.Pending = true
 			st.data.Files[name] = r
 		}
@@ -323,7 +322,7 @@ func (st *State) checkOutput(t Target) {
 
 // changed reports whether the file name must be written with body, whose
 // digest is sum: its bytes are not those the state knows it holds.
-func (st *State) changed(name, sum string) bool {
+func (st *State) changed(name string, sum Digest) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	rec, ok := st.data.Files[name]
@@ -334,11 +333,11 @@ func (st *State) changed(name, sum string) bool {
 // made from key, and written now if wrote: their Last-Modified, which
 // it returns, is when they last changed: monotonic, and later than
 // the last one when they changed.
-func (st *State) record(name, sum, key string, wrote bool, now time.Time) time.Time {
+func (st *State) record(name string, sum Digest, key string, wrote bool, now time.Time) time.Time {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	rec, ok := st.data.Files[name]
-	next := FileRecord{Sum: sum, Key: key, Changed: rec.Changed}
+	next := FileRecord{Sum: sum, Key: digestOf(key), Changed: rec.Changed}
 	if !ok || rec.Sum != sum || wrote {
 		next.Changed = bump(rec.Changed, now)
 	}
@@ -388,7 +387,7 @@ type modTimer interface {
 // It is feedhttp.Stamper, for a server that publishes no files but keeps
 // its times across restarts.
 func (st *State) Stamp(name, sum string, now time.Time) time.Time {
-	return st.record(name, sum, "", false, now)
+	return st.record(name, digestOf(sum), "", false, now)
 }
 
 // SaveDir saves the state into the folder dir if it exists (see Save),
@@ -409,8 +408,9 @@ func (st *State) SaveDir(dir string) (bool, error) {
 // folder, its URL path, the digest of its bytes and when they last changed
 // (the file's modification time, set when it was written).
 type Published struct {
-	Name, Path, Sum string
-	Changed         time.Time
+	Name, Path string
+	Sum        Digest
+	Changed    time.Time
 }
 
 // Published lists the files the state knows the folder holds, as of the
@@ -420,7 +420,7 @@ func (st *State) Published() []Published {
 	defer st.mu.Unlock()
 	out := make([]Published, 0, len(st.data.Files))
 	for name, r := range st.data.Files {
-		if r.Sum != "" && !r.Pending {
+		if !r.Sum.IsZero() && !r.Pending {
 			out = append(out, Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed})
 		}
 	}

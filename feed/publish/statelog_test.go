@@ -43,7 +43,7 @@ func logTestState(t *testing.T, n int, change []int) (string, []stateData) {
 	}
 	st.UpdatePosts(known, now, true)
 	for i := range known {
-		st.record(fmt.Sprintf("posts/%03d/index.html", i), "sum", "key", true, now)
+		st.record(fmt.Sprintf("posts/%03d/index.html", i), digestOf("sum"), "key", true, now)
 	}
 	save()
 	for k, i := range change {
@@ -54,7 +54,7 @@ func logTestState(t *testing.T, n int, change []int) (string, []stateData) {
 			p := *known[i].Post
 			p.Title, p.Sum = fmt.Sprint("edit ", k), fmt.Sprint("sum ", k)
 			known[i].Post, known[i].Size = &p, int64(11+k)
-			st.record(fmt.Sprintf("posts/%03d/index.html", i), fmt.Sprint("sum ", k), "key", true, now)
+			st.record(fmt.Sprintf("posts/%03d/index.html", i), digestOf(fmt.Sprint("sum ", k)), "key", true, now)
 		}
 		st.UpdatePosts(known, now, true)
 		save()
@@ -141,13 +141,13 @@ func TestStateLogTorn(t *testing.T) {
 	os.WriteFile(name, full[:last+5], 0o644)
 	d, _ := OpenDir(out)
 	st := LoadState(d, BuildState, "fp", nil)
-	st.record("posts/000/index.html", "again", "key", true, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	st.record("posts/000/index.html", digestOf("again"), "key", true, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err := st.Save(d); err != nil {
 		t.Fatal(err)
 	}
 	d.Close()
 	var log bytes.Buffer
-	if got := loadData(t, out, &log); got.data.Files["posts/000/index.html"].Sum != "again" || log.Len() > 0 {
+	if got := loadData(t, out, &log); got.data.Files["posts/000/index.html"].Sum != digestOf("again") || log.Len() > 0 {
 		t.Errorf("after a torn tail, the record saved next: got sum %q, log %q", got.data.Files["posts/000/index.html"].Sum, log.String())
 	}
 
@@ -195,12 +195,12 @@ func TestStateLogRemoved(t *testing.T) {
 	defer d.Close()
 	st := LoadState(d, BuildState, "fp", nil)
 	os.Remove(filepath.Join(out, BuildState+logSuffix))
-	st.record("posts/001/index.html", "after", "key", true, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	st.record("posts/001/index.html", digestOf("after"), "key", true, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err := st.Save(d); err != nil {
 		t.Fatalf("Save after the log was removed: %v", err)
 	}
 	var log bytes.Buffer
-	if got := loadData(t, out, &log); got.data.Files["posts/001/index.html"].Sum != "after" || log.Len() > 0 {
+	if got := loadData(t, out, &log); got.data.Files["posts/001/index.html"].Sum != digestOf("after") || log.Len() > 0 {
 		t.Errorf("got sum %q, log %q; want the record saved", got.data.Files["posts/001/index.html"].Sum, log.String())
 	}
 }
@@ -213,7 +213,7 @@ func TestStateLogBigChange(t *testing.T) {
 	defer d.Close()
 	st := LoadState(d, BuildState, "fp", nil)
 	for i := range 40 {
-		st.record(fmt.Sprintf("posts/%03d/index.html", i), "big", "key", true, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		st.record(fmt.Sprintf("posts/%03d/index.html", i), digestOf("big"), "key", true, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	}
 	if err := st.Save(d); err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func TestStateLogBigChange(t *testing.T) {
 		t.Error("a change of most files went to the log, not the base")
 	}
 	var log bytes.Buffer
-	if got := loadData(t, out, &log); got.data.Files["posts/039/index.html"].Sum != "big" {
+	if got := loadData(t, out, &log); got.data.Files["posts/039/index.html"].Sum != digestOf("big") {
 		t.Errorf("the base written does not hold the change (log %q)", log.String())
 	}
 }

@@ -55,8 +55,8 @@ func (st *State) PublishedChanges() Changes {
 	var again []Published
 	for name, was := range st.pub.was {
 		r := st.data.Files[name]
-		had := was.Sum != "" && !was.Pending
-		switch now := r.Sum != "" && !r.Pending; {
+		had := !was.Sum.IsZero() && !was.Pending
+		switch now := !r.Sum.IsZero() && !r.Pending; {
 		case now && !had:
 			f := Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed}
 			c.Files = append(c.Files, f)

@@ -350,7 +350,7 @@ func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	st, sum := opt.State, ""
+	st, sum := opt.State, Digest{}
 	if st != nil {
 		if sum = fileSum(body); !st.changed(name, sum) {
 			st.record(name, sum, s.Key(p), false, opt.Now)
