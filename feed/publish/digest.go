@@ -3,6 +3,7 @@ package publish
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"time"
 )
 
 // A Digest is what the state keeps of a published file's bytes (the
@@ -36,4 +37,24 @@ func digestOf(s string) Digest {
 	sum := sha256.Sum256([]byte(s))
 	copy(d[:], sum[:])
 	return d
+}
+
+// secs is a time to the second, as the state keeps when a file's bytes
+// last changed (bump makes them whole seconds): 8 bytes, not a
+// time.Time's 24, in each of 110,000 records; 0 for none.
+type secs int64
+
+func secsOf(t time.Time) secs {
+	if t.IsZero() {
+		return 0
+	}
+	return secs(t.Unix())
+}
+
+// Time is s as a time, in UTC; zero for none.
+func (s secs) Time() time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(s), 0).UTC()
 }

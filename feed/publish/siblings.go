@@ -70,10 +70,10 @@ func (st *State) published(name string, changed int64) (Published, bool) {
 	st.mu.Lock()
 	r, ok := st.data.Files[name]
 	st.mu.Unlock()
-	if !ok || r.Sum.IsZero() || r.Pending || r.Changed.UnixNano() != changed {
+	if !ok || r.Sum.IsZero() || r.Pending || r.Changed.Time().UnixNano() != changed {
 		return Published{}, false
 	}
-	return Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed}, true
+	return Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed.Time()}, true
 }
 
 // Offer asks for the siblings of files (State.Published after a Write):

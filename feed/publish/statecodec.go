@@ -99,7 +99,7 @@ func (e *stateEncoder) post(r PostRecord) {
 func (e *stateEncoder) file(r FileRecord) {
 	e.b = append(e.b, r.Sum[:]...)
 	e.b = append(e.b, r.Key[:]...)
-	e.time(r.Changed)
+	e.time(r.Changed.Time())
 	e.bool(r.Pending)
 }
 
@@ -296,7 +296,7 @@ func (d *stateDecoder) post(path string) PostRecord {
 }
 
 func (d *stateDecoder) file() FileRecord {
-	return FileRecord{Sum: d.digest(), Key: d.digest(), Changed: d.time(), Pending: d.bool()}
+	return FileRecord{Sum: d.digest(), Key: d.digest(), Changed: secsOf(d.time()), Pending: d.bool()}
 }
 
 func (d *stateDecoder) removed(path string) RemovedRecord {

@@ -339,14 +339,14 @@ func (st *State) record(name string, sum Digest, key string, wrote bool, now tim
 	rec, ok := st.data.Files[name]
 	next := FileRecord{Sum: sum, Key: digestOf(key), Changed: rec.Changed}
 	if !ok || rec.Sum != sum || wrote {
-		next.Changed = bump(rec.Changed, now)
+		next.Changed = secsOf(bump(rec.Changed.Time(), now))
 	}
 	if next != rec {
 		st.fileChanged(name)
 		st.data.Files[name] = next
 		st.dirty = true
 	}
-	return next.Changed
+	return next.Changed.Time()
 }
 
 // nextChange is the Last-Modified that record gives the file name if its
@@ -354,7 +354,7 @@ func (st *State) record(name string, sum Digest, key string, wrote bool, now tim
 func (st *State) nextChange(name string, now time.Time) time.Time {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return bump(st.data.Files[name].Changed, now)
+	return bump(st.data.Files[name].Changed.Time(), now)
 }
 
 // bump is the Last-Modified of bytes that changed at now, the last ones
@@ -373,7 +373,7 @@ func bump(last, now time.Time) time.Time {
 func (st *State) Modified(name string) time.Time {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.data.Files[name].Changed
+	return st.data.Files[name].Changed.Time()
 }
 
 // modTimer is a Target whose files have modification times, set to when
@@ -421,7 +421,7 @@ func (st *State) Published() []Published {
 	out := make([]Published, 0, len(st.data.Files))
 	for name, r := range st.data.Files {
 		if !r.Sum.IsZero() && !r.Pending {
-			out = append(out, Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed})
+			out = append(out, Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed.Time()})
 		}
 	}
 	return out

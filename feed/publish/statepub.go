@@ -58,11 +58,11 @@ func (st *State) PublishedChanges() Changes {
 		had := !was.Sum.IsZero() && !was.Pending
 		switch now := !r.Sum.IsZero() && !r.Pending; {
 		case now && !had:
-			f := Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed}
+			f := Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed.Time()}
 			c.Files = append(c.Files, f)
 			c.Bytes = append(c.Bytes, f)
-		case now && (r.Sum != was.Sum || !r.Changed.Equal(was.Changed)):
-			f := Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed}
+		case now && (r.Sum != was.Sum || r.Changed != was.Changed):
+			f := Published{Name: name, Path: URLPath(name), Sum: r.Sum, Changed: r.Changed.Time()}
 			again = append(again, f)
 			if r.Sum != was.Sum {
 				c.Bytes = append(c.Bytes, f)
