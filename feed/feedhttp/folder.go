@@ -178,9 +178,9 @@ func (h *Handler) PublishFolder(p Publication) {
 		for _, f := range p.Files {
 			if !hidden(f.Name) {
 				e := sn.entry(f, prev, p)
-				base[f.Path] = e
+				base[f.Name] = e
 				if e.class == classFeed {
-					ix.feeds = append(ix.feeds, f.Path)
+					ix.feeds = append(ix.feeds, f.Name)
 				}
 			}
 		}
@@ -191,18 +191,18 @@ func (h *Handler) PublishFolder(p Publication) {
 	}
 	set := make(map[string]*fileEntry, len(p.Files)+len(p.Gone))
 	for _, name := range p.Gone {
-		set[publish.URLPath(name)] = nil
+		set[name] = nil
 	}
 	for _, f := range p.Files {
 		if !hidden(f.Name) {
-			set[f.Path] = sn.entry(f, prev, p)
+			set[f.Name] = sn.entry(f, prev, p)
 		}
 	}
 	if prev.site != p.Site { // the feeds' entries tell of the Site
-		for _, fp := range prev.files.feeds {
-			if e, ok := set[fp]; !ok {
-				e = prev.files.get(fp)
-				set[fp] = sn.entry(publish.Published{Name: e.name, Path: fp, Sum: e.sum, Changed: e.modTime()}, prev, p)
+		for _, name := range prev.files.feeds {
+			if e, ok := set[name]; !ok {
+				e = prev.files.named(name)
+				set[name] = sn.entry(publish.Published{Name: name, Path: publish.URLPath(name), Sum: e.sum, Changed: e.modTime()}, prev, p)
 			}
 		}
 	}
@@ -216,7 +216,7 @@ func (h *Handler) PublishFolder(p Publication) {
 func (sn *folderSnap) entry(f publish.Published, prev *folderSnap, p Publication) *fileEntry {
 	var old *fileEntry
 	if prev != nil {
-		if e := prev.files.get(f.Path); e != nil && e.sum == f.Sum && e.modTime().Equal(f.Changed) {
+		if e := prev.files.named(f.Name); e != nil && e.sum == f.Sum && e.modTime().Equal(f.Changed) {
 			old = e
 		}
 	}
