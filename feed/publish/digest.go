@@ -58,3 +58,23 @@ func (s secs) Time() time.Time {
 	}
 	return time.Unix(int64(s), 0).UTC()
 }
+
+// nanos is a time to the nanosecond, as the state keeps a post file's
+// modification time: 8 bytes, not 24; 0 for none. (A time past 2262
+// does not fit: its file is then read again, as a changed one is.)
+type nanos int64
+
+func nanosOf(t time.Time) nanos {
+	if t.IsZero() {
+		return 0
+	}
+	return nanos(t.UnixNano())
+}
+
+// Time is n as a time; zero for none.
+func (n nanos) Time() time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(n))
+}

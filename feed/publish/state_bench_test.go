@@ -17,9 +17,9 @@ func benchState(n int) *State {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	st := &State{name: BuildState, fingerprint: "fp", data: stateData{Posts: map[string]PostRecord{}, Files: map[string]FileRecord{}, Removed: map[string]RemovedRecord{}}}
 	for i := range n {
-		st.data.Posts[fmt.Sprintf("2025/%06d_news.html", i)] = PostRecord{Size: 5000, ModTime: t0, Raw: t0, Post: &loader.Post{
+		st.data.Posts[fmt.Sprintf("2025/%06d_news.html", i)] = newPostRecord(&loader.Post{
 			Title: strings.Repeat("标题", 15), Summary: strings.Repeat("摘要", 60), Sum: fmt.Sprintf("%032x", i),
-			Image: "https://picsum.photos/400/300?random=1", Date: t0, Updated: t0, Categories: []string{"金融 12"}}}
+			Image: "https://picsum.photos/400/300?random=1", Date: t0, Updated: t0, Categories: []string{"金融 12"}}, 5000, t0, false, t0)
 		st.data.Files[fmt.Sprintf("posts/%06d_news/index.html", i)] = FileRecord{Sum: digestOf(fmt.Sprintf("%032x", i)), Key: digestOf(fmt.Sprintf("%032x", i+1)), Changed: secsOf(t0)}
 	}
 	return st

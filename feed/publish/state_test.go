@@ -175,8 +175,8 @@ func TestStateCodec(t *testing.T) {
 	d := stateData{
 		Fingerprint: "fp",
 		Posts: map[string]PostRecord{
-			"a.md": {Size: 12, ModTime: t0, Raw: t0, Post: &loader.Post{Path: "a.md", Title: "标题", Sum: "s", Date: t0, Updated: t0.Add(time.Hour),
-				Categories: []string{"金融", "x"}, Tags: []string{"t"}, Author: loader.Author{Name: "n", Email: "e@x", URL: "u"}, Draft: true}},
+			"a.md": newPostRecord(&loader.Post{Path: "a.md", Title: "标题", Sum: "s", Date: t0, Updated: t0.Add(time.Hour),
+				Categories: []string{"金融", "x"}, Tags: []string{"t"}, Author: loader.Author{Name: "n", Email: "e@x", URL: "u"}, Draft: true}, 12, t0, false, t0),
 			"b/c.html": {Size: -1, Stale: true, Post: &loader.Post{Path: "b/c.html"}},
 		},
 		Files:   map[string]FileRecord{"rss.xml": {Sum: Digest{1}, Key: Digest{2}, Changed: secsOf(t0), Pending: true}, "gone.xml": {Changed: secsOf(t0)}},
@@ -309,7 +309,7 @@ func TestStateUpdateSome(t *testing.T) {
 	some.UpdateSome(known(&b2s, &ds), []string{"b.md", "c.md", "d.md"}, later, true)
 	for path, r := range whole.data.Posts {
 		got, ok := some.data.Posts[path]
-		if !ok || got.Post.Title != r.Post.Title || !got.Post.Updated.Equal(r.Post.Updated) || !got.Raw.Equal(r.Raw) || got.Size != r.Size {
+		if !ok || got.Post.Title != r.Post.Title || !got.Post.Updated.Equal(r.Post.Updated) || !got.Raw().Equal(r.Raw()) || got.Size != r.Size {
 			t.Errorf("%s: UpdateSome recorded %+v, UpdatePosts %+v", path, got, r)
 		}
 	}

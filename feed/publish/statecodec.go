@@ -90,9 +90,9 @@ func (e *stateEncoder) data(d *stateData) {
 
 func (e *stateEncoder) post(r PostRecord) {
 	e.int(r.Size)
-	e.time(r.ModTime)
+	e.time(r.ModTime.Time())
 	e.bool(r.Stale)
-	e.time(r.Raw)
+	e.time(r.Raw())
 	e.meta(r.Post)
 }
 
@@ -290,9 +290,9 @@ func (d *stateDecoder) data() (stateData, error) {
 }
 
 func (d *stateDecoder) post(path string) PostRecord {
-	r := PostRecord{Size: d.int(), ModTime: d.time(), Stale: d.bool(), Raw: d.time(), Post: &loader.Post{Path: path}}
-	d.meta(r.Post)
-	return r
+	size, mod, stale, raw, p := d.int(), d.time(), d.bool(), d.time(), &loader.Post{Path: path}
+	d.meta(p)
+	return newPostRecord(p, size, mod, stale, raw)
 }
 
 func (d *stateDecoder) file() FileRecord {

@@ -108,17 +108,17 @@ func (st *State) recordPost(k loader.Known, seen time.Time, editTimes bool) bool
 	p := k.Post
 	rec, had := st.data.Posts[k.Path]
 	st.noteRemoval(k.Path, rec, had, p.Draft, seen)
-	if had && rec.Post == p && rec.Size == k.Size && rec.ModTime.Equal(k.ModTime) && rec.Stale == k.Stale {
+	if had && rec.Post == p && rec.Size == k.Size && rec.ModTime == nanosOf(k.ModTime) && rec.Stale == k.Stale {
 		return had // this very post, recorded: most of them, after a small change
 	}
 	raw := p.Updated
 	switch {
 	case had && p.Sum == rec.Post.Sum:
-		raw, p.Updated = rec.Raw, rec.Post.Updated
-	case had && editTimes && !k.Stale && p.Updated.Equal(rec.Raw) && seen.After(p.Updated):
+		raw, p.Updated = rec.Raw(), rec.Post.Updated
+	case had && editTimes && !k.Stale && p.Updated.Equal(rec.Raw()) && seen.After(p.Updated):
 		p.Updated = seen
 	}
-	r := PostRecord{Size: k.Size, ModTime: k.ModTime, Stale: k.Stale, Raw: raw, Post: p}
+	r := newPostRecord(p, k.Size, k.ModTime, k.Stale, raw)
 	if !had || !samePost(&rec, &r) {
 		st.delta.post(k.Path)
 		st.dirty = true
@@ -138,7 +138,7 @@ func (st *State) dropPost(path string, seen time.Time) {
 
 // samePost reports whether two records of a post are the same, as saved.
 func samePost(a, b *PostRecord) bool {
-	return a.Size == b.Size && a.ModTime.Equal(b.ModTime) && a.Stale == b.Stale && a.Raw.Equal(b.Raw) &&
+	return a.Size == b.Size && a.ModTime == b.ModTime && a.Stale == b.Stale && a.Raw().Equal(b.Raw()) &&
 		sameMeta(a.Post, b.Post)
 }
 
