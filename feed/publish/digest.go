@@ -39,29 +39,11 @@ func digestOf(s string) Digest {
 	return d
 }
 
-// secs is a time to the second, as the state keeps when a file's bytes
-// last changed (bump makes them whole seconds): 8 bytes, not a
-// time.Time's 24, in each of 110,000 records; 0 for none.
-type secs int64
-
-func secsOf(t time.Time) secs {
-	if t.IsZero() {
-		return 0
-	}
-	return secs(t.Unix())
-}
-
-// Time is s as a time, in UTC; zero for none.
-func (s secs) Time() time.Time {
-	if s == 0 {
-		return time.Time{}
-	}
-	return time.Unix(int64(s), 0).UTC()
-}
-
 // nanos is a time to the nanosecond, as the state keeps a post file's
-// modification time: 8 bytes, not 24; 0 for none. (A time past 2262
-// does not fit: its file is then read again, as a changed one is.)
+// modification time and when a published file's bytes last changed: 8
+// bytes, not a time.Time's 24, in each of 100,000 records; 0 for none.
+// (A file's time past 2262 does not fit: that file is then read again,
+// as a changed one is.)
 type nanos int64
 
 func nanosOf(t time.Time) nanos {
@@ -71,10 +53,10 @@ func nanosOf(t time.Time) nanos {
 	return nanos(t.UnixNano())
 }
 
-// Time is n as a time; zero for none.
+// Time is n as a time, in UTC; zero for none.
 func (n nanos) Time() time.Time {
 	if n == 0 {
 		return time.Time{}
 	}
-	return time.Unix(0, int64(n))
+	return time.Unix(0, int64(n)).UTC()
 }

@@ -139,7 +139,7 @@ func slim(p *loader.Post, path string) *loader.Post {
 type FileRecord struct {
 	Sum     Digest // of its bytes (fileSum); zero for none
 	Key     Digest // of what it was made from (feed.Site.Key); zero for none
-	Changed secs   // when its bytes last changed: its Last-Modified
+	Changed nanos  // when its bytes last changed: its Last-Modified
 	// Pending: a run started writing it and may not have finished; what
 	// the file holds is to be checked, not trusted.
 	Pending bool

@@ -20,7 +20,7 @@ func benchState(n int) *State {
 		st.data.Posts[fmt.Sprintf("2025/%06d_news.html", i)] = newPostRecord(&loader.Post{
 			Title: strings.Repeat("标题", 15), Summary: strings.Repeat("摘要", 60), Sum: fmt.Sprintf("%032x", i),
 			Image: "https://picsum.photos/400/300?random=1", Date: t0, Updated: t0, Categories: []string{"金融 12"}}, 5000, t0, false, t0)
-		st.data.Files[fmt.Sprintf("posts/%06d_news/index.html", i)] = FileRecord{Sum: digestOf(fmt.Sprintf("%032x", i)), Key: digestOf(fmt.Sprintf("%032x", i+1)), Changed: secsOf(t0)}
+		st.data.Files[fmt.Sprintf("posts/%06d_news/index.html", i)] = FileRecord{Sum: digestOf(fmt.Sprintf("%032x", i)), Key: digestOf(fmt.Sprintf("%032x", i+1)), Changed: nanosOf(t0)}
 	}
 	return st
 }

@@ -179,7 +179,7 @@ func TestStateCodec(t *testing.T) {
 				Categories: []string{"金融", "x"}, Tags: []string{"t"}, Author: loader.Author{Name: "n", Email: "e@x", URL: "u"}, Draft: true}, 12, t0, false, t0),
 			"b/c.html": {Size: -1, Stale: true, Post: &loader.Post{Path: "b/c.html"}},
 		},
-		Files:   map[string]FileRecord{"rss.xml": {Sum: Digest{1}, Key: Digest{2}, Changed: secsOf(t0), Pending: true}, "gone.xml": {Changed: secsOf(t0)}},
+		Files:   map[string]FileRecord{"rss.xml": {Sum: Digest{1}, Key: Digest{2}, Changed: nanosOf(t0), Pending: true}, "gone.xml": {Changed: nanosOf(t0)}},
 		Removed: map[string]RemovedRecord{"old.md": {When: t0, Ref: "urn:x", Feeds: []string{"", "tags/t/"}}, "new.md": {When: t0, Post: &loader.Post{Path: "new.md", Title: "N", Tags: []string{"t"}}}},
 	}
 	e := &stateEncoder{}

@@ -296,7 +296,7 @@ func (d *stateDecoder) post(path string) PostRecord {
 }
 
 func (d *stateDecoder) file() FileRecord {
-	return FileRecord{Sum: d.digest(), Key: d.digest(), Changed: secsOf(d.time()), Pending: d.bool()}
+	return FileRecord{Sum: d.digest(), Key: d.digest(), Changed: nanosOf(d.time()), Pending: d.bool()}
 }
 
 func (d *stateDecoder) removed(path string) RemovedRecord {

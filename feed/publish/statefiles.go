@@ -339,7 +339,7 @@ func (st *State) record(name string, sum Digest, key string, wrote bool, now tim
 	rec, ok := st.data.Files[name]
 	next := FileRecord{Sum: sum, Key: digestOf(key), Changed: rec.Changed}
 	if !ok || rec.Sum != sum || wrote {
-		next.Changed = secsOf(bump(rec.Changed.Time(), now))
+		next.Changed = nanosOf(bump(rec.Changed.Time(), now))
 	}
 	if next != rec {
 		st.fileChanged(name)
