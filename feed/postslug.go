@@ -12,6 +12,7 @@ import (
 type slugTable struct {
 	paths []string // sorted
 	slugs []string // slugs[i] is the slug of paths[i]
+	first []bool   // first[i]: slugs[i] is made from the file name alone
 }
 
 // of is the slug of the post at path p, posts[i] of the posts the table
@@ -55,11 +56,24 @@ func (b *Builder) postSlugs(posts []*loader.Post) (slugs *slugTable, changed boo
 	if b.slugs != nil && slices.Equal(paths, b.slugs.paths) {
 		return b.slugs, false
 	}
-	t := &slugTable{paths: paths, slugs: make([]string, len(paths))}
+	t := &slugTable{paths: paths, slugs: make([]string, len(paths)), first: make([]bool, len(paths))}
 	taken := make(map[string]bool, len(paths))
+	old, j := b.slugs, 0
 	for i, p := range paths {
 		name := strings.TrimSuffix(p, path.Ext(p))
-		s := Slug(path.Base(name))
+		s := ""
+		if old != nil { // a slug from the file name alone is the last table's (a new post: 100,000 Slugs not made again)
+			for j < len(old.paths) && old.paths[j] < p {
+				j++
+			}
+			if j < len(old.paths) && old.paths[j] == p && old.first[j] {
+				s = old.slugs[j]
+			}
+		}
+		if s == "" {
+			s = Slug(path.Base(name))
+		}
+		t.first[i] = !taken[s]
 		if taken[s] {
 			s = Slug(strings.ReplaceAll(name, "/", "-"))
 		}

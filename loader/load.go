@@ -2,7 +2,6 @@ package loader
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
@@ -15,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/zeebo/xxh3"
 )
 
 // DefaultMaxSize is the largest post file read, in bytes.
@@ -216,10 +217,14 @@ func (l *Loader) result(res *Result) *Result {
 	return res
 }
 
-// digest is Post.Sum of a file's bytes, as Parse makes it.
+// digest is Post.Sum of a file's bytes, as Parse makes it: XXH3's 128
+// bits, which tell a file's versions apart as SHA-256's first 128 did (no
+// one gains by making two of their own posts collide), at 40 GB/s rather
+// than 1.5: SHA-256 was 0.5 s of CPU in a scan of 100,000 posts (820 MB),
+// an eighth of serve's first build, and as much again in its pager.
 func digest(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:16])
+	sum := xxh3.Hash128(data).Bytes()
+	return hex.EncodeToString(sum[:])
 }
 
 // Update brings the loader up to date after changes to the given paths

@@ -210,7 +210,7 @@ func fillBody(slim *Post, data []byte, opt Options) (post *Post, ok bool, err er
 		return nil, true, err
 	}
 	cp := *slim
-	cp.again, cp.slim, cp.primed, cp.check = nil, false, false, 0
+	cp.again, cp.slim, cp.primed = nil, false, false
 	if cp.Summary == "" { // as parse: an excerpt when the front matter gives none
 		if cp.Summary, err = p.excerpt(body, nil); err != nil {
 			return nil, true, err

@@ -28,11 +28,6 @@ type Post struct {
 	// primed: told to a Loader (Prime), not read by it; Scan gives it
 	// again once it has found its file.
 	primed bool
-	// check is a CRC-32C of the file's bytes as first read, by which a
-	// slim post's Full finds them unchanged without a digest (Sum) of
-	// them; 0 when unknown. (In the padding after the flags: no byte
-	// more a post.)
-	check uint32
 	// sched is when the post may first appear and when it leaves the
 	// feeds (Due, Expires); nil for most posts, which give neither: 40
 	// bytes a post less than two times held in each.

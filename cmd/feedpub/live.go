@@ -104,6 +104,7 @@ func newServer(cfg *config, log *slog.Logger) (*server, error) {
 		s.folder.Close()
 		return nil, err
 	}
+	s.packer.PostsDuty = pagerDuty
 	// What the last run published is served at once, and checked by the
 	// first rebuild.
 	if files := st.Published(); len(files) > 0 {
@@ -221,6 +222,9 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 		s.prime = false
 	}
 	res := s.last
+	if s.last == nil { // the first build
+		defer s.mem.byLimit()()
+	}
 	switch {
 	case full:
 		res, err = s.loader.Scan(ctx)
@@ -234,6 +238,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	scanned := time.Since(start)
 	s.logProblems(res.Problems)
 	s.refused = countRejected(res.Problems)
 	now := time.Now()
@@ -246,6 +251,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	written := time.Since(start)
 	if m := s.handler.Metrics; m != nil { // counted before anyone can see the new files
 		m.Rebuild(time.Since(start), nil, site.Posts, s.refused, time.Now())
 	}
@@ -255,7 +261,7 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	}
 	s.publishIndex(site)
 	if deferred {
-		s.pager.offer(site, s.st.Deferred(site, deferFirst), now)
+		s.pager.offer(site, now)
 	}
 	if s.mirror != nil {
 		s.mirror.offer(site) // in the background: never waits
@@ -264,7 +270,8 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 	s.mem.forLive()
 	s.scheduleDue(site.NextDue, now)
 	s.log.Log(ctx, level, "rebuilt", "posts", site.Posts, "rejected", s.refused, "read", res.Read,
-		"full", full, "written", wrote, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond))
+		"full", full, "written", wrote, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond),
+		"scan", scanned.Round(time.Microsecond), "wrote_at", written.Round(time.Microsecond))
 	return nil
 }
 

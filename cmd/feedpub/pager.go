@@ -65,28 +65,44 @@ type pager struct {
 	next *latest[pageOffer]
 }
 
-// pageOffer is the pages paths of site, to be made as of now.
+// pageOffer is the pages of site left for later, to be made as of now.
 type pageOffer struct {
-	site  *feed.Site
-	paths []string
-	now   time.Time
+	site *feed.Site
+	now  time.Time
 }
 
 func newPager(s *server) *pager { return &pager{s: s, next: newLatest[pageOffer]()} }
 
-// offer asks for the pages paths of site, made as of now.
-func (pg *pager) offer(site *feed.Site, paths []string, now time.Time) {
-	slices.SortStableFunc(paths, func(a, b string) int { return cmp.Compare(pagerRank(a), pagerRank(b)) })
-	pg.next.offer(pageOffer{site, paths, now})
-}
+// offer asks for the pages of site that its rebuild left for later, made
+// as of now. Which they are is found by the pager, not the rebuild: in the
+// first minute, when each rebuild leaves 100,000 pages for later, only
+// the last offer's are listed.
+func (pg *pager) offer(site *feed.Site, now time.Time) { pg.next.offer(pageOffer{site, now}) }
 
 // run writes what is offered until ctx is done.
 func (pg *pager) run(ctx context.Context) {
-	pg.next.run(ctx, func(o pageOffer) { pg.write(ctx, o.site, o.paths, o.now) })
+	pg.next.run(ctx, func(o pageOffer) { pg.write(ctx, o.site, pg.paths(o.site), o.now) })
+}
+
+// paths is the pages of site left for later (none once a newer Site is
+// made), in the order they are written.
+func (pg *pager) paths(site *feed.Site) []string {
+	s := pg.s
+	s.outMu.RLock()
+	var paths []string
+	if s.latest.Load() == site {
+		paths = s.st.Deferred(site, deferFirst)
+	}
+	s.outMu.RUnlock()
+	slices.SortStableFunc(paths, func(a, b string) int { return cmp.Compare(pagerRank(a), pagerRank(b)) })
+	return paths
 }
 
 // write writes the pages of the last offer, until it is written or a
 // newer Site is published; then the state is saved and the index told.
+// Every pagerIndexEvery it publishes the index of what it wrote, saves the
+// state (so that what the state holds for its log since the last save
+// stays small) and lets the memory limit follow the live heap.
 func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now time.Time) {
 	if len(paths) == 0 {
 		return
@@ -96,13 +112,17 @@ func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now
 	for len(paths) > 0 && ctx.Err() == nil {
 		batch := paths[:min(pagerBatch, len(paths))]
 		paths = paths[len(batch):]
+		start := time.Now()
 		if !pg.writeBatch(ctx, site, batch, now) {
 			break
 		}
 		if time.Since(last) >= pagerIndexEvery {
+			pg.save()
 			s.publishIndex(site)
+			s.mem.forLive()
 			last = time.Now()
 		}
+		pg.rest(ctx, time.Since(start))
 	}
 	s.outMu.RLock()
 	if len(paths) == 0 && s.latest.Load() == site { // all written: the content of its feeds kept
@@ -110,11 +130,35 @@ func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now
 			s.log.Warn("cannot keep the content of posts in feeds", "error", err)
 		}
 	}
-	if err := s.st.Save(s.out); err != nil { // what was written, even when stopped
+	s.outMu.RUnlock()
+	pg.save() // what was written, even when stopped
+	s.publishIndex(site)
+}
+
+// save saves the state, under the folder's read lock.
+func (pg *pager) save() {
+	s := pg.s
+	s.outMu.RLock()
+	defer s.outMu.RUnlock()
+	if err := s.st.Save(s.out); err != nil {
 		s.log.Warn("cannot save the state", "error", err)
 	}
-	s.outMu.RUnlock()
-	s.publishIndex(site)
+}
+
+// pagerDuty is the share of the time the pager works: it rests after each
+// batch as long as the batch took, and so leaves a core to rebuilds and
+// makes garbage half as fast (each page read, parsed and made again: 40 KB
+// of it), so the collector runs half as often while a rebuild runs.
+const pagerDuty = 0.25
+
+// rest waits after a batch that took took, for pagerDuty.
+func (pg *pager) rest(ctx context.Context, took time.Duration) {
+	t := time.NewTimer(time.Duration(float64(took) * (1 - pagerDuty) / pagerDuty))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // writeBatch writes the pages ps of site unless a newer Site was made,
@@ -130,6 +174,7 @@ func (pg *pager) writeBatch(ctx context.Context, site *feed.Site, ps []string, n
 		return false // the newer Site's offer has its pages
 	}
 	_, err := publish.WritePaths(site, s.out, ps, publish.Options{Context: ctx, State: s.st, Now: now, Siblings: publish.SiblingExts})
+	s.out.Forget() // the folders of these pages: written once, not again soon
 	if err != nil && ctx.Err() == nil {
 		s.log.Error("writing pages of posts", "error", err)
 	}

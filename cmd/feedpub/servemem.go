@@ -39,21 +39,22 @@ func newMemoryLimit() *memoryLimit {
 // serveMemoryLimit is the soft limit for a folder of n posts: what the
 // posts' metadata takes (the loader's post, which the state holds too, and
 // the builder's item: 1.5 KB a post live after a first build of 100,000
-// gen posts, 1.8 KB at its peak) and room for a build's work on top.
-// Measured at 100,000 posts (internal/benchserve/start.sh, quiet machine):
-// this limit, 276 MiB, gave the first answer in 3.3 s, write-to-served p50
-// 268 ms and peak RSS 347 MB; 64 MiB + 1.5 KiB a post (210 MiB, with an
-// eighth and 24 MiB above the live heap) 7.3 s, 332 ms and 302 MB: the
-// collector ran through the first build and each rebuild of the first
-// minute.
-func serveMemoryLimit(n int) int64 { return 80<<20 + int64(n)*2<<10 }
+// gen posts, 1.9 KB once the pager has written their pages) and room for
+// a build's work on top. Measured at 100,000 posts
+// (internal/benchserve/start.sh, load average ~3, the pager and packer at
+// a quarter duty): this limit, 246 MiB, gave the first answer in 2.9 s,
+// write-to-served p50 283 ms and peak RSS 284 MB (of which ~38 MB the
+// binary's own pages); 1.6 KiB a post (236 MiB) 4.1 s, 337 ms and 283 MB;
+// the limit of 2 KiB a post (276 MiB) with the live heap of 230 MB of the
+// time before, 3.3 s, 268 ms and 347 MB.
+func serveMemoryLimit(n int) int64 { return 80<<20 + int64(n)*17<<10/10 }
 
 // forPosts raises the limit to what a folder of n posts needs.
 func (m *memoryLimit) forPosts(n int) { m.raise(serveMemoryLimit(n)) }
 
 // forLive raises the limit, where the heap the last collection found live
-// comes near it, to a quarter again that heap and 32 MiB: room for a
-// rebuild's work, which at 100,000 posts is O(changed).
+// comes near it, to an eighth again that heap and 24 MiB: room for a
+// rebuild's work (50 MB at 100,000 posts).
 func (m *memoryLimit) forLive() {
 	if m == nil {
 		return
@@ -66,7 +67,7 @@ func (m *memoryLimit) forLive() {
 }
 
 // liveLimit is the least limit for a live heap of live bytes.
-func liveLimit(live int64) int64 { return live*5/4 + 32<<20 }
+func liveLimit(live int64) int64 { return live*9/8 + 24<<20 }
 
 func (m *memoryLimit) raise(limit int64) {
 	if m == nil {
@@ -78,6 +79,20 @@ func (m *memoryLimit) raise(limit int64) {
 		m.limit = limit
 		debug.SetMemoryLimit(limit)
 	}
+}
+
+// byLimit has the collector run only when the heap nears the limit, until
+// the returned function puts back the percentage there was: for serve's
+// first build, which keeps much of what it makes (its heap grows from
+// nothing to 150 MB at 100,000 posts), so that the collections paced by
+// growth on the way (at 8, 16, 32... MB) are not made too. nil changes
+// nothing.
+func (m *memoryLimit) byLimit() func() {
+	if m == nil {
+		return func() {}
+	}
+	old := debug.SetGCPercent(-1)
+	return func() { debug.SetGCPercent(old) }
 }
 
 // restore puts back the limit there was before.

@@ -82,14 +82,15 @@ func pagerHeap(t *testing.T, s *server, name string) {
 	}
 	stop := sampleHeap()
 	start, gc0, cpu0 := time.Now(), gcCPU(), processCPU()
-	s.pager.write(context.Background(), o.site, o.paths, o.now)
+	paths := s.pager.paths(o.site)
+	s.pager.write(context.Background(), o.site, paths, o.now)
 	took, gc, cpu := time.Since(start), gcCPU()-gc0, processCPU()-cpu0
 	peak, peakLive := stop()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	t.Logf("pager, %d files: %v (CPU %.2f s, GC %.2f s); heap: peak %d MB (live %d MB), live after %d MB; peak RSS %s",
-		len(o.paths), took.Round(time.Millisecond), cpu, gc, peak>>20, peakLive>>20, ms.HeapAlloc>>20, peakRSS())
+		len(paths), took.Round(time.Millisecond), cpu, gc, peak>>20, peakLive>>20, ms.HeapAlloc>>20, peakRSS())
 	writeHeap(name)
 }
 

@@ -77,25 +77,62 @@ type folderSnap struct {
 	cache  *queryCache
 	pages  *pageGzips // of the pages of posts not written yet
 	cc     []string
+	// hdrs are the shared header values of the entries made for this
+	// snapshot (headers); nil once it is published.
+	hdrs map[headerKey]*fileHeaders
 }
 
-// fileEntry is one file of the folder and its prepared header values.
+// fileEntry is one file of the folder and its prepared header values,
+// kept small: a large folder has one for each of 110,000 files. Header
+// values that many files share (type, Cache-Control, Last-Modified: a
+// build writes its files at one time) are shared; the ETag is made when
+// asked for.
 type fileEntry struct {
-	name    string // in the folder
-	sum     string
-	class   class
-	feed    *feed.FeedInfo // for feeds when the Site is known: which one
-	archive bool           // an archive document, when the Site is known
-	cc      []string
-	link    []string
-	typ     []string
-	mod     []string
-	modTime time.Time
-	etag    []string
+	name  string       // in the folder
+	sum   string       // digest of its bytes
+	hdr   *fileHeaders // shared with the files of its type changed at its time
+	fm    *feedMeta    // for feeds when the Site or a hub is known; nil for others
+	class class
 	// The file and its siblings, opened and checked on first use: nil
 	// until then, absent when there is none (or none of these bytes).
 	id, gz, br atomic.Pointer[openFile]
 }
+
+// fileHeaders are the header values of the files of one type whose bytes
+// last changed at one time.
+type fileHeaders struct {
+	modTime      time.Time
+	mod, typ, cc []string
+}
+
+// feedMeta is what a feed's entry knows of it beside its bytes.
+type feedMeta struct {
+	feed     *feed.FeedInfo // which one, when the Site is known and it is no archive
+	archive  bool           // an archive document, when the Site is known
+	cc, link []string       // Cache-Control when not the snapshot's; Link to the hub
+}
+
+// modTime is when the file's bytes last changed: its Last-Modified.
+func (e *fileEntry) modTime() time.Time { return e.hdr.modTime }
+
+// cacheControl is the entry's Cache-Control value.
+func (e *fileEntry) cacheControl() []string {
+	if e.fm != nil && e.fm.cc != nil {
+		return e.fm.cc
+	}
+	return e.hdr.cc
+}
+
+// linkValue is the entry's Link value, nil for none.
+func (e *fileEntry) linkValue() []string {
+	if e.fm == nil {
+		return nil
+	}
+	return e.fm.link
+}
+
+// etag is the ETag of the file's bytes.
+func (e *fileEntry) etag() string { return `"` + e.sum[:min(24, len(e.sum))] + `"` }
 
 // openFile is a file of the folder found to hold the bytes of its entry.
 type openFile struct {
@@ -105,7 +142,8 @@ type openFile struct {
 	enc    []string // Content-Encoding; nil for none
 	length []string
 	etag   []string
-	held   bool // kept open by the entry; else closed after the request
+	plain  string // the ETag of the entry's file (etag's for the file itself)
+	held   bool   // kept open by the entry; else closed after the request
 }
 
 // absent marks a sibling that is not there (or not of these bytes).
@@ -146,7 +184,7 @@ func (h *Handler) PublishFolder(p Publication) {
 			}
 		}
 		ix.n = len(base)
-		sn.files = ix
+		sn.files, sn.hdrs = ix, nil
 		h.dir.Store(sn)
 		return
 	}
@@ -163,11 +201,11 @@ func (h *Handler) PublishFolder(p Publication) {
 		for _, fp := range prev.files.feeds {
 			if e, ok := set[fp]; !ok {
 				e = prev.files.get(fp)
-				set[fp] = sn.entry(publish.Published{Name: e.name, Path: fp, Sum: e.sum, Changed: e.modTime}, prev, p)
+				set[fp] = sn.entry(publish.Published{Name: e.name, Path: fp, Sum: e.sum, Changed: e.modTime()}, prev, p)
 			}
 		}
 	}
-	sn.files = prev.files.with(set)
+	sn.files, sn.hdrs = prev.files.with(set), nil
 	h.dir.Store(sn)
 }
 
@@ -177,7 +215,7 @@ func (h *Handler) PublishFolder(p Publication) {
 func (sn *folderSnap) entry(f publish.Published, prev *folderSnap, p Publication) *fileEntry {
 	var old *fileEntry
 	if prev != nil {
-		if e := prev.files.get(f.Path); e != nil && e.sum == f.Sum && e.modTime.Equal(f.Changed) {
+		if e := prev.files.get(f.Path); e != nil && e.sum == f.Sum && e.modTime().Equal(f.Changed) {
 			old = e
 		}
 	}
@@ -194,25 +232,49 @@ func (sn *folderSnap) entry(f publish.Published, prev *folderSnap, p Publication
 }
 
 func newFileEntry(f publish.Published, sn *folderSnap, p Publication) *fileEntry {
-	e := &fileEntry{name: f.Name, sum: f.Sum, class: classOf(f.Path), cc: sn.cc, typ: []string{feed.TypeOf(f.Path)},
-		mod: []string{f.Changed.UTC().Format(http.TimeFormat)}, modTime: f.Changed,
-		etag: []string{`"` + f.Sum[:min(24, len(f.Sum))] + `"`}}
-	if e.class == classFeed {
-		if p.Site != nil {
-			is, full := p.Site.Archive(f.Path)
-			if fi, ok := p.Site.FeedAt(f.Path); ok && !is {
-				e.feed = &fi
-			}
-			e.archive = is
-			if full {
-				e.cc = immutableCC
-			}
+	e := &fileEntry{name: f.Name, sum: f.Sum, class: classOf(f.Path), hdr: sn.headers(feed.TypeOf(f.Path), f.Changed)}
+	if e.class != classFeed {
+		return e
+	}
+	fm := &feedMeta{}
+	if p.Site != nil {
+		is, full := p.Site.Archive(f.Path)
+		if fi, ok := p.Site.FeedAt(f.Path); ok && !is {
+			fm.feed = &fi
 		}
-		if hub := p.Config.Hub; hub != "" {
-			e.link = linkHeader(hub, p.Config.Abs(f.Path))
+		fm.archive = is
+		if full {
+			fm.cc = immutableCC
 		}
 	}
+	if hub := p.Config.Hub; hub != "" {
+		fm.link = linkHeader(hub, p.Config.Abs(f.Path))
+	}
+	if fm.feed != nil || fm.archive || fm.cc != nil || fm.link != nil {
+		e.fm = fm
+	}
 	return e
+}
+
+// headerKey tells fileHeaders apart.
+type headerKey struct {
+	typ  string
+	unix int64
+}
+
+// headers returns the header values of a file of type typ changed at t,
+// shared with the other files of sn's publication of that type and time.
+func (sn *folderSnap) headers(typ string, t time.Time) *fileHeaders {
+	k := headerKey{typ, t.UnixNano()}
+	if h := sn.hdrs[k]; h != nil && h.modTime.Equal(t) {
+		return h
+	}
+	h := &fileHeaders{modTime: t, mod: []string{t.UTC().Format(http.TimeFormat)}, typ: []string{typ}, cc: sn.cc}
+	if sn.hdrs == nil {
+		sn.hdrs = map[headerKey]*fileHeaders{}
+	}
+	sn.hdrs[k] = h
+	return h
 }
 
 // hidden reports whether a file of the folder is no page: the state, the
@@ -244,7 +306,7 @@ func (fo *Folder) open(e *fileEntry, ext string) *openFile {
 	f, err := fo.root.Open(e.name + ext)
 	var fi os.FileInfo
 	if err == nil {
-		if fi, err = f.Stat(); err != nil || !fi.Mode().IsRegular() || !fi.ModTime().Equal(e.modTime) {
+		if fi, err = f.Stat(); err != nil || !fi.Mode().IsRegular() || !fi.ModTime().Equal(e.modTime()) {
 			f.Close()
 			err = os.ErrNotExist
 		}
@@ -255,12 +317,13 @@ func (fo *Folder) open(e *fileEntry, ext string) *openFile {
 		}
 		return fo.remember(slot, absent)
 	}
-	of := &openFile{f: f, fd: int(f.Fd()), size: fi.Size(), length: []string{strconv.FormatInt(fi.Size(), 10)}, etag: e.etag, enc: nil}
+	of := &openFile{f: f, fd: int(f.Fd()), size: fi.Size(), length: []string{strconv.FormatInt(fi.Size(), 10)}, plain: e.etag()}
+	of.etag = []string{of.plain}
 	switch ext {
 	case ".gz":
-		of.etag, of.enc = []string{gzipETag(e.etag[0])}, gzipValue
+		of.etag, of.enc = []string{gzipETag(of.plain)}, gzipValue
 	case ".br":
-		of.etag, of.enc = []string{brETag(e.etag[0])}, brValue
+		of.etag, of.enc = []string{brETag(of.plain)}, brValue
 	}
 	if fo.held.Add(1) > maxHeld {
 		fo.held.Add(-1)
@@ -303,7 +366,7 @@ func (fo *Folder) file(e *fileEntry) (*feed.File, error) {
 	if _, err := of.f.ReadAt(body, 0); err != nil {
 		return nil, fmt.Errorf("feedhttp: %w", err)
 	}
-	return &feed.File{Body: body, ETag: e.etag[0], Modified: e.modTime, Type: e.typ[0]}, nil
+	return &feed.File{Body: body, ETag: e.etag(), Modified: e.modTime(), Type: e.hdr.typ[0]}, nil
 }
 
 // SiblingsWritten tells the Handler that the compressed siblings of the

@@ -61,12 +61,12 @@ func (h *Handler) folderQuery(w http.ResponseWriter, r *http.Request, sn *folder
 	switch {
 	case e.class == classPage || e.class == classPost:
 		page := func() (*feed.File, error) { return sn.folder.file(e) }
-		return h.serveChinese(w, r, sn.cache, p, e.cc, convertPage(page))
-	case sn.site != nil && e.archive:
+		return h.serveChinese(w, r, sn.cache, p, e.cacheControl(), convertPage(page))
+	case sn.site != nil && e.fm != nil && e.fm.archive:
 		convert := func(c *feed.Chinese) (*feed.File, error) { return sn.site.Filtered(p, feed.Query{Chinese: c}) }
-		return h.serveChinese(w, r, sn.cache, p, e.cc, convert)
-	case sn.site != nil && e.feed != nil:
-		done, st, n := h.serveQuery(w, r, sn.site, sn.cache, p, e.feed, e.cc)
+		return h.serveChinese(w, r, sn.cache, p, e.cacheControl(), convert)
+	case sn.site != nil && e.fm != nil && e.fm.feed != nil:
+		done, st, n := h.serveQuery(w, r, sn.site, sn.cache, p, e.fm.feed, e.cacheControl())
 		return st, n, done
 	case e.class != classOther && hasQuery(r.URL.Query()):
 		w.Header().Set("Retry-After", "1")
@@ -92,12 +92,16 @@ func sendEntry(w http.ResponseWriter, r *http.Request, fo *Folder, e *fileEntry)
 		of = fo.open(e, ".gz")
 	}
 	hdr := w.Header()
-	etag := e.etag
+	var etag []string
+	var plain string // the ETag of the file's own bytes
 	if of != nil && of != absent {
-		etag = of.etag
+		etag, plain = of.etag, of.plain
+	} else {
+		plain = e.etag()
+		etag = []string{plain}
 	}
-	setValidators(hdr, etag, e.mod, e.cc, e.link)
-	if notModified(r, e.etag[0], e.modTime, etag[0]) {
+	setValidators(hdr, etag, e.hdr.mod, e.cacheControl(), e.linkValue())
+	if notModified(r, plain, e.modTime(), etag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return http.StatusNotModified, 0, true
 	}
@@ -110,11 +114,11 @@ func sendEntry(w http.ResponseWriter, r *http.Request, fo *Folder, e *fileEntry)
 		}
 	}
 	defer of.release()
-	setContent(hdr, e.typ, of.enc)
+	setContent(hdr, e.hdr.typ, of.enc)
 	body := io.NewSectionReader(of.f, 0, of.size)
 	if _, ok := r.Header["Range"]; ok {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		http.ServeContent(sw, r, "", e.modTime, body)
+		http.ServeContent(sw, r, "", e.modTime(), body)
 		return sw.status, sw.bytes, true
 	}
 	hdr["Content-Length"] = of.length

@@ -31,7 +31,7 @@ func (ix *fileIndex) all() map[string]*fileEntry {
 func describe(files map[string]*fileEntry) []string {
 	var out []string
 	for p, e := range files {
-		out = append(out, fmt.Sprintf("%s %s %d %d", p, e.sum, e.modTime.Unix(), e.class))
+		out = append(out, fmt.Sprintf("%s %s %d %d", p, e.sum, e.modTime().Unix(), e.class))
 	}
 	slices.Sort(out)
 	return out

@@ -142,3 +142,21 @@ func (d *Dir) writeAt(name string, at int64, b []byte) error {
 	}
 	return nil
 }
+
+// Forget lets go of what d remembers of the folders that are not open
+// now: a Dir that lives long, as serve's does, would otherwise keep one
+// for each folder it ever wrote into (100,000 for the pages of as many
+// posts, 8 MB). A folder forgotten is found again when next written into.
+func (d *Dir) Forget() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for dir, f := range d.folders {
+		if !f.mu.TryLock() { // in use: a folder's lock is never waited for under d.mu
+			continue
+		}
+		if f.fd < 0 && f.refs == 0 && !f.keep {
+			delete(d.folders, dir)
+		}
+		f.mu.Unlock()
+	}
+}

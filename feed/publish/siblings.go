@@ -37,9 +37,16 @@ type Packer struct {
 
 	kick chan struct{}
 	pmu  sync.Mutex
-	want map[string]Published // guarded by pmu: by name, files asked for whose siblings may not be made
+	want map[string]wanted // guarded by pmu: by name, files asked for whose siblings may not be made
 
-	made map[string]time.Time // by name: its Changed, for files whose siblings are there; the run's
+	made map[string]int64 // by name: its Changed (UnixNano), for files whose siblings are there; the run's
+
+	// PostsDuty, between 0 and 1 (0 counts as 1), is the share of the
+	// time the Packer works on the pages of posts: after the siblings of
+	// one, it rests for as long again as they took, times 1/PostsDuty - 1,
+	// so that a server's rebuilds keep the cores while 100,000 of them are
+	// made. Set before Run.
+	PostsDuty float64
 }
 
 // NewPacker returns a Packer of the folder dir, written through t (which
@@ -52,16 +59,29 @@ func NewPacker(dir string, t Target, mu sync.Locker, st *State, done func([]stri
 		return nil, err
 	}
 	return &Packer{t: t, root: root, mu: mu, st: st, done: done, log: log,
-		kick: make(chan struct{}, 1), made: map[string]time.Time{}}, nil
+		kick: make(chan struct{}, 1), made: map[string]int64{}}, nil
+}
+
+// wanted is a file whose siblings are asked for: its digest and when its
+// bytes changed (UnixNano). Its name is its key in Packer.want: a folder
+// of 100,000 pages asks for as many, 40 bytes each, not a Published's 88.
+type wanted struct {
+	sum     string
+	changed int64
+}
+
+// published is the file name as wanted w.
+func (w wanted) published(name string) Published {
+	return Published{Name: name, Path: URLPath(name), Sum: w.sum, Changed: time.Unix(0, w.changed)}
 }
 
 // Offer asks for the siblings of files (State.Published after a Write):
 // those not made yet are made next, feeds and pages before posts' pages,
 // those nearer the top first.
 func (p *Packer) Offer(files []Published) {
-	want := make(map[string]Published, len(files))
+	want := make(map[string]wanted, len(files))
 	for _, f := range files {
-		want[f.Name] = f
+		want[f.Name] = wanted{f.Sum, f.Changed.UnixNano()}
 	}
 	p.pmu.Lock()
 	p.want = want
@@ -75,13 +95,13 @@ func (p *Packer) Offer(files []Published) {
 func (p *Packer) OfferChanges(changed []Published, gone []string) {
 	p.pmu.Lock()
 	if p.want == nil {
-		p.want = map[string]Published{}
+		p.want = map[string]wanted{}
 	}
 	for _, name := range gone {
 		delete(p.want, name)
 	}
 	for _, f := range changed {
-		p.want[f.Name] = f
+		p.want[f.Name] = wanted{f.Sum, f.Changed.UnixNano()}
 	}
 	p.pmu.Unlock()
 	p.wake()
@@ -96,10 +116,13 @@ func (p *Packer) wake() {
 
 // packed forgets f, whose siblings are there, unless it changed meanwhile.
 func (p *Packer) packed(f Published) {
-	p.made[f.Name] = f.Changed
+	p.made[f.Name] = f.Changed.UnixNano()
 	p.pmu.Lock()
-	if w, ok := p.want[f.Name]; ok && w.Changed.Equal(f.Changed) {
+	if w, ok := p.want[f.Name]; ok && w.changed == f.Changed.UnixNano() {
 		delete(p.want, f.Name)
+		if len(p.want) == 0 {
+			p.want = nil // a map keeps the room it grew to: 10 MB after 100,000 pages
+		}
 	}
 	p.pmu.Unlock()
 }
@@ -121,29 +144,7 @@ func (p *Packer) Run(ctx context.Context) {
 // pack makes the siblings of the last Offer's files that have none, until
 // a new Offer comes (which it leaves to the next call) or ctx is done.
 func (p *Packer) pack(ctx context.Context) {
-	p.pmu.Lock()
-	todo := make([]Published, 0, len(p.want))
-	for name, f := range p.want {
-		if !p.made[f.Name].Equal(f.Changed) {
-			todo = append(todo, f)
-		} else {
-			delete(p.want, name)
-		}
-	}
-	p.pmu.Unlock()
-	slices.SortFunc(todo, func(a, b Published) int {
-		pa, pb := feed.KindOf(a.Path) == feed.KindPost, feed.KindOf(b.Path) == feed.KindPost
-		if pa != pb {
-			if pa {
-				return 1
-			}
-			return -1
-		}
-		if da, db := strings.Count(a.Name, "/"), strings.Count(b.Name, "/"); da != db {
-			return da - db // the all-posts feeds and the index first
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
+	todo := p.todo()
 	var batch []string
 	flush := func() {
 		if len(batch) > 0 && p.done != nil {
@@ -152,10 +153,18 @@ func (p *Packer) pack(ctx context.Context) {
 		batch = nil
 	}
 	defer flush()
-	for _, f := range todo {
+	for _, t := range todo {
 		if ctx.Err() != nil || len(p.kick) > 0 {
 			return
 		}
+		p.pmu.Lock()
+		w, ok := p.want[t.name]
+		p.pmu.Unlock()
+		if !ok {
+			continue
+		}
+		f := w.published(t.name)
+		start := time.Now()
 		wrote, err := p.packOne(f)
 		if err != nil {
 			p.log.Warn("cannot write the compressed copies of a file", "file", f.Name, "error", err)
@@ -165,8 +174,61 @@ func (p *Packer) pack(ctx context.Context) {
 			if batch = append(batch, f.Path); len(batch) >= 64 {
 				flush()
 			}
+			if t.post {
+				p.rest(ctx, time.Since(start))
+			}
 		}
 	}
+}
+
+// rest waits after the siblings of a page of a post took took, for
+// PostsDuty.
+func (p *Packer) rest(ctx context.Context, took time.Duration) {
+	if p.PostsDuty <= 0 || p.PostsDuty >= 1 {
+		return
+	}
+	t := time.NewTimer(time.Duration(float64(took) * (1 - p.PostsDuty) / p.PostsDuty))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// packTodo is a file pack is to look at, and where in its order.
+type packTodo struct {
+	name  string
+	post  bool // a page of a post: after the others
+	depth int  // its folder's depth: the all-posts feeds and the index first
+}
+
+// todo is the names of the files wanted whose siblings are not made, in
+// the order pack makes them: feeds and pages before the pages of posts,
+// those nearer the top first.
+func (p *Packer) todo() []packTodo {
+	p.pmu.Lock()
+	todo := make([]packTodo, 0, len(p.want))
+	for name, w := range p.want {
+		if p.made[name] != w.changed {
+			todo = append(todo, packTodo{name, feed.KindOf(URLPath(name)) == feed.KindPost, strings.Count(name, "/")})
+		} else {
+			delete(p.want, name)
+		}
+	}
+	p.pmu.Unlock()
+	slices.SortFunc(todo, func(a, b packTodo) int {
+		if a.post != b.post {
+			if a.post {
+				return 1
+			}
+			return -1
+		}
+		if a.depth != b.depth {
+			return a.depth - b.depth
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	return todo
 }
 
 // packOne makes the siblings of f unless they are there, and reports

@@ -44,7 +44,7 @@ const (
 
 const (
 	stateMagic  = "feedpub-state\n"
-	stateFormat = 3
+	stateFormat = 4 // 4: posts' digests are XXH3 (loader)
 )
 
 // A State is the state of one output. Its methods are safe for concurrent

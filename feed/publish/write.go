@@ -417,7 +417,18 @@ func siblingsOf(t Target, opt Options) []string {
 }
 
 func manifestBody(names []string) []byte {
-	return []byte(strings.Join(names, "\n") + "\n")
+	if len(names) == 0 {
+		return []byte("\n")
+	}
+	n := 0
+	for _, name := range names {
+		n += len(name) + 1
+	}
+	b := make([]byte, 0, n) // one allocation, not a joined string and its copy: 5 MB each at 100k
+	for _, name := range names {
+		b = append(append(b, name...), '\n')
+	}
+	return b
 }
 
 // fileName maps a URL path to a slash path under the output folder: pages
