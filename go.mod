@@ -23,7 +23,16 @@ require (
 	gopkg.in/yaml.v3 v3.0.1
 )
 
-require github.com/adamzy/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect
+require (
+	cloud.google.com/go/pubsub/v2 v2.7.0 // indirect
+	github.com/adamzy/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect
+	github.com/fsouza/fake-gcs-server v1.56.1 // indirect
+	github.com/google/renameio/v2 v2.0.0 // indirect
+	github.com/gorilla/handlers v1.5.2 // indirect
+	github.com/gorilla/mux v1.8.1 // indirect
+	github.com/pkg/xattr v0.4.12 // indirect
+	go.opencensus.io v0.24.0 // indirect
+)
 
 require (
 	cel.dev/expr v0.25.3 // indirect
