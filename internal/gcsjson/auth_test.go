@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -77,6 +78,8 @@ func authProxy(t *testing.T, fake string, want *string) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		ok := r.Header.Get("Authorization") == "Bearer "+*want
+		// gcloud's user credentials bill their quota project
+		ok = ok && (*want != "user-token") == (r.Header.Get("X-Goog-User-Project") == "")
 		mu.Unlock()
 		if !ok {
 			http.Error(w, `{"error":{"code":401,"message":"Invalid Credentials","errors":[{"reason":"authError"}]}}`, http.StatusUnauthorized)
@@ -157,4 +160,36 @@ func TestCredentials(t *testing.T) {
 func verifyRS256(pub *rsa.PublicKey, signed string, sig []byte) error {
 	sum := sha256.Sum256([]byte(signed))
 	return rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig)
+}
+
+// TestMetadataServer: with no key file and no gcloud credentials, on a
+// Google Cloud machine (GCE_METADATA_HOST, as the metadata package is
+// pointed at a local server), the token comes from the metadata server.
+func TestMetadataServer(t *testing.T) {
+	fake := startFake(t, "feeds")
+	os.Unsetenv("STORAGE_EMULATOR_HOST")
+	md := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Metadata-Flavor") != "Google" || r.URL.Path != "/computeMetadata/v1/instance/service-accounts/default/token" ||
+			r.URL.Query().Get("scopes") != scope {
+			http.Error(w, "no", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Metadata-Flavor", "Google")
+		io.WriteString(w, `{"access_token":"md-token","expires_in":3599,"token_type":"Bearer"}`)
+	}))
+	defer md.Close()
+	t.Setenv("GCE_METADATA_HOST", strings.TrimPrefix(md.URL, "http://"))
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", "")
+	t.Setenv("CLOUDSDK_CONFIG", t.TempDir())
+	want := "md-token"
+	proxy := authProxy(t, fake, &want)
+	cr, err := findCreds(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := blob.NewBucket(newBucket("feeds", proxy.URL, cr.client(http.DefaultTransport)))
+	defer b.Close()
+	if err := b.WriteAll(context.Background(), "rss.xml", []byte("<rss/>"), &blob.WriterOptions{ContentType: "application/rss+xml"}); err != nil {
+		t.Fatal(err)
+	}
 }

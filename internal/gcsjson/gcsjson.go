@@ -80,7 +80,9 @@ func (o *opener) open(ctx context.Context, name string, anonymous bool, universe
 	if name == "" {
 		return nil, errors.New("a bucket name is required")
 	}
-	base := http.DefaultTransport
+	// A transport of its own: Close drops its idle connections, not those
+	// of the rest of the process.
+	base := http.DefaultTransport.(*http.Transport).Clone()
 	if host := os.Getenv("STORAGE_EMULATOR_HOST"); host != "" {
 		if !strings.Contains(host, "://") {
 			host = "http://" + host
