@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"gocloud.dev/blob"
@@ -235,7 +237,12 @@ func TestList(t *testing.T) {
 // throttling ResourceExhausted.
 func TestErrors(t *testing.T) {
 	status := http.StatusForbidden
+	var mu sync.Mutex
+	requests := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		io.WriteString(w, `{"error":{"code":403,"message":"feedpub@x.iam.gserviceaccount.com does not have storage.objects.get access","errors":[{"reason":"forbidden"}]}}`)
@@ -253,10 +260,26 @@ func TestErrors(t *testing.T) {
 	if !b.ErrorAs(err, &e) || e.Reason != "forbidden" {
 		t.Errorf("ErrorAs: %v", e)
 	}
+	defer func(d time.Duration) { retryDelay = d }(retryDelay)
+	retryDelay = time.Millisecond
 	for code, want := range map[int]gcerrors.ErrorCode{503: gcerrors.Internal, 429: gcerrors.ResourceExhausted, 401: gcerrors.PermissionDenied} {
 		status = code
+		requests = 0
 		if err := b.Delete(context.Background(), "rss.xml"); gcerrors.Code(err) != want {
 			t.Errorf("HTTP %d: %v (%v), want %v", code, gcerrors.Code(err), err, want)
+		}
+		if wantN := map[bool]int{true: retries, false: 1}[code != 401]; requests != wantN {
+			t.Errorf("a deletion answered %d: %d requests, want %d", code, requests, wantN)
+		}
+	}
+	// An upload that is not conditional is not idempotent: sent once,
+	// left to the caller to retry; a conditional create is sent again.
+	status = 503
+	for opt, wantN := range map[*blob.WriterOptions]int{{}: 1, {IfNotExist: true}: retries} {
+		requests = 0
+		b.WriteAll(context.Background(), "x", []byte("x"), opt)
+		if requests != wantN {
+			t.Errorf("an upload (IfNotExist %v) answered 503: %d requests, want %d", opt.IfNotExist, requests, wantN)
 		}
 	}
 }

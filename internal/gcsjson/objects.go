@@ -5,14 +5,17 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"sort"
 	"strconv"
+	"syscall"
 	"time"
 
 	"gocloud.dev/blob/driver"
@@ -50,16 +53,58 @@ func parseTime(s string) time.Time {
 }
 
 // do sends req and returns the response of a 2xx status; any other status
-// is an *Error.
+// is an *Error. An idempotent request (a read, a listing, a deletion, a
+// conditional create) that is throttled, fails with a 5xx or loses its
+// connection is sent again, up to retries times in all, as
+// cloud.google.com/go/storage does by default; callers retry on top.
 func (b *bucket) do(req *http.Request) (*http.Response, error) {
 	req.Header.Set("User-Agent", "feedpub")
-	resp, err := b.client.Do(req)
-	if err != nil {
-		return nil, err
+	idempotent := req.Method != http.MethodPost || req.URL.Query().Get("ifGenerationMatch") != ""
+	delay := retryDelay
+	for attempt := 1; ; attempt++ {
+		resp, err := b.client.Do(req)
+		if err == nil && resp.StatusCode/100 == 2 {
+			return resp, nil
+		}
+		if err == nil {
+			err = apiError(resp)
+		}
+		if !idempotent || attempt == retries || !retryable(err) || req.Context().Err() != nil {
+			return nil, err
+		}
+		if req.GetBody != nil {
+			if req.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+		select {
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		case <-time.After(delay):
+		}
+		delay *= 4
 	}
-	if resp.StatusCode/100 == 2 {
-		return resp, nil
+}
+
+// retries and retryDelay bound do's attempts and its first back-off.
+var (
+	retries    = 3
+	retryDelay = 100 * time.Millisecond
+)
+
+// retryable reports whether a request that failed with err may succeed
+// when sent again.
+func retryable(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status == http.StatusTooManyRequests || e.Status == http.StatusRequestTimeout || e.Status >= 500
 	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// apiError reads the error of a response with a status other than 2xx.
+func apiError(resp *http.Response) error {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	e := &Error{Status: resp.StatusCode}
@@ -79,7 +124,7 @@ func (b *bucket) do(req *http.Request) (*http.Response, error) {
 	} else {
 		e.Message = string(bytes.TrimSpace(body))
 	}
-	return nil, e
+	return e
 }
 
 // getJSON GETs u and decodes the JSON answer into v.
