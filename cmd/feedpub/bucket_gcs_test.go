@@ -18,8 +18,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"gocloud.dev/blob"
+
+	"feedpub/internal/gcsjson/gcstest"
 )
 
 // gcsProxy stands between feedpub and fake-gcs-server: it answers the
@@ -39,14 +40,8 @@ type gcsProxy struct {
 // test process's own gs:// goes to the server directly.
 func startGCS(t *testing.T) (*gcsProxy, []string) {
 	t.Helper()
-	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{Host: "127.0.0.1", Port: 0, Scheme: "http", Writer: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "feeds"})
-	t.Setenv("STORAGE_EMULATOR_HOST", strings.TrimPrefix(srv.URL(), "http://"))
-	target, _ := url.Parse(srv.URL())
+	fake := gcstest.Start(t, "feeds")
+	target, _ := url.Parse(fake)
 	rp := httputil.NewSingleHostReverseProxy(target)
 	p := &gcsProxy{}
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

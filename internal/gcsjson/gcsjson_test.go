@@ -14,29 +14,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/driver"
 	"gocloud.dev/gcerrors"
+
+	"feedpub/internal/gcsjson/gcstest"
 )
 
-// StartFake starts fake-gcs-server (the JSON API as the Go, Python and
-// Java clients use it) on 127.0.0.1 with the buckets named, and points
-// gs:// at it through STORAGE_EMULATOR_HOST, as gcsblob is pointed at an
-// emulator. It returns the server's URL.
-func startFake(t *testing.T, buckets ...string) string {
-	t.Helper()
-	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{Host: "127.0.0.1", Port: 0, Scheme: "http", Writer: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	for _, b := range buckets {
-		srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b})
-	}
-	t.Setenv("STORAGE_EMULATOR_HOST", strings.TrimPrefix(srv.URL(), "http://"))
-	return srv.URL()
-}
+// startFake starts fake-gcs-server with the buckets named and points gs://
+// at it.
+func startFake(t *testing.T, buckets ...string) string { return gcstest.Start(t, buckets...) }
 
 func open(t *testing.T, u string) *blob.Bucket {
 	t.Helper()
@@ -104,6 +91,12 @@ func TestObjects(t *testing.T) {
 		if !bytes.Equal(got, bodies[key]) {
 			t.Errorf("%s: read %q, stored %q", key, got, bodies[key])
 		}
+	}
+	if err := b.Copy(ctx, "copy/金融.xml", "categories/金融/atom.xml", nil); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := b.Attributes(ctx, "copy/金融.xml"); err != nil || a.ContentEncoding != "gzip" || !bytes.Equal(a.MD5, objs["categories/金融/atom.xml"].ContentMD5) {
+		t.Errorf("the copy: %+v, %v", a, err)
 	}
 	r, err := b.NewRangeReader(ctx, "rss.xml", 3, 4, nil)
 	if err != nil {

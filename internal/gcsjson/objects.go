@@ -178,10 +178,8 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 	if err != nil {
 		return nil, err
 	}
-	if opts.BeforeRead != nil {
-		if err := opts.BeforeRead(func(any) bool { return false }); err != nil {
-			return nil, err
-		}
+	if err := before(opts.BeforeRead); err != nil {
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u+"?alt=media", nil)
 	if err != nil {
@@ -257,10 +255,8 @@ func (b *bucket) NewTypedWriter(ctx context.Context, key, contentType string, op
 	if len(opts.ContentMD5) > 0 {
 		w.meta.MD5Hash = base64.StdEncoding.EncodeToString(opts.ContentMD5)
 	}
-	if opts.BeforeWrite != nil {
-		if err := opts.BeforeWrite(func(any) bool { return false }); err != nil {
-			return nil, err
-		}
+	if err := before(opts.BeforeWrite); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
@@ -306,12 +302,15 @@ func (b *bucket) Delete(ctx context.Context, key string, opts *driver.DeleteOpti
 	if err != nil {
 		return err
 	}
-	if opts.BeforeDelete != nil {
-		if err := opts.BeforeDelete(func(any) bool { return false }); err != nil {
-			return err
-		}
+	if err := before(opts.BeforeDelete); err != nil {
+		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, u, nil)
+	return b.send(ctx, http.MethodDelete, u)
+}
+
+// send makes a request with no body whose answer is of no interest.
+func (b *bucket) send(ctx context.Context, method, u string) error {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
 		return err
 	}
@@ -335,32 +334,27 @@ func (b *bucket) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.C
 	if err != nil {
 		return err
 	}
-	if opts.BeforeCopy != nil {
-		if err := opts.BeforeCopy(func(any) bool { return false }); err != nil {
-			return err
-		}
-	}
-	u := src + "/copyTo/b/" + url.PathEscape(b.name) + "/o/" + dst[len(b.api)+1:]
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
-	if err != nil {
+	if err := before(opts.BeforeCopy); err != nil {
 		return err
 	}
-	resp, err := b.do(req)
-	if err != nil {
-		return err
+	return b.send(ctx, http.MethodPost, src+"/copyTo/b/"+url.PathEscape(b.name)+"/o/"+dst[len(b.api)+1:])
+}
+
+// before calls a caller's hook, if any, before a request: this driver
+// exposes no types of its own to it.
+func before(hook func(asFunc func(any) bool) error) error {
+	if hook == nil {
+		return nil
 	}
-	resp.Body.Close()
-	return nil
+	return hook(func(any) bool { return false })
 }
 
 // defaultPageSize is gcsblob's.
 const defaultPageSize = 1000
 
 func (b *bucket) ListPaged(ctx context.Context, opts *driver.ListOptions) (*driver.ListPage, error) {
-	if opts.BeforeList != nil {
-		if err := opts.BeforeList(func(any) bool { return false }); err != nil {
-			return nil, err
-		}
+	if err := before(opts.BeforeList); err != nil {
+		return nil, err
 	}
 	size := opts.PageSize
 	if size == 0 {
