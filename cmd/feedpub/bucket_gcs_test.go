@@ -20,7 +20,7 @@ import (
 
 	"gocloud.dev/blob"
 
-	"feedpub/internal/gcsjson/gcstest"
+	"feedpub/feed/publish/gcsjson/gcstest"
 )
 
 // gcsProxy stands between feedpub and fake-gcs-server: it answers the

@@ -3,8 +3,8 @@ package publish
 import (
 	"testing"
 
-	_ "feedpub/internal/gcsjson" // gs://, as cmd/feedpub links it
-	"feedpub/internal/gcsjson/gcstest"
+	_ "feedpub/feed/publish/gcsjson" // gs://, as cmd/feedpub links it
+	"feedpub/feed/publish/gcsjson/gcstest"
 )
 
 // gsURL starts fake-gcs-server with a bucket and returns a gs:// URL of it,

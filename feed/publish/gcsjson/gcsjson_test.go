@@ -18,7 +18,7 @@ import (
 	"gocloud.dev/blob/driver"
 	"gocloud.dev/gcerrors"
 
-	"feedpub/internal/gcsjson/gcstest"
+	"feedpub/feed/publish/gcsjson/gcstest"
 )
 
 // startFake starts fake-gcs-server with the buckets named and points gs://
