@@ -40,11 +40,14 @@ func (memOpener) OpenBucketURL(_ context.Context, u *url.URL) (*blob.Bucket, err
 
 func init() { blob.DefaultURLMux().RegisterBucket("memtest", memOpener{}) }
 
-// bucketURLs are the two local stores every bucket test runs on.
+// bucketURLs are the local stores every bucket test runs on: folders,
+// memory, and Google Cloud Storage's JSON API (fake-gcs-server on
+// 127.0.0.1, through feedpub's gs:// driver).
 func bucketURLs(t *testing.T) map[string]string {
 	return map[string]string{
 		"file": "file://" + filepath.ToSlash(t.TempDir()) + "?create_dir=1",
 		"mem":  "memtest://" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "?prefix=site/",
+		"gs":   gsURL(t),
 	}
 }
 
