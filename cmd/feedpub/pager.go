@@ -108,7 +108,7 @@ func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now
 		return
 	}
 	s := pg.s
-	last := time.Now()
+	begun, last, total := time.Now(), time.Now(), len(paths)
 	for len(paths) > 0 && ctx.Err() == nil {
 		batch := paths[:min(pagerBatch, len(paths))]
 		paths = paths[len(batch):]
@@ -125,7 +125,8 @@ func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now
 		pg.rest(ctx, time.Since(start))
 	}
 	s.outMu.RLock()
-	if len(paths) == 0 && s.latest.Load() == site { // all written: the content of its feeds kept
+	done := len(paths) == 0 && s.latest.Load() == site
+	if done { // all written: the content of its feeds kept
 		if err := publish.KeepContent(site, s.out, s.st); err != nil && ctx.Err() == nil {
 			s.log.Warn("cannot keep the content of posts in feeds", "error", err)
 		}
@@ -133,6 +134,9 @@ func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now
 	s.outMu.RUnlock()
 	pg.save() // what was written, even when stopped
 	s.publishIndex(site)
+	if done { // the folder is whole: a web server in front of it has every page
+		s.log.Info("pages written", "files", total, "duration", time.Since(begun).Round(time.Millisecond))
+	}
 }
 
 // save saves the state, under the folder's read lock.

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -136,7 +137,7 @@ func TestServeRestart(t *testing.T) {
 // (made when asked for), and all are written, then served from the
 // folder, by the time the pager is done.
 func TestServeDefersPages(t *testing.T) {
-	s, seeds, _ := newTestServer(t, "@every 1h")
+	s, seeds, logs := newTestServer(t, "@every 1h")
 	day := time.Now().Add(-1000 * time.Hour).Truncate(time.Hour)
 	n := deferMin + 40
 	for i := range n {
@@ -162,6 +163,12 @@ func TestServeDefersPages(t *testing.T) {
 	for _, err := os.Stat(kept); err != nil; _, err = os.Stat(kept) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no kept content after the pager: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for !strings.Contains(logs.String(), `msg="pages written"`) { // the folder whole, for a web server in front
+		if time.Now().After(deadline) {
+			t.Fatalf("the pager is done, and did not say so:\n%s", logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -4,26 +4,29 @@
 #             of /rss.xml, to its first gzip'd answer, and write-to-served
 #             (a new post written each second during the first minute after
 #             the first answer, until /rss.xml shows it: p50, p90, max);
-#             peak RSS and CPU (user+sys) of the whole run
+#             peak RSS and CPU (user+sys) of the whole run; with -a, the
+#             run lasts until the pager has written every page (the log's
+#             "pages written"), so that its peak RSS covers the pager
 #   restart   serve again on what the cold run published and its state:
 #             seconds to the first answer, the first rebuild (the check of
 #             the folder), peak RSS
 # It prints figures; it never fails on one. Wall times are noisy on a
 # shared machine: compare CPU, and repeat.
 #
-#   internal/benchserve/start.sh [-n 10000,100000] [-w SECONDS] [-d DIR]
+#   internal/benchserve/start.sh [-n 10000,100000] [-w SECONDS] [-d DIR] [-a]
 #
 # Posts are generated once (feedpub gen) under DIR (default
 # /tmp/feedpub-bench/serve) and kept for the next run.
 set -euo pipefail
 
-sizes=10000,100000 writes=60 dir=/tmp/feedpub-bench/serve
-while getopts "n:w:d:" o; do
+sizes=10000,100000 writes=60 dir=/tmp/feedpub-bench/serve all=
+while getopts "n:w:d:a" o; do
 	case $o in
 	n) sizes=$OPTARG ;;
 	w) writes=$OPTARG ;;
 	d) dir=$OPTARG ;;
-	*) echo "usage: $0 [-n sizes] [-w seconds] [-d dir]" >&2; exit 2 ;;
+	a) all=1 ;;
+	*) echo "usage: $0 [-n sizes] [-w seconds] [-d dir] [-a]" >&2; exit 2 ;;
 	esac
 done
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -100,6 +103,10 @@ print(f"write-to-served over the first {secs} s: {len(lat)} posts, p50 {1000*sta
 PY
 	wait "$gzpid"
 	echo "first gzip'd answer $(cat "$dir/gz-$n") s"
+	if [ -n "$all" ]; then
+		until grep -q 'msg="pages written"' "$dir/cold-$n.log"; do sleep 0.5; done
+		echo "pager done at $(since) s: $(grep -m1 'msg="pages written"' "$dir/cold-$n.log" | grep -o 'files=.*')"
+	fi
 	serve_stop
 	figures "$dir/cold-$n.log"
 	echo "== $n posts, restart (the cold run's folder and state)"
