@@ -6,7 +6,8 @@
 #             the first answer, until /rss.xml shows it: p50, p90, max);
 #             peak RSS and CPU (user+sys) of the whole run; with -a, the
 #             run lasts until the pager has written every page (the log's
-#             "pages written"), so that its peak RSS covers the pager
+#             "pages written") and serve is idle (the packer done too), so
+#             that its peak RSS covers them
 #   restart   serve again on what the cold run published and its state:
 #             seconds to the first answer, the first rebuild (the check of
 #             the folder), peak RSS
@@ -63,6 +64,16 @@ wait_gzip() {
 	until curl -fsI -H 'Accept-Encoding: gzip' "$url/rss.xml" | grep -qi '^content-encoding: gzip'; do sleep 0.1; done
 	since
 }
+# idle PID: waits until the process PID has used under 50 ms of CPU in 5 s.
+idle() {
+	local was now
+	was=$(awk '{print $14 + $15}' "/proc/$1/stat")
+	while sleep 5; do
+		now=$(awk '{print $14 + $15}' "/proc/$1/stat")
+		[ $((now - was)) -lt $(($(getconf CLK_TCK) / 20)) ] && return
+		was=$now
+	done
+}
 figures() { # LOG: peak RSS and CPU of a stopped run
 	awk -F': ' '/Maximum resident/{rss=$2} /User time/{u=$2} /System time/{s=$2} END{printf "peak RSS %d MB, CPU %.1f s (user %.1f + sys %.1f)\n", rss/1024, u+s, u, s}' "$1"
 }
@@ -106,6 +117,8 @@ PY
 	if [ -n "$all" ]; then
 		until grep -q 'msg="pages written"' "$dir/cold-$n.log"; do sleep 0.5; done
 		echo "pager done at $(since) s: $(grep -m1 'msg="pages written"' "$dir/cold-$n.log" | grep -o 'files=.*')"
+		idle "$(pgrep -P "$pid")"
+		echo "idle at $(since) s"
 	fi
 	serve_stop
 	figures "$dir/cold-$n.log"
