@@ -221,20 +221,10 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 		s.loader.Prime(s.st.Known())
 		s.prime = false
 	}
-	res := s.last
 	if s.last == nil { // the first build
 		defer s.mem.byLimit()()
 	}
-	switch {
-	case full:
-		res, err = s.loader.Scan(ctx)
-	case len(paths) > 0:
-		list := make([]string, 0, len(paths))
-		for p := range paths {
-			list = append(list, p)
-		}
-		res, err = s.loader.Update(ctx, list)
-	}
+	res, err := s.load(ctx, full, paths)
 	if err != nil {
 		return err
 	}
@@ -273,6 +263,22 @@ func (s *server) rebuildLocked(ctx context.Context) (err error) {
 		"full", full, "written", wrote, "feeds", len(site.Feeds()), "duration", time.Since(start).Round(time.Microsecond),
 		"scan", scanned.Round(time.Microsecond), "wrote_at", written.Round(time.Microsecond))
 	return nil
+}
+
+// load reads the seed folder again: all of it when full, else the paths
+// changed (none: the last result).
+func (s *server) load(ctx context.Context, full bool, paths map[string]bool) (*loader.Result, error) {
+	switch {
+	case full:
+		return s.loader.Scan(ctx)
+	case len(paths) > 0:
+		list := make([]string, 0, len(paths))
+		for p := range paths {
+			list = append(list, p)
+		}
+		return s.loader.Update(ctx, list)
+	}
+	return s.last, nil
 }
 
 // write builds the Site of posts and publishes it into the output folder,

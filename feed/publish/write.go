@@ -105,23 +105,9 @@ func WriteDir(s *feed.Site, dir string, opt Options) (int, error) {
 // touched. It returns how many files it wrote.
 func Write(s *feed.Site, t Target, opt Options) (int, error) {
 	paths := s.Paths()
-	files := make([]string, len(paths))
-	names := make([]string, 0, len(paths)*2)
-	for i, p := range paths {
-		var err error
-		if files[i], err = fileName(p); err != nil {
-			return 0, err
-		}
-		names = append(names, files[i])
-		if opt.Gzip {
-			names = append(names, files[i]+".gz")
-		}
-	}
-	slices.Sort(names)
-	for i := 1; i < len(names); i++ { // the state's plan counts on it
-		if names[i] == names[i-1] {
-			return 0, fmt.Errorf("publish: two paths of the site publish the file %s", names[i])
-		}
+	files, names, err := siteFiles(paths, opt.Gzip)
+	if err != nil {
+		return 0, err
 	}
 
 	// Before writing a file, list it in the manifest beside every file of
@@ -185,24 +171,6 @@ func Write(s *feed.Site, t Target, opt Options) (int, error) {
 		return n, opt.State.saveFinished(t)
 	}
 	return n, nil
-}
-
-// missing is the names of old (a manifest's) that names, sorted, lacks.
-func missing(names, old []string) []string {
-	if !slices.IsSorted(old) { // a manifest edited by hand
-		old = slices.Sorted(slices.Values(old))
-	}
-	var out []string
-	i := 0
-	for _, n := range old {
-		for i < len(names) && names[i] < n {
-			i++
-		}
-		if i == len(names) || names[i] != n {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // pick is the elements of list at the indexes at.
@@ -416,21 +384,6 @@ func siblingsOf(t Target, opt Options) []string {
 	return opt.Siblings
 }
 
-func manifestBody(names []string) []byte {
-	if len(names) == 0 {
-		return []byte("\n")
-	}
-	n := 0
-	for _, name := range names {
-		n += len(name) + 1
-	}
-	b := make([]byte, 0, n) // one allocation, not a joined string and its copy: 5 MB each at 100k
-	for _, name := range names {
-		b = append(append(b, name...), '\n')
-	}
-	return b
-}
-
 // fileName maps a URL path to a slash path under the output folder: pages
 // ending in "/" become index.html. It refuses anything that could leave the
 // folder, and the names of WriteDir's own manifest and temporary files.
@@ -452,47 +405,4 @@ func fileName(urlPath string) (string, error) {
 		return "", fmt.Errorf("publish: refusing to write %q: not inside the output folder", urlPath)
 	}
 	return name, nil
-}
-
-// manifest is the list of the manifest of t: the one st last wrote there
-// (a serve's rebuilds write the same folder again and again), or read.
-// st may be nil.
-func (st *State) manifest(t Target) []string {
-	if st == nil {
-		return readManifest(t)
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.listed == nil {
-		st.listed = readManifest(t)
-	}
-	return st.listed
-}
-
-// writeManifest writes the manifest of t, listing names, and remembers it
-// in st (which may be nil).
-func (st *State) writeManifest(t Target, names []string) error {
-	if _, err := t.WriteFile(manifestName, manifestBody(names)); err != nil {
-		return err
-	}
-	if st != nil {
-		st.mu.Lock()
-		st.listed = names
-		st.mu.Unlock()
-	}
-	return nil
-}
-
-func readManifest(t Target) []string {
-	data, err := t.ReadFile(manifestName)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, l := range strings.Split(string(data), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
 }
