@@ -122,7 +122,7 @@ func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now
 			s.mem.forLive()
 			last = time.Now()
 		}
-		pg.rest(ctx, time.Since(start))
+		publish.Rest(ctx, time.Since(start), pagerDuty)
 	}
 	s.outMu.RLock()
 	done := len(paths) == 0 && s.latest.Load() == site
@@ -150,20 +150,11 @@ func (pg *pager) save() {
 }
 
 // pagerDuty is the share of the time the pager works: it rests after each
-// batch as long as the batch took, and so leaves a core to rebuilds and
-// makes garbage half as fast (each page read, parsed and made again: 40 KB
-// of it), so the collector runs half as often while a rebuild runs.
+// batch three times as long as the batch took, and so leaves a core to
+// rebuilds and makes garbage a quarter as fast (each page read, parsed and
+// made again: 40 KB of it), so the collector runs less often while a
+// rebuild runs. The Packer works on the pages of posts at the same duty.
 const pagerDuty = 0.25
-
-// rest waits after a batch that took took, for pagerDuty.
-func (pg *pager) rest(ctx context.Context, took time.Duration) {
-	t := time.NewTimer(time.Duration(float64(took) * (1 - pagerDuty) / pagerDuty))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
 
 // writeBatch writes the pages ps of site unless a newer Site was made,
 // and reports whether to go on.

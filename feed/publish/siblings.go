@@ -178,19 +178,21 @@ func (p *Packer) pack(ctx context.Context) {
 				flush()
 			}
 			if t.post {
-				p.rest(ctx, time.Since(start))
+				Rest(ctx, time.Since(start), p.PostsDuty)
 			}
 		}
 	}
 }
 
-// rest waits after the siblings of a page of a post took took, for
-// PostsDuty.
-func (p *Packer) rest(ctx context.Context, took time.Duration) {
-	if p.PostsDuty <= 0 || p.PostsDuty >= 1 {
+// Rest waits, after work that took took, as long as makes that work the
+// share duty of the time (between 0 and 1; 0 or 1 and over: no wait), or
+// until ctx is done: for background work that leaves the cores to
+// requests and rebuilds.
+func Rest(ctx context.Context, took time.Duration, duty float64) {
+	if duty <= 0 || duty >= 1 {
 		return
 	}
-	t := time.NewTimer(time.Duration(float64(took) * (1 - p.PostsDuty) / p.PostsDuty))
+	t := time.NewTimer(time.Duration(float64(took) * (1 - duty) / duty))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
