@@ -108,7 +108,8 @@ func (pg *pager) write(ctx context.Context, site *feed.Site, paths []string, now
 		return
 	}
 	s := pg.s
-	begun, last, total := time.Now(), time.Now(), len(paths)
+	begun, total := time.Now(), len(paths)
+	last := begun
 	for len(paths) > 0 && ctx.Err() == nil {
 		batch := paths[:min(pagerBatch, len(paths))]
 		paths = paths[len(batch):]

@@ -267,7 +267,7 @@ type headerKey struct {
 // shared with the other files of sn's publication of that type and time.
 func (sn *folderSnap) headers(typ string, t time.Time) *fileHeaders {
 	k := headerKey{typ, t.UnixNano()}
-	if h := sn.hdrs[k]; h != nil && h.modTime.Equal(t) {
+	if h := sn.hdrs[k]; h != nil { // the same instant: Equal
 		return h
 	}
 	h := &fileHeaders{modTime: t, mod: []string{t.UTC().Format(http.TimeFormat)}, typ: []string{typ}, cc: sn.cc}
