@@ -286,10 +286,16 @@ func TestSameBytesKeepPost(t *testing.T) {
 
 // A slim post's file read again unchanged gives, without its front matter
 // parsed again, the post a full parse gives: body, and summary from the
-// excerpt where the front matter has none.
+// excerpt where the front matter has none. Bytes the scan found to be
+// UTF-8 are not checked again (Post.utf8); a GB18030 file is decoded again.
 func TestSlimFullSameAsParse(t *testing.T) {
 	root := t.TempDir()
+	gb, err := simplifiedchinese.GB18030.NewEncoder().String("---\ntitle: 央行宣布降准\ndate: 2024-01-20 08:00\n---\n<p>中国人民银行决定下调存款准备金率。</p>\n")
+	if err != nil {
+		t.Fatal(err)
+	}
 	files := map[string]string{
+		"gb.html":    gb,
 		"more.md":    "---\ntitle: More\ndate: 2024-01-01\ntags: [t]\ncategories: [c]\n---\nHead *text*.\n\n<!-- more -->\n\nRest.\n",
 		"given.html": "---\ntitle: Given\ndate: 2024-01-02\nsummary: Own summary\n---\n<p>Body</p><!-- more --><p>rest</p>\n",
 		"crlf.txt":   "\ufeff---\r\ntitle: CRLF\r\ndate: 2024-01-03\r\n---\r\n<p>x\r\ny</p>\r\n",
@@ -304,6 +310,9 @@ func TestSlimFullSameAsParse(t *testing.T) {
 		t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
 	}
 	for _, p := range res.Posts {
+		if p.utf8 != (p.Path != "gb.html") {
+			t.Errorf("%s: utf8 = %v", p.Path, p.utf8)
+		}
 		full, err := p.Full()
 		if err != nil {
 			t.Fatal(err)
@@ -369,40 +378,6 @@ func TestScanSharesNames(t *testing.T) {
 	for _, pair := range [][2]string{{a.Categories[0], b.Categories[0]}, {a.Tags[0], b.Tags[0]}, {a.Author.Name, b.Author.Name}} {
 		if pair[0] != pair[1] || unsafe.StringData(pair[0]) != unsafe.StringData(pair[1]) {
 			t.Errorf("%q and %q: want one copy of the name, shared", pair[0], pair[1])
-		}
-	}
-}
-
-// Full reads a slim post's file again without checking bytes the scan
-// found to be UTF-8 (Post.utf8); a file that was GB18030 is decoded again,
-// and its body is the same as Parse gives.
-func TestSlimPostsDecodeAgain(t *testing.T) {
-	root := t.TempDir()
-	gb, err := simplifiedchinese.GB18030.NewEncoder().String("---\ntitle: 央行宣布降准\ndate: 2024-01-20 08:00\n---\n<p>中国人民银行决定下调存款准备金率。</p>\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string]string{
-		"gb.html":   gb,
-		"utf8.html": "---\ntitle: 降准\ndate: 2024-01-21 08:00\n---\n<p>释放长期资金。</p>\n",
-	}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	res, err := New(Config{Root: root, BodyBudget: 1, SlimPosts: true}).Scan(context.Background())
-	if err != nil || len(res.Posts) != len(files) {
-		t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
-	}
-	want := map[string]string{"gb.html": "<p>中国人民银行决定下调存款准备金率。</p>", "utf8.html": "<p>释放长期资金。</p>"}
-	for _, p := range res.Posts {
-		if p.utf8 != (p.Path == "utf8.html") {
-			t.Errorf("%s: utf8 = %v", p.Path, p.utf8)
-		}
-		full, err := p.Full()
-		if err != nil || full.Body != want[p.Path] {
-			t.Errorf("%s: got Full() body %q, %v; want %q", p.Path, full.Body, err, want[p.Path])
 		}
 	}
 }
