@@ -363,8 +363,9 @@ func TestParseDateOffsets(t *testing.T) {
 	}
 }
 
-// xmlClean is a fast path: it must say clean exactly when decoding rune by
-// rune finds nothing XML forbids.
+// xmlClean and checkText are fast paths: they must say clean exactly when
+// decoding rune by rune finds nothing XML forbids (checkText, and valid
+// exactly when utf8.Valid does).
 func TestXMLCleanAgreesWithRunes(t *testing.T) {
 	slow := func(s string) bool {
 		for i, r := range s {
@@ -385,9 +386,22 @@ func TestXMLCleanAgreesWithRunes(t *testing.T) {
 		}
 		cases = append(cases, string(b))
 	}
+	// Longer runs of ASCII, for checkText's 8 bytes at a time.
+	long := append([]byte("abcdefgh ~"), alphabet...)
+	for range 20000 {
+		b := make([]byte, rnd.IntN(40))
+		for i := range b {
+			b[i] = long[rnd.IntN(len(long))]
+		}
+		cases = append(cases, string(b))
+	}
 	for _, s := range cases {
 		if got, want := xmlClean(s), slow(s); got != want {
 			t.Errorf("xmlClean(%q) = %v, want %v", s, got, want)
+		}
+		valid, clean := checkText([]byte(s))
+		if valid != utf8.ValidString(s) || valid && clean != slow(s) {
+			t.Errorf("checkText(%q) = %v, %v; want %v, %v", s, valid, clean, utf8.ValidString(s), slow(s))
 		}
 	}
 }

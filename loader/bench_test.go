@@ -2,6 +2,7 @@ package loader
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,6 +45,53 @@ func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
 		if _, _, err := Parse("2024/post.html", data, opt); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// scanDir is the folder FEEDPUB_SCAN_DIR names, for the benchmarks of a
+// build's reading of a real folder (e.g. 10,000 gen posts), or a skip.
+func scanDir(b *testing.B) string {
+	b.Helper()
+	dir := os.Getenv("FEEDPUB_SCAN_DIR")
+	if dir == "" {
+		b.Skip("set FEEDPUB_SCAN_DIR to a folder of posts")
+	}
+	return dir
+}
+
+// buildConfig is the Config of build's loader for a folder over its body
+// budget, on one worker: what a benchmark's CPU time is steadiest with.
+func buildConfig(dir string) Config {
+	return Config{Root: dir, BodyBudget: 1, SlimPosts: true, Workers: 1}
+}
+
+// BenchmarkScanDir: build's scan of FEEDPUB_SCAN_DIR (walk, read, digest,
+// front matter), slim posts.
+func BenchmarkScanDir(b *testing.B) {
+	dir := scanDir(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := New(buildConfig(dir)).Scan(context.Background())
+		if err != nil || len(res.Posts) == 0 {
+			b.Fatal(err, "no post")
+		}
+	}
+}
+
+// BenchmarkFullDir: Post.Full of each post of FEEDPUB_SCAN_DIR, as build
+// reads each post again for its page.
+func BenchmarkFullDir(b *testing.B) {
+	res, err := New(buildConfig(scanDir(b))).Scan(context.Background())
+	if err != nil || len(res.Posts) == 0 {
+		b.Fatal(err, "no post")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range res.Posts {
+			if _, err := p.Full(); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }

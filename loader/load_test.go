@@ -287,7 +287,8 @@ func TestSameBytesKeepPost(t *testing.T) {
 // A slim post's file read again unchanged gives, without its front matter
 // parsed again, the post a full parse gives: body, and summary from the
 // excerpt where the front matter has none. Bytes the scan found to be
-// UTF-8 are not checked again (Post.utf8); a GB18030 file is decoded again.
+// UTF-8 are not checked again (Post.utf8), nor for what XML forbids
+// (Post.xml); a GB18030 file is decoded again.
 func TestSlimFullSameAsParse(t *testing.T) {
 	root := t.TempDir()
 	gb, err := simplifiedchinese.GB18030.NewEncoder().String("---\ntitle: 央行宣布降准\ndate: 2024-01-20 08:00\n---\n<p>中国人民银行决定下调存款准备金率。</p>\n")
@@ -299,6 +300,7 @@ func TestSlimFullSameAsParse(t *testing.T) {
 		"more.md":    "---\ntitle: More\ndate: 2024-01-01\ntags: [t]\ncategories: [c]\n---\nHead *text*.\n\n<!-- more -->\n\nRest.\n",
 		"given.html": "---\ntitle: Given\ndate: 2024-01-02\nsummary: Own summary\n---\n<p>Body</p><!-- more --><p>rest</p>\n",
 		"crlf.txt":   "\ufeff---\r\ntitle: CRLF\r\ndate: 2024-01-03\r\n---\r\n<p>x\r\ny</p>\r\n",
+		"ctl.html":   "---\ntitle: Ctl\ndate: 2024-01-04\n---\n<p>bell\x07 and \uFFFE, \uFFFF</p><!-- more -->\x01\n",
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
@@ -310,8 +312,8 @@ func TestSlimFullSameAsParse(t *testing.T) {
 		t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
 	}
 	for _, p := range res.Posts {
-		if p.utf8 != (p.Path != "gb.html") {
-			t.Errorf("%s: utf8 = %v", p.Path, p.utf8)
+		if p.utf8 != (p.Path != "gb.html") || p.xml != (p.utf8 && p.Path != "ctl.html") {
+			t.Errorf("%s: utf8 = %v, xml = %v", p.Path, p.utf8, p.xml)
 		}
 		full, err := p.Full()
 		if err != nil {

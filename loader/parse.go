@@ -75,6 +75,7 @@ type parser struct {
 	opt      Options
 	sum      string // digest of the file: Post.Sum
 	fmLine   int    // line of the file where the YAML block starts
+	clean    bool   // the text is UTF-8 with no character XML forbids: body strips none
 	warnings []*Problem
 }
 
@@ -90,10 +91,11 @@ func (p *parser) parse(data []byte) (*Post, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, p.fail(1, "empty file")
 	}
-	text, asIs, err := decodeText(data)
+	text, asIs, clean, err := decodeText(data)
 	if err != nil {
 		return nil, p.fail(lineOf(data, invalidAt(data)), "%v", err)
 	}
+	p.clean = clean
 	text = bytes.TrimPrefix(text, []byte("\ufeff"))
 	if bytes.Contains(text, []byte("\r\n")) {
 		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
@@ -115,7 +117,7 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		return nil, err
 	}
 
-	post := &Post{Path: p.name, Sum: p.sum, utf8: asIs}
+	post := &Post{Path: p.name, Sum: p.sum, utf8: asIs, xml: clean}
 	if err := p.fields(post, root); err != nil {
 		return nil, err
 	}
@@ -168,6 +170,8 @@ func (p *parser) body(body []byte) (string, error) {
 			return "", p.fail(0, "markdown: %v", err)
 		}
 		return StripInvalidXML(buf.String()), nil
+	case p.opt.Site == nil && p.clean: // a part of text that has nothing to strip
+		return string(body), nil
 	case p.opt.Site == nil: // a part of decodeText's text, as it was: UTF-8
 		return stripInvalidXMLUTF8(string(body)), nil
 	default: // with the expansions of a site's tags (expand)
@@ -189,7 +193,7 @@ func parseBody(name string, data []byte, sum string, opt Options) (string, error
 		}
 		return post.Body, nil
 	}
-	p, body, err := splitBody(name, data, false, opt)
+	p, body, err := splitBody(name, data, nil, opt)
 	if err != nil {
 		return "", err
 	}
@@ -205,7 +209,7 @@ func fillBody(slim *Post, data []byte, opt Options) (post *Post, ok bool, err er
 	if opt.Site != nil {
 		return nil, false, nil
 	}
-	p, body, err := splitBody(slim.Path, data, slim.utf8, opt)
+	p, body, err := splitBody(slim.Path, data, slim, opt)
 	if err != nil {
 		return nil, true, err
 	}
@@ -223,14 +227,17 @@ func fillBody(slim *Post, data []byte, opt Options) (post *Post, ok bool, err er
 }
 
 // splitBody is the body of a file, after its front matter, as parse finds
-// it, and a parser for it. utf8 tells that data are UTF-8 already (the
-// bytes that Post.utf8 tells of): they are not checked again.
-func splitBody(name string, data []byte, utf8 bool, opt Options) (*parser, []byte, error) {
+// it, and a parser for it. read, when not nil, is the post the scan made
+// of these very bytes: what it found of them (Post.utf8, Post.xml) is not
+// checked again.
+func splitBody(name string, data []byte, read *Post, opt Options) (*parser, []byte, error) {
 	p := &parser{name: name, opt: opt}
 	text := data
-	if !utf8 {
+	if read != nil && read.utf8 {
+		p.clean = read.xml
+	} else {
 		var err error
-		if text, _, err = decodeText(data); err != nil {
+		if text, _, p.clean, err = decodeText(data); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -32,6 +32,9 @@ type Post struct {
 	// decoded from GB18030: Full, reading them again, checks them no more.
 	// False (check) for a post not read by this process.
 	utf8 bool
+	// xml: those bytes, UTF-8, hold no character XML forbids: Full's
+	// body needs none stripped.
+	xml bool
 	// sched is when the post may first appear and when it leaves the
 	// feeds (Due, Expires); nil for most posts, which give neither: 40
 	// bytes a post less than two times held in each.

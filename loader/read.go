@@ -155,7 +155,7 @@ func (rd *fileReader) parsed(f found, prev *cached, c *cached, data []byte) *cac
 		// never publishes an item without them.
 		c.post = &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated,
 			Categories: post.Categories, Tags: post.Tags, Author: post.Author, Image: post.Image, Summary: post.Summary,
-			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, sched: post.sched, utf8: post.utf8,
+			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, sched: post.sched, utf8: post.utf8, xml: post.xml,
 			again: re, slim: true}
 		return c
 	}

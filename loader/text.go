@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -69,34 +70,72 @@ func stripInvalidXMLUTF8(s string) string {
 	return StripInvalidXML(s)
 }
 
-// xmlCleanUTF8 is xmlClean of s that is UTF-8.
+// xmlCleanUTF8 is xmlClean of s that is UTF-8. In valid UTF-8 what XML
+// forbids is C0 controls (but tab and newlines) and U+FFFE, U+FFFF
+// (EF BF BE, EF BF BF): controls are looked for 8 bytes at a time, those
+// two by the search for EF BF, which is fast; a byte at a time took a
+// post's page as long as checking it was UTF-8.
 func xmlCleanUTF8(s string) bool {
+	for rest := s; ; {
+		i := strings.Index(rest, "\xef\xbf")
+		if i < 0 {
+			break
+		}
+		if i+2 < len(rest) && rest[i+2] >= 0xBE {
+			return false
+		}
+		rest = rest[i+2:]
+	}
+	const high, space = 0x8080808080808080, 0x2020202020202020
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// The lowest byte of w under 0x20 (if any) shows its high bit in
+		// w-space (borrows may flag bytes above it too); ^w leaves out
+		// bytes over 0x7F.
+		if (w-space)&^w&high != 0 && !controlFree(s[i:i+8]) {
+			return false
+		}
+	}
+	return controlFree(s[i:])
+}
+
+// controlFree reports whether s holds no C0 control but tab and newlines.
+func controlFree(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 0x20 && c != 0xEF:
-		case c == '\t' || c == '\n' || c == '\r':
-		case c == 0xEF:
-			if i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE {
-				return false
-			}
-		default:
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
 			return false
 		}
 	}
 	return true
 }
 
+// checkText reports whether data are UTF-8 (utf8.Valid) and, if they
+// are, whether they hold no character XML 1.0 forbids (xmlCleanUTF8), for
+// a post's text, checked once when a scan reads it and not again when its
+// page reads it.
+func checkText(data []byte) (valid, clean bool) {
+	if !utf8.Valid(data) {
+		return false, false
+	}
+	// The string is of data, which nothing changes while it is looked at.
+	return true, xmlCleanUTF8(unsafe.String(unsafe.SliceData(data), len(data)))
+}
+
 // decodeText returns data as UTF-8. Text that is not UTF-8 is decoded as
 // GB18030 when the result is clearly Chinese; anything else is an error.
-func decodeText(data []byte) (text []byte, asIs bool, err error) {
-	if utf8.Valid(data) {
-		return data, true, nil
+// clean tells that data are UTF-8 holding no character XML forbids
+// (checkText).
+func decodeText(data []byte) (text []byte, asIs, clean bool, err error) {
+	if valid, clean := checkText(data); valid {
+		return data, true, clean, nil
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 	if err == nil && looksChinese(out) {
-		return out, false, nil
+		return out, false, false, nil
 	}
-	return nil, false, errors.New("not valid UTF-8 (nor clearly GB18030/GBK): save the file as UTF-8")
+	return nil, false, false, errors.New("not valid UTF-8 (nor clearly GB18030/GBK): save the file as UTF-8")
 }
 
 // looksChinese reports whether most non-ASCII text in b is Han or CJK
