@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -386,12 +387,21 @@ func TestXMLCleanAgreesWithRunes(t *testing.T) {
 		}
 		cases = append(cases, string(b))
 	}
-	// Longer runs of ASCII, for checkText's 8 bytes at a time.
+	// Longer runs of ASCII, for xmlCleanUTF8's 8 bytes at a time, and
+	// longer texts, for checkText's 32 (some of a CJK text, one byte changed).
 	long := append([]byte("abcdefgh ~"), alphabet...)
 	for range 20000 {
 		b := make([]byte, rnd.IntN(40))
 		for i := range b {
 			b[i] = long[rnd.IntN(len(long))]
+		}
+		cases = append(cases, string(b))
+	}
+	cjk := []byte(strings.Repeat("中文，标点。abc\n￥ ", 12))
+	for range 5000 {
+		b := slices.Clone(cjk[rnd.IntN(4) : 4+rnd.IntN(len(cjk)-4)])
+		if rnd.IntN(4) > 0 {
+			b[rnd.IntN(len(b))] = alphabet[rnd.IntN(len(alphabet))]
 		}
 		cases = append(cases, string(b))
 	}
