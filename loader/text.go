@@ -2,6 +2,7 @@ package loader
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"unicode"
@@ -73,7 +74,7 @@ func stripInvalidXMLUTF8(s string) string {
 
 // xmlCleanUTF8 is xmlClean of s that is UTF-8. In valid UTF-8 what XML
 // forbids is C0 controls (but tab and newlines) and U+FFFE, U+FFFF
-// (EF BF BE, EF BF BF): controls are looked for 8 bytes at a time, those
+// (EF BF BE, EF BF BF): controls are looked for 32 bytes at a time, those
 // two by the search for EF BF, which is fast; a byte at a time took a
 // post's page as long as checking it was UTF-8.
 func xmlCleanUTF8(s string) bool {
@@ -87,25 +88,33 @@ func xmlCleanUTF8(s string) bool {
 		}
 		rest = rest[i+2:]
 	}
+	return controlFree(unsafe.Slice(unsafe.StringData(s), len(s))) // read only
+}
+
+// controlFree reports whether b holds no C0 control but tab and newlines:
+// 32 bytes at a time, those with a byte under 0x20 (a newline, as a rule)
+// looked at a byte at a time.
+func controlFree(b []byte) bool {
+	// The lowest byte of w under 0x20 (if any) shows its high bit in
+	// w-space (borrows may flag bytes above it too); ^w leaves out bytes
+	// over 0x7F.
 	const high, space = 0x8080808080808080, 0x2020202020202020
+	low := func(w uint64) uint64 { return (w - space) &^ w & high }
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		// The lowest byte of w under 0x20 (if any) shows its high bit in
-		// w-space (borrows may flag bytes above it too); ^w leaves out
-		// bytes over 0x7F.
-		if (w-space)&^w&high != 0 && !controlFree(s[i:i+8]) {
+	for ; i+32 <= len(b); i += 32 {
+		q := b[i : i+32]
+		if low(binary.LittleEndian.Uint64(q))|low(binary.LittleEndian.Uint64(q[8:]))|
+			low(binary.LittleEndian.Uint64(q[16:]))|low(binary.LittleEndian.Uint64(q[24:])) != 0 && !controlFreeBytes(q) {
 			return false
 		}
 	}
-	return controlFree(s[i:])
+	return controlFreeBytes(b[i:])
 }
 
-// controlFree reports whether s holds no C0 control but tab and newlines.
-func controlFree(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+// controlFreeBytes is controlFree a byte at a time.
+func controlFreeBytes(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
 			return false
 		}
 	}
