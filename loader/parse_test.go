@@ -1,9 +1,11 @@
 package loader
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -255,6 +257,26 @@ func TestParseSharedSeed(t *testing.T) {
 		}
 		if p.Title == "" || p.Date.IsZero() || len(p.Categories) == 0 || p.Image == "" || p.Body == "" {
 			t.Errorf("%s: missing fields: %+v", f, p)
+		}
+	}
+}
+
+// findMore finds what moreMark finds, where it does.
+func TestFindMoreAgreesWithRegexp(t *testing.T) {
+	cases := []string{"", "<p>x</p>", "<!-- more -->", "a<!--more-->b", "<!-- x --><!--MORE-->", "!--<!-- More\n -->",
+		"<p>!-- more --></p>", "<!-<!-- more -->", "<!--", "中文<!--  more\t-->中文", "<!-- more --><!-- more -->"}
+	rnd := rand.New(rand.NewPCG(3, 4))
+	parts := []string{"<", "!", "--", "-->", " ", "more", "MoRe", "<p>", "中", "\n"}
+	for range 5000 {
+		var b strings.Builder
+		for range rnd.IntN(12) {
+			b.WriteString(parts[rnd.IntN(len(parts))])
+		}
+		cases = append(cases, b.String())
+	}
+	for _, s := range cases {
+		if got, want := findMore([]byte(s)), moreMark.FindIndex([]byte(s)); !slices.Equal(got, want) {
+			t.Errorf("findMore(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -41,6 +41,28 @@ func picture(v *yaml.Node) string {
 // moreMark is Hexo's and Hugo's end of a summary.
 var moreMark = regexp.MustCompile(`(?i)<!--\s*more\s*-->`)
 
+// findMore is moreMark.FindIndex(body), the expression run only from the
+// first "<!--": most bodies have none, and a search for "!--" (its first
+// byte rare, unlike '<' in HTML) is many times as fast as the
+// expression's own, which took a tenth of the CPU of reading a post for
+// its page.
+func findMore(body []byte) []int {
+	for at := 0; ; {
+		i := bytes.Index(body[at:], []byte("!--"))
+		if i < 0 {
+			return nil
+		}
+		if i += at; i > 0 && body[i-1] == '<' {
+			loc := moreMark.FindIndex(body[i-1:])
+			if loc == nil {
+				return nil
+			}
+			return []int{loc[0] + i - 1, loc[1] + i - 1}
+		}
+		at = i + 1
+	}
+}
+
 // excerpt is the HTML of the part of the body before its summary mark:
 // <!-- more --> (Hexo, Hugo, a plain folder), or Jekyll's
 // excerpt_separator; "" when the body has none.
@@ -56,7 +78,7 @@ func (p *parser) excerpt(body []byte, root *yaml.Node) (string, error) {
 			return "", nil
 		}
 		head = bytes.TrimSpace(body)[:i]
-	} else if loc := moreMark.FindIndex(body); loc != nil {
+	} else if loc := findMore(body); loc != nil {
 		head = body[:loc[0]]
 	}
 	if len(bytes.TrimSpace(head)) == 0 {
