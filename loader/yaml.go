@@ -33,7 +33,10 @@ func (p *parser) yaml(front []byte) (doc *yaml.Node, err error) {
 // file next might.
 func (p *parser) checkKeys(root *yaml.Node) error {
 	seen := make(map[string]*yaml.Node, len(root.Content)/2)
-	sizes := map[*yaml.Node]int{}
+	var sizes map[*yaml.Node]int // a tree without aliases needs none: each node is counted once
+	if hasAlias(root) {
+		sizes = map[*yaml.Node]int{}
+	}
 	total := 0
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k := root.Content[i]
@@ -52,9 +55,23 @@ func (p *parser) checkKeys(root *yaml.Node) error {
 	return nil
 }
 
+// hasAlias reports whether the tree of n holds an alias (*name).
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode {
+		return true
+	}
+	for _, c := range n.Content {
+		if c != nil && hasAlias(c) {
+			return true
+		}
+	}
+	return false
+}
+
 // expanded counts the nodes n stands for with every alias expanded, up to
 // just over maxExpanded; an alias inside its own anchor counts as too many.
-// sizes memoizes shared nodes, so a bomb costs the size of its tree.
+// sizes memoizes shared nodes, so a bomb costs the size of its tree; nil
+// for a tree without aliases.
 func expanded(n *yaml.Node, sizes map[*yaml.Node]int) int {
 	if n == nil {
 		return 0
@@ -64,6 +81,13 @@ func expanded(n *yaml.Node, sizes map[*yaml.Node]int) int {
 			return maxExpanded + 1
 		}
 		return s
+	}
+	if sizes == nil {
+		s := 1
+		for _, c := range n.Content {
+			s += expanded(c, nil)
+		}
+		return min(s, maxExpanded+1)
 	}
 	sizes[n] = -1
 	s := 1

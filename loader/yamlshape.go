@@ -21,7 +21,8 @@ func (p *parser) checkShape(root *yaml.Node) error {
 		n     *yaml.Node
 		depth int
 	}
-	stack := []at{{root, 1}}
+	var room [64]at // a front matter's nodes, as a rule: the stack stays off the heap
+	stack := append(room[:0], at{root, 1})
 	count := 0
 	for len(stack) > 0 {
 		top := stack[len(stack)-1]
