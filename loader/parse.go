@@ -117,7 +117,7 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		return nil, err
 	}
 
-	post := &Post{Path: p.name, Sum: p.sum, utf8: asIs, xml: clean}
+	post := &Post{Path: p.name, Sum: p.sum, utf8: asIs, xml: clean, size: int64(len(data))}
 	if err := p.fields(post, root); err != nil {
 		return nil, err
 	}

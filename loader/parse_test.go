@@ -123,6 +123,7 @@ func TestParseFrontMatter(t *testing.T) {
 		Sum:        p.Sum,
 		utf8:       true,
 		xml:        true,
+		size:       374, // the file's bytes
 	}
 	if !p.Date.Equal(want.Date) || !p.Updated.Equal(want.Updated) {
 		t.Errorf("dates = %v, %v; want %v, %v", p.Date, p.Updated, want.Date, want.Updated)

@@ -35,6 +35,9 @@ type Post struct {
 	// xml: those bytes, UTF-8, hold no character XML forbids: Full's
 	// body needs none stripped.
 	xml bool
+	// size is the file's, in bytes, when read: Full reads it again without
+	// a read to find its end. 0 for a post not read by this process.
+	size int64
 	// sched is when the post may first appear and when it leaves the
 	// feeds (Due, Expires); nil for most posts, which give neither: 40
 	// bytes a post less than two times held in each.

@@ -155,7 +155,7 @@ func (rd *fileReader) parsed(f found, prev *cached, c *cached, data []byte) *cac
 		// never publishes an item without them.
 		c.post = &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated,
 			Categories: post.Categories, Tags: post.Tags, Author: post.Author, Image: post.Image, Summary: post.Summary,
-			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, sched: post.sched, utf8: post.utf8, xml: post.xml,
+			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, sched: post.sched, utf8: post.utf8, xml: post.xml, size: post.size,
 			again: re, slim: true}
 		return c
 	}
@@ -227,13 +227,13 @@ func (src *source) path(abs, rel string) string {
 func (src *source) refull(abs, rel string, opt Options, slim *Post) (*Post, error) {
 	return withBuffer(func(buf []byte) ([]byte, *Post, error) {
 		name := src.path(abs, rel)
-		first, err := readPooled(buf, name, src.limit)
+		first, err := readSlim(buf, name, slim, src.limit)
 		if err != nil {
 			return nil, nil, fmt.Errorf("loader: %s: %w", rel, err)
 		}
 		data, sum := first, digest(first)
 		for try := 0; sum != slim.Sum && try < maxRereads; try++ {
-			again, err := readFile(name, int64(len(data)), src.limit)
+			again, err := readSized(nil, name, int64(len(data)), src.limit, false)
 			if err != nil {
 				return first, nil, fmt.Errorf("loader: %s: %w", rel, err)
 			}
@@ -246,6 +246,15 @@ func (src *source) refull(abs, rel string, opt Options, slim *Post) (*Post, erro
 		post, err := src.reparse(rel, data, sum, opt, slim)
 		return first, post, err
 	})
+}
+
+// readSlim reads the file name of the post slim again, into buf's space
+// where it fits: of the size it had when slim was read, if known.
+func readSlim(buf []byte, name string, slim *Post, limit int64) ([]byte, error) {
+	if slim.size == 0 {
+		return readPooled(buf, name, limit)
+	}
+	return readFileInto(buf, name, slim.size, limit)
 }
 
 // reparse is refull's post of the bytes data (whose digest is sum).

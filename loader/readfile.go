@@ -16,11 +16,25 @@ func readFile(name string, size, limit int64) ([]byte, error) {
 
 // readFileInto is readFile into buf's space, when it has enough.
 func readFileInto(buf []byte, name string, size, limit int64) ([]byte, error) {
+	return readSized(buf, name, size, limit, true)
+}
+
+// readSized is readFileInto; known tells that size is the file's, not a
+// guess.
+func readSized(buf []byte, name string, size, limit int64, known bool) ([]byte, error) {
 	f, err := openFile(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	return readFrom(f, buf, size, limit, known)
+}
+
+// readFrom reads r to its end as readSized reads a file. A read that
+// gives fewer bytes than asked, ending where the file's known size does,
+// is the end: a regular file gives a short read only there, and the read
+// that would say so costs a system call per file.
+func readFrom(r io.Reader, buf []byte, size, limit int64, known bool) ([]byte, error) {
 	data := buf[:0]
 	if want := min(max(size, 511), limit) + 1; int64(cap(data)) < want {
 		data = make([]byte, 0, want)
@@ -29,13 +43,17 @@ func readFileInto(buf []byte, name string, size, limit int64) ([]byte, error) {
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
 		}
-		n, err := f.Read(data[len(data):cap(data)])
+		asked := cap(data) - len(data)
+		n, err := r.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, err
+		}
+		if known && n < asked && int64(len(data)) == size {
+			break
 		}
 	}
 	if int64(len(data)) > limit {
@@ -50,7 +68,7 @@ func readFileInto(buf []byte, name string, size, limit int64) ([]byte, error) {
 // more, and make a new buffer for every file (1.1 GB of garbage when
 // serve's pager writes the pages of 100,000 posts).
 func readPooled(buf []byte, name string, limit int64) ([]byte, error) {
-	return readFileInto(buf, name, int64(cap(buf))-1, limit)
+	return readSized(buf, name, int64(cap(buf))-1, limit, false)
 }
 
 // readBufs are the buffers a scan reads files into: nothing parsed keeps

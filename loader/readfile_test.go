@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,5 +38,43 @@ func TestReadPooledUsesBuffer(t *testing.T) {
 	}
 	if _, err = readPooled(buf, large, 100); err == nil {
 		t.Error("a file over the limit was read")
+	}
+}
+
+// reads counts the reads of a reader, and the bytes each asked for.
+type reads struct {
+	r     io.Reader
+	asked []int
+}
+
+func (c *reads) Read(b []byte) (int, error) {
+	c.asked = append(c.asked, len(b))
+	return c.r.Read(b)
+}
+
+// A file of the size it was listed at is read in one read, not a second
+// to see its end; one that grew since, or of a size guessed, is read to
+// its end all the same.
+func TestReadFromKnownSize(t *testing.T) {
+	text := strings.Repeat("y", 5000)
+	for _, tc := range []struct {
+		name  string
+		size  int64
+		known bool
+		reads int
+	}{
+		{"listed size", 5000, true, 1},
+		{"grown since listed", 4000, true, 3}, // 4001 bytes, then the rest, then the end
+		{"shrunk since listed", 6000, true, 2},
+		{"size a guess", 5000, false, 2},
+	} {
+		c := &reads{r: strings.NewReader(text)}
+		data, err := readFrom(c, nil, tc.size, DefaultMaxSize, tc.known)
+		if err != nil || string(data) != text {
+			t.Fatalf("%s: %d bytes, %v", tc.name, len(data), err)
+		}
+		if len(c.asked) != tc.reads {
+			t.Errorf("%s: %d reads (asking %v), want %d", tc.name, len(c.asked), c.asked, tc.reads)
+		}
 	}
 }
