@@ -329,6 +329,41 @@ func TestSlimFullSameAsParse(t *testing.T) {
 	}
 }
 
+// A slim post's Full keeps nothing of a buffer a later read reuses: the
+// posts of files read one after another, all kept, are each the one Parse
+// makes of its own file, however many files were read since.
+func TestFullPostsStandAlone(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{}
+	for i := range 30 {
+		name := fmt.Sprintf("p%02d.html", i)
+		files[name] = fmt.Sprintf("---\ntitle: 'Post %d'\ndate: 2024-01-%02d\n---\n<p>%s</p><!-- more --><p>%d</p>\n",
+			i, 1+i%28, strings.Repeat("正文 ", 40*(30-i)), i)
+	}
+	writeFiles(t, root, files)
+	res, err := New(Config{Root: root, Workers: 1, BodyBudget: 1, SlimPosts: true}).Scan(context.Background())
+	if err != nil || len(res.Posts) != len(files) {
+		t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
+	}
+	var full []*Post
+	for _, p := range res.Posts {
+		f, err := p.Full()
+		if err != nil {
+			t.Fatal(err)
+		}
+		full = append(full, f)
+	}
+	for _, f := range full {
+		want, _, err := Parse(f.Path, []byte(files[f.Path]), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(f, want) {
+			t.Errorf("%s: got %+v\nwant %+v", f.Path, f, want)
+		}
+	}
+}
+
 // A scan reads every file into a buffer the next file's read reuses:
 // nothing a post keeps may point into it. One worker reads the files one
 // after another (each buffer reused), and every post is the one Parse
