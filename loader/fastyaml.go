@@ -24,12 +24,8 @@ func fastYAML(text []byte) (doc *yaml.Node, ok bool) {
 	if !utf8.Valid(text) {
 		return nil, false
 	}
+	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	lines := bytes.Split(text, []byte("\n"))
-	// A line makes at most two nodes (a key and its value, or an item),
-	// and there are the root and the document: one block holds them all.
-	slab := make(nodeSlab, 0, 2+2*len(lines))
-	root := slab.node(yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"})
-	root.Content = make([]*yaml.Node, 0, 2*len(lines))
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		if blank(l) {
@@ -42,13 +38,13 @@ func fastYAML(text []byte) (doc *yaml.Node, ok bool) {
 		if len(root.Content) == 0 {
 			root.Line, root.Column = i+1, 1
 		}
-		k := slab.scalar(key, 0, i+1, 1)
+		k := scalarNode(key, 0, i+1, 1)
 		var v *yaml.Node
 		if blank(rest) {
-			v, i, ok = slab.blockList(lines, i, utf8.RuneCount(l)-utf8.RuneCount(rest)+1)
+			v, i, ok = fastBlockList(lines, i, utf8.RuneCount(l)-utf8.RuneCount(rest)+1)
 		} else {
 			col := utf8.RuneCount(l) - utf8.RuneCount(rest) + 1
-			v, ok = slab.value(string(rest), i+1, col)
+			v, ok = fastValue(string(rest), i+1, col)
 		}
 		if !ok {
 			return nil, false
@@ -58,20 +54,7 @@ func fastYAML(text []byte) (doc *yaml.Node, ok bool) {
 	if len(root.Content) == 0 {
 		return nil, false
 	}
-	return slab.node(yaml.Node{Kind: yaml.DocumentNode, Line: root.Line, Column: 1, Content: []*yaml.Node{root}}), true
-}
-
-// nodeSlab hands out the nodes of a front matter from blocks of a few
-// dozen, rather than one allocation each (a third of a scan's).
-type nodeSlab []yaml.Node
-
-// node is a new node, a copy of n.
-func (slab *nodeSlab) node(n yaml.Node) *yaml.Node {
-	if len(*slab) == cap(*slab) { // a new block: the nodes given out stay where they are
-		*slab = make([]yaml.Node, 0, 16)
-	}
-	*slab = append(*slab, n)
-	return &(*slab)[len(*slab)-1]
+	return &yaml.Node{Kind: yaml.DocumentNode, Line: root.Line, Column: 1, Content: []*yaml.Node{root}}, true
 }
 
 // fastKey splits a line `key: rest` (rest after the space) or `key:`;
@@ -90,11 +73,11 @@ func fastKey(l []byte) (key string, rest []byte, ok bool) {
 	return string(l[:i]), l[i+1:], true
 }
 
-// blockList reads the `- item` lines after the key on line at (0-based)
+// fastBlockList reads the `- item` lines after the key on line at (0-based)
 // whose colon ends at column col: a list, or a null when none follow. It
 // returns the last line it read.
-func (slab *nodeSlab) blockList(lines [][]byte, at, col int) (*yaml.Node, int, bool) {
-	seq := slab.node(yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"})
+func fastBlockList(lines [][]byte, at, col int) (*yaml.Node, int, bool) {
+	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	indent := -1
 	last := at
 	for j := at + 1; j < len(lines); j++ {
@@ -115,7 +98,7 @@ func (slab *nodeSlab) blockList(lines [][]byte, at, col int) (*yaml.Node, int, b
 		}
 		item := l[n+2:]
 		lead := len(item) - len(bytes.TrimLeft(item, " "))
-		v, ok := slab.scalarAt(string(item[lead:]), j+1, n+3+lead, false)
+		v, ok := fastScalar(string(item[lead:]), j+1, n+3+lead, false)
 		if !ok {
 			return nil, 0, false
 		}
@@ -123,30 +106,30 @@ func (slab *nodeSlab) blockList(lines [][]byte, at, col int) (*yaml.Node, int, b
 		last = j
 	}
 	if indent < 0 {
-		return slab.scalar("", 0, at+1, col), at, true
+		return scalarNode("", 0, at+1, col), at, true
 	}
 	return seq, last, true
 }
 
-// value reads the value after a key: a scalar or a [list].
-func (slab *nodeSlab) value(s string, line, col int) (*yaml.Node, bool) {
+// fastValue reads the value after a key: a scalar or a [list].
+func fastValue(s string, line, col int) (*yaml.Node, bool) {
 	lead := len(s) - len(strings.TrimLeft(s, " "))
 	s, col = s[lead:], col+lead
 	if !strings.HasPrefix(s, "[") {
-		return slab.scalarAt(s, line, col, false)
+		return fastScalar(s, line, col, false)
 	}
 	end := strings.TrimRight(s, " ")
 	if !strings.HasSuffix(end, "]") {
 		return nil, false
 	}
-	seq := slab.node(yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Line: line, Column: col})
+	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Line: line, Column: col}
 	inner, at := end[1:len(end)-1], col+1
 	if strings.TrimSpace(inner) == "" {
 		return seq, true
 	}
 	for _, item := range splitFlow(inner) {
 		lead := len(item) - len(strings.TrimLeft(item, " "))
-		v, ok := slab.scalarAt(strings.TrimRight(item[lead:], " "), line, at+utf8.RuneCountInString(item[:lead]), true)
+		v, ok := fastScalar(strings.TrimRight(item[lead:], " "), line, at+utf8.RuneCountInString(item[:lead]), true)
 		if !ok {
 			return nil, false
 		}
@@ -177,11 +160,11 @@ func splitFlow(s string) []string {
 	return append(out, s[start:])
 }
 
-// scalarAt reads a scalar written on one line at column col: quoted
+// fastScalar reads a scalar written on one line at column col: quoted
 // (in single quotes, a quote in it doubled, or in double quotes without
 // escapes) or plain. flow says it is an item
 // of a [list], where commas and brackets end a plain scalar.
-func (slab *nodeSlab) scalarAt(s string, line, col int, flow bool) (*yaml.Node, bool) {
+func fastScalar(s string, line, col int, flow bool) (*yaml.Node, bool) {
 	s = strings.TrimRight(s, " ")
 	if s == "" || !yamlPrintable(s) {
 		return nil, false
@@ -195,20 +178,20 @@ func (slab *nodeSlab) scalarAt(s string, line, col int, flow bool) (*yaml.Node, 
 		if strings.Contains(strings.ReplaceAll(in, "''", ""), "'") {
 			return nil, false
 		}
-		return slab.node(yaml.Node{Kind: yaml.ScalarNode, Style: yaml.SingleQuotedStyle, Tag: "!!str",
-			Value: strings.ReplaceAll(in, "''", "'"), Line: line, Column: col}), true
+		return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.SingleQuotedStyle, Tag: "!!str",
+			Value: strings.ReplaceAll(in, "''", "'"), Line: line, Column: col}, true
 	case '"':
 		in := s[1:]
 		if len(s) < 2 || s[len(s)-1] != '"' || strings.ContainsAny(in[:len(in)-1], "\"\\") {
 			return nil, false
 		}
-		return slab.node(yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Tag: "!!str",
-			Value: in[:len(in)-1], Line: line, Column: col}), true
+		return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Tag: "!!str",
+			Value: in[:len(in)-1], Line: line, Column: col}, true
 	}
 	if !plainSafe(s, flow) {
 		return nil, false
 	}
-	n := slab.scalar(s, 0, line, col)
+	n := scalarNode(s, 0, line, col)
 	return n, n != nil
 }
 
@@ -239,15 +222,15 @@ func yamlPrintable(s string) bool {
 	return true
 }
 
-// scalar is the node of a plain scalar, its tag resolved as yaml.v3
+// scalarNode is the node of a plain scalar, its tag resolved as yaml.v3
 // resolves it; nil where yaml.v3 would read it as something fastYAML does
 // not make (a special float, a merge key).
-func (slab *nodeSlab) scalar(s string, style yaml.Style, line, col int) *yaml.Node {
+func scalarNode(s string, style yaml.Style, line, col int) *yaml.Node {
 	tag := plainTag(s)
 	if tag == "" {
 		return nil
 	}
-	return slab.node(yaml.Node{Kind: yaml.ScalarNode, Style: style, Tag: tag, Value: s, Line: line, Column: col})
+	return &yaml.Node{Kind: yaml.ScalarNode, Style: style, Tag: tag, Value: s, Line: line, Column: col}
 }
 
 // plainTag is the tag yaml.v3 gives the plain scalar s (its resolve), or
