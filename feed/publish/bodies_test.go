@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/flate"
+
 	"feedpub/feed"
 	"feedpub/loader"
 )
@@ -154,6 +156,80 @@ func TestBodiesRefused(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(out, ".feedpub", "bodies.7")); err == nil {
 				t.Errorf("a killed run's segment is still there")
 			}
+		})
+	}
+}
+
+// writeOldBodies writes the content kept of site's posts in feeds as a
+// feedpub before S2 did: records of raw DEFLATE content, in files of
+// format 1. The index is of format 1 too unless index1 is false.
+func writeOldBodies(t *testing.T, out string, site *feed.Site, index1 bool) {
+	t.Helper()
+	idx := &bodyIndex{next: 1, segs: map[uint64]int{}, entries: map[string]bodyEntry{}}
+	seg := newSealed(segmentMagic, 0)
+	head := len(seg.b)
+	for k := range site.KeptPosts() {
+		packed, _ := k.Packed()
+		content, err := feed.Unpack(packed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var deflated bytes.Buffer
+		w, _ := flate.NewWriter(&deflated, flate.BestSpeed)
+		w.Write([]byte(content))
+		w.Close()
+		var rec stateEncoder
+		rec.str(k.Path)
+		rec.str(k.Version)
+		rec.str(deflated.String())
+		idx.entries[k.Path] = bodyEntry{version: k.Version, seg: 0, off: len(seg.b) - head, n: len(rec.b)}
+		seg.b = append(seg.b, rec.b...)
+	}
+	idx.segs[0] = len(seg.b) - head
+	index := idx.encode("fp")
+	if index1 {
+		body, err := unseal(index, bodiesMagic, bodiesFormat, "an index")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := newSealed(bodiesMagic, len(body))
+		e.b = append(e.b, body...)
+		index = e.seal(bodiesMagic, 1)
+	}
+	for name, raw := range map[string][]byte{bodiesIndex: index, segmentName(0): seg.seal(segmentMagic, 1)} {
+		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(name)), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBodiesOldFormat: content kept by a feedpub that packed it as raw
+// DEFLATE (format 1) is refused with a log line, never given (as
+// content, misread), and kept anew by the next build.
+func TestBodiesOldFormat(t *testing.T) {
+	for _, old := range []string{"bodies", "bodies.0"} {
+		t.Run(old, func(t *testing.T) {
+			out := t.TempDir()
+			now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+			posts := []*loader.Post{testPost("a.md", "A", "x"), testPost("b.md", "B", "x")}
+			posts[0].Sum, posts[1].Sum = "a", "b"
+			var log bytes.Buffer
+			site := bodyRound(t, out, posts, now, &log)
+			writeOldBodies(t, out, site, old == "bodies")
+
+			st := LoadDirState(out, BuildState, "fp", slog.New(slog.NewTextHandler(&log, nil)))
+			for k := range site.KeptPosts() {
+				if got, ok := st.Content(k.Path, k.Version); ok {
+					t.Errorf("%s: content %q given from an old %s", k.Path, got, old)
+				}
+			}
+			if want := "kept content .feedpub/" + old + " refused: format 1, want 2"; !strings.Contains(log.String(), want) {
+				t.Errorf("got log %q, want %q", log.String(), want)
+			}
+			posts[1] = testPost("c.md", "C", "x")
+			posts[1].Sum = "c"
+			site = bodyRoundWith(t, out, posts, now, st)
+			checkKept(t, out, site, "after the refusal")
 		})
 	}
 }
