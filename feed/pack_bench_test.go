@@ -121,7 +121,8 @@ func packCorpus(b *testing.B, dir string) [][]byte {
 // BenchmarkPackCodecs measures ways to keep the content of posts in feeds
 // compressed, per codec: pack and unpack of the whole corpus (MB/s of raw
 // content), and the packed size ("packed-%": of the raw bytes;
-// "packed-MB": the corpus packed, what serve would hold of it). Corpora:
+// "packed-MB": the corpus packed, what serve would hold of it; "posts":
+// how many posts the corpus holds). Corpora:
 // gen's posts (gen), the seed posts in ../shared/seeds (seeds), and a
 // folder of one's choice in FEEDPUB_PACK_SEEDS (dir: its posts in feeds,
 // e.g. the bench's seeds-10000).
@@ -170,6 +171,7 @@ func BenchmarkPackCodecs(b *testing.B) {
 					b.SetBytes(int64(raw))
 					b.ReportMetric(100*float64(total)/float64(raw), "packed-%")
 					b.ReportMetric(float64(total)/1e6, "packed-MB")
+					b.ReportMetric(float64(len(corpus)), "posts")
 				}
 				b.Run(c.name+"/pack", func(b *testing.B) {
 					var dst []byte
