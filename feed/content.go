@@ -190,6 +190,27 @@ func appendWords(b *strings.Builder, text string, space *bool, n, max int) int {
 // truncate cuts s to at most max characters, preferring to end at a space
 // in the last fifth, and marks the cut with an ellipsis.
 func truncate(s string, max int) string {
+	k, cut := 0, -1 // characters before s[i]; where the cut falls in s
+	for i, c := range s {
+		if c == utf8.RuneError { // maybe a byte that is no UTF-8, which the cut writes anew
+			return truncateRunes(s, max)
+		}
+		if c == ' ' && k > max*4/5 {
+			cut = i
+		}
+		if k == max { // more than max characters
+			if cut < 0 {
+				cut = i
+			}
+			return strings.TrimRightFunc(s[:cut], unicode.IsSpace) + "…"
+		}
+		k++
+	}
+	return s
+}
+
+// truncateRunes is truncate of s, character by character.
+func truncateRunes(s string, max int) string {
 	r := []rune(s)
 	if len(r) <= max {
 		return s
@@ -295,15 +316,27 @@ func xmlText(s string) string { return loader.StripInvalidXML(s) }
 // urls are an item's URLs as feeds write them.
 type itemURLs struct {
 	id, link, image, author string
+	perma                   bool // id is the item's own web address (RSS guid isPermaLink)
+	made                    bool // by makeURLs: not a zero value
 }
 
+// urls are pr's URLs as feeds write them: made once, by details, for the
+// feeds that hold the item.
 func (pr *prepared) urls() itemURLs {
-	u := itemURLs{id: pr.id, link: webURL(pr.link), image: webURL(pr.image), author: webURL(pr.author.URL)}
+	if pr.web.made {
+		return pr.web
+	}
+	return pr.makeURLs() // of a prepared that details did not make
+}
+
+func (pr *prepared) makeURLs() itemURLs {
+	u := itemURLs{id: pr.id, link: webURL(pr.link), image: webURL(pr.image), author: webURL(pr.author.URL), made: true}
 	if u.link == "" {
 		u.link = pr.link
 	}
 	if pr.id == pr.link {
 		u.id = u.link
 	}
+	u.perma = u.id == u.link && webURL(u.id) == u.id
 	return u
 }

@@ -63,12 +63,13 @@ type prepared struct {
 	image     string // absolute URL, or ""
 	imageType string
 	author    loader.Author
-	content   string // sanitised HTML with absolute URLs
-	summary   string // plain text
-	packed    []byte // content compressed, in place of content (prepareLean) or beside it (renderer.whole)
-	size      int    // with packed: the length of content
-	brief     bool   // feeds carry the summary alone (see briefed)
-	lost      bool   // the post could not be read again, nor its content had from Config.Memory
+	content   string   // sanitised HTML with absolute URLs
+	summary   string   // plain text
+	packed    []byte   // content compressed, in place of content (prepareLean) or beside it (renderer.whole)
+	size      int      // with packed: the length of content
+	brief     bool     // feeds carry the summary alone (see briefed)
+	lost      bool     // the post could not be read again, nor its content had from Config.Memory
+	web       itemURLs // the URLs above as feeds write them (urls), made for a prepared kept
 }
 
 // A channel is one feed: all posts, or one category. It never changes
@@ -169,12 +170,8 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		// Sanitising decodes character references: &#1; would come out
 		// as a raw control character, which XML (and CDATA) cannot
 		// carry. The encoders rely on content being XML-clean from here.
-		linkURL, _ := url.Parse(pr.link)
-		abs := absolutize(body, linkURL)
-		san, ok := sanitizeFast(abs)
-		if fast = ok; !ok {
-			san = c.sanitizeSlow(abs)
-		}
+		abs, san, ok := c.absolutizeSanitize(body, pr.link)
+		fast = ok
 		if pr.content = san; !ok || abs != body { // (abs == body compares pointers first: cheap)
 			pr.content = xmlText(san)
 		} // else body as the loader gave it, XML-clean (loader.Post), with escapes of ASCII added: as clean
@@ -194,9 +191,29 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		p.Body = "" // read again for this: what is kept needs no body
 	}
 	if keep {
+		pr.web = pr.makeURLs() // for the feeds that hold it
 		it.prep.Store(pr)
 	}
 	return pr
+}
+
+// absolutizeSanitize is body with its relative URLs resolved against link
+// (absolutize), and that sanitised; ok tells that sanitizeFast did it. A
+// body that sanitizeFast takes as it is has no URL but the absolute one of
+// a plain link, in no element whose text a tokenizer reads raw: absolutize
+// would give it back unchanged, so it is not tokenized for nothing.
+func (c *renderer) absolutizeSanitize(body, link string) (abs, san string, ok bool) {
+	if san, ok = sanitizeFast(body); ok {
+		return body, san, true
+	}
+	linkURL, _ := url.Parse(link)
+	if abs = absolutize(body, linkURL); abs != body {
+		san, ok = sanitizeFast(abs)
+	}
+	if !ok {
+		san = c.sanitizeSlow(abs)
+	}
+	return abs, san, ok
 }
 
 // sanitize is c.policy.Sanitize(s): sanitizeFast's where it can, else

@@ -6,6 +6,7 @@ import (
 	"html"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,11 +77,9 @@ func rssItem(b []byte, c *Config, it *item, pr *prepared) ([]byte, error) {
 		b = append(b, "></enclosure>"...)
 	}
 	// A guid is a permalink only when it is the item's own web address.
-	perma := "false"
-	if u.id == u.link && webURL(u.id) == u.id {
-		perma = "true"
-	}
-	b = append(b, `<guid isPermaLink="`+perma+`">`...)
+	b = append(b, `<guid isPermaLink="`...)
+	b = strconv.AppendBool(b, u.perma)
+	b = append(b, `">`...)
 	b = appendXMLText(b, u.id, esc)
 	b = append(b, "</guid>"...)
 	b = appendElem(b, "pubDate", rfc822(it.post.Date), esc)

@@ -31,8 +31,8 @@ var plainElements = func() map[string]bool {
 // made only of text without '&', NUL or CR, and of the tags of
 // plainElements and plain links; else "" and false.
 func sanitizeFast(s string) (string, bool) {
-	var out []byte // made at the first byte that changes
-	last := 0      // s[last:] is not in out yet
+	var out strings.Builder // grown at the first byte that changes
+	last := 0               // s[last:] is not in out yet
 	for i := 0; i < len(s); {
 		if !sanitizeStops[s[i]] {
 			i++
@@ -56,18 +56,19 @@ func sanitizeFast(s string) (string, bool) {
 		default: // '\''
 			esc = "&#39;"
 		}
-		if out == nil {
-			out = make([]byte, 0, len(s)+64)
+		if out.Cap() == 0 {
+			out.Grow(len(s) + 64)
 		}
-		out = append(out, s[last:i]...)
-		out = append(out, esc...)
+		out.WriteString(s[last:i])
+		out.WriteString(esc)
 		i++
 		last = i
 	}
-	if out == nil {
+	if out.Cap() == 0 {
 		return s, true
 	}
-	return string(append(out, s[last:]...)), true
+	out.WriteString(s[last:])
+	return out.String(), true
 }
 
 // sanitizeStops are the bytes sanitizeFast looks at.
