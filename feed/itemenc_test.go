@@ -255,7 +255,8 @@ func TestItemEncodersAsReflection(t *testing.T) {
 // xmlPieces are what random items' values are made of.
 var xmlPieces = []string{"a", "Z", " ", "中文", "é", "\x00", "\x01", "\x1f", "\t", "\n", "\r", "\"", "'", "&", "<", ">",
 	"]]>", "]]", "\u2028", "\u2029", "\ufffd", "\ufffe", "\uffff", "\xff", "\xe2\x80", "\xed\xa0\x80", "\U0001F600",
-	"\x7f", "\\", "/", "(", ")", "@", "https://example.com/a?b=1&c=2", "mailto:x@example.com", "en", "zh-CN"}
+	"\x7f", "\\", "/", "(", ")", "@", "あ", "\xe3\x81", "\xec\x9c", "\xc0\x80", "\xe0\x80\x80", "\xe0\xa0\x80", "\xf4\x90\x80\x80",
+	"\U0010FFFF", "\xf0\x9f\x98", "\xef\xbf", "\u0085", "\ud7ff", "\ue000", "\xc2", "\x80", "https://example.com/a?b=1&c=2", "mailto:x@example.com", "en", "zh-CN"}
 
 func randomXMLText(rnd *rand.Rand) string {
 	var b strings.Builder
