@@ -34,7 +34,7 @@ func sanitizeFast(s string) (string, bool) {
 	var out strings.Builder // grown at the first byte that changes
 	last := 0               // s[last:] is not in out yet
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) && !anyBelow40(s[i:i+8]) { // no stop among them
+		if i+8 <= len(s) && !anyBelow40(word(s[i:i+8])) { // no stop among them
 			i += 8
 			continue
 		}

@@ -103,7 +103,7 @@ func appendCDATA(b []byte, s string) []byte {
 func appendContent(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		for i+8 <= len(s) && !anyBelow40(s[i:i+8]) { // none of them escaped
+		for i+8 <= len(s) && !anyBelow40(word(s[i:i+8])) { // none of them escaped
 			i += 8
 		}
 		if i == len(s) {
@@ -120,13 +120,18 @@ func appendContent(b []byte, s string) []byte {
 	return append(b, s[last:]...)
 }
 
-// anyBelow40 reports whether one of the 8 bytes of w may be below 0x40,
-// as markup characters and controls are: false when none is, most often
-// true when one is (a test of a word, without a loop).
-func anyBelow40(w string) bool {
-	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+// anyBelow40 reports whether one of the 8 bytes of x (word) may be below
+// 0x40, as markup characters and controls are: false when none is, most
+// often true when one is.
+func anyBelow40(x uint64) bool {
 	return (x-0x4040404040404040)&^x&0x8080808080808080 != 0
+}
+
+// word is the 8 bytes of w as one number, the first the lowest: what the
+// tests of 8 bytes at a time (anyBelow40, jsonPlain) read.
+func word(w string) uint64 {
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
 // contentEscapes is what appendContent writes for each byte ("" for the
@@ -142,6 +147,10 @@ func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
+			if i+8 <= len(s) && jsonPlain(word(s[i:i+8])) {
+				i += 8
+				continue
+			}
 			if !jsonStops[c] {
 				i++
 				continue
@@ -174,6 +183,14 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[last:]...)
 	return append(b, '"')
+}
+
+// jsonPlain reports whether the 8 bytes of x (word) are ASCII that JSON
+// strings hold as it is.
+func jsonPlain(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, bs := x^(ones*'"'), x^(ones*'\\')
+	return (x|(x-ones*0x20)|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
 }
 
 // jsonStops are the ASCII bytes that JSON strings cannot hold as they
