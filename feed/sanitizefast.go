@@ -110,8 +110,30 @@ func plainLink(tag string) bool {
 	if v, ok = strings.CutSuffix(v, `"`); !ok || v == "" || strings.ContainsAny(v, "\"'&<> \t\n\r\f\x00") {
 		return false
 	}
+	if plainURL(v) {
+		return true
+	}
 	u, err := url.Parse(v)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.String() == v
+}
+
+// plainURL reports whether v is an http(s) URL that url.Parse reads back
+// as written without asking it: a host and path of unreserved characters
+// and slashes alone (most links). false says nothing.
+func plainURL(v string) bool {
+	rest, ok := strings.CutPrefix(v, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(v, "http://")
+	}
+	if !ok || rest == "" || rest[0] == '/' {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~/", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // plainTextFast is plainText of HTML as sanitizeFast makes it: tags of
@@ -119,20 +141,17 @@ func plainLink(tag string) bool {
 // sanitizeFast writes. It reads it as html.Tokenizer does (one text token
 // between two tags), without one.
 func plainTextFast(body string, max int) string {
-	var b strings.Builder
-	b.Grow(min(len(body), 4*max+8))
-	space := false
-	n := 0
-	for i := 0; i < len(body) && n <= max; {
+	w := words{buf: make([]byte, 0, min(len(body), 4*max+8)), max: max}
+	for i := 0; i < len(body) && !w.full(); {
 		if body[i] == '<' {
 			end := strings.IndexByte(body[i:], '>') // there is one: see plainTag
 			name, closing := strings.CutPrefix(body[i+1:i+end], "/")
 			name, _, _ = strings.Cut(name, " ")
 			switch name {
 			case "p", "div", "li", "h1", "h2", "h3", "h4":
-				space = true
+				w.space = true
 			case "br", "tr":
-				space = space || !closing
+				w.space = w.space || !closing
 			}
 			i += end + 1
 			continue
@@ -141,10 +160,10 @@ func plainTextFast(body string, max int) string {
 		if j < 0 {
 			j = len(body) - i
 		}
-		n = appendWords(&b, html.UnescapeString(body[i:i+j]), &space, n, max)
+		w.add(html.UnescapeString(body[i : i+j]))
 		i += j
 	}
-	return truncate(b.String(), max)
+	return w.String()
 }
 
 // isSpace is unicode.IsSpace, without a table search for the characters

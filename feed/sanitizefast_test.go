@@ -145,3 +145,31 @@ func TestTruncate(t *testing.T) {
 		}
 	}
 }
+
+// What plainURL takes, url.Parse reads as an http(s) URL and writes back
+// as it is, on random URLs of the characters that matter to either.
+func TestPlainURL(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 10))
+	heads := []string{"https://", "http://", "HTTP://", "https:", "https:/", "ftp://", ""}
+	chars := "aZ09-._~/:@%?#+ !"
+	taken := 0
+	for range 50000 {
+		var b strings.Builder
+		b.WriteString(heads[rnd.IntN(len(heads))])
+		for range rnd.IntN(12) {
+			b.WriteByte(chars[rnd.IntN(len(chars))])
+		}
+		v := b.String()
+		if !plainURL(v) {
+			continue
+		}
+		taken++
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.String() != v {
+			t.Fatalf("plainURL(%q) = true, but url.Parse gives %v, %v", v, u, err)
+		}
+	}
+	if taken < 1000 {
+		t.Errorf("plainURL took %d URLs: the test no longer tests it", taken)
+	}
+}
