@@ -2,7 +2,8 @@ package feed
 
 import (
 	"crypto/sha1"
-	"fmt"
+	"encoding/hex"
+	"io"
 	"net/url"
 	"path"
 	"strings"
@@ -352,9 +353,18 @@ func uuid5(name string) string {
 	ns := [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
 	h := sha1.New()
 	h.Write(ns[:])
-	h.Write([]byte(name))
-	s := h.Sum(nil)
+	io.WriteString(h, name)
+	var sum [sha1.Size]byte
+	s := h.Sum(sum[:0])
 	s[6] = s[6]&0x0f | 0x50
 	s[8] = s[8]&0x3f | 0x80
-	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16])
+	out := []byte("urn:uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+	at := len("urn:uuid:")
+	for k, part := range [][]byte{s[0:4], s[4:6], s[6:8], s[8:10], s[10:16]} {
+		if k > 0 {
+			at++ // the dash
+		}
+		at += hex.Encode(out[at:], part)
+	}
+	return string(out)
 }

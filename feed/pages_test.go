@@ -404,6 +404,10 @@ func TestRootOf(t *testing.T) {
 		if want := "../" + strings.Join(segs, "/"); strings.TrimPrefix(p, "/") != "" && rel("../", p) != want {
 			t.Fatalf("rel(../, %q) = %q, want %q", p, rel("../", p), want)
 		}
+		c := Config{URL: "https://example.com/"}
+		if want := c.URL + strings.Join(segs, "/"); c.abs(p) != want {
+			t.Fatalf("abs(%q) = %q, want %q", p, c.abs(p), want)
+		}
 	}
 }
 
