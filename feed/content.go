@@ -183,9 +183,7 @@ func (w *words) add(text string) {
 		switch {
 		case c < utf8.RuneSelf:
 			space = c == ' ' || '\t' <= c && c <= '\r'
-		case c-0xe3 < 0xef-0xe3+1 && c != 0xed && i+2 < len(text) && text[i+1]&0xc0 == 0x80 && text[i+2]&0xc0 == 0x80:
-			// U+3000..U+CFFF, U+E000..U+FFFF: the ideographic space is
-			// the one space among them
+		case common3(text, i): // U+3000, the ideographic space, is the one space among them
 			size, space = 3, c == 0xe3 && text[i+1] == 0x80 && text[i+2] == 0x80
 		default:
 			var r rune

@@ -38,8 +38,8 @@ func appendXMLText(b []byte, s string, esc *[utf8.RuneSelf]string) []byte {
 				i++
 				continue
 			}
-		case c-0xe3 < 0xec-0xe3+1 && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80:
-			i += 3 // as in appendJSONString
+		case common3(s, i):
+			i += 3
 			continue
 		default: // valid UTF-8 holds no surrogate: U+FFFE and U+FFFF are the only others to replace
 			if width = utf8Width(s, i); width == 0 {
@@ -161,8 +161,8 @@ func appendJSONString(b []byte, s string) []byte {
 			last = i
 			continue
 		}
-		if c-0xe3 < 0xec-0xe3+1 && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 {
-			i += 3 // most of the characters of Chinese, Japanese, Korean (inlined: utf8Width is not)
+		if common3(s, i) {
+			i += 3
 			continue
 		}
 		w := utf8Width(s, i)
@@ -202,6 +202,14 @@ var jsonStops = func() (t [utf8.RuneSelf]bool) {
 	t['"'], t['\\'] = true, true
 	return t
 }()
+
+// common3 reports whether s[i] starts a character of three bytes whose
+// first byte is E3..EC (U+3000..U+CFFF: most of Chinese, Japanese and
+// Korean), which is valid UTF-8 whatever its other two bytes, once they
+// continue it. Small enough to inline, where utf8Width is not.
+func common3(s string, i int) bool {
+	return s[i]-0xe3 < 0xec-0xe3+1 && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80
+}
 
 // utf8Width is the length of the character of valid UTF-8 that starts at
 // s[i], a byte that is not ASCII; 0 if none does (utf8.DecodeRuneInString
