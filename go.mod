@@ -17,6 +17,7 @@ require (
 	github.com/robfig/cron/v3 v3.0.1
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/yuin/goldmark v1.8.7
+	github.com/zeebo/blake3 v0.2.4
 	gocloud.dev v0.49.0
 	golang.org/x/net v0.62.0
 	golang.org/x/oauth2 v0.37.0

@@ -1,7 +1,6 @@
 package feed
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"iter"
@@ -66,7 +65,7 @@ type File struct {
 }
 
 func newFile(body []byte, mediaType string, modified time.Time) *File {
-	sum := sha256.Sum256(body)
+	sum := BodySum(body)
 	return &File{Body: body, ETag: `"` + hex.EncodeToString(sum[:12]) + `"`, Modified: modified.UTC().Truncate(time.Second), Type: mediaType}
 }
 

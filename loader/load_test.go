@@ -3,6 +3,7 @@ package loader
 import (
 	"context"
 	"fmt"
+	"golang.org/x/text/encoding/simplifiedchinese"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -285,10 +286,16 @@ func TestSameBytesKeepPost(t *testing.T) {
 
 // A slim post's file read again unchanged gives, without its front matter
 // parsed again, the post a full parse gives: body, and summary from the
-// excerpt where the front matter has none.
+// excerpt where the front matter has none. Bytes the scan found to be
+// UTF-8 are not checked again (Post.utf8); a GB18030 file is decoded again.
 func TestSlimFullSameAsParse(t *testing.T) {
 	root := t.TempDir()
+	gb, err := simplifiedchinese.GB18030.NewEncoder().String("---\ntitle: 央行宣布降准\ndate: 2024-01-20 08:00\n---\n<p>中国人民银行决定下调存款准备金率。</p>\n")
+	if err != nil {
+		t.Fatal(err)
+	}
 	files := map[string]string{
+		"gb.html":    gb,
 		"more.md":    "---\ntitle: More\ndate: 2024-01-01\ntags: [t]\ncategories: [c]\n---\nHead *text*.\n\n<!-- more -->\n\nRest.\n",
 		"given.html": "---\ntitle: Given\ndate: 2024-01-02\nsummary: Own summary\n---\n<p>Body</p><!-- more --><p>rest</p>\n",
 		"crlf.txt":   "\ufeff---\r\ntitle: CRLF\r\ndate: 2024-01-03\r\n---\r\n<p>x\r\ny</p>\r\n",
@@ -303,6 +310,9 @@ func TestSlimFullSameAsParse(t *testing.T) {
 		t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
 	}
 	for _, p := range res.Posts {
+		if p.utf8 != (p.Path != "gb.html") {
+			t.Errorf("%s: utf8 = %v", p.Path, p.utf8)
+		}
 		full, err := p.Full()
 		if err != nil {
 			t.Fatal(err)

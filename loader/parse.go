@@ -90,7 +90,7 @@ func (p *parser) parse(data []byte) (*Post, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, p.fail(1, "empty file")
 	}
-	text, err := decodeText(data)
+	text, asIs, err := decodeText(data)
 	if err != nil {
 		return nil, p.fail(lineOf(data, invalidAt(data)), "%v", err)
 	}
@@ -115,7 +115,7 @@ func (p *parser) parse(data []byte) (*Post, error) {
 		return nil, err
 	}
 
-	post := &Post{Path: p.name, Sum: p.sum}
+	post := &Post{Path: p.name, Sum: p.sum, utf8: asIs}
 	if err := p.fields(post, root); err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func parseBody(name string, data []byte, sum string, opt Options) (string, error
 		}
 		return post.Body, nil
 	}
-	p, body, err := splitBody(name, data, opt)
+	p, body, err := splitBody(name, data, false, opt)
 	if err != nil {
 		return "", err
 	}
@@ -205,7 +205,7 @@ func fillBody(slim *Post, data []byte, opt Options) (post *Post, ok bool, err er
 	if opt.Site != nil {
 		return nil, false, nil
 	}
-	p, body, err := splitBody(slim.Path, data, opt)
+	p, body, err := splitBody(slim.Path, data, slim.utf8, opt)
 	if err != nil {
 		return nil, true, err
 	}
@@ -223,12 +223,16 @@ func fillBody(slim *Post, data []byte, opt Options) (post *Post, ok bool, err er
 }
 
 // splitBody is the body of a file, after its front matter, as parse finds
-// it, and a parser for it.
-func splitBody(name string, data []byte, opt Options) (*parser, []byte, error) {
+// it, and a parser for it. utf8 tells that data are UTF-8 already (the
+// bytes that Post.utf8 tells of): they are not checked again.
+func splitBody(name string, data []byte, utf8 bool, opt Options) (*parser, []byte, error) {
 	p := &parser{name: name, opt: opt}
-	text, err := decodeText(data)
-	if err != nil {
-		return nil, nil, err
+	text := data
+	if !utf8 {
+		var err error
+		if text, _, err = decodeText(data); err != nil {
+			return nil, nil, err
+		}
 	}
 	text = bytes.TrimPrefix(text, []byte("\ufeff"))
 	if bytes.Contains(text, []byte("\r\n")) {

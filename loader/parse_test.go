@@ -119,6 +119,7 @@ func TestParseFrontMatter(t *testing.T) {
 		Lang:       "en",
 		Body:       "<p>Body</p>",
 		Sum:        p.Sum,
+		utf8:       true,
 	}
 	if !p.Date.Equal(want.Date) || !p.Updated.Equal(want.Updated) {
 		t.Errorf("dates = %v, %v; want %v, %v", p.Date, p.Updated, want.Date, want.Updated)

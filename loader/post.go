@@ -28,6 +28,10 @@ type Post struct {
 	// primed: told to a Loader (Prime), not read by it; Scan gives it
 	// again once it has found its file.
 	primed bool
+	// utf8: the bytes whose digest is Sum were UTF-8 as they were, not
+	// decoded from GB18030: Full, reading them again, checks them no more.
+	// False (check) for a post not read by this process.
+	utf8 bool
 	// sched is when the post may first appear and when it leaves the
 	// feeds (Due, Expires); nil for most posts, which give neither: 40
 	// bytes a post less than two times held in each.

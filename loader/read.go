@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,21 +20,16 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 	cancelled := func(i int) *cached {
 		return &cached{problems: []*Problem{{Path: files[i].rel, Msg: "not read: scan cancelled"}}}
 	}
-	jobs := make(chan int)
+	var next atomic.Int64 // the next file to read: each worker takes one when done with one
 	var wg sync.WaitGroup
 	var mu sync.Mutex  // of out and done
 	var pmu sync.Mutex // one call of Progress at a time
 	done, abandoned := 0, false
 	cache, rd := l.cache, l.reader() // what the workers use: a later scan may change l
 	for range min(l.cfg.Workers, len(files)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				c := cancelled(i)
-				if ctx.Err() == nil {
-					c = rd.read(files[i], cache[files[i].rel])
-				}
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(files) && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
+				c := rd.read(files[i], cache[files[i].rel])
 				mu.Lock()
 				n := 0
 				if !abandoned {
@@ -48,19 +44,9 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 					pmu.Unlock()
 				}
 			}
-		}()
+		})
 	}
 	finished := make(chan struct{})
-	go func() {
-		defer close(jobs)
-		for i := range files {
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 	go func() { wg.Wait(); close(finished) }()
 	select {
 	case <-finished:
@@ -169,7 +155,7 @@ func (rd *fileReader) parsed(f found, prev *cached, c *cached, data []byte) *cac
 		// never publishes an item without them.
 		c.post = &Post{Path: post.Path, Title: post.Title, Date: post.Date, Updated: post.Updated,
 			Categories: post.Categories, Tags: post.Tags, Author: post.Author, Image: post.Image, Summary: post.Summary,
-			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, sched: post.sched,
+			Link: post.Link, Lang: post.Lang, Draft: post.Draft, Sum: post.Sum, sched: post.sched, utf8: post.utf8,
 			again: re, slim: true}
 		return c
 	}

@@ -88,15 +88,15 @@ func xmlCleanUTF8(s string) bool {
 
 // decodeText returns data as UTF-8. Text that is not UTF-8 is decoded as
 // GB18030 when the result is clearly Chinese; anything else is an error.
-func decodeText(data []byte) ([]byte, error) {
+func decodeText(data []byte) (text []byte, asIs bool, err error) {
 	if utf8.Valid(data) {
-		return data, nil
+		return data, true, nil
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 	if err == nil && looksChinese(out) {
-		return out, nil
+		return out, false, nil
 	}
-	return nil, errors.New("not valid UTF-8 (nor clearly GB18030/GBK): save the file as UTF-8")
+	return nil, false, errors.New("not valid UTF-8 (nor clearly GB18030/GBK): save the file as UTF-8")
 }
 
 // looksChinese reports whether most non-ASCII text in b is Han or CJK

@@ -7,7 +7,7 @@ import (
 )
 
 // A Digest is what the state keeps of a published file's bytes (the
-// first 16 bytes of their SHA-256: fileSum) or of what it was made from
+// first 16 bytes of their BLAKE3 hash: fileSum) or of what it was made from
 // (feed.Site.Key, given in hex): held as bytes, not as hex strings, in
 // each of the 110,000 records of a large folder (a string's header and
 // its 32 bytes of hex took 48 bytes, a Digest takes 16) and in what the

@@ -44,7 +44,7 @@ const (
 
 const (
 	stateMagic  = "feedpub-state\n"
-	stateFormat = 5 // 4: posts' digests are XXH3 (loader); 5: files' digests and keys as 16 bytes, not hex
+	stateFormat = 6 // 4: posts' digests are XXH3 (loader); 5: files' digests and keys as 16 bytes, not hex; 6: files' digests are BLAKE3 (feed.BodySum), not SHA-256
 )
 
 // A State is the state of one output. Its methods are safe for concurrent

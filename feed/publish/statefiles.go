@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -149,11 +148,9 @@ func sameMeta(a, b *loader.Post) bool {
 		slices.Equal(a.Tags, b.Tags) && a.Author == b.Author && a.Draft == b.Draft
 }
 
-// fileSum is the digest of a published file's bytes the state keeps.
-func fileSum(body []byte) Digest {
-	sum := sha256.Sum256(body)
-	return Digest(sum[:16])
-}
+// fileSum is the digest of a published file's bytes the state keeps
+// (BLAKE3: feed.BodySum).
+func fileSum(body []byte) Digest { return Digest(feed.BodySum(body)) }
 
 // plan returns the indexes of the files (files[i] publishing the site's
 // paths[i]) that must be made and maybe written: those whose key is not

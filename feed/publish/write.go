@@ -8,11 +8,10 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode"
-
-	"golang.org/x/sync/errgroup"
 
 	"feedpub/feed"
 	"feedpub/internal/compress"
@@ -200,30 +199,20 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 	created := make([]bool, len(paths)) // new files this run wrote
 	for phase, todo := range [][]int{fresh, known} {
 		todo = postPagesFirst(s, paths, todo)
-		var g errgroup.Group
-		g.SetLimit(runtime.GOMAXPROCS(0))
-		jobs := folderJobs(files, todo)
+		workers, jobs := runtime.GOMAXPROCS(0), folderJobs(files, todo)
 		if p, ok := t.(interface{ parallel() int }); ok { // a bucket: uploads wait on the network
-			g.SetLimit(p.parallel())
-			jobs = oneEach(todo)
+			workers, jobs = p.parallel(), oneEach(todo)
 		}
-		for _, job := range jobs {
-			g.Go(func() error {
-				for _, i := range job {
-					if opt.Context != nil && opt.Context.Err() != nil {
-						return fmt.Errorf("publish: %w", opt.Context.Err())
-					}
-					n, err := writeFile(s, t, paths[i], files[i], opt)
-					written.Add(int64(n))
-					created[i] = phase == 0 && n > 0
-					if err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
+		err := runJobs(workers, jobs, func(i int) error {
+			if opt.Context != nil && opt.Context.Err() != nil {
+				return fmt.Errorf("publish: %w", opt.Context.Err())
+			}
+			n, err := writeFile(s, t, paths[i], files[i], opt)
+			written.Add(int64(n))
+			created[i] = phase == 0 && n > 0
+			return err
+		})
+		if err != nil {
 			for i, c := range created {
 				if c && phase == 0 { // no file that was there links to it yet
 					t.Remove(files[i])
@@ -261,6 +250,40 @@ func folderJobs(files []string, todo []int) [][]int {
 		jobs = append(jobs, []int{i})
 	}
 	return jobs
+}
+
+// runJobs runs do on each index of each job, on workers goroutines that
+// each take the next job when done with one (not a goroutine a job: 10,000
+// post folders made as many hand-offs, and the scheduler's idle threads
+// spun and slept between them). The first error stops the taking of jobs,
+// and is returned once every worker is done.
+func runJobs(workers int, jobs [][]int, do func(i int) error) error {
+	var (
+		next  atomic.Int64
+		first error
+		once  sync.Once
+		stop  atomic.Bool
+		wg    sync.WaitGroup
+	)
+	for range min(workers, len(jobs)) {
+		wg.Go(func() {
+			for !stop.Load() {
+				j := next.Add(1) - 1
+				if j >= int64(len(jobs)) {
+					return
+				}
+				for _, i := range jobs[j] {
+					if err := do(i); err != nil {
+						once.Do(func() { first = err })
+						stop.Store(true)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
 }
 
 // oneEach is todo as jobs of one file each.
