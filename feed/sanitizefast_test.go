@@ -173,3 +173,53 @@ func TestPlainURL(t *testing.T) {
 		t.Errorf("plainURL took %d URLs: the test no longer tests it", taken)
 	}
 }
+
+// words gathers what a range over the text, rune by rune, gathers: words
+// one space apart, U+FFFD for a byte that is no UTF-8, stopping after the
+// character past max; on random text of every kind of space.
+func TestWords(t *testing.T) {
+	byRune := func(texts []string, max int) string {
+		var b strings.Builder
+		n, space := 0, false
+		for _, text := range texts {
+			for _, r := range text {
+				if n > max {
+					break
+				}
+				if unicode.IsSpace(r) {
+					space = true
+					continue
+				}
+				if space && b.Len() > 0 {
+					b.WriteByte(' ')
+					n++
+				}
+				space = false
+				b.WriteRune(r)
+				n++
+			}
+		}
+		return b.String()
+	}
+	rnd := rand.New(rand.NewPCG(13, 14))
+	parts := []string{"a", " ", "\t", "\n", "\v", "中文", "，", "\u3000", "\u3001", "\u00a0", "\u0085", "\u1680", "\u2003", "\u2028",
+		"\u202f", "\u205f", "\xff", "\xe4\xb8", "\xe3\x80", "\U0001F600", "é", "\ufffd"}
+	for range 20000 {
+		texts := make([]string, 1+rnd.IntN(3))
+		for k := range texts {
+			var b strings.Builder
+			for range rnd.IntN(8) {
+				b.WriteString(parts[rnd.IntN(len(parts))])
+			}
+			texts[k] = b.String()
+		}
+		max := rnd.IntN(12)
+		w := words{max: max}
+		for _, text := range texts {
+			w.add(text)
+		}
+		if want := byRune(texts, max); string(w.buf) != want {
+			t.Fatalf("words of %q, max %d: %q, want %q", texts, max, w.buf, want)
+		}
+	}
+}
