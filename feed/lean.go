@@ -126,6 +126,9 @@ func (c *renderer) prepareKept(it *item) *prepared {
 		return pr.whole()
 	}
 	full := c.prepare(it, false)
+	if !full.web.made { // made now, so nobody else's yet (a kept one has them)
+		full.web = full.makeURLs() // for its feeds
+	}
 	lean := *full
 	if packed := pack(lean.content); packed != nil { // else keep it as it is
 		lean.packed, lean.size = packed, len(lean.content)
