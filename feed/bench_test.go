@@ -1,9 +1,13 @@
 package feed
 
 import (
+	"cmp"
+	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,4 +188,50 @@ func BenchmarkRebuildOneChange100k(b *testing.B) {
 			publish(bl)
 		}
 	})
+}
+
+// BenchmarkColdBuildSeeds is what the feed package costs a cold `feedpub
+// build` of the folder FEEDPUB_BENCH_SEEDS names (skipped when unset; for
+// example the bench's seeds-10000): loaded slim as build loads it, built
+// as build builds it (BuildOnce, 64 MiB of content kept whole), then every
+// file's bytes made, the pages of posts first, on all cores, as
+// publish.Write asks for them, without writing them.
+func BenchmarkColdBuildSeeds(b *testing.B) {
+	seeds := os.Getenv("FEEDPUB_BENCH_SEEDS")
+	if seeds == "" {
+		b.Skip("FEEDPUB_BENCH_SEEDS names no seed folder")
+	}
+	res, err := loader.New(loader.Config{Root: seeds, BodyBudget: 16 << 20, SlimPosts: true}).Scan(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	var size atomic.Int64
+	cpu0 := cpuTime()
+	for b.Loop() {
+		site, err := BuildOnce(context.Background(), res.Posts, Config{}, now, 64<<20)
+		if err != nil {
+			b.Fatal(err)
+		}
+		paths := site.Paths()
+		slices.SortStableFunc(paths, func(p, q string) int { return -cmp.Compare(b2i(site.PostPage(p)), b2i(site.PostPage(q))) })
+		size.Store(0)
+		parallel(len(paths), func(i int) {
+			body, err := site.Body(paths[i])
+			if err != nil {
+				b.Error(err)
+			}
+			size.Add(int64(len(body)))
+		})
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
+	b.ReportMetric(float64(size.Load())/1e6, "MB/op")
+}
+
+func b2i(ok bool) int {
+	if ok {
+		return 1
+	}
+	return 0
 }

@@ -145,7 +145,11 @@ func (c Config) WithDefaults() (Config, error) {
 // abs returns the absolute URL of a site path such as "categories/金融/rss.xml",
 // with every segment percent-encoded.
 func (c *Config) abs(path string) string {
-	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	path = strings.TrimPrefix(path, "/")
+	if pathPlain(path) { // as url.PathEscape leaves each segment
+		return c.URL + path
+	}
+	segs := strings.Split(path, "/")
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
 	}

@@ -125,12 +125,10 @@ func resolveSrcset(base *url.URL, v string) string {
 // collapsed, cut after about max characters (at a word boundary where one
 // is near) with an ellipsis.
 func plainText(body string, max int) string {
-	var b strings.Builder
+	w := words{max: max}
 	z := html.NewTokenizer(strings.NewReader(body))
-	space := false
 	skip := 0 // inside script or style
-	n := 0
-	for n <= max {
+	for !w.full() {
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			break
@@ -142,7 +140,7 @@ func plainText(body string, max int) string {
 			case atom.Script, atom.Style, atom.Template:
 				skip++
 			case atom.P, atom.Br, atom.Div, atom.Li, atom.H1, atom.H2, atom.H3, atom.H4, atom.Tr:
-				space = true
+				w.space = true
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
@@ -152,44 +150,99 @@ func plainText(body string, max int) string {
 					skip--
 				}
 			case atom.P, atom.Div, atom.Li, atom.H1, atom.H2, atom.H3, atom.H4:
-				space = true
+				w.space = true
 			}
 		case html.TextToken:
 			if skip > 0 {
 				continue
 			}
-			n = appendWords(&b, string(z.Text()), &space, n, max)
+			w.add(string(z.Text()))
 		}
 	}
-	return truncate(b.String(), max)
+	return w.String()
 }
 
-// appendWords appends the words of text to b, one space between two (space
-// tells whether one is due), and returns n, the characters in b, counted
-// on. It stops at the character after max: truncate looks no further.
-func appendWords(b *strings.Builder, text string, space *bool, n, max int) int {
-	for _, r := range text {
-		if n > max {
-			break
+// words gathers the words of text, one space between two, up to the
+// character after max (truncate looks no further).
+type words struct {
+	buf   []byte
+	n     int // characters in buf
+	max   int
+	space bool // a space is due before the next word
+}
+
+// full reports whether w holds more than max characters.
+func (w *words) full() bool { return w.n > w.max }
+
+// add appends the words of text. A byte that is no UTF-8 is written as
+// U+FFFD, as a range over text reads it.
+func (w *words) add(text string) {
+	buf := w.buf // a local, not w's: no write barrier a character
+	for i := 0; i < len(text) && w.n <= w.max; {
+		c, size, space := text[i], 1, false
+		switch {
+		case c < utf8.RuneSelf:
+			space = c == ' ' || '\t' <= c && c <= '\r'
+		case common3(text, i): // U+3000, the ideographic space, is the one space among them
+			size, space = 3, c == 0xe3 && text[i+1] == 0x80 && text[i+2] == 0x80
+		default:
+			var r rune
+			r, size = utf8.DecodeRuneInString(text[i:])
+			space = isSpace(r)
 		}
-		if isSpace(r) {
-			*space = true
+		if space {
+			w.space = true
+			i += size
 			continue
 		}
-		if *space && b.Len() > 0 {
-			b.WriteByte(' ')
-			n++
+		if w.space && len(buf) > 0 {
+			buf = append(buf, ' ')
+			w.n++
 		}
-		*space = false
-		b.WriteRune(r)
-		n++
+		w.space = false
+		switch {
+		case c < utf8.RuneSelf:
+			buf = append(buf, c)
+		case size == 1: // no UTF-8
+			buf = utf8.AppendRune(buf, utf8.RuneError)
+		case size == 3: // without a memmove
+			buf = append(buf, c, text[i+1], text[i+2])
+		default:
+			buf = append(buf, text[i:i+size]...)
+		}
+		w.n++
+		i += size
 	}
-	return n
+	w.buf = buf
 }
+
+// String is the text gathered, cut (truncate).
+func (w *words) String() string { return truncate(string(w.buf), w.max) }
 
 // truncate cuts s to at most max characters, preferring to end at a space
 // in the last fifth, and marks the cut with an ellipsis.
 func truncate(s string, max int) string {
+	k, cut := 0, -1 // characters before s[i]; where the cut falls in s
+	for i, c := range s {
+		if c == utf8.RuneError { // maybe a byte that is no UTF-8, which the cut writes anew
+			return truncateRunes(s, max)
+		}
+		if c == ' ' && k > max*4/5 {
+			cut = i
+		}
+		if k == max { // more than max characters
+			if cut < 0 {
+				cut = i
+			}
+			return strings.TrimRightFunc(s[:cut], unicode.IsSpace) + "…"
+		}
+		k++
+	}
+	return s
+}
+
+// truncateRunes is truncate of s, character by character.
+func truncateRunes(s string, max int) string {
 	r := []rune(s)
 	if len(r) <= max {
 		return s
@@ -295,15 +348,27 @@ func xmlText(s string) string { return loader.StripInvalidXML(s) }
 // urls are an item's URLs as feeds write them.
 type itemURLs struct {
 	id, link, image, author string
+	perma                   bool // id is the item's own web address (RSS guid isPermaLink)
+	made                    bool // by makeURLs: not a zero value
 }
 
+// urls are pr's URLs as feeds write them: made once, by details, for the
+// feeds that hold the item.
 func (pr *prepared) urls() itemURLs {
-	u := itemURLs{id: pr.id, link: webURL(pr.link), image: webURL(pr.image), author: webURL(pr.author.URL)}
+	if pr.web.made {
+		return pr.web
+	}
+	return pr.makeURLs() // of a prepared that details did not make
+}
+
+func (pr *prepared) makeURLs() itemURLs {
+	u := itemURLs{id: pr.id, link: webURL(pr.link), image: webURL(pr.image), author: webURL(pr.author.URL), made: true}
 	if u.link == "" {
 		u.link = pr.link
 	}
 	if pr.id == pr.link {
 		u.id = u.link
 	}
+	u.perma = u.id == u.link && webURL(u.id) == u.id
 	return u
 }

@@ -65,6 +65,9 @@ func FuzzSanitize(f *testing.F) {
 			t.Fatalf("sanitize(%q) = %q, bluemonday gives %q", body, got, want)
 		}
 		checkSafeHTML(t, got)
+		if _, ok := sanitizeFast(body); ok {
+			checkAbsolute(t, body)
+		}
 	})
 }
 

@@ -2,7 +2,8 @@ package feed
 
 import (
 	"crypto/sha1"
-	"fmt"
+	"encoding/hex"
+	"io"
 	"net/url"
 	"path"
 	"strings"
@@ -63,12 +64,13 @@ type prepared struct {
 	image     string // absolute URL, or ""
 	imageType string
 	author    loader.Author
-	content   string // sanitised HTML with absolute URLs
-	summary   string // plain text
-	packed    []byte // content compressed, in place of content (prepareLean) or beside it (renderer.whole)
-	size      int    // with packed: the length of content
-	brief     bool   // feeds carry the summary alone (see briefed)
-	lost      bool   // the post could not be read again, nor its content had from Config.Memory
+	content   string   // sanitised HTML with absolute URLs
+	summary   string   // plain text
+	packed    []byte   // content compressed, in place of content (prepareLean) or beside it (renderer.whole)
+	size      int      // with packed: the length of content
+	brief     bool     // feeds carry the summary alone (see briefed)
+	lost      bool     // the post could not be read again, nor its content had from Config.Memory
+	web       itemURLs // the URLs above as feeds write them (urls), made for a prepared kept
 }
 
 // A channel is one feed: all posts, or one category. It never changes
@@ -169,12 +171,8 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		// Sanitising decodes character references: &#1; would come out
 		// as a raw control character, which XML (and CDATA) cannot
 		// carry. The encoders rely on content being XML-clean from here.
-		linkURL, _ := url.Parse(pr.link)
-		abs := absolutize(body, linkURL)
-		san, ok := sanitizeFast(abs)
-		if fast = ok; !ok {
-			san = c.sanitizeSlow(abs)
-		}
+		abs, san, ok := c.absolutizeSanitize(body, pr.link)
+		fast = ok
 		if pr.content = san; !ok || abs != body { // (abs == body compares pointers first: cheap)
 			pr.content = xmlText(san)
 		} // else body as the loader gave it, XML-clean (loader.Post), with escapes of ASCII added: as clean
@@ -194,9 +192,29 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 		p.Body = "" // read again for this: what is kept needs no body
 	}
 	if keep {
+		pr.web = pr.makeURLs() // for the feeds that hold it
 		it.prep.Store(pr)
 	}
 	return pr
+}
+
+// absolutizeSanitize is body with its relative URLs resolved against link
+// (absolutize), and that sanitised; ok tells that sanitizeFast did it. A
+// body that sanitizeFast takes as it is has no URL but the absolute one of
+// a plain link, in no element whose text a tokenizer reads raw: absolutize
+// would give it back unchanged, so it is not tokenized for nothing.
+func (c *renderer) absolutizeSanitize(body, link string) (abs, san string, ok bool) {
+	if san, ok = sanitizeFast(body); ok {
+		return body, san, true
+	}
+	linkURL, _ := url.Parse(link)
+	if abs = absolutize(body, linkURL); abs != body {
+		san, ok = sanitizeFast(abs)
+	}
+	if !ok {
+		san = c.sanitizeSlow(abs)
+	}
+	return abs, san, ok
 }
 
 // sanitize is c.policy.Sanitize(s): sanitizeFast's where it can, else
@@ -335,9 +353,18 @@ func uuid5(name string) string {
 	ns := [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
 	h := sha1.New()
 	h.Write(ns[:])
-	h.Write([]byte(name))
-	s := h.Sum(nil)
+	io.WriteString(h, name)
+	var sum [sha1.Size]byte
+	s := h.Sum(sum[:0])
 	s[6] = s[6]&0x0f | 0x50
 	s[8] = s[8]&0x3f | 0x80
-	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16])
+	out := []byte("urn:uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+	at := len("urn:uuid:")
+	for k, part := range [][]byte{s[0:4], s[4:6], s[6:8], s[8:10], s[10:16]} {
+		if k > 0 {
+			at++ // the dash
+		}
+		at += hex.Encode(out[at:], part)
+	}
+	return string(out)
 }

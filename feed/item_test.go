@@ -28,3 +28,17 @@ func TestItemCategories(t *testing.T) {
 		}
 	}
 }
+
+// uuid5 is RFC 4122's name-based SHA-1 UUID in the URL namespace (the
+// values are Python's uuid.uuid5(uuid.NAMESPACE_URL, name)).
+func TestUUID5(t *testing.T) {
+	for name, want := range map[string]string{
+		"https://news.example.com/#2024/a.md": "urn:uuid:6c50dad9-8040-599b-8227-3a0e2ffa5f79",
+		"":                                    "urn:uuid:1b4db7eb-4057-5ddf-91e0-36dec72071f5",
+		"金融":                                  "urn:uuid:b06511c1-9ead-57b2-ba50-436254415a8f",
+	} {
+		if got := uuid5(name); got != want {
+			t.Errorf("uuid5(%q) = %s, want %s", name, got, want)
+		}
+	}
+}

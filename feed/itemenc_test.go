@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/feeds"
 
@@ -255,7 +256,8 @@ func TestItemEncodersAsReflection(t *testing.T) {
 // xmlPieces are what random items' values are made of.
 var xmlPieces = []string{"a", "Z", " ", "中文", "é", "\x00", "\x01", "\x1f", "\t", "\n", "\r", "\"", "'", "&", "<", ">",
 	"]]>", "]]", "\u2028", "\u2029", "\ufffd", "\ufffe", "\uffff", "\xff", "\xe2\x80", "\xed\xa0\x80", "\U0001F600",
-	"\x7f", "\\", "/", "(", ")", "@", "https://example.com/a?b=1&c=2", "mailto:x@example.com", "en", "zh-CN"}
+	"\x7f", "\\", "/", "(", ")", "@", "あ", "\xe3\x81", "\xec\x9c", "\xc0\x80", "\xe0\x80\x80", "\xe0\xa0\x80", "\xf4\x90\x80\x80",
+	"\U0010FFFF", "\xf0\x9f\x98", "\xef\xbf", "\u0085", "\ud7ff", "\ue000", "\xc2", "\x80", "https://example.com/a?b=1&c=2", "mailto:x@example.com", "en", "zh-CN"}
 
 func randomXMLText(rnd *rand.Rand) string {
 	var b strings.Builder
@@ -288,4 +290,43 @@ func randomItem(rnd *rand.Rand) (*item, *prepared) {
 type atomCategory struct {
 	Term  string `xml:"term,attr"`
 	Label string `xml:"label,attr,omitempty"`
+}
+
+// The tests of 8 bytes at a time say what a byte at a time says: jsonPlain
+// exactly, anyBelow40 never false when a byte is below 0x40; on every byte
+// at every place among others that pass, and on random words.
+func TestWordTests(t *testing.T) {
+	plain := func(w string) bool {
+		for i := range len(w) {
+			if c := w[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' {
+				return false
+			}
+		}
+		return true
+	}
+	check := func(w string) {
+		if got, want := jsonPlain(word(w)), plain(w); got != want {
+			t.Fatalf("jsonPlain(%q) = %v, want %v", w, got, want)
+		}
+		if strings.IndexFunc(w, func(r rune) bool { return r < 0x40 }) >= 0 && !anyBelow40(word(w)) {
+			t.Fatalf("anyBelow40(%q) = false", w)
+		}
+	}
+	for c := range 256 {
+		for at := range 8 {
+			for _, fill := range []byte{'a', 0x40, 0x7f, 0x80, 0xff} {
+				w := bytes.Repeat([]byte{fill}, 8)
+				w[at] = byte(c)
+				check(string(w))
+			}
+		}
+	}
+	rnd := rand.New(rand.NewPCG(7, 8))
+	for range 100000 {
+		var w [8]byte
+		for i := range w {
+			w[i] = byte(rnd.IntN(256))
+		}
+		check(string(w[:]))
+	}
 }

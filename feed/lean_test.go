@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/flate"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -124,6 +126,64 @@ func TestPackRoundTrip(t *testing.T) {
 			if got, err := unpack(packed, size); err != nil || got != s {
 				t.Fatalf("%d bytes (size %d): got %d bytes back (%v)", n, size, len(got), err)
 			}
+		}
+	}
+}
+
+// pack and unpack of content no post would have: empty, invalid UTF-8,
+// NULs, random bytes that do not compress, bytes that look packed, and a
+// post larger than a packer keeps for the next; each packed between two
+// others (the packers' buffers are reused, never shared).
+func TestPackHostile(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	noise := make([]byte, 300<<10)
+	for i := range noise {
+		noise[i] = byte(rnd.Uint32())
+	}
+	huge := strings.Repeat("<p>巨大な投稿 \xff\x00 huge</p>", (3*maxPackerBuf)/30)
+	contents := []string{"", "\x00", "\xff\xfe\xfd", string([]byte{packS2, 0}), string(pack("packed twice")),
+		strings.Repeat("\x00", 70<<10), string(noise), string(noise[:17]), huge, "<p>last</p>"}
+	packed := make([][]byte, len(contents))
+	for i, s := range contents {
+		packed[i] = pack(s)
+		if packed[i] == nil {
+			t.Fatalf("content %d (%d bytes): not packed", i, len(s))
+		}
+	}
+	for i, s := range contents {
+		for _, size := range []int{0, len(s)} {
+			if got, err := unpack(packed[i], size); err != nil || got != s {
+				t.Errorf("content %d (%d bytes, size %d): got %d bytes back (%v)", i, len(s), size, len(got), err)
+			}
+		}
+	}
+	if len(packed[len(contents)-2]) > len(huge)/10 {
+		t.Errorf("%d bytes of repeats packed into %d", len(huge), len(packed[len(contents)-2]))
+	}
+}
+
+// Unpack refuses what pack did not make, and never gives other content
+// for it: nothing, another codec's bytes (an older feedpub's raw DEFLATE),
+// a packed content cut anywhere, or with another size than the one known.
+func TestUnpackRefuses(t *testing.T) {
+	content := strings.Repeat("<p>段落 and words</p>\n", 200)
+	var deflated bytes.Buffer
+	w, _ := flate.NewWriter(&deflated, flate.BestSpeed)
+	w.Write([]byte(content))
+	w.Close()
+	bad := map[string][]byte{"nil": nil, "empty": {}, "raw DEFLATE": deflated.Bytes(), "the byte alone": {packS2}}
+	packed := pack(content)
+	for cut := 1; cut < len(packed); cut++ {
+		bad[fmt.Sprint("cut at ", cut)] = packed[:cut]
+	}
+	for name, b := range bad {
+		if got, err := Unpack(b); err == nil {
+			t.Errorf("%s: got %d bytes, no error", name, len(got))
+		}
+	}
+	for _, size := range []int{1, len(content) - 1, len(content) + 1} {
+		if _, err := unpack(packed, size); err == nil {
+			t.Errorf("size %d of %d: no error", size, len(content))
 		}
 	}
 }

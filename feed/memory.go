@@ -72,7 +72,7 @@ func (s *Site) Prepared() bool {
 	return len(s.encs.prepped) > 0
 }
 
-// Packed returns the post's content compressed (raw DEFLATE), made now
+// Packed returns the post's content compressed (Unpack reads it), made now
 // unless the Site made it already, and false when the post's content
 // cannot be had: its file no longer reads and nothing was kept of it.
 func (k KeptPost) Packed() ([]byte, bool) {

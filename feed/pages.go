@@ -70,11 +70,25 @@ func rel(root, p string) string {
 		}
 		return root
 	}
+	if pathPlain(p) { // as url.PathEscape leaves each segment
+		return root + p
+	}
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
 	}
 	return root + strings.Join(segs, "/")
+}
+
+// pathPlain reports whether p holds only slashes and bytes that
+// url.PathEscape leaves as they are.
+func pathPlain(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~/$&+:=@", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // rootOf is the relative link from the page at path p to the site root:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"os/exec"
@@ -385,6 +386,28 @@ func TestRootOf(t *testing.T) {
 	}
 	if got := rel("", "/"); got != "./" {
 		t.Errorf("rel to the root from the root: got %q, want ./", got)
+	}
+	// Each segment as url.PathEscape writes it, on random paths of the
+	// characters it leaves and of some it escapes.
+	rnd := rand.New(rand.NewPCG(11, 12))
+	chars := []string{"a", "Z", "0", "-", "_", ".", "~", "/", "$", "&", "+", ":", "=", "@", ";", ",", "?", "#", "%", " ", "金", "\x7f"}
+	for range 20000 {
+		var b strings.Builder
+		for range rnd.IntN(10) {
+			b.WriteString(chars[rnd.IntN(len(chars))])
+		}
+		p := b.String()
+		segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+		for i, s := range segs {
+			segs[i] = url.PathEscape(s)
+		}
+		if want := "../" + strings.Join(segs, "/"); strings.TrimPrefix(p, "/") != "" && rel("../", p) != want {
+			t.Fatalf("rel(../, %q) = %q, want %q", p, rel("../", p), want)
+		}
+		c := Config{URL: "https://example.com/"}
+		if want := c.URL + strings.Join(segs, "/"); c.abs(p) != want {
+			t.Fatalf("abs(%q) = %q, want %q", p, c.abs(p), want)
+		}
 	}
 }
 

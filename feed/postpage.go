@@ -195,6 +195,12 @@ func appendDate(b []byte, d *pageDate) []byte {
 func appendEscaped(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
+		for i+8 <= len(s) && !anyBelow40(word(s[i:i+8])) { // none of them escaped
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		var esc string
 		switch s[i] {
 		case 0:

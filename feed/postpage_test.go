@@ -37,7 +37,7 @@ func TestPostPageFast(t *testing.T) {
 // pieces are what random values are made of.
 var pieces = []string{"a", "Z", "9", " ", "中文", "é", "\x00", "\"", "&", "'", "+", "<", ">", "%", "%41", "%zz", "%4",
 	":", "/", "?", "#", "=", "(", ")", "\\", "\n", "\t", "\x7f", "\u0085", "\ufdd0", "\xff", "http:", "HTTPS:", "mailto:",
-	"javascript:", "data:", "//example.com", "https://example.com/a b", "../", "~", "!", "*", "[", "]", "{{"}
+	"javascript:", "data:", "//example.com", "https://example.com/a b", "../", "~", "!", "*", "[", "]", "{{", "一二三四五六七八九十", "abcdefghijklmnop"}
 
 func randomText(rnd *rand.Rand) string {
 	var b strings.Builder

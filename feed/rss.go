@@ -6,8 +6,10 @@ import (
 	"html"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/feeds"
 )
@@ -56,7 +58,7 @@ func rssItem(b []byte, c *Config, it *item, pr *prepared) ([]byte, error) {
 	b = appendElem(b, "link", u.link, esc)
 	// A reader shows description as HTML, and the summary is plain text:
 	// escaped, markup written as text in a post stays text.
-	b = appendElem(b, "description", html.EscapeString(pr.summary), esc)
+	b = appendElem(b, "description", pr.summary, &rssHTMLEscapes)
 	if pr.content != "" && !pr.brief {
 		b = append(b, "<content:encoded>"...)
 		b = appendCDATA(b, pr.content) // prepared: XML-clean
@@ -76,11 +78,9 @@ func rssItem(b []byte, c *Config, it *item, pr *prepared) ([]byte, error) {
 		b = append(b, "></enclosure>"...)
 	}
 	// A guid is a permalink only when it is the item's own web address.
-	perma := "false"
-	if u.id == u.link && webURL(u.id) == u.id {
-		perma = "true"
-	}
-	b = append(b, `<guid isPermaLink="`+perma+`">`...)
+	b = append(b, `<guid isPermaLink="`...)
+	b = strconv.AppendBool(b, u.perma)
+	b = append(b, `">`...)
 	b = appendXMLText(b, u.id, esc)
 	b = append(b, "</guid>"...)
 	b = appendElem(b, "pubDate", rfc822(it.post.Date), esc)
@@ -92,6 +92,17 @@ func rssItem(b []byte, c *Config, it *item, pr *prepared) ([]byte, error) {
 	}
 	return append(b, "</item>"...), nil
 }
+
+// rssHTMLEscapes are rssEscapes of text escaped as HTML first
+// (html.EscapeString): the characters it escapes written as the escapes of
+// their references. Other bytes are as html.EscapeString leaves them.
+var rssHTMLEscapes = func() [utf8.RuneSelf]string {
+	t := rssEscapes
+	for _, c := range []byte(`<>&'"`) {
+		t[c] = string(appendXMLText(nil, html.EscapeString(string(c)), &rssEscapes))
+	}
+	return t
+}()
 
 // rssName makes a name fit inside the parentheses of an RFC 822 comment.
 func rssName(s string) string {

@@ -31,9 +31,13 @@ var plainElements = func() map[string]bool {
 // made only of text without '&', NUL or CR, and of the tags of
 // plainElements and plain links; else "" and false.
 func sanitizeFast(s string) (string, bool) {
-	var out []byte // made at the first byte that changes
-	last := 0      // s[last:] is not in out yet
+	var out strings.Builder // grown at the first byte that changes
+	last := 0               // s[last:] is not in out yet
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && !anyBelow40(word(s[i:i+8])) { // no stop among them
+			i += 8
+			continue
+		}
 		if !sanitizeStops[s[i]] {
 			i++
 			continue
@@ -56,18 +60,19 @@ func sanitizeFast(s string) (string, bool) {
 		default: // '\''
 			esc = "&#39;"
 		}
-		if out == nil {
-			out = make([]byte, 0, len(s)+64)
+		if out.Cap() == 0 {
+			out.Grow(len(s) + 64)
 		}
-		out = append(out, s[last:i]...)
-		out = append(out, esc...)
+		out.WriteString(s[last:i])
+		out.WriteString(esc)
 		i++
 		last = i
 	}
-	if out == nil {
+	if out.Cap() == 0 {
 		return s, true
 	}
-	return string(append(out, s[last:]...)), true
+	out.WriteString(s[last:])
+	return out.String(), true
 }
 
 // sanitizeStops are the bytes sanitizeFast looks at.
@@ -105,8 +110,30 @@ func plainLink(tag string) bool {
 	if v, ok = strings.CutSuffix(v, `"`); !ok || v == "" || strings.ContainsAny(v, "\"'&<> \t\n\r\f\x00") {
 		return false
 	}
+	if plainURL(v) {
+		return true
+	}
 	u, err := url.Parse(v)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.String() == v
+}
+
+// plainURL reports whether v is an http(s) URL that url.Parse reads back
+// as written without asking it: a host and path of unreserved characters
+// and slashes alone (most links). false says nothing.
+func plainURL(v string) bool {
+	rest, ok := strings.CutPrefix(v, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(v, "http://")
+	}
+	if !ok || rest == "" || rest[0] == '/' {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~/", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // plainTextFast is plainText of HTML as sanitizeFast makes it: tags of
@@ -114,20 +141,17 @@ func plainLink(tag string) bool {
 // sanitizeFast writes. It reads it as html.Tokenizer does (one text token
 // between two tags), without one.
 func plainTextFast(body string, max int) string {
-	var b strings.Builder
-	b.Grow(min(len(body), 4*max+8))
-	space := false
-	n := 0
-	for i := 0; i < len(body) && n <= max; {
+	w := words{buf: make([]byte, 0, min(len(body), 4*max+8)), max: max}
+	for i := 0; i < len(body) && !w.full(); {
 		if body[i] == '<' {
 			end := strings.IndexByte(body[i:], '>') // there is one: see plainTag
 			name, closing := strings.CutPrefix(body[i+1:i+end], "/")
 			name, _, _ = strings.Cut(name, " ")
 			switch name {
 			case "p", "div", "li", "h1", "h2", "h3", "h4":
-				space = true
+				w.space = true
 			case "br", "tr":
-				space = space || !closing
+				w.space = w.space || !closing
 			}
 			i += end + 1
 			continue
@@ -136,10 +160,10 @@ func plainTextFast(body string, max int) string {
 		if j < 0 {
 			j = len(body) - i
 		}
-		n = appendWords(&b, html.UnescapeString(body[i:i+j]), &space, n, max)
+		w.add(html.UnescapeString(body[i : i+j]))
 		i += j
 	}
-	return truncate(b.String(), max)
+	return w.String()
 }
 
 // isSpace is unicode.IsSpace, without a table search for the characters

@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode"
@@ -31,7 +32,7 @@ func TestSanitizeFast(t *testing.T) {
 	for e := range plainElements {
 		tags = append(tags, "<"+e+">", "</"+e+">")
 	}
-	texts := []string{"x", "中文", " ", "\n", "\u3000", "\u00a0", "word ", " two words ", "'", "\"", ">", "<", "&", "&amp;", "&nbsp;", "\x00", "\r", "\t", "\xff", "]]>", "\u00a0"}
+	texts := []string{"x", "中文", " ", "\n", "\u3000", "\u00a0", "word ", " two words ", "'", "\"", ">", "<", "&", "&amp;", "&nbsp;", "\x00", "\r", "\t", "\xff", "]]>", "\u00a0", "src=x", " href=/y "}
 	odd := []string{`<a href="https://example.com/a?b=1">`, `<a href="http://example.com/">`, `<a href="https://example.com/a b">`,
 		`<a href="HTTPS://example.com/">`, `<a href="javascript:alert(1)">`, `<a href="/rel">`, `<a href="https://example.com/%zz">`,
 		`<a href="https://例子.com/">`, `<a href="https://example.com/'">`, `<a>`, `</a>`, `<a href='https://example.com/'>`,
@@ -55,6 +56,7 @@ func TestSanitizeFast(t *testing.T) {
 		if out, ok := sanitizeFast(body); ok {
 			fast++
 			checkPlainTextFast(t, out)
+			checkAbsolute(t, body)
 		}
 		if got, want := r.sanitize(body), bluemondaySanitize(body); got != want {
 			t.Fatalf("body %d %q: got %q, want bluemonday's %q", i, body, got, want)
@@ -87,7 +89,18 @@ func TestSanitizeFastGen(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", p.Path, got, want)
 		} else {
 			checkPlainTextFast(t, got)
+			checkAbsolute(t, p.Body)
 		}
+	}
+}
+
+// checkAbsolute fails unless absolutize keeps body, which sanitizeFast
+// takes, as it is (renderer.absolutizeSanitize counts on it).
+func checkAbsolute(t *testing.T, body string) {
+	t.Helper()
+	base, _ := url.Parse("https://example.com/posts/a/")
+	if got := absolutize(body, base); got != body {
+		t.Fatalf("absolutize(%q) = %q: sanitizeFast takes it, so it must stay as it is", body, got)
 	}
 }
 
@@ -112,6 +125,101 @@ func TestIsSpace(t *testing.T) {
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		if isSpace(r) != unicode.IsSpace(r) {
 			t.Fatalf("isSpace(%U) = %v, unicode.IsSpace says %v", r, isSpace(r), unicode.IsSpace(r))
+		}
+	}
+}
+
+// truncate cuts as truncateRunes, which reads the text as characters, on
+// random text with spaces, wide characters and bytes that are no UTF-8.
+func TestTruncate(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	parts := []string{"a", " ", "中", "\xff", "\uFFFD", "  ", "bc", "\u3000", "\n"}
+	for range 20000 {
+		var b strings.Builder
+		for range rnd.IntN(30) {
+			b.WriteString(parts[rnd.IntN(len(parts))])
+		}
+		s, max := b.String(), rnd.IntN(25)
+		if got, want := truncate(s, max), truncateRunes(s, max); got != want {
+			t.Fatalf("truncate(%q, %d) = %q, want %q", s, max, got, want)
+		}
+	}
+}
+
+// What plainURL takes, url.Parse reads as an http(s) URL and writes back
+// as it is, on random URLs of the characters that matter to either.
+func TestPlainURL(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 10))
+	heads := []string{"https://", "http://", "HTTP://", "https:", "https:/", "ftp://", ""}
+	chars := "aZ09-._~/:@%?#+ !"
+	taken := 0
+	for range 50000 {
+		var b strings.Builder
+		b.WriteString(heads[rnd.IntN(len(heads))])
+		for range rnd.IntN(12) {
+			b.WriteByte(chars[rnd.IntN(len(chars))])
+		}
+		v := b.String()
+		if !plainURL(v) {
+			continue
+		}
+		taken++
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.String() != v {
+			t.Fatalf("plainURL(%q) = true, but url.Parse gives %v, %v", v, u, err)
+		}
+	}
+	if taken < 1000 {
+		t.Errorf("plainURL took %d URLs: the test no longer tests it", taken)
+	}
+}
+
+// words gathers what a range over the text, rune by rune, gathers: words
+// one space apart, U+FFFD for a byte that is no UTF-8, stopping after the
+// character past max; on random text of every kind of space.
+func TestWords(t *testing.T) {
+	byRune := func(texts []string, max int) string {
+		var b strings.Builder
+		n, space := 0, false
+		for _, text := range texts {
+			for _, r := range text {
+				if n > max {
+					break
+				}
+				if unicode.IsSpace(r) {
+					space = true
+					continue
+				}
+				if space && b.Len() > 0 {
+					b.WriteByte(' ')
+					n++
+				}
+				space = false
+				b.WriteRune(r)
+				n++
+			}
+		}
+		return b.String()
+	}
+	rnd := rand.New(rand.NewPCG(13, 14))
+	parts := []string{"a", " ", "\t", "\n", "\v", "中文", "，", "\u3000", "\u3001", "\u00a0", "\u0085", "\u1680", "\u2003", "\u2028",
+		"\u202f", "\u205f", "\xff", "\xe4\xb8", "\xe3\x80", "\U0001F600", "é", "\ufffd"}
+	for range 20000 {
+		texts := make([]string, 1+rnd.IntN(3))
+		for k := range texts {
+			var b strings.Builder
+			for range rnd.IntN(8) {
+				b.WriteString(parts[rnd.IntN(len(parts))])
+			}
+			texts[k] = b.String()
+		}
+		max := rnd.IntN(12)
+		w := words{max: max}
+		for _, text := range texts {
+			w.add(text)
+		}
+		if want := byRune(texts, max); string(w.buf) != want {
+			t.Fatalf("words of %q, max %d: %q, want %q", texts, max, w.buf, want)
 		}
 	}
 }

@@ -29,29 +29,25 @@ var xmlEscapes, rssEscapes = func() (x, r [utf8.RuneSelf]string) {
 // attribute values (characters XML cannot hold as U+FFFD), with esc one of
 // xmlEscapes and rssEscapes.
 func appendXMLText(b []byte, s string, esc *[utf8.RuneSelf]string) []byte {
-	valid := utf8.ValidString(s)
 	last := 0
 	for i := 0; i < len(s); {
-		c, width, rep := s[i], 1, ""
+		c, width, rep := s[i], 1, "\uFFFD"
 		switch {
 		case c < utf8.RuneSelf:
 			if rep = esc[c]; rep == "" {
 				i++
 				continue
 			}
-		case valid: // U+FFFE and U+FFFF are the only others to replace
-			if c != 0xef || i+2 >= len(s) || s[i+1] != 0xbf || s[i+2] < 0xbe {
-				i++
+		case common3(s, i):
+			i += 3
+			continue
+		default: // valid UTF-8 holds no surrogate: U+FFFE and U+FFFF are the only others to replace
+			if width = utf8Width(s, i); width == 0 {
+				width = 1
+			} else if c != 0xef || s[i+1] != 0xbf || s[i+2] < 0xbe {
+				i += width
 				continue
 			}
-			width, rep = 3, "\uFFFD"
-		default:
-			r, w := utf8.DecodeRuneInString(s[i:])
-			if xmlChar(r) && !(r == utf8.RuneError && w == 1) {
-				i += w
-				continue
-			}
-			width, rep = w, "\uFFFD"
 		}
 		b = append(b, s[last:i]...)
 		b = append(b, rep...)
@@ -59,12 +55,6 @@ func appendXMLText(b []byte, s string, esc *[utf8.RuneSelf]string) []byte {
 		last = i
 	}
 	return append(b, s[last:]...)
-}
-
-// xmlChar reports whether r is in XML 1.0's Char range.
-func xmlChar(r rune) bool {
-	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF ||
-		r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 // appendElem appends <name>s</name>, s escaped with esc.
@@ -113,6 +103,12 @@ func appendCDATA(b []byte, s string) []byte {
 func appendContent(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
+		for i+8 <= len(s) && !anyBelow40(word(s[i:i+8])) { // none of them escaped
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		esc := contentEscapes[s[i]]
 		if esc == "" {
 			continue
@@ -124,59 +120,37 @@ func appendContent(b []byte, s string) []byte {
 	return append(b, s[last:]...)
 }
 
+// anyBelow40 reports whether one of the 8 bytes of x (word) may be below
+// 0x40, as markup characters and controls are: false when none is, most
+// often true when one is.
+func anyBelow40(x uint64) bool {
+	return (x-0x4040404040404040)&^x&0x8080808080808080 != 0
+}
+
+// word is the 8 bytes of w as one number, the first the lowest: what the
+// tests of 8 bytes at a time (anyBelow40, jsonPlain) read.
+func word(w string) uint64 {
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
 // contentEscapes is what appendContent writes for each byte ("" for the
 // byte itself).
 var contentEscapes = [256]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '\r': "&#xD;"}
 
 // appendJSONString appends s as a JSON string as encoding/json writes it
 // with SetEscapeHTML(false): invalid UTF-8 as \ufffd, and U+2028 and
-// U+2029 escaped.
+// U+2029 escaped. It checks the UTF-8 as it goes, a character at a time.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
-	if !utf8.ValidString(s) {
-		return append(appendJSONInvalid(b, s), '"')
-	}
-	last := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !jsonStops[c] {
-			continue
-		}
-		if c == 0xe2 { // U+2028 and U+2029 are E2 80 A8 and E2 80 A9
-			if i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xa8 {
-				b = append(b, s[last:i]...)
-				b = append(b, `\u202`...)
-				b = append(b, '8'+s[i+2]-0xa8)
-				i += 2
-				last = i + 1
-			}
-			continue
-		}
-		b = append(b, s[last:i]...)
-		b = appendJSONEscape(b, c)
-		last = i + 1
-	}
-	b = append(b, s[last:]...)
-	return append(b, '"')
-}
-
-// jsonStops are the bytes of valid UTF-8 at which appendJSONString looks
-// closer: those JSON escapes, and the first of U+2028 and U+2029.
-var jsonStops = func() (t [256]bool) {
-	for c := range 0x20 {
-		t[c] = true
-	}
-	t['"'], t['\\'], t[0xe2] = true, true, true
-	return t
-}()
-
-// appendJSONInvalid is appendJSONString's loop for s that is not valid
-// UTF-8, rune by rune, without the quotes.
-func appendJSONInvalid(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
+			if i+8 <= len(s) && jsonPlain(word(s[i:i+8])) {
+				i += 8
+				continue
+			}
 			if !jsonStops[c] {
 				i++
 				continue
@@ -187,15 +161,17 @@ func appendJSONInvalid(b []byte, s string) []byte {
 			last = i
 			continue
 		}
-		r, w := utf8.DecodeRuneInString(s[i:])
-		rep := ""
+		if common3(s, i) {
+			i += 3
+			continue
+		}
+		w := utf8Width(s, i)
+		rep := `\ufffd`
 		switch {
-		case r == utf8.RuneError && w == 1:
-			rep = `\ufffd`
-		case r == '\u2028':
-			rep = `\u2028`
-		case r == '\u2029':
-			rep = `\u2029`
+		case w == 3 && c == 0xe2 && s[i+1] == 0x80 && s[i+2]&^1 == 0xa8: // U+2028, U+2029
+			rep = `\u202` + string('8'+s[i+2]-0xa8)
+		case w == 0:
+			w = 1
 		default:
 			i += w
 			continue
@@ -205,7 +181,74 @@ func appendJSONInvalid(b []byte, s string) []byte {
 		i += w
 		last = i
 	}
-	return append(b, s[last:]...)
+	b = append(b, s[last:]...)
+	return append(b, '"')
+}
+
+// jsonPlain reports whether the 8 bytes of x (word) are ASCII that JSON
+// strings hold as it is.
+func jsonPlain(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, bs := x^(ones*'"'), x^(ones*'\\')
+	return (x|(x-ones*0x20)|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
+}
+
+// jsonStops are the ASCII bytes that JSON strings cannot hold as they
+// are.
+var jsonStops = func() (t [utf8.RuneSelf]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// common3 reports whether s[i] starts a character of three bytes whose
+// first byte is E3..EC (U+3000..U+CFFF: most of Chinese, Japanese and
+// Korean), which is valid UTF-8 whatever its other two bytes, once they
+// continue it. Small enough to inline, where utf8Width is not.
+func common3(s string, i int) bool {
+	return s[i]-0xe3 < 0xec-0xe3+1 && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80
+}
+
+// utf8Width is the length of the character of valid UTF-8 that starts at
+// s[i], a byte that is not ASCII; 0 if none does (utf8.DecodeRuneInString
+// would give RuneError, 1).
+func utf8Width(s string, i int) int {
+	c, n := s[i], len(s)-i
+	switch {
+	case c < 0xc2:
+	case c < 0xe0:
+		if n >= 2 && s[i+1]&0xc0 == 0x80 {
+			return 2
+		}
+	case c < 0xf0:
+		if n >= 3 && s[i+2]&0xc0 == 0x80 && utf8Second(c, s[i+1]) {
+			return 3
+		}
+	case c < 0xf5:
+		if n >= 4 && s[i+2]&0xc0 == 0x80 && s[i+3]&0xc0 == 0x80 && utf8Second(c, s[i+1]) {
+			return 4
+		}
+	}
+	return 0
+}
+
+// utf8Second reports whether c1 may follow c, the first byte of a
+// character of three or four bytes (the ranges of RFC 3629).
+func utf8Second(c, c1 byte) bool {
+	lo, hi := byte(0x80), byte(0xbf)
+	switch c {
+	case 0xe0:
+		lo = 0xa0
+	case 0xed:
+		hi = 0x9f
+	case 0xf0:
+		lo = 0x90
+	case 0xf4:
+		hi = 0x8f
+	}
+	return lo <= c1 && c1 <= hi
 }
 
 // appendJSONEscape appends the escape of an ASCII byte that JSON strings

@@ -34,7 +34,7 @@ const (
 	bodiesIndex  = stateDir + "bodies"
 	bodiesMagic  = "feedpub-bodies\n"
 	segmentMagic = "feedpub-bodies-segment\n"
-	bodiesFormat = 1
+	bodiesFormat = 2 // 2: content packed as S2 (feed.Unpack), not raw DEFLATE
 	// maxSegments is how many segments may be written before they are
 	// copied into one.
 	maxSegments = 32

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/flate"
+
 	"feedpub/feed"
 	"feedpub/loader"
 )
@@ -119,41 +121,106 @@ func TestBodiesKept(t *testing.T) {
 func TestBodiesRefused(t *testing.T) {
 	for _, torn := range []string{"bodies", "bodies.0"} {
 		t.Run(torn, func(t *testing.T) {
-			out := t.TempDir()
-			now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-			posts := []*loader.Post{testPost("a.md", "A", "x"), testPost("b.md", "B", "x")}
-			posts[0].Sum, posts[1].Sum = "a", "b"
-			var log bytes.Buffer
-			site := bodyRound(t, out, posts, now, &log)
-			name := filepath.Join(out, ".feedpub", torn)
-			raw, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw[len(raw)-2] ^= 1
-			os.WriteFile(name, raw, 0o644)
-			os.WriteFile(filepath.Join(out, ".feedpub", "bodies.7"), []byte("left by a killed run"), 0o644)
-
-			st := LoadDirState(out, BuildState, "fp", slog.New(slog.NewTextHandler(&log, nil)))
-			var k feed.KeptPost
-			for k = range site.KeptPosts() {
-				break
-			}
-			if _, ok := st.Content(k.Path, k.Version); ok {
-				t.Errorf("content given from a torn %s", torn)
-			}
-			if want := "kept content .feedpub/" + torn + " refused: bad checksum"; !strings.Contains(log.String(), want) {
-				t.Errorf("got log %q, want %q", log.String(), want)
-			}
-			// The build that found it torn: a feed made, its content kept
-			// anew.
-			posts[1] = testPost("c.md", "C", "x")
-			posts[1].Sum = "c"
-			site = bodyRoundWith(t, out, posts, now, st)
-			checkKept(t, out, site, "after the refusal")
+			out := refusedRound(t, torn, "bad checksum", func(out string, _ *feed.Site) {
+				name := filepath.Join(out, ".feedpub", torn)
+				raw, err := os.ReadFile(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				raw[len(raw)-2] ^= 1
+				os.WriteFile(name, raw, 0o644)
+				os.WriteFile(filepath.Join(out, ".feedpub", "bodies.7"), []byte("left by a killed run"), 0o644)
+			})
 			if _, err := os.Stat(filepath.Join(out, ".feedpub", "bodies.7")); err == nil {
 				t.Errorf("a killed run's segment is still there")
 			}
+		})
+	}
+}
+
+// refusedRound builds two posts into a new folder, spoils the file named
+// bad of the content kept there, and checks that a state read anew gives
+// none of the content, with a log line saying why (want), and that the
+// build that found it so (a feed made) keeps the content anew. It returns
+// the folder.
+func refusedRound(t *testing.T, bad, want string, spoil func(out string, site *feed.Site)) string {
+	t.Helper()
+	out := t.TempDir()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	posts := []*loader.Post{testPost("a.md", "A", "x"), testPost("b.md", "B", "x")}
+	posts[0].Sum, posts[1].Sum = "a", "b"
+	var log bytes.Buffer
+	site := bodyRound(t, out, posts, now, &log)
+	spoil(out, site)
+
+	st := LoadDirState(out, BuildState, "fp", slog.New(slog.NewTextHandler(&log, nil)))
+	for k := range site.KeptPosts() {
+		if got, ok := st.Content(k.Path, k.Version); ok {
+			t.Errorf("%s: content %q given from a refused %s", k.Path, got, bad)
+		}
+	}
+	if want := "kept content .feedpub/" + bad + " refused: " + want; !strings.Contains(log.String(), want) {
+		t.Errorf("got log %q, want %q", log.String(), want)
+	}
+	posts[1] = testPost("c.md", "C", "x")
+	posts[1].Sum = "c"
+	site = bodyRoundWith(t, out, posts, now, st)
+	checkKept(t, out, site, "after the refusal")
+	return out
+}
+
+// writeOldBodies writes the content kept of site's posts in feeds as a
+// feedpub before S2 did: records of raw DEFLATE content, in files of
+// format 1. The index is of format 1 too unless index1 is false.
+func writeOldBodies(t *testing.T, out string, site *feed.Site, index1 bool) {
+	t.Helper()
+	idx := &bodyIndex{next: 1, segs: map[uint64]int{}, entries: map[string]bodyEntry{}}
+	seg := newSealed(segmentMagic, 0)
+	head := len(seg.b)
+	for k := range site.KeptPosts() {
+		packed, _ := k.Packed()
+		content, err := feed.Unpack(packed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var deflated bytes.Buffer
+		w, _ := flate.NewWriter(&deflated, flate.BestSpeed)
+		w.Write([]byte(content))
+		w.Close()
+		var rec stateEncoder
+		rec.str(k.Path)
+		rec.str(k.Version)
+		rec.str(deflated.String())
+		idx.entries[k.Path] = bodyEntry{version: k.Version, seg: 0, off: len(seg.b) - head, n: len(rec.b)}
+		seg.b = append(seg.b, rec.b...)
+	}
+	idx.segs[0] = len(seg.b) - head
+	index := idx.encode("fp")
+	if index1 {
+		body, err := unseal(index, bodiesMagic, bodiesFormat, "an index")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := newSealed(bodiesMagic, len(body))
+		e.b = append(e.b, body...)
+		index = e.seal(bodiesMagic, 1)
+	}
+	for name, raw := range map[string][]byte{bodiesIndex: index, segmentName(0): seg.seal(segmentMagic, 1)} {
+		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(name)), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBodiesOldFormat: content kept by a feedpub that packed it as raw
+// DEFLATE (format 1) is refused with a log line, never given (as
+// content, misread), and kept anew by the next build.
+func TestBodiesOldFormat(t *testing.T) {
+	for _, old := range []string{"bodies", "bodies.0"} {
+		t.Run(old, func(t *testing.T) {
+			refusedRound(t, old, "format 1, want 2", func(out string, site *feed.Site) {
+				writeOldBodies(t, out, site, old == "bodies")
+			})
 		})
 	}
 }

@@ -104,12 +104,10 @@ func (b *bodyStore) writeSegment(t Target, next *bodyIndex, add []feed.KeptPost)
 	e := newSealed(segmentMagic, 4096*len(add))
 	head := len(e.b)
 	for _, k := range add {
-		rec, ok := b.record(t, k)
-		if !ok {
-			continue
+		at := len(e.b)
+		if b.appendRecord(t, e, k) {
+			next.entries[k.Path] = bodyEntry{version: k.Version, seg: next.next, off: at - head, n: len(e.b) - at}
 		}
-		next.entries[k.Path] = bodyEntry{version: k.Version, seg: next.next, off: len(e.b) - head, n: len(rec)}
-		e.b = append(e.b, rec...)
 	}
 	if len(e.b) == head {
 		return nil
@@ -123,25 +121,27 @@ func (b *bodyStore) writeSegment(t Target, next *bodyIndex, add []feed.KeptPost)
 	return nil
 }
 
-// record is the record of k's content: the one stored, or made now.
-func (b *bodyStore) record(t Target, k feed.KeptPost) ([]byte, bool) {
+// appendRecord appends the record of k's content to e: the one stored,
+// or made now. It reports whether it appended one.
+func (b *bodyStore) appendRecord(t Target, e *stateEncoder, k feed.KeptPost) bool {
 	b.mu.Lock()
-	if e, ok := b.idx.entries[k.Path]; ok && e.version == k.Version {
-		if recs := b.segment(t, e.seg); recs != nil && e.off+e.n <= len(recs) {
+	if en, ok := b.idx.entries[k.Path]; ok && en.version == k.Version {
+		if recs := b.segment(t, en.seg); recs != nil && en.off+en.n <= len(recs) {
 			b.mu.Unlock()
-			return recs[e.off : e.off+e.n], true
+			e.b = append(e.b, recs[en.off:en.off+en.n]...)
+			return true
 		}
 	}
 	b.mu.Unlock()
 	packed, ok := k.Packed()
 	if !ok {
-		return nil, false
+		return false
 	}
-	var e stateEncoder
 	e.str(k.Path)
 	e.str(k.Version)
-	e.str(string(packed))
-	return e.b, true
+	e.uint(uint64(len(packed))) // e.str's form, without a string made of packed
+	e.b = append(e.b, packed...)
+	return true
 }
 
 // sweep removes the segments that idx does not name: those of a run

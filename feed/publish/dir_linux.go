@@ -457,7 +457,11 @@ func (d *Dir) sweep(listed []string) {
 }
 
 // removeStaleTemps removes from the folder dir the temporary files older
-// than this run: those of an earlier, killed one.
+// than this run: those of an earlier, killed one. Their age is their
+// change time (ctime), which no one sets: a temporary file takes its
+// Last-Modified (its mtime) before its name, and that time can be a
+// second ahead of the clock (bump), so a run killed then, and run again
+// within that second, left one whose mtime is not before this run.
 func (d *Dir) removeStaleTemps(dir int) {
 	fd, err := openat(dir, ".", unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
@@ -474,7 +478,7 @@ func (d *Dir) removeStaleTemps(dir int) {
 		if unix.Fstatat(dir, name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
 			continue
 		}
-		if time.Unix(st.Mtim.Unix()).Before(d.start) {
+		if time.Unix(st.Ctim.Unix()).Before(d.start) {
 			unix.Unlinkat(dir, name, 0)
 		}
 	}
