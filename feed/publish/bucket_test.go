@@ -79,18 +79,6 @@ func siteBodies(t testing.TB, s *feed.Site) map[string][]byte {
 	return out
 }
 
-// openRaw opens the store behind url directly, to look at what a Bucket
-// left there.
-func openRaw(t testing.TB, u string) *blob.Bucket {
-	t.Helper()
-	b, err := blob.OpenBucket(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
-}
-
 // storedObjects lists every object but feedpub's own and the foreign ones
 // named in skip.
 func storedObjects(t testing.TB, b *blob.Bucket, skip ...string) []string {
@@ -223,7 +211,7 @@ func TestBucketIncremental(t *testing.T) {
 	for kind, u := range bucketURLs(t) {
 		t.Run(kind, func(t *testing.T) {
 			opt := BucketOptions{TTL: 5 * time.Minute}
-			raw := openRaw(t, u)
+			raw := feedtest.OpenBucket(t, u)
 			if err := raw.WriteAll(context.Background(), "keep.txt", []byte("not feedpub's"), nil); err != nil {
 				t.Fatal(err)
 			}
@@ -273,7 +261,7 @@ func TestBucketLayouts(t *testing.T) {
 			t.Run(string(l)+"/"+kind, func(t *testing.T) {
 				opt := BucketOptions{TTL: 5 * time.Minute, Layout: l}
 				upload(t, s, u, opt)
-				checkBucket(t, openRaw(t, u), s, l)
+				checkBucket(t, feedtest.OpenBucket(t, u), s, l)
 				if st := upload(t, s, u, opt); st.Uploaded != 0 {
 					t.Errorf("second run uploaded %d", st.Uploaded)
 				}
@@ -285,7 +273,7 @@ func TestBucketLayouts(t *testing.T) {
 				if (l == LayoutGzip && (st.Uploaded != n || st.Deleted != 0)) || (l == LayoutSibling && (st.Uploaded != 0 || st.Deleted != n)) {
 					t.Errorf("layout changed: %v", st)
 				}
-				checkBucket(t, openRaw(t, u), s, LayoutPlain)
+				checkBucket(t, feedtest.OpenBucket(t, u), s, LayoutPlain)
 			})
 		}
 	}
@@ -299,7 +287,7 @@ func TestBucketDryRun(t *testing.T) {
 	if st.Uploaded != 0 || len(st.Changes) != len(s1.Paths())+1 { // the manifest too
 		t.Errorf("dry run of a first upload: %v, %d changes", st, len(st.Changes))
 	}
-	if got := storedObjects(t, openRaw(t, u)); len(got) != 0 {
+	if got := storedObjects(t, feedtest.OpenBucket(t, u)); len(got) != 0 {
 		t.Errorf("a dry run stored %v", got)
 	}
 	opt.DryRun = false
@@ -317,7 +305,7 @@ func TestBucketDryRun(t *testing.T) {
 	if del != removed || len(st.Changes) != changed+removed+1 {
 		t.Errorf("dry run: %d changes (%d deletions), want %d uploads, %d deletions and the manifest: %v", len(st.Changes), del, changed, removed, st.Changes)
 	}
-	checkBucket(t, openRaw(t, u), s1, LayoutPlain) // untouched
+	checkBucket(t, feedtest.OpenBucket(t, u), s1, LayoutPlain) // untouched
 }
 
 func TestBucketLock(t *testing.T) {
@@ -339,7 +327,7 @@ func TestBucketLock(t *testing.T) {
 
 			// A lock left by a run killed on another host is taken over once
 			// expired, not before.
-			raw := openRaw(t, u)
+			raw := feedtest.OpenBucket(t, u)
 			lockAt := func(exp time.Time) {
 				body := `{"owner":"elsewhere:1","token":"x","host":"elsewhere","pid":1,"expires":"` + exp.Format(time.RFC3339) + `"}`
 				if err := raw.WriteAll(ctx, lockKey, []byte(body), nil); err != nil {
@@ -387,7 +375,7 @@ func TestBucketInterrupted(t *testing.T) {
 			if err == nil || st.Deleted != 0 {
 				t.Fatalf("interrupted run: %v, %v; want an error and no deletion", err, st)
 			}
-			raw := openRaw(t, u)
+			raw := feedtest.OpenBucket(t, u)
 			if ok, _ := raw.Exists(context.Background(), "categories/lonely/rss.xml"); !ok {
 				t.Error("an interrupted run deleted before its uploads were done")
 			}
@@ -428,7 +416,7 @@ func TestBucketStateCheckedAfterInterruption(t *testing.T) {
 	if st.Uploaded != 1 {
 		t.Errorf("after an interrupted run: %v, want rss.xml uploaded again", st)
 	}
-	checkBucket(t, openRaw(t, u), s, LayoutPlain)
+	checkBucket(t, feedtest.OpenBucket(t, u), s, LayoutPlain)
 }
 
 func TestIsBucketURL(t *testing.T) {

@@ -19,21 +19,12 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"feedpub/feed/publish/gcsjson/gcstest"
+	"feedpub/internal/feedtest"
 )
 
 // startFake starts fake-gcs-server with the buckets named and points gs://
 // at it.
 func startFake(t *testing.T, buckets ...string) string { return gcstest.Start(t, buckets...) }
-
-func open(t *testing.T, u string) *blob.Bucket {
-	t.Helper()
-	b, err := blob.OpenBucket(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
-}
 
 func gz(t *testing.T, s string) []byte {
 	var buf bytes.Buffer
@@ -49,7 +40,7 @@ func gz(t *testing.T, s string) []byte {
 // the stored bytes (gzip'd ones as stored), the metadata, the MD5.
 func TestObjects(t *testing.T) {
 	startFake(t, "feeds")
-	b := open(t, "gs://feeds")
+	b := feedtest.OpenBucket(t, "gs://feeds")
 	ctx := context.Background()
 	objs := map[string]*blob.WriterOptions{
 		"rss.xml":                  {ContentType: "application/rss+xml; charset=utf-8", CacheControl: "public, max-age=300"},
@@ -112,7 +103,7 @@ func TestObjects(t *testing.T) {
 // TestMissingAndConditional: the codes feedpub acts on.
 func TestMissingAndConditional(t *testing.T) {
 	startFake(t, "feeds")
-	b := open(t, "gs://feeds")
+	b := feedtest.OpenBucket(t, "gs://feeds")
 	ctx := context.Background()
 	_, err := b.ReadAll(ctx, ".feedpub/state.json.gz")
 	if gcerrors.Code(err) != gcerrors.NotFound {
@@ -181,7 +172,7 @@ func TestStoreChecksMD5(t *testing.T) {
 // delimiter.
 func TestList(t *testing.T) {
 	startFake(t, "feeds")
-	b := open(t, "gs://feeds")
+	b := feedtest.OpenBucket(t, "gs://feeds")
 	ctx := context.Background()
 	keys := []string{".feedpub/state.json.gz", "atom.xml", "categories/a/rss.xml", "categories/金融/rss.xml", "posts/p 1/index.html", "rss.xml"}
 	for _, k := range keys {
@@ -242,7 +233,7 @@ func TestErrors(t *testing.T) {
 	}))
 	defer srv.Close()
 	t.Setenv("STORAGE_EMULATOR_HOST", srv.URL)
-	b := open(t, "gs://feeds")
+	b := feedtest.OpenBucket(t, "gs://feeds")
 	_, err := b.ReadAll(context.Background(), "rss.xml")
 	var st interface{ HTTPStatusCode() int }
 	if gcerrors.Code(err) != gcerrors.PermissionDenied || !errors.As(err, &st) || st.HTTPStatusCode() != 403 ||
