@@ -217,7 +217,7 @@ func BenchmarkColdBuildSeeds(b *testing.B) {
 		paths := site.Paths()
 		slices.SortStableFunc(paths, func(p, q string) int { return -cmp.Compare(b2i(site.PostPage(p)), b2i(site.PostPage(q))) })
 		size.Store(0)
-		parallel(len(paths), func(i int) {
+		onCores(len(paths), func(i int) {
 			body, err := site.Body(paths[i])
 			if err != nil {
 				b.Error(err)

@@ -5,9 +5,9 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"feedpub/internal/parallel"
 	"feedpub/loader"
 )
 
@@ -167,7 +167,7 @@ func (b *Builder) place(posts []*loader.Post, now time.Time) *placement {
 func (b *Builder) makeItems(posts []*loader.Post, pl *placement) []*item {
 	fresh := make([]*item, len(pl.todo))
 	slugs := &slugCache{}
-	parallel(len(pl.todo), func(k int) {
+	onCores(len(pl.todo), func(k int) {
 		p := posts[pl.todo[k]]
 		fresh[k] = newItem(p, pl.slugs.of(pl.todo[k], p.Path), b.r.taxes, slugs)
 	})
@@ -236,19 +236,7 @@ func (b *Builder) sortItems(fresh, gone []*item) []*item {
 	return items
 }
 
-// parallel calls fn(0..n-1) on GOMAXPROCS goroutines, each taking the
-// next i until none is left: no goroutine per call.
-func parallel(n int, fn func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
+// onCores calls fn(0..n-1) on GOMAXPROCS goroutines (parallel.For).
+func onCores(n int, fn func(i int)) {
+	parallel.For(runtime.GOMAXPROCS(0), n, func(i int) bool { fn(i); return true })
 }

@@ -106,7 +106,7 @@ func (s *Site) prepChannel(ch *channel) {
 	encs.mu.Unlock()
 	once.Do(func() {
 		tops := ch.items[:min(s.r.Limit, len(ch.items))]
-		parallel(len(tops), func(i int) { s.r.prepareLean(tops[i]) })
+		onCores(len(tops), func(i int) { s.r.prepareLean(tops[i]) })
 	})
 }
 

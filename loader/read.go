@@ -2,12 +2,12 @@ package loader
 
 import (
 	"context"
+	"feedpub/internal/parallel"
 	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -20,34 +20,34 @@ func (l *Loader) readAll(ctx context.Context, files []found) []*cached {
 	cancelled := func(i int) *cached {
 		return &cached{problems: []*Problem{{Path: files[i].rel, Msg: "not read: scan cancelled"}}}
 	}
-	var next atomic.Int64 // the next file to read: each worker takes one when done with one
-	var wg sync.WaitGroup
 	var mu sync.Mutex  // of out and done
 	var pmu sync.Mutex // one call of Progress at a time
 	done, abandoned := 0, false
 	cache, rd := l.cache, l.reader() // what the workers use: a later scan may change l
-	for range min(l.cfg.Workers, len(files)) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(files) && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
-				c := rd.read(files[i], cache[files[i].rel])
-				mu.Lock()
-				n := 0
-				if !abandoned {
-					out[i] = c
-					done++
-					n = done
-				}
-				mu.Unlock()
-				if n > 0 && l.cfg.Progress != nil {
-					pmu.Lock()
-					l.cfg.Progress(n, len(files))
-					pmu.Unlock()
-				}
-			}
-		})
-	}
 	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
+	go func() {
+		defer close(finished)
+		parallel.For(l.cfg.Workers, len(files), func(i int) bool {
+			if ctx.Err() != nil {
+				return false
+			}
+			c := rd.read(files[i], cache[files[i].rel])
+			mu.Lock()
+			n := 0
+			if !abandoned {
+				out[i] = c
+				done++
+				n = done
+			}
+			mu.Unlock()
+			if n > 0 && l.cfg.Progress != nil {
+				pmu.Lock()
+				l.cfg.Progress(n, len(files))
+				pmu.Unlock()
+			}
+			return true
+		})
+	}()
 	select {
 	case <-finished:
 	case <-ctx.Done():

@@ -9,11 +9,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"feedpub/feed"
+	"feedpub/internal/parallel"
 	"feedpub/loader"
 )
 
@@ -165,7 +165,7 @@ func (st *State) plan(s *feed.Site, t Target, paths, files []string) ([]int, err
 	}
 	st.checkOutput(t)
 	keys := make([]string, len(paths)) // pure and the most of the work: on all cores
-	parallel(len(paths), func(lo, hi int) { s.KeysInto(keys[lo:hi], paths[lo:hi]) })
+	inSlices(len(paths), func(lo, hi int) { s.KeysInto(keys[lo:hi], paths[lo:hi]) })
 	st.mu.Lock()
 	todo, matched, err := st.toMake(s, paths, files, keys)
 	if err != nil {
@@ -212,7 +212,7 @@ func (st *State) toMake(s *feed.Site, paths, files, keys []string) ([]int, int, 
 	)
 	what := make([]uint8, len(paths))
 	var matched atomic.Int64
-	parallel(len(paths), func(lo, hi int) {
+	inSlices(len(paths), func(lo, hi int) {
 		n := 0
 		for i := lo; i < hi; i++ {
 			rec, ok := st.data.Files[files[i]]
@@ -277,16 +277,10 @@ func (st *State) dropRefused(t Target) error {
 	return nil
 }
 
-// parallel calls fn on slices [lo, hi) of [0, n), one per core.
-func parallel(n int, fn func(lo, hi int)) {
+// inSlices calls fn on slices [lo, hi) of [0, n), one per core.
+func inSlices(n int, fn func(lo, hi int)) {
 	k := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for c := range k {
-		lo, hi := n*c/k, n*(c+1)/k
-		wg.Add(1)
-		go func() { defer wg.Done(); fn(lo, hi) }()
-	}
-	wg.Wait()
+	parallel.For(k, k, func(c int) bool { fn(n*c/k, n*(c+1)/k); return true })
 }
 
 // witness is a file every site has: if it does not hold the bytes the

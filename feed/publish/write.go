@@ -15,6 +15,7 @@ import (
 
 	"feedpub/feed"
 	"feedpub/internal/compress"
+	"feedpub/internal/parallel"
 )
 
 // manifestName is the file in which WriteDir lists what it wrote, so that
@@ -253,36 +254,21 @@ func folderJobs(files []string, todo []int) [][]int {
 }
 
 // runJobs runs do on each index of each job, on workers goroutines that
-// each take the next job when done with one (not a goroutine a job: 10,000
-// post folders made as many hand-offs, and the scheduler's idle threads
-// spun and slept between them). The first error stops the taking of jobs,
-// and is returned once every worker is done.
+// each take the next job when done with one (parallel.For). The first
+// error stops the taking of jobs, and is returned once every worker is
+// done.
 func runJobs(workers int, jobs [][]int, do func(i int) error) error {
-	var (
-		next  atomic.Int64
-		first error
-		once  sync.Once
-		stop  atomic.Bool
-		wg    sync.WaitGroup
-	)
-	for range min(workers, len(jobs)) {
-		wg.Go(func() {
-			for !stop.Load() {
-				j := next.Add(1) - 1
-				if j >= int64(len(jobs)) {
-					return
-				}
-				for _, i := range jobs[j] {
-					if err := do(i); err != nil {
-						once.Do(func() { first = err })
-						stop.Store(true)
-						return
-					}
-				}
+	var first error
+	var once sync.Once
+	parallel.For(workers, len(jobs), func(j int) bool {
+		for _, i := range jobs[j] {
+			if err := do(i); err != nil {
+				once.Do(func() { first = err })
+				return false
 			}
-		})
-	}
-	wg.Wait()
+		}
+		return true
+	})
 	return first
 }
 
