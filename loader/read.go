@@ -4,10 +4,13 @@ import (
 	"context"
 	"feedpub/internal/parallel"
 	"fmt"
+	"io"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -117,8 +120,12 @@ func (rd *fileReader) load(f found, prev *cached) *cached {
 		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, rd.cfg.MaxSize)}}
 		return c
 	}
+	abs := f.abs
+	if rd.src.derives(abs, f.rel) {
+		abs = "" // opened from the root's descriptor
+	}
 	c, _ = withBuffer(func(buf []byte) ([]byte, *cached, error) {
-		data, err := readFileInto(buf, f.abs, c.size, rd.cfg.MaxSize)
+		data, err := rd.src.read(buf, abs, f.rel, c.size, true)
 		if err != nil {
 			c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
 			return nil, c, nil
@@ -201,6 +208,55 @@ func (a *again) body(p *Post) (string, error) { return a.src.reread(a.abs, p.Pat
 type source struct {
 	realRoot string
 	limit    int64 // Config.MaxSize
+	// dir is a descriptor of realRoot that the files under it are opened
+	// relative to: the kernel looks its path up once, not again for each
+	// file (and no path is joined), -1 where none is held. Its cleanup
+	// closes it.
+	dir int
+	// retired is set when a later scan of the Loader has its own source:
+	// a file is then opened by its path again, in the folder that now
+	// has realRoot's name (the one held may have been swapped out since).
+	retired atomic.Bool
+}
+
+// newSource is the source of a scan of the folder realRoot, whose files
+// are read up to limit bytes.
+func newSource(realRoot string, limit int64) *source {
+	src := &source{realRoot: realRoot, limit: limit, dir: openFolder(realRoot)}
+	if src.dir >= 0 {
+		runtime.AddCleanup(src, closeFolder, src.dir)
+	}
+	return src
+}
+
+// open opens the file abs, or when abs is "" rel under the root.
+func (src *source) open(abs, rel string) (io.ReadCloser, error) {
+	if abs == "" && src.dir >= 0 && !src.retired.Load() {
+		f, err := openAt(src.dir, filepath.FromSlash(rel))
+		runtime.KeepAlive(src) // open while in use
+		if err == nil {
+			return f, nil
+		}
+		// Opened by its path, it is named by its path in the error.
+	}
+	return openFile(src.path(abs, rel))
+}
+
+// read reads the file abs (rel under the root when abs is "") into buf's
+// space where it fits, as readFrom does: size is the file's size when
+// known tells so, else a guess.
+func (src *source) read(buf []byte, abs, rel string, size int64, known bool) ([]byte, error) {
+	f, err := src.open(abs, rel)
+	return readClose(f, err, buf, size, src.limit, known)
+}
+
+// readPooled reads a file, of a size not known, into buf's space where it
+// fits (a pooled buffer that held a post holds the next, as a rule): told
+// the size is buf's capacity, read would want a byte more, and make a new
+// buffer for every file (1.1 GB of garbage when serve's pager writes the
+// pages of 100,000 posts).
+func (src *source) readPooled(buf []byte, abs, rel string) ([]byte, error) {
+	return src.read(buf, abs, rel, int64(cap(buf))-1, false)
 }
 
 // derives reports whether abs is rel under the root, as path makes it.
@@ -226,14 +282,13 @@ func (src *source) path(abs, rel string) string {
 // keeps what was first read.
 func (src *source) refull(abs, rel string, opt Options, slim *Post) (*Post, error) {
 	return withBuffer(func(buf []byte) ([]byte, *Post, error) {
-		name := src.path(abs, rel)
-		first, err := readSlim(buf, name, slim, src.limit)
+		first, err := src.readSlim(buf, abs, rel, slim)
 		if err != nil {
 			return nil, nil, fmt.Errorf("loader: %s: %w", rel, err)
 		}
 		data, sum := first, digest(first)
 		for try := 0; sum != slim.Sum && try < maxRereads; try++ {
-			again, err := readSized(nil, name, int64(len(data)), src.limit, false)
+			again, err := src.read(nil, abs, rel, int64(len(data)), false)
 			if err != nil {
 				return first, nil, fmt.Errorf("loader: %s: %w", rel, err)
 			}
@@ -248,13 +303,14 @@ func (src *source) refull(abs, rel string, opt Options, slim *Post) (*Post, erro
 	})
 }
 
-// readSlim reads the file name of the post slim again, into buf's space
-// where it fits: of the size it had when slim was read, if known.
-func readSlim(buf []byte, name string, slim *Post, limit int64) ([]byte, error) {
+// readSlim reads the file of the post slim again (abs, or rel under the
+// root), into buf's space where it fits: of the size it had when slim was
+// read, if known.
+func (src *source) readSlim(buf []byte, abs, rel string, slim *Post) ([]byte, error) {
 	if slim.size == 0 {
-		return readPooled(buf, name, limit)
+		return src.readPooled(buf, abs, rel)
 	}
-	return readFileInto(buf, name, slim.size, limit)
+	return src.read(buf, abs, rel, slim.size, true)
 }
 
 // reparse is refull's post of the bytes data (whose digest is sum).
@@ -293,7 +349,7 @@ func samePlace(a, b *Post) bool {
 // digest is sum.
 func (src *source) reread(abs, rel string, sum string, opt Options) (string, error) {
 	return withBuffer(func(buf []byte) ([]byte, string, error) {
-		data, err := readPooled(buf, src.path(abs, rel), src.limit)
+		data, err := src.readPooled(buf, abs, rel)
 		if err != nil {
 			return nil, "", fmt.Errorf("loader: %s: %w", rel, err)
 		}

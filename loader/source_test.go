@@ -1,0 +1,87 @@
+package loader
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// slimScan scans root with build's settings (slim posts, read again by
+// Full) and gives its one post.
+func slimScan(t *testing.T, l *Loader) *Post {
+	t.Helper()
+	res, err := l.Scan(context.Background())
+	if err != nil || len(res.Posts) != 1 {
+		t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
+	}
+	return res.Posts[0]
+}
+
+// The files of a scan are read again from the folder the scan read, held
+// open: a root moved away since is still read.
+func TestFullReadsHeldRoot(t *testing.T) {
+	if fd := openFolder("."); fd < 0 {
+		t.Skip("no folder descriptors here")
+	} else {
+		closeFolder(fd)
+	}
+	root := filepath.Join(t.TempDir(), "seeds")
+	writePost(t, filepath.Join(root, "2024", "a.md"), "A")
+	p := slimScan(t, New(Config{Root: root, BodyBudget: 1, SlimPosts: true}))
+	if err := os.Rename(root, root+"-moved"); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := p.Full(); err != nil || f.Body != "<p>A</p>" {
+		t.Errorf("got Full() = %+v, %v after the root moved; want post A read from the folder held", f, err)
+	}
+}
+
+// A post a later scan keeps (its file's size and time unchanged) is read
+// again from the folder that now has the root's name, as before folders
+// were held: one swapped in since has the file as it is now.
+func TestFullAfterRootSwapped(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "seeds")
+	name := filepath.Join(root, "a.md")
+	writePost(t, name, "A")
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(name, old, old); err != nil {
+		t.Fatal(err)
+	}
+	l := New(Config{Root: root, BodyBudget: 1, SlimPosts: true})
+	p := slimScan(t, l)
+	if err := os.Rename(root, filepath.Join(base, "seeds-old")); err != nil {
+		t.Fatal(err)
+	}
+	writePost(t, name, "B") // as long as A's
+	if err := os.Chtimes(name, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if again := slimScan(t, l); again != p {
+		t.Fatal("the second scan read the file again: its size or time differs")
+	}
+	if f, err := p.Full(); err != nil || f.Title != "B" || f.Body != "<p>B</p>" {
+		t.Errorf("got Full() = %+v, %v after the root was swapped; want post B, as the folder now is", f, err)
+	}
+}
+
+// A file gone since the scan fails Full with an error naming its path.
+func TestFullOfGoneFileNamesPath(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(root, "sub", "a.md")
+	writePost(t, name, "A")
+	p := slimScan(t, New(Config{Root: root, BodyBudget: 1, SlimPosts: true}))
+	if err := os.Remove(name); err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Full()
+	if err == nil || !strings.Contains(err.Error(), "open "+name+": ") || !strings.HasPrefix(err.Error(), "loader: sub/a.md: ") {
+		t.Errorf("got Full() error %v; want one naming sub/a.md and opening %s", err, name)
+	}
+}
