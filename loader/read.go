@@ -213,10 +213,18 @@ type source struct {
 	// file (and no path is joined), -1 where none is held. Its cleanup
 	// closes it.
 	dir int
-	// retired is set when a later scan of the Loader has its own source:
-	// a file is then opened by its path again, in the folder that now
-	// has realRoot's name (the one held may have been swapped out since).
+	// retired is set when a later scan of the Loader found another folder
+	// under realRoot's name (the one held was swapped out since) and made
+	// its own source: a file is then opened by its path again, in the
+	// folder that now has the name.
 	retired atomic.Bool
+}
+
+// same reports whether a scan of the folder realRoot, reading files up to
+// limit bytes, may go on with src: the same folder, not another one moved
+// to its name since src was made.
+func (src *source) same(realRoot string, limit int64) bool {
+	return src.realRoot == realRoot && src.limit == limit && (src.dir < 0 || sameFolder(src.dir, realRoot))
 }
 
 // newSource is the source of a scan of the folder realRoot, whose files

@@ -49,6 +49,13 @@ func openFolder(name string) int {
 	}
 }
 
+// sameFolder reports whether the folder whose descriptor is fd is the one
+// at the path name (and not removed: a new folder may take its number).
+func sameFolder(fd int, name string) bool {
+	var held, named unix.Stat_t
+	return unix.Fstat(fd, &held) == nil && unix.Stat(name, &named) == nil && held.Nlink > 0 && held.Dev == named.Dev && held.Ino == named.Ino
+}
+
 // closeFolder closes a descriptor of openFolder.
 func closeFolder(fd int) { unix.Close(fd) }
 

@@ -60,8 +60,12 @@ func TestFullAfterRootSwapped(t *testing.T) {
 	if err := os.Chtimes(name, old, old); err != nil {
 		t.Fatal(err)
 	}
+	held := l.src
 	if again := slimScan(t, l); again != p {
 		t.Fatal("the second scan read the file again: its size or time differs")
+	}
+	if l.src == held {
+		t.Error("the second scan kept the source of a folder swapped out since")
 	}
 	if f, err := p.Full(); err != nil || f.Title != "B" || f.Body != "<p>B</p>" {
 		t.Errorf("got Full() = %+v, %v after the root was swapped; want post B, as the folder now is", f, err)
@@ -83,5 +87,26 @@ func TestFullOfGoneFileNamesPath(t *testing.T) {
 	_, err = p.Full()
 	if err == nil || !strings.Contains(err.Error(), "open "+name+": ") || !strings.HasPrefix(err.Error(), "loader: sub/a.md: ") {
 		t.Errorf("got Full() error %v; want one naming sub/a.md and opening %s", err, name)
+	}
+}
+
+// A folder scanned again (Scan, Update) is read through the source, and
+// the descriptor, of its first scan: one held per Loader, not one per scan
+// left for the collector to close.
+func TestScanAgainKeepsSource(t *testing.T) {
+	root := t.TempDir()
+	writePost(t, filepath.Join(root, "a.md"), "A")
+	l := New(Config{Root: root, BodyBudget: 1, SlimPosts: true})
+	slimScan(t, l)
+	held := l.src
+	writePost(t, filepath.Join(root, "b.md"), "B")
+	if _, err := l.Update(context.Background(), []string{filepath.Join(root, "b.md")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if l.src != held || held.retired.Load() {
+		t.Error("a scan of the same folder made a source of its own")
 	}
 }
