@@ -245,7 +245,8 @@ func (src *source) open(abs, rel string) (io.ReadCloser, error) {
 		if err == nil {
 			return f, nil
 		}
-		// Opened by its path, it is named by its path in the error.
+		// Not there (gone since, say): by its path, as ever, which the
+		// error then names.
 	}
 	return openFile(src.path(abs, rel))
 }
