@@ -198,7 +198,16 @@ func (rd *fileReader) againFor(f found, opt Options) *again {
 }
 
 // full is the whole of the slim post p, read again.
-func (a *again) full(p *Post) (*Post, error) { return a.src.refull(a.abs, p.Path, a.opt, p) }
+func (a *again) full(p *Post) (full *Post, err error) {
+	a.src.refull(a.abs, p.Path, a.opt, p, false, func(f *Post, e error) { full, err = f, e })
+	return full, err
+}
+
+// lend calls use with the whole of the slim post p, read again, its body
+// lent (Post.WithFull).
+func (a *again) lend(p *Post, use func(*Post, error)) {
+	a.src.refull(a.abs, p.Path, a.opt, p, true, use)
+}
 
 // body is the body of post p, read again.
 func (a *again) body(p *Post) (string, error) { return a.src.reread(a.abs, p.Path, p.Sum, a.opt) }
@@ -284,22 +293,26 @@ func (src *source) path(abs, rel string) string {
 }
 
 // refull parses a file again for the whole of the slim post first read
-// from it. A file changed since is read until two reads agree, and its
-// new version is taken if it places and names the post as the first did
-// (same dates, categories, draft and link): the post is then shown
-// consistently, as its file now is. Otherwise Full fails, and the post
-// keeps what was first read.
-func (src *source) refull(abs, rel string, opt Options, slim *Post) (*Post, error) {
-	return withBuffer(func(buf []byte) ([]byte, *Post, error) {
+// from it, and calls use with it (or the error), before the buffer it was
+// read into goes back to the pool: with lend, the post's body may be a
+// part of it (Post.WithFull). A file changed since is read until two
+// reads agree, and its new version is taken if it places and names the
+// post as the first did (same dates, categories, draft and link): the post
+// is then shown consistently, as its file now is. Otherwise Full fails,
+// and the post keeps what was first read.
+func (src *source) refull(abs, rel string, opt Options, slim *Post, lend bool, use func(*Post, error)) {
+	withBuffer(func(buf []byte) ([]byte, struct{}, error) {
 		first, err := src.readSlim(buf, abs, rel, slim)
 		if err != nil {
-			return nil, nil, fmt.Errorf("loader: %s: %w", rel, err)
+			use(nil, fmt.Errorf("loader: %s: %w", rel, err))
+			return nil, struct{}{}, nil
 		}
 		data, sum := first, digest(first)
 		for try := 0; sum != slim.Sum && try < maxRereads; try++ {
 			again, err := src.read(nil, abs, rel, int64(len(data)), false)
 			if err != nil {
-				return first, nil, fmt.Errorf("loader: %s: %w", rel, err)
+				use(nil, fmt.Errorf("loader: %s: %w", rel, err))
+				return first, struct{}{}, nil
 			}
 			if s := digest(again); s != sum {
 				data, sum = again, s
@@ -307,8 +320,8 @@ func (src *source) refull(abs, rel string, opt Options, slim *Post) (*Post, erro
 			}
 			break
 		}
-		post, err := src.reparse(rel, data, sum, opt, slim)
-		return first, post, err
+		use(src.reparse(rel, data, sum, opt, slim, lend))
+		return first, struct{}{}, nil
 	})
 }
 
@@ -322,11 +335,12 @@ func (src *source) readSlim(buf []byte, abs, rel string, slim *Post) ([]byte, er
 	return src.read(buf, abs, rel, slim.size, true)
 }
 
-// reparse is refull's post of the bytes data (whose digest is sum).
-func (src *source) reparse(rel string, data []byte, sum string, opt Options, slim *Post) (*Post, error) {
+// reparse is refull's post of the bytes data (whose digest is sum); with
+// lend, its body may be a part of them.
+func (src *source) reparse(rel string, data []byte, sum string, opt Options, slim *Post, lend bool) (*Post, error) {
 	opt.NoBody = false
 	if sum == slim.Sum { // the file first read: its front matter is slim's
-		if post, ok, err := fillBody(slim, data, opt); ok {
+		if post, ok, err := fillBody(slim, data, opt, lend); ok {
 			if err != nil {
 				return nil, fmt.Errorf("loader: %s: %w", rel, err)
 			}

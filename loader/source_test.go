@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // slimScan scans root with build's settings (slim posts, read again by
@@ -108,5 +109,49 @@ func TestScanAgainKeepsSource(t *testing.T) {
 	}
 	if l.src != held || held.retired.Load() {
 		t.Error("a scan of the same folder made a source of its own")
+	}
+}
+
+// WithFull gives the post Full gives, its Body lent where it is a part of
+// the file as it is (HTML): Keep copies it out of the buffer, which later
+// reads reuse; a body made anew (Markdown rendered) is kept as it is.
+func TestWithFullLendsBody(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"a.html": "---\ntitle: A\ndate: 2024-01-02\n---\n<p>" + strings.Repeat("正文", 300) + "</p>\n",
+		"b.md":   "---\ntitle: B\ndate: 2024-01-03\n---\nSome *text*.\n",
+		"c.html": "---\ntitle: C\ndate: 2024-01-04\n---\n<p>" + strings.Repeat("x", 500) + "</p>\n",
+	})
+	res, err := New(Config{Root: root, Workers: 1, BodyBudget: 1, SlimPosts: true}).Scan(context.Background())
+	if err != nil || len(res.Posts) != 3 {
+		t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
+	}
+	kept := map[string]string{}
+	for _, p := range res.Posts {
+		want, err := p.Full()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.WithFull(func(full *Post, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if full.Body != want.Body || full.Title != want.Title || full.Summary != want.Summary {
+				t.Errorf("%s: WithFull gave %+v, Full %+v", p.Path, full, want)
+			}
+			k := full.Keep(full.Body)
+			if lent := strings.HasSuffix(p.Path, ".html"); lent != (unsafe.StringData(k) != unsafe.StringData(full.Body)) {
+				t.Errorf("%s: Keep copied the body: %v, want %v", p.Path, !lent, lent)
+			}
+			kept[p.Path] = k
+		})
+	}
+	for _, p := range res.Posts { // read again, into the buffers lent
+		p.WithFull(func(*Post, error) {})
+	}
+	for _, p := range res.Posts {
+		if want, _ := p.Full(); kept[p.Path] != want.Body {
+			t.Errorf("%s: the body kept changed to %.30q...", p.Path, kept[p.Path])
+		}
 	}
 }
