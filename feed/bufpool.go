@@ -6,12 +6,12 @@ import (
 )
 
 // A writer that writes each file once (publish.Write to a folder) takes
-// the bodies of a lean Site's files one by one: 10,000 pages of posts of
-// about 11 KB, 600 feeds of about 460 KB, 200 pages of feeds of about
-// 48 KB. Made in new memory each, they are about a gigabyte of garbage: the
-// collector runs for them and the heap grows into pages the kernel has to
-// fault in. Made in the buffers of bodies already written (TakeBody, then
-// Body.Release), they take a few buffers per writer.
+// the bodies of a lean Site's files one by one: a page per post, three
+// feeds and a page per feed. Made in new memory each, they are mostly
+// garbage as soon as written: the collector runs for them and the heap
+// grows into pages the kernel has to fault in. Made in the buffers of
+// bodies written before (TakeBody, then Body.Release), they take a few
+// buffers per writer.
 
 // A Body is the bytes of one file of a Site (TakeBody), and whether they
 // were made for the call that took them alone.
@@ -21,10 +21,11 @@ type Body struct {
 }
 
 // Owned reports whether b's bytes were made for the call that took them
-// alone, so that Release gives them back: the pages of posts, the feeds
-// and their pages that a lean Site makes when asked for. The bytes of a
-// file the Site holds (File.Body: a static file, a kept page of a post,
-// every file of a Site that is not lean) are not the caller's.
+// alone, so that Release gives them back: the page of a post that the
+// Site does not keep, and a lean Site's feeds and feeds' pages, made when
+// asked for. The bytes of a file the Site holds (File.Body: the
+// stylesheet, the index, every feed of a Site that is not lean, the kept
+// page of a post among a feed's newest) are not the caller's.
 func (b Body) Owned() bool { return b.owned }
 
 // Release gives b's bytes back, for bodies taken later to be made in,
@@ -53,9 +54,9 @@ func (b bufs) get(n int) []byte {
 }
 
 // A sizedPool keeps buffers by size class: class k holds buffers of
-// 2^k bytes up to twice that, so that a page of a post (11 KB) never takes
-// a feed's buffer (460 KB) and keeps it, nor a feed a page's that it must
-// grow at once. A buffer made for a class has its class's largest size
+// 2^k bytes up to twice that, so that a page of a post never takes a
+// feed's buffer, many times its size, and keeps it, nor a feed a page's
+// that it must grow at once. A buffer made for a class has its class's largest size
 // (2^k, as asked for at most): any later body of the class fits in it.
 type sizedPool struct {
 	classes [maxBufClass - minBufClass + 1]sync.Pool // *[]byte
