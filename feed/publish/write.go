@@ -347,7 +347,6 @@ func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error)
 
 // writeBody is writeFile with the file's bytes, body.
 func writeBody(s *feed.Site, t Target, p, name string, body []byte, opt Options) (int, error) {
-	var err error
 	st, sum := opt.State, Digest{}
 	if st != nil {
 		if sum = fileSum(body); !st.changed(name, sum) {
@@ -373,6 +372,7 @@ func writeBody(s *feed.Site, t Target, p, name string, body []byte, opt Options)
 		return t.WriteFile(name, body)
 	}
 	var wrote [2]bool // name, name.gz
+	var err error
 	wrote[0], err = write(name, body)
 	if err == nil && opt.Gzip {
 		wrote[1], err = write(name+".gz", compress.Gzip(body))
