@@ -116,7 +116,7 @@ func BenchmarkPostPage(b *testing.B) {
 	pr := bl.r.prepare(it, true)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := bl.r.renderPost(it, pr, it, it); err != nil {
+		if _, err := bl.r.renderPost(it, pr, it, it, bufs{}); err != nil {
 			b.Fatal(err)
 		}
 	}

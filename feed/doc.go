@@ -15,6 +15,7 @@
 // format), lean.go (a Site written once), formats.go and rss.go, atom.go,
 // json.go, opml.go (one file per format), pages.go and templates/ (pages
 // for people), content.go (sanitising, URLs), slug.go, site.go (the Site),
+// bufpool.go (the buffers that bodies taken by a writer are made in),
 // filter.go (a feed narrowed by a query), render.go (the renderer),
 // memory.go (what a publisher keeps of earlier builds: the content of
 // posts that no longer read), tombstone.go (RFC 6721 tombstones).

@@ -248,10 +248,12 @@ type chanEncs struct {
 }
 
 // leanFeedBody is the feed of ch in format f of a lean Site: made with the
-// channel's other formats, which wait for their turn to be written. A
-// format asked for again is made again, alone, and not kept: a writer that
-// takes each file once keeps no body, and no caller gets an empty feed.
-func (s *Site) leanFeedBody(ch *channel, f int) ([]byte, error) {
+// channel's other formats (in buffers from in, the caller's who makes
+// them), which wait for their turn to be written. A format asked for again
+// is made again, alone, and not kept: a writer that takes each file once
+// keeps no body, and no caller gets an empty feed. So each body returned
+// is the caller's alone: the Site drops it as it hands it out.
+func (s *Site) leanFeedBody(ch *channel, f int, in bufs) ([]byte, error) {
 	encs := s.encs
 	encs.mu.Lock()
 	e := encs.m[ch]
@@ -260,7 +262,7 @@ func (s *Site) leanFeedBody(ch *channel, f int) ([]byte, error) {
 		encs.m[ch] = e
 	}
 	encs.mu.Unlock()
-	e.once.Do(func() { e.bodies, e.err = s.r.encodeLean(ch, allFormats()) })
+	e.once.Do(func() { e.bodies, e.err = s.r.encodeLean(ch, allFormats(), in) })
 	encs.mu.Lock()
 	body, again := e.bodies[f], e.taken[f]
 	e.bodies[f], e.taken[f] = nil, true
@@ -270,7 +272,7 @@ func (s *Site) leanFeedBody(ch *channel, f int) ([]byte, error) {
 	}
 	var only [nFormats]bool
 	only[f] = true
-	bodies, err := s.r.encodeLean(ch, only)
+	bodies, err := s.r.encodeLean(ch, only, in)
 	return bodies[f], err
 }
 
@@ -286,9 +288,9 @@ func allFormats() (all [nFormats]bool) {
 // encoding: each item's content is unpacked once for all of them, and its
 // encodings are appended straight to the feeds' bodies, between the heads
 // and tails of their frames (feedBody's splice, without the parts and the
-// copy). A feed past the byte budget, or without a frame, is made by
-// encodeParts.
-func (c *renderer) encodeLean(ch *channel, want [nFormats]bool) ([nFormats][]byte, error) {
+// copy), in buffers from in. A feed past the byte budget, or without a
+// frame, is made by encodeParts.
+func (c *renderer) encodeLean(ch *channel, want [nFormats]bool, in bufs) ([nFormats][]byte, error) {
 	var out [nFormats][]byte
 	var frames [nFormats]*feedFrame
 	items := ch.items[:min(c.Limit, len(ch.items))]
@@ -307,7 +309,7 @@ func (c *renderer) encodeLean(ch *channel, want [nFormats]bool) ([nFormats][]byt
 			continue
 		}
 		frames[f] = fr
-		out[f] = append(make([]byte, 0, len(fr.head)+len(fr.tail)+leanEstimate(items, f)), fr.head...)
+		out[f] = append(in.get(len(fr.head)+len(fr.tail)+leanEstimate(items, f)), fr.head...)
 	}
 	for i, it := range items {
 		if direct == [nFormats]bool{} {

@@ -247,7 +247,7 @@ func (b *Builder) renderPages(site *Site) error {
 			site.paths[pagePath(ch)] = siteFile{file: st.file, ch: ch, f: -1}
 			continue
 		}
-		body, err := c.renderChannel(ch)
+		body, err := c.renderChannel(ch, bufs{})
 		if err != nil {
 			return fmt.Errorf("feed: page of %s: %w", pagePath(ch), err)
 		}
@@ -346,18 +346,18 @@ func (st *channelPageState) same(ch *channel, top []*item) bool {
 }
 
 func execute(t *template.Template, name string, data any) ([]byte, error) {
-	return executeSized(t, name, data, 0)
+	return executeInto(t, name, data, nil)
 }
 
-// executeSized executes a template into a buffer of about size bytes, so
-// that a long page is not grown and copied step by step.
-func executeSized(t *template.Template, name string, data any, size int) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(size)
-	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+// executeInto executes a template into the empty buffer buf, grown if
+// need be: one of about the page's size, so that a long page is not grown
+// and copied step by step.
+func executeInto(t *template.Template, name string, data any, buf []byte) ([]byte, error) {
+	w := bytes.NewBuffer(buf)
+	if err := t.ExecuteTemplate(w, name, data); err != nil {
 		return nil, err
 	}
-	return htmlChars(buf.Bytes()), nil
+	return htmlChars(w.Bytes()), nil
 }
 
 // htmlChars drops from a page the characters that XML allows and HTML
@@ -398,7 +398,8 @@ func maybeBadForHTML(b []byte) bool {
 	return false
 }
 
-func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
+// renderChannel makes the page of ch, in a buffer from in.
+func (c *renderer) renderChannel(ch *channel, in bufs) ([]byte, error) {
 	p := pagePath(ch)
 	pg := channelPage{pageBase: c.base(p, ch.title)}
 	if ch.dir == "" {
@@ -433,16 +434,18 @@ func (c *renderer) renderChannel(ch *channel) ([]byte, error) {
 		}
 		pg.Items = append(pg.Items, view)
 	}
+	buf := in.get(4096 + len(pg.Items)*512)
 	if c.fastChannels {
-		return htmlChars(appendChannelPage(make([]byte, 0, 4096+len(pg.Items)*512), &pg)), nil
+		return htmlChars(appendChannelPage(buf, &pg)), nil
 	}
-	return execute(c.tmpl, "channel.html", pg)
+	return executeInto(c.tmpl, "channel.html", pg, buf)
 }
 
 // renderPost makes the page of one item, from its prepared content. It
 // depends on the item, the configuration and the items before and after it
-// in time (older, newer: nil at either end).
-func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item) ([]byte, error) {
+// in time (older, newer: nil at either end). It makes it in a buffer from
+// in.
+func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item, in bufs) ([]byte, error) {
 	p := postPath(it)
 	pb := c.postBase
 	pb.Title = pr.post.Title + " · " + c.Title
@@ -478,9 +481,9 @@ func (c *renderer) renderPost(it *item, pr *prepared, older, newer *item) ([]byt
 			Feed: rel(pg.Root, dir+formatList[0].file), FeedTitle: pg.T.feedOf(cat.name)})
 	}
 	if c.fastPosts {
-		return htmlChars(appendPostPage(make([]byte, 0, len(pr.content)+4096), &pg)), nil
+		return htmlChars(appendPostPage(in.get(len(pr.content)+4096), &pg)), nil
 	}
-	return executeSized(c.tmpl, "post.html", pg, len(pr.content)+4096)
+	return executeInto(c.tmpl, "post.html", pg, in.get(len(pr.content)+4096))
 }
 
 // makePostBase makes the base of every post's page, its frame included:

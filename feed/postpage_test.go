@@ -24,7 +24,7 @@ func TestPostPageFast(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for i := range 3000 {
 		pg := randomPostPage(rnd, r)
-		want, err := executeSized(pageTemplates, "post.html", pg, 0)
+		want, err := execute(pageTemplates, "post.html", pg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestChannelPageFast(t *testing.T) {
 			pg.Items = append(pg.Items, itemView{Title: s(), Page: s(), Image: maybe(), Author: maybe(), Summary: maybe(),
 				Lang: maybe(), Date: pageDate{ISO: s(), Text: s()}})
 		}
-		want, err := executeSized(pageTemplates, "channel.html", pg, 0)
+		want, err := execute(pageTemplates, "channel.html", pg)
 		if err != nil {
 			t.Fatal(err)
 		}

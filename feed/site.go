@@ -142,7 +142,7 @@ func (s *Site) File(p string) (*File, error) {
 		if f := it.page.Load().of(older, newer); f != nil {
 			return f, nil
 		}
-		body, err := s.renderPost(it, older, newer)
+		body, err := s.renderPost(it, older, newer, bufs{})
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +152,7 @@ func (s *Site) File(p string) (*File, error) {
 		}
 		return f, nil
 	}
-	body, err := s.make(p, sf)
+	body, err := s.make(p, sf, bufs{})
 	if err != nil {
 		return nil, err
 	}
@@ -169,24 +169,40 @@ func (s *Site) File(p string) (*File, error) {
 // Body returns the bytes of the file at path p, made without keeping or
 // hashing them: what a writer that writes each file once needs.
 func (s *Site) Body(p string) ([]byte, error) {
+	b, err := s.body(p, bufs{})
+	return b.Bytes, err
+}
+
+// TakeBody is Body for a writer that is done with the bytes once written:
+// made, when made for this call alone (Body.Owned), in the buffers of
+// bodies given back before (Body.Release), which the caller gives back in
+// turn. A feed of a lean Site made with its other formats is owned by the
+// call that takes it: the Site drops it then (leanFeedBody).
+func (s *Site) TakeBody(p string) (Body, error) { return s.body(p, bufs{pooled: true}) }
+
+// body is Body, its bytes made in buffers from in.
+func (s *Site) body(p string, in bufs) (Body, error) {
 	sf, it, ok := s.lookup(p)
 	switch {
 	case !ok:
-		return nil, fmt.Errorf("feed: no file at %s", p)
+		return Body{}, fmt.Errorf("feed: no file at %s", p)
 	case sf.file != nil:
-		return sf.file.Body, nil
+		return Body{Bytes: sf.file.Body}, nil
 	case it != nil:
 		older, newer := s.neighbours(it)
 		if f := it.page.Load().of(older, newer); f != nil {
-			return f.Body, nil
+			return Body{Bytes: f.Body}, nil
 		}
-		return s.renderPost(it, older, newer)
+		b, err := s.renderPost(it, older, newer, in)
+		return Body{Bytes: b, owned: err == nil}, err
 	}
-	return s.make(p, sf)
+	b, err := s.make(p, sf, in)
+	return Body{Bytes: b, owned: err == nil}, err
 }
 
-// make makes the bytes of a lean Site's feed or feed's page at path p.
-func (s *Site) make(p string, sf siteFile) ([]byte, error) {
+// make makes the bytes of a lean Site's feed or feed's page at path p, or
+// of an archive document, in buffers from in: new ones for this call alone.
+func (s *Site) make(p string, sf siteFile, in bufs) ([]byte, error) {
 	if sf.arch > 0 {
 		body, err := s.archiveBody(sf.ch, sf.f, sf.arch, nil)
 		if err != nil {
@@ -196,13 +212,13 @@ func (s *Site) make(p string, sf siteFile) ([]byte, error) {
 	}
 	s.prepChannel(sf.ch)
 	if sf.f < 0 {
-		body, err := s.r.renderChannel(sf.ch)
+		body, err := s.r.renderChannel(sf.ch, in)
 		if err != nil {
 			return nil, fmt.Errorf("feed: page of %s: %w", p, err)
 		}
 		return body, nil
 	}
-	body, err := s.leanFeedBody(sf.ch, sf.f)
+	body, err := s.leanFeedBody(sf.ch, sf.f, in)
 	if err != nil {
 		return nil, fmt.Errorf("feed: %s: %w", p, err)
 	}
@@ -218,8 +234,8 @@ func (s *Site) keepPage(it *item) (*prepared, bool) {
 }
 
 // renderPost makes the page of a post, which links to its neighbours in
-// time, older and newer (Site.neighbours).
-func (s *Site) renderPost(it *item, older, newer *item) ([]byte, error) {
+// time, older and newer (Site.neighbours), in a buffer from in.
+func (s *Site) renderPost(it *item, older, newer *item, in bufs) ([]byte, error) {
 	pr, _ := s.keepPage(it)
 	switch {
 	case s.featured[it]:
@@ -227,7 +243,7 @@ func (s *Site) renderPost(it *item, older, newer *item) ([]byte, error) {
 	case pr == nil || pr.packed != nil:
 		pr = s.r.prepare(it, false) // unpacked, unless kept whole
 	}
-	body, err := s.r.renderPost(it, pr, older, newer)
+	body, err := s.r.renderPost(it, pr, older, newer, in)
 	if err != nil {
 		return nil, fmt.Errorf("feed: page of %s: %w", it.post.Path, err)
 	}

@@ -337,11 +337,12 @@ func buildWhole(n, kept int) int64 {
 }
 
 // buildGCPercent is build's GOGC (the environment's GOGC sets another).
-// A build's live heap is small beside what it makes and drops (45 MB
-// against 2.2 GB for 10,000 posts): at the default 100 it collected
-// garbage 80 times, a tenth of its CPU. At 200 it does so half as often,
-// for about 50 MB more at 10,000 posts (190 MB); past that the memory
-// limit (buildMemoryLimit) bounds the heap as before.
+// A build's live heap is small beside what it makes and drops, even with
+// the bodies it writes made in reused buffers (feed.Site.TakeBody): at the
+// default 100 it collects garbage about twice as often as at 200, for more
+// CPU than the smaller heap saves in page faults; past that the memory
+// limit (buildMemoryLimit) bounds the heap as before. A lower limit
+// trades the same way.
 const buildGCPercent = 200
 
 // buildBodyBudget is bodyBudget for build, which shows each post twice at

@@ -322,11 +322,31 @@ func splitNew(t Target, files, old []string) (fresh, known []int) {
 
 // writeFile writes the file of the site's path p as name (and name.gz),
 // and returns how many files it wrote.
+//
+// A folder is done with the bytes it is given once WriteFile returns (it
+// keeps no slice of them; nor does the state, which keeps their digest,
+// nor compress.Gzip): for a folder the body is taken to be given back
+// (feed.Site.TakeBody), and the next file made in its buffer. Any other
+// Target may keep what it is given (a bucket hands the bytes to an upload
+// that outlives the call): its bodies are made for it alone.
 func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error) {
-	body, err := s.Body(p)
+	if _, done := t.(*Dir); !done {
+		body, err := s.Body(p)
+		if err != nil {
+			return 0, err
+		}
+		return writeBody(s, t, p, name, body, opt)
+	}
+	body, err := s.TakeBody(p)
 	if err != nil {
 		return 0, err
 	}
+	defer body.Release()
+	return writeBody(s, t, p, name, body.Bytes, opt)
+}
+
+// writeBody is writeFile with the file's bytes, body.
+func writeBody(s *feed.Site, t Target, p, name string, body []byte, opt Options) (int, error) {
 	st, sum := opt.State, Digest{}
 	if st != nil {
 		if sum = fileSum(body); !st.changed(name, sum) {
@@ -352,6 +372,7 @@ func writeFile(s *feed.Site, t Target, p, name string, opt Options) (int, error)
 		return t.WriteFile(name, body)
 	}
 	var wrote [2]bool // name, name.gz
+	var err error
 	wrote[0], err = write(name, body)
 	if err == nil && opt.Gzip {
 		wrote[1], err = write(name+".gz", compress.Gzip(body))
