@@ -282,7 +282,7 @@ func randomItem(rnd *rand.Rand) (*item, *prepared) {
 	}
 	link := pick("https://example.com/posts/x/", "https://example.com/a b", s())
 	pr := &prepared{post: p, link: link, id: pick(link, "urn:uuid:1", s()), image: pick("", "https://img.example.com/a.png", s()),
-		imageType: pick("image/png", s()), summary: s(), content: s(), brief: rnd.IntN(4) == 0,
+		imageType: pick("image/png", s()), summary: s(), content: xmlText(s()), brief: rnd.IntN(4) == 0,
 		author: loader.Author{Name: s(), Email: pick("", "a@example.com", s()), URL: pick("", "https://example.com/me", s())}}
 	return it, pr
 }

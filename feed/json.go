@@ -27,7 +27,7 @@ func jsonItem(b []byte, c *Config, it *item, pr *prepared) ([]byte, error) {
 	if pr.brief {
 		b = appendJSONField(b, `,"content_text":`, pr.summary)
 	} else {
-		b = appendJSONField(b, `,"content_html":`, pr.content)
+		b = appendJSONContent(append(b, `,"content_html":`...), pr.content) // prepared: valid UTF-8
 	}
 	if pr.summary != "" {
 		b = appendJSONField(b, `,"summary":`, pr.summary)

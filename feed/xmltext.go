@@ -185,6 +185,47 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// appendJSONContent is appendJSONString of s that is valid UTF-8 (prepared
+// content, XML-clean: see renderer.prepared): nothing but ASCII stops and
+// U+2028, U+2029 can need escaping, so it is looked at 8 bytes at a time
+// whatever the script, with no decoding.
+func appendJSONContent(b []byte, s string) []byte {
+	b = append(b, '"')
+	last := 0
+	for i := 0; i < len(s); i++ {
+		for i+8 <= len(s) && !jsonStopsUTF8(word(s[i:i+8])) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
+		c := s[i]
+		switch {
+		case c < utf8.RuneSelf && jsonStops[c]:
+			b = append(b, s[last:i]...)
+			b = appendJSONEscape(b, c)
+			last = i + 1
+		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xa8: // U+2028, U+2029
+			b = append(b, s[last:i]...)
+			b = append(b, `\u202`...)
+			b = append(b, '8'+s[i+2]-0xa8)
+			i += 2
+			last = i + 1
+		}
+	}
+	b = append(b, s[last:]...)
+	return append(b, '"')
+}
+
+// jsonStopsUTF8 reports whether one of the 8 bytes of x (word) may need a
+// look in valid UTF-8 written as a JSON string: a byte below 0x20, '"',
+// '\\' or 0xE2 (the first of U+2028, U+2029). Exact: false when none is.
+func jsonStopsUTF8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, bs, e2 := x^(ones*'"'), x^(ones*'\\'), x^(ones*0xe2)
+	return ((x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs|(e2-ones)&^e2)&highs != 0
+}
+
 // jsonPlain reports whether the 8 bytes of x (word) are ASCII that JSON
 // strings hold as it is.
 func jsonPlain(x uint64) bool {

@@ -1,0 +1,139 @@
+package feed
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"feedpub/internal/gen"
+	"feedpub/loader"
+)
+
+// randomUTF8 is valid UTF-8 of the characters the fast paths for prepared
+// content look for and their neighbours (C0 and C1 controls, DEL, U+2028,
+// U+2029, noncharacters, full-width punctuation, CJK, emoji), among ASCII
+// and escapes.
+func randomUTF8(rnd *rand.Rand, n int) string {
+	runes := []rune{0, 1, '\t', '\n', '\r', 0x1f, ' ', '"', '\\', '&', '<', '>', 'a', 0x7e, 0x7f, 0x80, 0x85, 0x9f, 0xa0, 0xbf,
+		0xe9, 0x7ff, 0x800, 0x2027, 0x2028, 0x2029, 0x202a, 0x201c, 0x2026, 0x4e2d, 0x5ffe, 0x5fff, 0xd7ff, 0xe000,
+		0xfdcf, 0xfdd0, 0xfdef, 0xfdf0, 0xff0c, 0xfffd, 0xfffe, 0xffff, 0x10000, 0x1f600, 0x1fffe, 0x1ffff, 0x10fffe, 0x10ffff}
+	var b strings.Builder
+	for range n {
+		switch k := rnd.IntN(10); {
+		case k < 6:
+			b.WriteRune(runes[rnd.IntN(len(runes))])
+		case k < 9:
+			b.WriteString(strings.Repeat("中文，", rnd.IntN(4)) + strings.Repeat("plain ", rnd.IntN(3)))
+		default:
+			b.WriteRune(rune(rnd.IntN(utf8.MaxRune + 1)))
+		}
+	}
+	return b.String()
+}
+
+// appendJSONContent writes what appendJSONString writes for valid UTF-8.
+func TestJSONContentAsString(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(12, 1))
+	for i := range 20000 {
+		s := randomUTF8(rnd, rnd.IntN(40))
+		if !utf8.ValidString(s) {
+			continue // a surrogate drawn at random
+		}
+		got, want := appendJSONContent([]byte("x"), s), appendJSONString([]byte("x"), s)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%d: appendJSONContent(%q) = %s, want %s", i, s, got, want)
+		}
+	}
+}
+
+// jsonStopsUTF8 is exact: true when, and only when, a byte is below 0x20,
+// '"', '\\' or 0xE2.
+func TestJSONStopsUTF8(t *testing.T) {
+	stop := func(w string) bool {
+		return strings.ContainsAny(w, "\"\\") || strings.IndexByte(w, 0xe2) >= 0 ||
+			strings.IndexFunc(w, func(r rune) bool { return r < 0x20 }) >= 0
+	}
+	check := func(w []byte) {
+		if got, want := jsonStopsUTF8(word(string(w))), stop(string(w)); got != want {
+			t.Fatalf("jsonStopsUTF8(%q) = %v, want %v", w, got, want)
+		}
+	}
+	for c := range 256 {
+		for at := range 8 {
+			for _, fill := range []byte{'a', 0x20, 0x21, 0x7f, 0x80, 0xe1, 0xe3, 0xff} {
+				w := bytes.Repeat([]byte{fill}, 8)
+				w[at] = byte(c)
+				check(w)
+			}
+		}
+	}
+	rnd := rand.New(rand.NewPCG(5, 6))
+	for range 100000 {
+		var w [8]byte
+		for i := range w {
+			w[i] = byte(rnd.IntN(256))
+		}
+		check(w[:])
+	}
+}
+
+// genFeed builds a site of 50 posts as feedpub gen writes them (what the
+// cold build benchmarks build: mostly Chinese) and returns its builder and
+// the all-posts channel.
+func genFeed(b *testing.B) (*Builder, *channel) {
+	dir := b.TempDir()
+	if err := gen.Write(context.Background(), dir, 50, gen.Options{Cats: 20, Size: 8 << 10, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	res, err := loader.New(loader.Config{Root: dir}).Scan(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	bl, err := NewBuilder(Config{URL: "https://news.example.com/"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	site, err := bl.Build(res.Posts, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return bl, site.channels[0]
+}
+
+// benchContents are the prepared contents of genFeed's posts.
+func benchContents(b *testing.B) []string {
+	bl, ch := genFeed(b)
+	var out []string
+	for _, it := range ch.items {
+		out = append(out, bl.r.prepare(it, false).content)
+	}
+	return out
+}
+
+// BenchmarkJSONContent writes the contents of 50 posts as JSON strings:
+// string, the general appender; content, the one for prepared content.
+func BenchmarkJSONContent(b *testing.B) {
+	contents := benchContents(b)
+	n := 0
+	for _, s := range contents {
+		n += len(s)
+	}
+	for _, bc := range []struct {
+		name string
+		f    func([]byte, string) []byte
+	}{{"string", appendJSONString}, {"content", appendJSONContent}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(n))
+			buf := make([]byte, 0, 2*n)
+			for b.Loop() {
+				for _, s := range contents {
+					buf = bc.f(buf[:0], s)
+				}
+			}
+		})
+	}
+}
