@@ -137,3 +137,83 @@ func BenchmarkJSONContent(b *testing.B) {
 		})
 	}
 }
+
+// randomPage is random text of valid UTF-8 (randomUTF8) with, now and
+// then, invalid bytes and the pieces of the sequences maybeBadForHTML
+// looks for.
+func randomPage(rnd *rand.Rand) []byte {
+	pieces := []string{"\xc2", "\xef", "\xb7", "\xbf", "\xbe", "\xef\xb7", "\xef\xbf", "\xf0\x9f", "\x80", "\xff", "\xed\xa0\x80"}
+	var b []byte
+	for range rnd.IntN(8) {
+		b = append(b, randomUTF8(rnd, rnd.IntN(6))...)
+		if rnd.IntN(3) == 0 {
+			b = append(b, pieces[rnd.IntN(len(pieces))]...)
+		}
+	}
+	return b
+}
+
+// maybeBadForHTML is true for every page htmlChars changes, and exactly
+// when a byte starts a sequence badAt names (badPairs misses none).
+func TestMaybeBadForHTML(t *testing.T) {
+	slow := func(b []byte) []byte {
+		var out []byte
+		for i := 0; i < len(b); {
+			r, n := utf8.DecodeRune(b[i:])
+			if !(r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0xfdd0 && r <= 0xfdef || r&0xfffe == 0xfffe) {
+				out = append(out, b[i:i+n]...)
+			}
+			i += n
+		}
+		return out
+	}
+	rnd := rand.New(rand.NewPCG(9, 10))
+	bad := 0
+	for i := range 50000 {
+		b := randomPage(rnd)
+		want := slow(b)
+		maybe := maybeBadForHTML(b)
+		if !bytes.Equal(want, b) {
+			bad++
+			if !maybe {
+				t.Fatalf("%d: maybeBadForHTML(%q) = false, but htmlChars drops from it", i, b)
+			}
+		}
+		exact := false
+		for j := range b {
+			exact = exact || badAt(b, j)
+		}
+		if maybe != exact {
+			t.Fatalf("%d: maybeBadForHTML(%q) = %v, want %v", i, b, maybe, exact)
+		}
+		if got := htmlChars(bytes.Clone(b)); !bytes.Equal(got, want) {
+			t.Fatalf("%d: htmlChars(%q) = %q, want %q", i, b, got, want)
+		}
+	}
+	if bad < 1000 {
+		t.Errorf("only %d pages of 50000 hold characters htmlChars drops: the test no longer tests it", bad)
+	}
+}
+
+// BenchmarkMaybeBadForHTML looks at the pages of genFeed's posts.
+func BenchmarkMaybeBadForHTML(b *testing.B) {
+	bl, ch := genFeed(b)
+	var pages [][]byte
+	n := 0
+	for _, it := range ch.items {
+		pg, err := bl.r.renderPost(it, bl.r.prepare(it, true), it, it, bufs{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages = append(pages, pg)
+		n += len(pg)
+	}
+	b.SetBytes(int64(n))
+	for b.Loop() {
+		for _, pg := range pages {
+			if maybeBadForHTML(pg) {
+				b.Fatal("a bad character in a generated page")
+			}
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Pages for people: the index of feeds at "/", one page per feed ("/all/"
@@ -358,44 +357,6 @@ func executeInto(t *template.Template, name string, data any, buf []byte) ([]byt
 		return nil, err
 	}
 	return htmlChars(w.Bytes()), nil
-}
-
-// htmlChars drops from a page the characters that XML allows and HTML
-// does not (a parse error in every browser): DEL, the C1 controls and the
-// noncharacters. The loader has dropped the rest already.
-func htmlChars(b []byte) []byte {
-	if !maybeBadForHTML(b) {
-		return b
-	}
-	out := b[:0]
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if !(r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0xfdd0 && r <= 0xfdef || r&0xfffe == 0xfffe) {
-			out = append(out, b[i:i+n]...)
-		}
-		i += n
-	}
-	return out
-}
-
-// maybeBadForHTML is a quick look for the bytes that begin or end the
-// characters htmlChars drops.
-func maybeBadForHTML(b []byte) bool {
-	if bytes.IndexByte(b, 0x7f) >= 0 || bytes.Contains(b, []byte{0xef, 0xb7}) ||
-		bytes.Contains(b, []byte{0xbf, 0xbe}) || bytes.Contains(b, []byte{0xbf, 0xbf}) {
-		return true
-	}
-	for i := bytes.IndexByte(b, 0xc2); i >= 0 && i+1 < len(b); {
-		if b[i+1] >= 0x80 && b[i+1] <= 0x9f {
-			return true
-		}
-		j := bytes.IndexByte(b[i+1:], 0xc2)
-		if j < 0 {
-			break
-		}
-		i += 1 + j
-	}
-	return false
 }
 
 // renderChannel makes the page of ch, in a buffer from in.
