@@ -217,3 +217,37 @@ func BenchmarkMaybeBadForHTML(b *testing.B) {
 		}
 	}
 }
+
+// contentStops is exact: true when, and only when, a byte is & < > or CR;
+// and appendContent escapes what a byte at a time escapes.
+func TestContentStops(t *testing.T) {
+	check := func(w []byte) {
+		if got, want := contentStops(word(string(w))), bytes.ContainsAny(w, "&<>\r"); got != want {
+			t.Fatalf("contentStops(%q) = %v, want %v", w, got, want)
+		}
+	}
+	for c := range 256 {
+		for at := range 8 {
+			for _, fill := range []byte{'a', ' ', 0x3a, 0x3f, 0x25, 0x80, 0xe3, 0xff} {
+				w := bytes.Repeat([]byte{fill}, 8)
+				w[at] = byte(c)
+				check(w)
+			}
+		}
+	}
+	rnd := rand.New(rand.NewPCG(7, 7))
+	for range 100000 {
+		var w [8]byte
+		for i := range w {
+			w[i] = byte(rnd.IntN(256))
+		}
+		check(w[:])
+	}
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#xD;")
+	for i := range 20000 {
+		s := randomUTF8(rnd, rnd.IntN(40))
+		if got, want := string(appendContent([]byte("x"), s)), "x"+r.Replace(s); got != want {
+			t.Fatalf("%d: appendContent(%q) = %q, want %q", i, s, got, want)
+		}
+	}
+}

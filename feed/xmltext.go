@@ -103,7 +103,7 @@ func appendCDATA(b []byte, s string) []byte {
 func appendContent(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		for i+8 <= len(s) && !anyBelow40(word(s[i:i+8])) { // none of them escaped
+		for i+8 <= len(s) && !contentStops(word(s[i:i+8])) { // none of them escaped
 			i += 8
 		}
 		if i == len(s) {
@@ -118,6 +118,15 @@ func appendContent(b []byte, s string) []byte {
 		last = i + 1
 	}
 	return append(b, s[last:]...)
+}
+
+// contentStops reports whether one of the 8 bytes of x (word) is one that
+// appendContent escapes: & < > or CR. Exact, so that text of spaces,
+// digits and punctuation goes 8 bytes at a time too.
+func contentStops(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	amp, cr, lt := x^(ones*'&'), x^(ones*'\r'), (x|ones*2)^(ones*'>') // lt: < or >
+	return ((amp-ones)&^amp|(cr-ones)&^cr|(lt-ones)&^lt)&highs != 0
 }
 
 // anyBelow40 reports whether one of the 8 bytes of x (word) may be below
