@@ -18,7 +18,7 @@ import (
 // U+2029, noncharacters, full-width punctuation, CJK, emoji), among ASCII
 // and escapes.
 func randomUTF8(rnd *rand.Rand, n int) string {
-	runes := []rune{0, 1, '\t', '\n', '\r', 0x1f, ' ', '"', '\\', '&', '<', '>', 'a', 0x7e, 0x7f, 0x80, 0x85, 0x9f, 0xa0, 0xbf,
+	runes := []rune{0, 1, '\t', '\n', '\r', 0x1f, ' ', '"', '\\', '&', '\'', '+', '<', '>', 'a', 0x7e, 0x7f, 0x80, 0x85, 0x9f, 0xa0, 0xbf,
 		0xe9, 0x7ff, 0x800, 0x2027, 0x2028, 0x2029, 0x202a, 0x201c, 0x2026, 0x4e2d, 0x5ffe, 0x5fff, 0xd7ff, 0xe000,
 		0xfdcf, 0xfdd0, 0xfdef, 0xfdf0, 0xff0c, 0xfffd, 0xfffe, 0xffff, 0x10000, 0x1f600, 0x1fffe, 0x1ffff, 0x10fffe, 0x10ffff}
 	var b strings.Builder
@@ -53,32 +53,8 @@ func TestJSONContentAsString(t *testing.T) {
 // jsonStopsUTF8 is exact: true when, and only when, a byte is below 0x20,
 // '"', '\\' or 0xE2.
 func TestJSONStopsUTF8(t *testing.T) {
-	stop := func(w string) bool {
-		return strings.ContainsAny(w, "\"\\") || strings.IndexByte(w, 0xe2) >= 0 ||
-			strings.IndexFunc(w, func(r rune) bool { return r < 0x20 }) >= 0
-	}
-	check := func(w []byte) {
-		if got, want := jsonStopsUTF8(word(string(w))), stop(string(w)); got != want {
-			t.Fatalf("jsonStopsUTF8(%q) = %v, want %v", w, got, want)
-		}
-	}
-	for c := range 256 {
-		for at := range 8 {
-			for _, fill := range []byte{'a', 0x20, 0x21, 0x7f, 0x80, 0xe1, 0xe3, 0xff} {
-				w := bytes.Repeat([]byte{fill}, 8)
-				w[at] = byte(c)
-				check(w)
-			}
-		}
-	}
-	rnd := rand.New(rand.NewPCG(5, 6))
-	for range 100000 {
-		var w [8]byte
-		for i := range w {
-			w[i] = byte(rnd.IntN(256))
-		}
-		check(w[:])
-	}
+	checkWordTest(t, "jsonStopsUTF8", jsonStopsUTF8, "\"\\\xe2\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"+
+		"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f")
 }
 
 // genFeed builds a site of 50 posts as feedpub gen writes them (what the
@@ -114,9 +90,10 @@ func benchContents(b *testing.B) []string {
 	return out
 }
 
-// BenchmarkJSONContent writes the contents of 50 posts as JSON strings:
-// string, the general appender; content, the one for prepared content.
-func BenchmarkJSONContent(b *testing.B) {
+// BenchmarkContentEncoders writes the contents of 50 posts as feeds
+// write them: jsonString, by the general JSON string appender;
+// jsonContent, by the one for prepared content; atom, escaped.
+func BenchmarkContentEncoders(b *testing.B) {
 	contents := benchContents(b)
 	n := 0
 	for _, s := range contents {
@@ -125,7 +102,7 @@ func BenchmarkJSONContent(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		f    func([]byte, string) []byte
-	}{{"string", appendJSONString}, {"content", appendJSONContent}} {
+	}{{"jsonString", appendJSONString}, {"jsonContent", appendJSONContent}, {"atom", appendContent}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(n))
 			buf := make([]byte, 0, 2*n)
@@ -218,17 +195,24 @@ func BenchmarkMaybeBadForHTML(b *testing.B) {
 	}
 }
 
-// contentStops is exact: true when, and only when, a byte is & < > or CR;
-// and appendContent escapes what a byte at a time escapes.
-func TestContentStops(t *testing.T) {
+// checkWordTest fails unless test(word(w)) is true exactly when w holds
+// one of the bytes of stops: on every byte at every place among others,
+// and on random words.
+func checkWordTest(t *testing.T, name string, test func(uint64) bool, stops string) {
+	t.Helper()
 	check := func(w []byte) {
-		if got, want := contentStops(word(string(w))), bytes.ContainsAny(w, "&<>\r"); got != want {
-			t.Fatalf("contentStops(%q) = %v, want %v", w, got, want)
+		t.Helper()
+		want := false // bytes, not runes, as ContainsAny reads them
+		for _, c := range w {
+			want = want || strings.IndexByte(stops, c) >= 0
+		}
+		if got := test(word(string(w))); got != want {
+			t.Fatalf("%s(%q) = %v, want %v", name, w, got, want)
 		}
 	}
 	for c := range 256 {
 		for at := range 8 {
-			for _, fill := range []byte{'a', ' ', 0x3a, 0x3f, 0x25, 0x80, 0xe3, 0xff} {
+			for _, fill := range []byte{'a', ' ', 0x3a, 0x3f, 0x25, 0x2a, 0x80, 0xe3, 0xff} {
 				w := bytes.Repeat([]byte{fill}, 8)
 				w[at] = byte(c)
 				check(w)
@@ -243,11 +227,23 @@ func TestContentStops(t *testing.T) {
 		}
 		check(w[:])
 	}
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#xD;")
+}
+
+// contentStops and escapedStops are exact, and appendContent and
+// appendEscaped escape what a byte at a time escapes.
+func TestContentStops(t *testing.T) {
+	checkWordTest(t, "contentStops", contentStops, "&<>\r")
+	checkWordTest(t, "escapedStops", escapedStops, "\x00\"&'+<>")
+	content := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#xD;")
+	escaped := strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+	rnd := rand.New(rand.NewPCG(8, 8))
 	for i := range 20000 {
 		s := randomUTF8(rnd, rnd.IntN(40))
-		if got, want := string(appendContent([]byte("x"), s)), "x"+r.Replace(s); got != want {
+		if got, want := string(appendContent([]byte("x"), s)), "x"+content.Replace(s); got != want {
 			t.Fatalf("%d: appendContent(%q) = %q, want %q", i, s, got, want)
+		}
+		if got, want := string(appendEscaped([]byte("x"), s)), "x"+escaped.Replace(s); got != want {
+			t.Fatalf("%d: appendEscaped(%q) = %q, want %q", i, s, got, want)
 		}
 	}
 }

@@ -195,7 +195,7 @@ func appendDate(b []byte, d *pageDate) []byte {
 func appendEscaped(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		for i+8 <= len(s) && !anyBelow40(word(s[i:i+8])) { // none of them escaped
+		for i+8 <= len(s) && !escapedStops(word(s[i:i+8])) { // none of them escaped
 			i += 8
 		}
 		if i == len(s) {

@@ -122,12 +122,28 @@ func appendContent(b []byte, s string) []byte {
 
 // contentStops reports whether one of the 8 bytes of x (word) is one that
 // appendContent escapes: & < > or CR. Exact, so that text of spaces,
-// digits and punctuation goes 8 bytes at a time too.
+// digits and punctuation goes 8 bytes at a time too. anyBelow40 is asked
+// first: it is cheaper, and false for the words of CJK text.
 func contentStops(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	amp, cr, lt := x^(ones*'&'), x^(ones*'\r'), (x|ones*2)^(ones*'>') // lt: < or >
-	return ((amp-ones)&^amp|(cr-ones)&^cr|(lt-ones)&^lt)&highs != 0
+	lt := (x | ones*2) ^ ones*'>' // a zero for < or >
+	return anyBelow40(x) && (zeros(x^ones*'&')|zeros(x^ones*'\r')|zeros(lt)) != 0
 }
+
+// escapedStops reports whether one of the 8 bytes of x (word) is one that
+// appendEscaped escapes: NUL " & ' + < >. Exact; anyBelow40 first, as in
+// contentStops.
+func escapedStops(x uint64) bool {
+	amp, lt := (x|ones)^ones*'\'', (x|ones*2)^ones*'>' // zeros for & or ', < or >
+	return anyBelow40(x) && (zeros(x)|zeros(x^ones*'"')|zeros(amp)|zeros(x^ones*'+')|zeros(lt)) != 0
+}
+
+// ones has 1 in each byte, for the tests of 8 bytes at a time: ones*c is
+// c in each byte.
+const ones = 0x0101010101010101
+
+// zeros has the high bit of some bytes of v set, of one at least when a
+// byte of v is 0, and is 0 when none is.
+func zeros(v uint64) uint64 { return (v - ones) &^ v & (ones * 0x80) }
 
 // anyBelow40 reports whether one of the 8 bytes of x (word) may be below
 // 0x40, as markup characters and controls are: false when none is, most
