@@ -61,6 +61,19 @@ func TestJSONStopsUTF8(t *testing.T) {
 // cold build benchmarks build: mostly Chinese) and returns its builder and
 // the all-posts channel.
 func genFeed(b *testing.B) (*Builder, *channel) {
+	bl, err := NewBuilder(Config{URL: "https://news.example.com/"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	site, err := bl.Build(genPosts(b), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return bl, site.channels[0]
+}
+
+// genPosts are 50 posts as feedpub gen writes them, read.
+func genPosts(b *testing.B) []*loader.Post {
 	dir := b.TempDir()
 	if err := gen.Write(context.Background(), dir, 50, gen.Options{Cats: 20, Size: 8 << 10, Seed: 1}); err != nil {
 		b.Fatal(err)
@@ -69,15 +82,24 @@ func genFeed(b *testing.B) (*Builder, *channel) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bl, err := NewBuilder(Config{URL: "https://news.example.com/"})
-	if err != nil {
-		b.Fatal(err)
+	return res.Posts
+}
+
+// BenchmarkSanitizeFast sanitises the bodies of genPosts.
+func BenchmarkSanitizeFast(b *testing.B) {
+	posts := genPosts(b)
+	n := 0
+	for _, p := range posts {
+		n += len(p.Body)
 	}
-	site, err := bl.Build(res.Posts, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		b.Fatal(err)
+	b.SetBytes(int64(n))
+	for b.Loop() {
+		for _, p := range posts {
+			if _, ok := sanitizeFast(p.Body); !ok {
+				b.Fatal("a generated body not taken by sanitizeFast")
+			}
+		}
 	}
-	return bl, site.channels[0]
 }
 
 // benchContents are the prepared contents of genFeed's posts.
