@@ -246,8 +246,12 @@ func appendJSONContent(b []byte, s string) []byte {
 // look in valid UTF-8 written as a JSON string: a byte below 0x20, '"',
 // '\\' or 0xE2 (the first of U+2028, U+2029). Exact: false when none is.
 func jsonStopsUTF8(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	q, bs, e2 := x^(ones*'"'), x^(ones*'\\'), x^(ones*0xe2)
+	const highs = 0x8080808080808080
+	e2 := x ^ ones*0xe2
+	if x&highs == highs { // no ASCII: as most words of CJK text
+		return zeros(e2) != 0
+	}
+	q, bs := x^(ones*'"'), x^(ones*'\\')
 	return ((x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs|(e2-ones)&^e2)&highs != 0
 }
 
