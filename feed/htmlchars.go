@@ -12,6 +12,12 @@ func htmlChars(b []byte) []byte {
 	if !maybeBadForHTML(b) {
 		return b
 	}
+	return dropBadForHTML(b)
+}
+
+// dropBadForHTML is htmlChars without the quick look: b with those
+// characters dropped, written over b.
+func dropBadForHTML(b []byte) []byte {
 	out := b[:0]
 	for i := 0; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])
