@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -260,18 +261,47 @@ func TestContentStops(t *testing.T) {
 }
 
 // BenchmarkAppendEscaped escapes a sentence of English and one of Chinese,
-// as pages write titles and summaries.
+// as pages write titles and summaries (html), and as Atom writes them
+// (xml).
 func BenchmarkAppendEscaped(b *testing.B) {
 	for _, s := range []struct{ name, text string }{
 		{"en", "Engineers said the new release cuts cold start time in half on small machines, and the 2025 figures (up 12%) were better than expected. "},
 		{"zh", "江南城市商业银行对外发布绿色信贷专项计划，重点支持分布式光伏和工业节能改造项目。业内人士认为，地方银行熟悉区域产业结构。"},
 	} {
-		b.Run(s.name, func(b *testing.B) {
-			b.SetBytes(int64(len(s.text)))
-			buf := make([]byte, 0, 2*len(s.text))
-			for b.Loop() {
-				buf = appendEscaped(buf[:0], s.text)
-			}
-		})
+		for _, f := range []struct {
+			name string
+			f    func([]byte, string) []byte
+		}{{"html", appendEscaped}, {"xml", func(b []byte, s string) []byte { return appendXMLText(b, s, &xmlEscapes) }}} {
+			b.Run(f.name+"-"+s.name, func(b *testing.B) {
+				b.SetBytes(int64(len(s.text)))
+				buf := make([]byte, 0, 2*len(s.text))
+				for b.Loop() {
+					buf = f.f(buf[:0], s.text)
+				}
+			})
+		}
+	}
+}
+
+// xmlWordStops is exact, and appendXMLText with xmlEscapes writes what
+// encoding/xml's EscapeText writes, on text with runs of plain ASCII.
+func TestXMLWordStops(t *testing.T) {
+	var stops []byte
+	for c := range 256 {
+		if c < 0x20 || c >= 0x80 || strings.IndexByte(`"&'<>`, byte(c)) >= 0 {
+			stops = append(stops, byte(c))
+		}
+	}
+	checkWordTest(t, "xmlWordStops", xmlWordStops, string(stops))
+	rnd := rand.New(rand.NewPCG(11, 11))
+	for i := range 20000 {
+		s := string(randomPage(rnd)) // with bytes that are no UTF-8
+		var want bytes.Buffer
+		if err := xml.EscapeText(&want, []byte(s)); err != nil {
+			t.Fatal(err)
+		}
+		if got := appendXMLText(nil, s, &xmlEscapes); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("%d: appendXMLText(%q) = %q, want %q", i, s, got, want.Bytes())
+		}
 	}
 }

@@ -34,6 +34,10 @@ func appendXMLText(b []byte, s string, esc *[utf8.RuneSelf]string) []byte {
 		c, width, rep := s[i], 1, "\uFFFD"
 		switch {
 		case c < utf8.RuneSelf:
+			if i+8 <= len(s) && !xmlWordStops(word(s[i:i+8])) { // 8 bytes of plain ASCII
+				i += 8
+				continue
+			}
 			if rep = esc[c]; rep == "" {
 				i++
 				continue
@@ -135,6 +139,17 @@ func contentStops(x uint64) bool {
 func escapedStops(x uint64) bool {
 	amp, lt := (x|ones)^ones*'\'', (x|ones*2)^ones*'>' // zeros for & or ', < or >
 	return anyBelow40(x) && (zeros(x)|zeros(x^ones*'"')|zeros(amp)|zeros(x^ones*'+')|zeros(lt)) != 0
+}
+
+// xmlWordStops reports whether one of the 8 bytes of x (word) is not
+// ASCII or is one that appendXMLText escapes with any of its tables: a
+// control, " & ' < >. Exact; anyBelow40 first, as in contentStops.
+func xmlWordStops(x uint64) bool {
+	if x&(ones*0x80) != 0 {
+		return true
+	}
+	amp, lt := (x|ones)^ones*'\'', (x|ones*2)^ones*'>' // zeros for & or ', < or >
+	return anyBelow40(x) && ((x-ones*0x20)&^x&(ones*0x80)|zeros(x^ones*'"')|zeros(amp)|zeros(lt)) != 0
 }
 
 // ones has 1 in each byte, for the tests of 8 bytes at a time: ones*c is
