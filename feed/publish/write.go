@@ -184,10 +184,8 @@ func pick(list []string, at []int) []string {
 
 // writeFiles writes the file of each path (at the name in files), and its
 // gzip with opt.Gzip, on all cores, old being the names an earlier run
-// listed. Pages of posts are made here, one at a time per writer, and
-// dropped once written: the site never holds them all. They are written
-// first (postPages), by one writer more than there are cores
-// (pageWriters), then the other files, by one writer a core.
+// listed. Pages of posts are made here, one at a time per core, and
+// dropped once written: the site never holds them all.
 //
 // Files new to the target are written first, then the files that were
 // there: a link from a file that was there to one that was not (a new
@@ -200,21 +198,21 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 	fresh, known := splitNew(t, files, old)
 	var written atomic.Int64
 	created := make([]bool, len(paths)) // new files this run wrote
-	write := func(phase, i int) error {
-		if opt.Context != nil && opt.Context.Err() != nil {
-			return fmt.Errorf("publish: %w", opt.Context.Err())
-		}
-		n, err := writeFile(s, t, paths[i], files[i], opt)
-		written.Add(int64(n))
-		created[i] = phase == 0 && n > 0
-		return err
-	}
 	for phase, todo := range [][]int{fresh, known} {
-		pages, rest := postPages(s, paths, todo)
-		err := writeJobs(t, files, pages, pageWriters(), func(i int) error { return write(phase, i) })
-		if err == nil {
-			err = writeJobs(t, files, rest, runtime.GOMAXPROCS(0), func(i int) error { return write(phase, i) })
+		todo = postPagesFirst(s, paths, todo)
+		workers, jobs := runtime.GOMAXPROCS(0), folderJobs(files, todo)
+		if p, ok := t.(interface{ parallel() int }); ok { // a bucket: uploads wait on the network
+			workers, jobs = p.parallel(), oneEach(todo)
 		}
+		err := runJobs(workers, jobs, func(i int) error {
+			if opt.Context != nil && opt.Context.Err() != nil {
+				return fmt.Errorf("publish: %w", opt.Context.Err())
+			}
+			n, err := writeFile(s, t, paths[i], files[i], opt)
+			written.Add(int64(n))
+			created[i] = phase == 0 && n > 0
+			return err
+		})
 		if err != nil {
 			for i, c := range created {
 				if c && phase == 0 { // no file that was there links to it yet
@@ -231,27 +229,6 @@ func writeFiles(s *feed.Site, t Target, paths, files, old []string, opt Options)
 		}
 	}
 	return int(written.Load()), nil
-}
-
-// pageWriters is how many writers write the pages of posts: one more than
-// there are cores. The page of each post is in a folder of its own, all
-// of them in one folder (posts/), which a Dir makes one at a time
-// (folder.entries): a writer that waits there parks, and its core would
-// sit idle but for the writer more. (A cold build of 10,000 posts on 2
-// cores: the post pages' writers waited there 20-100 ms of 0.7-2 s, which
-// left a core idle as long; an extra writer holds no more than the page
-// it makes.)
-func pageWriters() int { return runtime.GOMAXPROCS(0) + 1 }
-
-// writeJobs runs do on each index of todo (files to write to t) on
-// workers writers: one folder's files by one writer (folderJobs), or on a
-// bucket one file a job on as many uploaders as it asks for.
-func writeJobs(t Target, files []string, todo []int, workers int, do func(i int) error) error {
-	jobs := folderJobs(files, todo)
-	if p, ok := t.(interface{ parallel() int }); ok { // a bucket: uploads wait on the network
-		workers, jobs = p.parallel(), oneEach(todo)
-	}
-	return runJobs(workers, jobs, do)
 }
 
 // folderJobs parts todo (indexes of files) into the jobs of writeFiles'
@@ -304,17 +281,19 @@ func oneEach(todo []int) [][]int {
 	return jobs
 }
 
-// postPages parts todo (indexes of paths) into the pages of posts, written
-// first (see feed.Site.PostPage), and the rest, each in its order.
-func postPages(s *feed.Site, paths []string, todo []int) (pages, rest []int) {
+// postPagesFirst is todo (indexes of paths) with the pages of posts
+// first, each part in its order: see feed.Site.PostPage.
+func postPagesFirst(s *feed.Site, paths []string, todo []int) []int {
+	out := make([]int, 0, len(todo))
+	var rest []int
 	for _, i := range todo {
 		if s.PostPage(paths[i]) {
-			pages = append(pages, i)
+			out = append(out, i)
 		} else {
 			rest = append(rest, i)
 		}
 	}
-	return pages, rest
+	return append(out, rest...)
 }
 
 // splitNew parts the indexes of files into those new to t and those it

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -283,92 +282,4 @@ func TestFolderJobs(t *testing.T) {
 	if !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("folderJobs = %v, want %v", got, want)
 	}
-}
-
-// writersTarget is a Target in memory that watches its writers: how many
-// write pages of posts at once, how many write other files at once, and
-// which other files are written before every page is. The first pages
-// wait (up to a while) for pageWriters writers to be in at once.
-type writersTarget struct {
-	*keepingTarget
-	pages        map[string]bool // the names of the pages of posts not written yet
-	in, inPages  int
-	most, mostPg int
-	early        []string      // files other than pages written while pages were still to be
-	met          chan struct{} // closed once pageWriters writers write pages at once
-	gaveUp       bool
-}
-
-func (w *writersTarget) WriteFile(name string, body []byte) (bool, error) {
-	w.mu.Lock()
-	page := w.pages[name]
-	if page {
-		w.inPages++
-		w.mostPg = max(w.mostPg, w.inPages)
-		if w.inPages == pageWriters() && !w.gaveUp {
-			close(w.met)
-			w.gaveUp = true
-		}
-	} else {
-		w.in++
-		w.most = max(w.most, w.in)
-		if len(w.pages) > 0 && name != manifestName {
-			w.early = append(w.early, name)
-		}
-	}
-	wait := page && !w.gaveUp
-	w.mu.Unlock()
-	if wait {
-		select {
-		case <-w.met:
-		case <-time.After(2 * time.Second):
-			w.mu.Lock()
-			w.gaveUp = true
-			w.mu.Unlock()
-		}
-	}
-	changed, err := w.keepingTarget.WriteFile(name, body)
-	w.mu.Lock()
-	if page {
-		w.inPages--
-		delete(w.pages, name)
-	} else {
-		w.in--
-	}
-	w.mu.Unlock()
-	return changed, err
-}
-
-// The pages of posts are written first, all of them before any other
-// file, by one writer more than there are cores (pageWriters: one waits
-// for the folder posts/ while the others work); the other files by one
-// writer a core; every file as made anew.
-func TestWritePostPagesFirstByAWriterMore(t *testing.T) {
-	s := variedSite(t)
-	w := &writersTarget{keepingTarget: &keepingTarget{files: map[string][]byte{}}, pages: map[string]bool{}, met: make(chan struct{})}
-	for _, p := range s.Paths() {
-		if s.PostPage(p) {
-			name, err := fileName(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.pages[name] = true
-		}
-	}
-	if len(w.pages) < 2*pageWriters() {
-		t.Fatalf("%d pages of posts: too few to test with", len(w.pages))
-	}
-	if _, err := Write(s, w, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	if w.mostPg != pageWriters() {
-		t.Errorf("pages of posts written by %d writers at once, want %d", w.mostPg, pageWriters())
-	}
-	if n := runtime.GOMAXPROCS(0); w.most > n || w.most == 0 {
-		t.Errorf("other files written by %d writers at once, want 1 to %d", w.most, n)
-	}
-	if len(w.early) > 0 {
-		t.Errorf("written before every page of a post was: %q", w.early)
-	}
-	sameFiles(t, "written", w.files, variedFiles(t), false, func(name string) bool { return name == manifestName })
 }
