@@ -156,10 +156,24 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 	// since the scan) is shown with what the scan kept and the content
 	// the Memory kept of it, or none until the next rebuild reads the new
 	// file.
-	p, err := it.post.Full()
-	if err != nil {
-		p = it.post
+	var pr *prepared
+	it.post.WithFull(func(p *loader.Post, err error) {
+		if err != nil {
+			p = it.post
+		}
+		pr = c.prepared(it, p, err)
+	})
+	if keep {
+		pr.web = pr.makeURLs() // for the feeds that hold it
+		it.prep.Store(pr)
 	}
+	return pr
+}
+
+// prepared is prepare's work on p, the item's post read whole (its Body
+// maybe lent by WithFull: what is kept of it goes through Keep), or when
+// that failed with err, the item's post as the scan gave it.
+func (c *renderer) prepared(it *item, p *loader.Post, err error) *prepared {
 	pr := c.details(p, it.slug)
 	fast := false // content made by sanitizeFast, and XML-clean as it came
 	body, berr := p.LoadBody()
@@ -177,6 +191,7 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 			pr.content = xmlText(san)
 		} // else body as the loader gave it, XML-clean (loader.Post), with escapes of ASCII added: as clean
 		fast = fast && pr.content == san
+		pr.content = p.Keep(pr.content)
 	}
 	if p.Summary != "" {
 		pr.summary = plainText(p.Summary, 4*c.Summary)
@@ -190,10 +205,6 @@ func (c *renderer) prepare(it *item, keep bool) *prepared {
 	}
 	if p != it.post {
 		p.Body = "" // read again for this: what is kept needs no body
-	}
-	if keep {
-		pr.web = pr.makeURLs() // for the feeds that hold it
-		it.prep.Store(pr)
 	}
 	return pr
 }

@@ -95,3 +95,16 @@ func BenchmarkFullDir(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheckText: the scan's check of a post's bytes (UTF-8, and
+// nothing XML forbids), on an 8 KB seed post of short lines.
+func BenchmarkCheckText(b *testing.B) {
+	data := seedSized(b)
+	data = bytes.ReplaceAll(data, []byte("</p>"), []byte("</p>\n"))
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if valid, clean := checkText(data); !valid || !clean {
+			b.Fatal("seed post not clean")
+		}
+	}
+}

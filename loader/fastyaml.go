@@ -18,14 +18,13 @@ import (
 // scalars, nesting, anchors, tags, escapes) is left to yaml.v3, which is
 // the reference: the tests hold the two to the same trees.
 
-// fastYAML returns the document yaml.v3 makes of text, or ok false when
-// text is not in the form it reads.
+// fastYAML returns the document yaml.v3 makes of text, UTF-8 (as parse
+// has it from decodeText, which checked it), or ok false when text is not
+// in the form it reads.
 func fastYAML(text []byte) (doc *yaml.Node, ok bool) {
-	if !utf8.Valid(text) {
-		return nil, false
-	}
-	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	lines := bytes.Split(text, []byte("\n"))
+	// A key and its value, as a rule, on each line.
+	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: make([]*yaml.Node, 0, 2*len(lines))}
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		if blank(l) {
@@ -40,10 +39,10 @@ func fastYAML(text []byte) (doc *yaml.Node, ok bool) {
 		}
 		k := scalarNode(key, 0, i+1, 1)
 		var v *yaml.Node
+		col := len(l) - len(rest) + 1 // the key and its colon are ASCII: a byte a column
 		if blank(rest) {
-			v, i, ok = fastBlockList(lines, i, utf8.RuneCount(l)-utf8.RuneCount(rest)+1)
+			v, i, ok = fastBlockList(lines, i, col)
 		} else {
-			col := utf8.RuneCount(l) - utf8.RuneCount(rest) + 1
 			v, ok = fastValue(string(rest), i+1, col)
 		}
 		if !ok {

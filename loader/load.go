@@ -125,7 +125,12 @@ func (l *Loader) roots() (root, realRoot string, err error) {
 	if realRoot, err = filepath.EvalSymlinks(root); err != nil {
 		return "", "", fmt.Errorf("loader: seed folder: %w", err)
 	}
-	l.src = &source{realRoot: realRoot, limit: l.cfg.MaxSize}
+	if l.src == nil || !l.src.same(realRoot, l.cfg.MaxSize) {
+		if l.src != nil {
+			l.src.retired.Store(true)
+		}
+		l.src = newSource(realRoot, l.cfg.MaxSize)
+	}
 	return root, realRoot, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
@@ -71,11 +72,14 @@ func parse(name string, data []byte, sum string, opt Options) (*Post, []*Problem
 }
 
 type parser struct {
-	name     string
-	opt      Options
-	sum      string // digest of the file: Post.Sum
-	fmLine   int    // line of the file where the YAML block starts
-	clean    bool   // the text is UTF-8 with no character XML forbids: body strips none
+	name   string
+	opt    Options
+	sum    string // digest of the file: Post.Sum
+	fmLine int    // line of the file where the YAML block starts
+	clean  bool   // the text is UTF-8 with no character XML forbids: body strips none
+	// lend: a body that is a part of the text as it is may be given as
+	// it is, not copied (Post.WithFull).
+	lend     bool
 	warnings []*Problem
 }
 
@@ -171,12 +175,21 @@ func (p *parser) body(body []byte) (string, error) {
 		}
 		return StripInvalidXML(buf.String()), nil
 	case p.opt.Site == nil && p.clean: // a part of text that has nothing to strip
-		return string(body), nil
+		return p.stringOf(body), nil
 	case p.opt.Site == nil: // a part of decodeText's text, as it was: UTF-8
-		return stripInvalidXMLUTF8(string(body)), nil
+		return stripInvalidXMLUTF8(p.stringOf(body)), nil
 	default: // with the expansions of a site's tags (expand)
 		return StripInvalidXML(string(body)), nil
 	}
+}
+
+// stringOf is b, a part of the text, as a string: b itself where the
+// parser lends it, else a copy.
+func (p *parser) stringOf(b []byte) string {
+	if p.lend {
+		return unsafe.String(unsafe.SliceData(b), len(b)) // of bytes nothing changes while lent
+	}
+	return string(b)
 }
 
 // parseBody is the body that Parse gives a file it accepted, found without
@@ -204,8 +217,9 @@ func parseBody(name string, data []byte, sum string, opt Options) (string, error
 // digest is slim.Sum: it was parsed already) with the body and summary
 // that Parse gives it, found without reading the front matter again; ok
 // is false where that cannot be done (a dialect's tags need the front
-// matter), and parse must run.
-func fillBody(slim *Post, data []byte, opt Options) (post *Post, ok bool, err error) {
+// matter), and parse must run. With lend the body may be a part of data
+// (Post.WithFull).
+func fillBody(slim *Post, data []byte, opt Options, lend bool) (post *Post, ok bool, err error) {
 	if opt.Site != nil {
 		return nil, false, nil
 	}
@@ -220,9 +234,11 @@ func fillBody(slim *Post, data []byte, opt Options) (post *Post, ok bool, err er
 			return nil, true, err
 		}
 	}
+	p.lend = lend // the body, not the summary: that is kept
 	if cp.Body, err = p.body(body); err != nil {
 		return nil, true, err
 	}
+	cp.lent = lend && partOf(cp.Body, unsafe.String(unsafe.SliceData(data), len(data)))
 	return &cp, true, nil
 }
 

@@ -5,7 +5,9 @@ package loader
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unsafe"
 )
 
 // A Post is one parsed file of the seed folder. Its fields are plain text
@@ -35,6 +37,9 @@ type Post struct {
 	// xml: those bytes, UTF-8, hold no character XML forbids: Full's
 	// body needs none stripped.
 	xml bool
+	// lent: Body is a part of the buffer WithFull read the file into,
+	// which is reused once WithFull returns (see Keep).
+	lent bool
 	// size is the file's, in bytes, when read: Full reads it again without
 	// a read to find its end. 0 for a post not read by this process.
 	size int64
@@ -104,6 +109,35 @@ func (p *Post) Full() (*Post, error) {
 		return p, nil
 	}
 	return p.again.full(p)
+}
+
+// WithFull calls use with the whole post, as Full gives it, or with
+// Full's error. The post's Body may be lent: a part of the buffer the file
+// was read into, which the next read reuses once use returns. What use
+// keeps of it, it keeps through Keep. This spares a copy of each body (a
+// quarter of Full's time) to a program that keeps little of them as they
+// are, as build's pages.
+func (p *Post) WithFull(use func(full *Post, err error)) {
+	if !p.slim || p.again == nil {
+		use(p, nil)
+		return
+	}
+	p.again.lend(p, use)
+}
+
+// Keep is s, a part of the post's Body, as a string that outlives a Body
+// lent by WithFull: a copy where the Body is lent, else s itself.
+func (p *Post) Keep(s string) string {
+	if p.lent && partOf(s, p.Body) {
+		return strings.Clone(s)
+	}
+	return s
+}
+
+// partOf reports whether the bytes of s are some of those of b.
+func partOf(s, b string) bool {
+	at, from := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(b)))
+	return len(s) > 0 && at >= from && at < from+uintptr(len(b))
 }
 
 // LoadBody returns the post's body: Body, or, when the loader was told not

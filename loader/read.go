@@ -4,10 +4,13 @@ import (
 	"context"
 	"feedpub/internal/parallel"
 	"fmt"
+	"io"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -117,8 +120,12 @@ func (rd *fileReader) load(f found, prev *cached) *cached {
 		c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", c.size, rd.cfg.MaxSize)}}
 		return c
 	}
+	abs := f.abs
+	if rd.src.derives(abs, f.rel) {
+		abs = "" // opened from the root's descriptor
+	}
 	c, _ = withBuffer(func(buf []byte) ([]byte, *cached, error) {
-		data, err := readFileInto(buf, f.abs, c.size, rd.cfg.MaxSize)
+		data, err := rd.src.read(buf, abs, f.rel, c.size, true)
 		if err != nil {
 			c.problems = []*Problem{{Path: f.rel, Line: 1, Msg: err.Error()}}
 			return nil, c, nil
@@ -191,7 +198,16 @@ func (rd *fileReader) againFor(f found, opt Options) *again {
 }
 
 // full is the whole of the slim post p, read again.
-func (a *again) full(p *Post) (*Post, error) { return a.src.refull(a.abs, p.Path, a.opt, p) }
+func (a *again) full(p *Post) (full *Post, err error) {
+	a.src.refull(a.abs, p.Path, a.opt, p, false, func(f *Post, e error) { full, err = f, e })
+	return full, err
+}
+
+// lend calls use with the whole of the slim post p, read again, its body
+// lent (Post.WithFull).
+func (a *again) lend(p *Post, use func(*Post, error)) {
+	a.src.refull(a.abs, p.Path, a.opt, p, true, use)
+}
 
 // body is the body of post p, read again.
 func (a *again) body(p *Post) (string, error) { return a.src.reread(a.abs, p.Path, p.Sum, a.opt) }
@@ -201,6 +217,64 @@ func (a *again) body(p *Post) (string, error) { return a.src.reread(a.abs, p.Pat
 type source struct {
 	realRoot string
 	limit    int64 // Config.MaxSize
+	// dir is a descriptor of realRoot that the files under it are opened
+	// relative to: the kernel looks its path up once, not again for each
+	// file (and no path is joined), -1 where none is held. Its cleanup
+	// closes it.
+	dir int
+	// retired is set when a later scan of the Loader found another folder
+	// under realRoot's name (the one held was swapped out since) and made
+	// its own source: a file is then opened by its path again, in the
+	// folder that now has the name.
+	retired atomic.Bool
+}
+
+// same reports whether a scan of the folder realRoot, reading files up to
+// limit bytes, may go on with src: the same folder, not another one moved
+// to its name since src was made.
+func (src *source) same(realRoot string, limit int64) bool {
+	return src.realRoot == realRoot && src.limit == limit && (src.dir < 0 || sameFolder(src.dir, realRoot))
+}
+
+// newSource is the source of a scan of the folder realRoot, whose files
+// are read up to limit bytes.
+func newSource(realRoot string, limit int64) *source {
+	src := &source{realRoot: realRoot, limit: limit, dir: openFolder(realRoot)}
+	if src.dir >= 0 {
+		runtime.AddCleanup(src, closeFolder, src.dir)
+	}
+	return src
+}
+
+// open opens the file abs, or when abs is "" rel under the root.
+func (src *source) open(abs, rel string) (io.ReadCloser, error) {
+	if abs == "" && src.dir >= 0 && !src.retired.Load() {
+		f, err := openAt(src.dir, filepath.FromSlash(rel))
+		runtime.KeepAlive(src) // open while in use
+		if err == nil {
+			return f, nil
+		}
+		// Not there (gone since, say): by its path, as ever, which the
+		// error then names.
+	}
+	return openFile(src.path(abs, rel))
+}
+
+// read reads the file abs (rel under the root when abs is "") into buf's
+// space where it fits, as readFrom does: size is the file's size when
+// known tells so, else a guess.
+func (src *source) read(buf []byte, abs, rel string, size int64, known bool) ([]byte, error) {
+	f, err := src.open(abs, rel)
+	return readClose(f, err, buf, size, src.limit, known)
+}
+
+// readPooled reads a file, of a size not known, into buf's space where it
+// fits (a pooled buffer that held a post holds the next, as a rule): told
+// the size is buf's capacity, read would want a byte more, and make a new
+// buffer for every file (1.1 GB of garbage when serve's pager writes the
+// pages of 100,000 posts).
+func (src *source) readPooled(buf []byte, abs, rel string) ([]byte, error) {
+	return src.read(buf, abs, rel, int64(cap(buf))-1, false)
 }
 
 // derives reports whether abs is rel under the root, as path makes it.
@@ -219,23 +293,26 @@ func (src *source) path(abs, rel string) string {
 }
 
 // refull parses a file again for the whole of the slim post first read
-// from it. A file changed since is read until two reads agree, and its
-// new version is taken if it places and names the post as the first did
-// (same dates, categories, draft and link): the post is then shown
-// consistently, as its file now is. Otherwise Full fails, and the post
-// keeps what was first read.
-func (src *source) refull(abs, rel string, opt Options, slim *Post) (*Post, error) {
-	return withBuffer(func(buf []byte) ([]byte, *Post, error) {
-		name := src.path(abs, rel)
-		first, err := readSlim(buf, name, slim, src.limit)
+// from it, and calls use with it (or the error), before the buffer it was
+// read into goes back to the pool: with lend, the post's body may be a
+// part of it (Post.WithFull). A file changed since is read until two
+// reads agree, and its new version is taken if it places and names the
+// post as the first did (same dates, categories, draft and link): the post
+// is then shown consistently, as its file now is. Otherwise Full fails,
+// and the post keeps what was first read.
+func (src *source) refull(abs, rel string, opt Options, slim *Post, lend bool, use func(*Post, error)) {
+	withBuffer(func(buf []byte) ([]byte, struct{}, error) {
+		first, err := src.readSlim(buf, abs, rel, slim)
 		if err != nil {
-			return nil, nil, fmt.Errorf("loader: %s: %w", rel, err)
+			use(nil, fmt.Errorf("loader: %s: %w", rel, err))
+			return nil, struct{}{}, nil
 		}
 		data, sum := first, digest(first)
 		for try := 0; sum != slim.Sum && try < maxRereads; try++ {
-			again, err := readSized(nil, name, int64(len(data)), src.limit, false)
+			again, err := src.read(nil, abs, rel, int64(len(data)), false)
 			if err != nil {
-				return first, nil, fmt.Errorf("loader: %s: %w", rel, err)
+				use(nil, fmt.Errorf("loader: %s: %w", rel, err))
+				return first, struct{}{}, nil
 			}
 			if s := digest(again); s != sum {
 				data, sum = again, s
@@ -243,25 +320,27 @@ func (src *source) refull(abs, rel string, opt Options, slim *Post) (*Post, erro
 			}
 			break
 		}
-		post, err := src.reparse(rel, data, sum, opt, slim)
-		return first, post, err
+		use(src.reparse(rel, data, sum, opt, slim, lend))
+		return first, struct{}{}, nil
 	})
 }
 
-// readSlim reads the file name of the post slim again, into buf's space
-// where it fits: of the size it had when slim was read, if known.
-func readSlim(buf []byte, name string, slim *Post, limit int64) ([]byte, error) {
+// readSlim reads the file of the post slim again (abs, or rel under the
+// root), into buf's space where it fits: of the size it had when slim was
+// read, if known.
+func (src *source) readSlim(buf []byte, abs, rel string, slim *Post) ([]byte, error) {
 	if slim.size == 0 {
-		return readPooled(buf, name, limit)
+		return src.readPooled(buf, abs, rel)
 	}
-	return readFileInto(buf, name, slim.size, limit)
+	return src.read(buf, abs, rel, slim.size, true)
 }
 
-// reparse is refull's post of the bytes data (whose digest is sum).
-func (src *source) reparse(rel string, data []byte, sum string, opt Options, slim *Post) (*Post, error) {
+// reparse is refull's post of the bytes data (whose digest is sum); with
+// lend, its body may be a part of them.
+func (src *source) reparse(rel string, data []byte, sum string, opt Options, slim *Post, lend bool) (*Post, error) {
 	opt.NoBody = false
 	if sum == slim.Sum { // the file first read: its front matter is slim's
-		if post, ok, err := fillBody(slim, data, opt); ok {
+		if post, ok, err := fillBody(slim, data, opt, lend); ok {
 			if err != nil {
 				return nil, fmt.Errorf("loader: %s: %w", rel, err)
 			}
@@ -293,7 +372,7 @@ func samePlace(a, b *Post) bool {
 // digest is sum.
 func (src *source) reread(abs, rel string, sum string, opt Options) (string, error) {
 	return withBuffer(func(buf []byte) ([]byte, string, error) {
-		data, err := readPooled(buf, src.path(abs, rel), src.limit)
+		data, err := src.readPooled(buf, abs, rel)
 		if err != nil {
 			return nil, "", fmt.Errorf("loader: %s: %w", rel, err)
 		}

@@ -11,18 +11,13 @@ import (
 // size when it was listed: the buffer is made for it (plus a byte, to see
 // the end), so large posts are not grown and copied, and no stat is needed.
 func readFile(name string, size, limit int64) ([]byte, error) {
-	return readFileInto(nil, name, size, limit)
-}
-
-// readFileInto is readFile into buf's space, when it has enough.
-func readFileInto(buf []byte, name string, size, limit int64) ([]byte, error) {
-	return readSized(buf, name, size, limit, true)
-}
-
-// readSized is readFileInto; known tells that size is the file's, not a
-// guess.
-func readSized(buf []byte, name string, size, limit int64, known bool) ([]byte, error) {
 	f, err := openFile(name)
+	return readClose(f, err, nil, size, limit, true)
+}
+
+// readClose reads the file f, opened with the error err, into buf's
+// space where it fits, as readFrom does, and closes it.
+func readClose(f io.ReadCloser, err error, buf []byte, size, limit int64, known bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +25,7 @@ func readSized(buf []byte, name string, size, limit int64, known bool) ([]byte, 
 	return readFrom(f, buf, size, limit, known)
 }
 
-// readFrom reads r to its end as readSized reads a file. A read that
+// readFrom reads r to its end, as readFile reads a file. A read that
 // gives fewer bytes than asked, ending where the file's known size does,
 // is the end: a regular file gives a short read only there, and the read
 // that would say so costs a system call per file.
@@ -60,15 +55,6 @@ func readFrom(r io.Reader, buf []byte, size, limit int64, known bool) ([]byte, e
 		return nil, fmt.Errorf("file is over the limit of %d bytes", limit)
 	}
 	return data, nil
-}
-
-// readPooled reads the file name, of a size not known, into buf's space
-// where it fits (a pooled buffer that held a post holds the next, as a
-// rule): told the size is buf's capacity, readFileInto would want a byte
-// more, and make a new buffer for every file (1.1 GB of garbage when
-// serve's pager writes the pages of 100,000 posts).
-func readPooled(buf []byte, name string, limit int64) ([]byte, error) {
-	return readSized(buf, name, int64(cap(buf))-1, limit, false)
 }
 
 // readBufs are the buffers a scan reads files into: nothing parsed keeps

@@ -22,21 +22,22 @@ func TestReadPooledUsesBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 0, 16<<10)
-	data, err := readPooled(buf, small, DefaultMaxSize)
+	src := newSource(dir, DefaultMaxSize)
+	data, err := src.readPooled(buf, "", "small.md")
 	if err != nil || string(data) != text {
 		t.Fatalf("small file: %d bytes, %v", len(data), err)
 	}
 	if &data[:1][0] != &buf[:1][0] {
 		t.Error("a file that fits the buffer was read into a new one")
 	}
-	data, err = readPooled(buf, large, DefaultMaxSize)
+	data, err = src.readPooled(buf, large, "large.md")
 	if err != nil || string(data) != text+text+text {
 		t.Fatalf("large file: %d bytes, %v", len(data), err)
 	}
-	if data, err = readPooled(nil, small, DefaultMaxSize); err != nil || string(data) != text {
+	if data, err = src.readPooled(nil, "", "small.md"); err != nil || string(data) != text {
 		t.Fatalf("no buffer: %d bytes, %v", len(data), err)
 	}
-	if _, err = readPooled(buf, large, 100); err == nil {
+	if _, err = newSource(dir, 100).readPooled(buf, "", "large.md"); err == nil {
 		t.Error("a file over the limit was read")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -92,8 +93,8 @@ func xmlCleanUTF8(s string) bool {
 }
 
 // controlFree reports whether b holds no C0 control but tab and newlines:
-// 32 bytes at a time, those with a byte under 0x20 (a newline, as a rule)
-// looked at a byte at a time.
+// 32 bytes at a time, and the words of those with a byte under 0x20 (a
+// newline, as a rule) looked at again exactly (controlFreeWord).
 func controlFree(b []byte) bool {
 	// The lowest byte of w under 0x20 (if any) shows its high bit in
 	// w-space (borrows may flag bytes above it too); ^w leaves out bytes
@@ -103,12 +104,30 @@ func controlFree(b []byte) bool {
 	i := 0
 	for ; i+32 <= len(b); i += 32 {
 		q := b[i : i+32]
-		if low(binary.LittleEndian.Uint64(q))|low(binary.LittleEndian.Uint64(q[8:]))|
-			low(binary.LittleEndian.Uint64(q[16:]))|low(binary.LittleEndian.Uint64(q[24:])) != 0 && !controlFreeBytes(q) {
+		w0, w1 := binary.LittleEndian.Uint64(q), binary.LittleEndian.Uint64(q[8:])
+		w2, w3 := binary.LittleEndian.Uint64(q[16:]), binary.LittleEndian.Uint64(q[24:])
+		if low(w0)|low(w1)|low(w2)|low(w3) != 0 &&
+			!(controlFreeWord(w0) && controlFreeWord(w1) && controlFreeWord(w2) && controlFreeWord(w3)) {
 			return false
 		}
 	}
 	return controlFreeBytes(b[i:])
+}
+
+// controlFreeWord is controlFree of the 8 bytes of w: each byte under 0x20
+// found exactly (bit 7 of its low 7 bits plus 0x60 is clear, and of
+// itself), then told apart from tab and newlines. A byte at a time took
+// as long as the rest of the text when lines are short.
+func controlFreeWord(w uint64) bool {
+	const low7, high, up = 0x7F7F7F7F7F7F7F7F, 0x8080808080808080, 0x6060606060606060
+	for under := ^(w&low7 + up | w) & high; under != 0; under &= under - 1 {
+		switch byte(w >> (bits.TrailingZeros64(under) - 7)) {
+		case '\t', '\n', '\r':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // controlFreeBytes is controlFree a byte at a time.
