@@ -139,9 +139,7 @@ func (d *Dir) acquire(dir string, create bool) (*folder, error) {
 			return nil, err
 		}
 		d.hold(parent)
-		parent.entries.Lock()
-		fd, made, err := openFolder(parent.fd, path.Base(dir), create && !f.seen)
-		parent.entries.Unlock()
+		fd, made, err := openFolder(parent, path.Base(dir), create && !f.seen)
 		d.release(parent)
 		if err != nil {
 			return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
@@ -194,9 +192,15 @@ func (d *Dir) release(f *folder) {
 
 // openFolder opens the folder name inside the folder parent, a symbolic
 // link refused; with create it makes it first, and reports whether it did.
-func openFolder(parent int, name string, create bool) (fd int, made bool, err error) {
+// Only the making holds the parent's entries: opening a folder looks its
+// name up, which changes none (every post page's folder is made in
+// posts/, whose writers wait for one another there).
+func openFolder(parent *folder, name string, create bool) (fd int, made bool, err error) {
 	if create {
-		switch err := unix.Mkdirat(parent, name, 0o755); err {
+		parent.entries.Lock()
+		err := unix.Mkdirat(parent.fd, name, 0o755)
+		parent.entries.Unlock()
+		switch err {
 		case nil:
 			made = true
 		case unix.EEXIST:
@@ -204,7 +208,7 @@ func openFolder(parent int, name string, create bool) (fd int, made bool, err er
 			return -1, false, err
 		}
 	}
-	fd, err = openat(parent, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
+	fd, err = openat(parent.fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
 	if err == unix.ELOOP { // O_NOFOLLOW's answer to a link: say what it is
 		err = fmt.Errorf("a symbolic link, not a folder: %w", unix.ELOOP)
 	}
