@@ -266,8 +266,7 @@ func jsonStopsUTF8(x uint64) bool {
 	if x&highs == highs { // no ASCII: as most words of CJK text
 		return zeros(e2) != 0
 	}
-	q, bs := x^(ones*'"'), x^(ones*'\\')
-	return ((x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs|(e2-ones)&^e2)&highs != 0
+	return (x-ones*0x20)&^x&highs|zeros(x^ones*'"')|zeros(x^ones*'\\')|zeros(e2) != 0
 }
 
 // jsonPlain reports whether the 8 bytes of x (word) are ASCII that JSON

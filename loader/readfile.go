@@ -59,8 +59,9 @@ func readFrom(r io.Reader, buf []byte, size, limit int64, known bool) ([]byte, e
 
 // readBufs are the buffers a scan reads files into: nothing parsed keeps
 // a reference to a file's bytes (every field is a string copied out of
-// them), so the buffer of one file serves the next, and reading a folder
-// makes no garbage of its size.
+// them; a body lent by Post.WithFull is used before its buffer goes back),
+// so the buffer of one file serves the next, and reading a folder makes no
+// garbage of its size.
 var readBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // maxPooled is the largest buffer kept for another file.
